@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Every command module exports a `register(program)`; order here is the order in `--help`. */
+export const commands: Array<(program: Command) => void> = [];

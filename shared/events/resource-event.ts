@@ -1,0 +1,137 @@
+// The event contract between the bridge, the buses and the handlers (see DESIGN.md, "Contracts").
+// Every event is a hint: "look at this object again". Handlers read fresh state when the body is
+// absent or older than they need.
+import { z } from 'zod';
+import type { KubeObject } from '../api/meta.ts';
+
+export const EVENT_TYPE_PREFIX = 'io.capifn.resource.';
+export const ResourceEventType = z.enum([
+  'io.capifn.resource.added',
+  'io.capifn.resource.modified',
+  'io.capifn.resource.deleted',
+  'io.capifn.resource.resync',
+]);
+export type ResourceEventType = z.infer<typeof ResourceEventType>;
+
+/** The schedule tick that drives the drift check; not a resource event. */
+export const SCHEDULE_TICK_TYPE = 'io.capifn.schedule.tick';
+
+/**
+ * CloudEvents extension attribute naming the one handler an event is for (requeues, targeted
+ * resyncs). Absent: every handler watching the kind receives it.
+ */
+export const TARGET_HANDLER_EXTENSION = 'capifnhandler';
+/** Extension attribute: earliest delivery time (RFC 3339) for delayed events on buses without native delay. */
+export const NOT_BEFORE_EXTENSION = 'capifnnotbefore';
+/** Extension attribute: "true" when only `status` (and resourceVersion/managedFields) changed. */
+export const STATUS_ONLY_EXTENSION = 'capifnstatusonly';
+
+export const ObjectRefSchema = z.strictObject({
+  apiVersion: z.string().min(1),
+  kind: z.string().min(1),
+  namespace: z.string().optional(),
+  name: z.string().min(1),
+  uid: z.string().optional(),
+});
+export type ObjectRef = z.infer<typeof ObjectRefSchema>;
+
+export const ResourceEventData = z.strictObject({
+  ref: ObjectRefSchema,
+  resourceVersion: z.string().optional(),
+  generation: z.number().int().optional(),
+  object: z.record(z.string(), z.unknown()).optional(),
+});
+export type ResourceEventData = z.infer<typeof ResourceEventData>;
+
+/** The parts of a CloudEvents 1.0 envelope capi-fn relies on, validated at every entrypoint. */
+export const ResourceEventSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: ResourceEventType,
+  subject: z.string().min(1),
+  time: z.string().optional(),
+  datacontenttype: z.string().optional(),
+  data: ResourceEventData,
+  [TARGET_HANDLER_EXTENSION]: z.string().optional(),
+  [NOT_BEFORE_EXTENSION]: z.string().optional(),
+  [STATUS_ONLY_EXTENSION]: z.enum(['true', 'false']).optional(),
+});
+export type ResourceEvent = z.infer<typeof ResourceEventSchema>;
+
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export function apiVersionOnly(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+}
+
+/**
+ * `group/version/kind/namespace/name`; the core group is written `core` and a cluster-scoped
+ * object's namespace `_`, so every subject has five non-empty segments that bus filters can match.
+ */
+export function subjectOf(ref: ObjectRef): string {
+  const group = apiGroupOf(ref.apiVersion) || 'core';
+  return `${group}/${apiVersionOnly(ref.apiVersion)}/${ref.kind}/${ref.namespace || '_'}/${ref.name}`;
+}
+
+export function refOf(obj: KubeObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', name: obj.metadata.name ?? '' };
+  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
+  if (obj.metadata.uid) ref.uid = obj.metadata.uid;
+  return ref;
+}
+
+export function refKey(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {
+  return `${apiGroupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+export interface NewEventOptions {
+  type: ResourceEventType;
+  source: string;
+  ref: ObjectRef;
+  resourceVersion?: string;
+  generation?: number;
+  object?: KubeObject;
+  targetHandler?: string;
+  notBefore?: Date;
+  statusOnly?: boolean;
+  id?: string;
+  time?: Date;
+}
+
+export function newResourceEvent(o: NewEventOptions): ResourceEvent {
+  const data: ResourceEventData = { ref: o.ref };
+  if (o.resourceVersion !== undefined) data.resourceVersion = o.resourceVersion;
+  if (o.generation !== undefined) data.generation = o.generation;
+  if (o.object) data.object = o.object as Record<string, unknown>;
+  const ev: ResourceEvent = {
+    specversion: '1.0',
+    id: o.id ?? crypto.randomUUID(),
+    source: o.source,
+    type: o.type,
+    subject: subjectOf(o.ref),
+    time: (o.time ?? new Date()).toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+  if (o.targetHandler) ev[TARGET_HANDLER_EXTENSION] = o.targetHandler;
+  if (o.notBefore) ev[NOT_BEFORE_EXTENSION] = o.notBefore.toISOString();
+  if (o.statusOnly !== undefined) ev[STATUS_ONLY_EXTENSION] = o.statusOnly ? 'true' : 'false';
+  return ev;
+}
+
+export type ParseResult = { ok: true; event: ResourceEvent } | { ok: false; reason: string };
+
+/** Validates an incoming envelope; the reason names each bad field so a dead letter explains itself. */
+export function parseResourceEvent(input: unknown): ParseResult {
+  const r = ResourceEventSchema.safeParse(input);
+  if (r.success) return { ok: true, event: r.data };
+  const reason = r.error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`)
+    .join('; ');
+  return { ok: false, reason: `malformed capi-fn event: ${reason}` };
+}
