@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'local/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'shared/**/*.test.ts',
+      'functions/**/*.test.ts',
+      'local/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Integration suites start real servers and emulators; two cores are shared between them.
     pool: 'forks',
     maxWorkers: 2,

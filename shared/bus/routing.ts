@@ -1,4 +1,9 @@
-import { apiGroupOf, type ResourceEvent, STATUS_ONLY_EXTENSION, TARGET_HANDLER_EXTENSION } from '../events/resource-event.ts';
+import {
+  apiGroupOf,
+  type ResourceEvent,
+  STATUS_ONLY_EXTENSION,
+  TARGET_HANDLER_EXTENSION,
+} from '../events/resource-event.ts';
 import type { Subscription } from './types.ts';
 
 /** The routing rule every adapter applies (and every cloud rule/filter is generated from). */

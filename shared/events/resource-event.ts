@@ -130,8 +130,6 @@ export type ParseResult = { ok: true; event: ResourceEvent } | { ok: false; reas
 export function parseResourceEvent(input: unknown): ParseResult {
   const r = ResourceEventSchema.safeParse(input);
   if (r.success) return { ok: true, event: r.data };
-  const reason = r.error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`)
-    .join('; ');
+  const reason = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
   return { ok: false, reason: `malformed capi-fn event: ${reason}` };
 }

@@ -1,0 +1,51 @@
+// Every kind capi-fn serves, in one list: the CRD generator, the schema validator, the operator's
+// installer and the Kubernetes client's kind→resource mapping all read it.
+import { clusterKind } from './capi/cluster.ts';
+import { machineKind } from './capi/machine.ts';
+import { machineDeploymentKind } from './capi/machinedeployment.ts';
+import { machineHealthCheckKind } from './capi/machinehealthcheck.ts';
+import { machineSetKind } from './capi/machineset.ts';
+import { apiVersionOf, type KindDefinition, type ProviderName } from './kind.ts';
+import { awsKinds } from './providers/aws.ts';
+import { localKinds } from './providers/local.ts';
+
+export const coreKinds: KindDefinition[] = [
+  clusterKind,
+  machineSetKind,
+  machineKind,
+  machineHealthCheckKind,
+  machineDeploymentKind,
+];
+
+export const providerKinds: Record<ProviderName, KindDefinition[]> = {
+  aws: awsKinds,
+  gcp: [],
+  azure: [],
+  openstack: [],
+  vsphere: [],
+  metal3: [],
+  local: localKinds,
+};
+
+export const openshiftKinds: KindDefinition[] = [];
+
+export const allKinds: KindDefinition[] = [...coreKinds, ...Object.values(providerKinds).flat(), ...openshiftKinds];
+
+const byGroupKind = new Map(allKinds.map((k) => [`${k.group}/${k.kind}`, k]));
+
+export function findKind(group: string, kind: string): KindDefinition | undefined {
+  return byGroupKind.get(`${group}/${kind}`);
+}
+
+/** Looks a kind up by `apiVersion` + `kind`, only if that version is served. */
+export function findKindVersion(apiVersion: string, kind: string) {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  const def = findKind(group, kind);
+  const v = def?.versions.find((x) => x.name === version && x.served !== false);
+  return def && v ? { def, version: v } : undefined;
+}
+
+export type { KindDefinition };
+export { apiVersionOf };

@@ -1,0 +1,96 @@
+// Validates objects against their kind's zod schema and reports errors the way the Kubernetes API
+// does: the field path, what is wrong, and the allowed values — never silently dropping a field.
+import type { z } from 'zod';
+import { findKind, findKindVersion } from './registry.ts';
+
+export interface FieldError {
+  /** Dotted path with list indexes in brackets, e.g. `spec.template.spec.bootstrap`, `spec.subnets[0].id`. */
+  field: string;
+  /** `Required value`, `Unsupported value: ...`, `Invalid value: ...`, `unknown field`. */
+  message: string;
+}
+
+export type ValidationResult<T = unknown> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+}
+
+function describe(issue: z.core.$ZodIssue): FieldError[] {
+  const field = fieldPath(issue.path);
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => ({ field: fieldPath([...issue.path, k]), message: 'unknown field' }));
+    case 'invalid_type':
+      if (input === undefined) return [{ field, message: 'Required value' }];
+      return [{ field, message: `Invalid value: ${show(input)}: must be of type ${issue.expected}` }];
+    case 'invalid_value':
+      return [
+        {
+          field,
+          message: `Unsupported value: ${show(input)}: supported values: ${issue.values.map((v) => show(v)).join(', ')}`,
+        },
+      ];
+    case 'too_small':
+      return [
+        { field, message: `Invalid value: ${show(input)}: ${boundText('at least', issue.origin, issue.minimum)}` },
+      ];
+    case 'too_big':
+      return [
+        { field, message: `Invalid value: ${show(input)}: ${boundText('at most', issue.origin, issue.maximum)}` },
+      ];
+    case 'invalid_format':
+      return [{ field, message: `Invalid value: ${show(input)}: ${issue.message}` }];
+    case 'invalid_union':
+      return [{ field, message: `Invalid value: ${show(input)}: ${issue.message}` }];
+    default:
+      return [{ field, message: issue.message }];
+  }
+}
+
+function boundText(word: string, origin: string, bound: unknown): string {
+  const n = String(bound);
+  if (origin === 'string') return `must be ${word} ${n} characters long`;
+  if (origin === 'array') return `must have ${word} ${n} items`;
+  return `must be ${word === 'at least' ? 'greater than or equal to' : 'less than or equal to'} ${n}`;
+}
+
+export function validateWith<S extends z.ZodType>(schema: S, obj: unknown): ValidationResult<z.infer<S>> {
+  const r = schema.safeParse(obj, { reportInput: true });
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, errors: r.error.issues.flatMap(describe) };
+}
+
+/** Validates a whole object by its apiVersion and kind against the registry. */
+export function validateObject(obj: unknown): ValidationResult {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    return { ok: false, errors: [{ field: '(object)', message: 'Invalid value: must be a JSON object' }] };
+  }
+  const { apiVersion, kind } = obj as { apiVersion?: unknown; kind?: unknown };
+  if (typeof apiVersion !== 'string' || !apiVersion)
+    return { ok: false, errors: [{ field: 'apiVersion', message: 'Required value' }] };
+  if (typeof kind !== 'string' || !kind) return { ok: false, errors: [{ field: 'kind', message: 'Required value' }] };
+  const found = findKindVersion(apiVersion, kind);
+  if (!found) {
+    const def = findKind(apiVersion.split('/')[0] ?? '', kind);
+    const message = def
+      ? `Unsupported value: ${show(apiVersion)}: supported values: ${def.versions.map((v) => show(`${def.group}/${v.name}`)).join(', ')}`
+      : `Invalid value: ${show(`${apiVersion}, Kind=${kind}`)}: not a kind capi-fn serves`;
+    return { ok: false, errors: [{ field: def ? 'apiVersion' : 'kind', message }] };
+  }
+  return validateWith(found.version.schema, obj);
+}
+
+export function formatFieldErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join(', ');
+}
