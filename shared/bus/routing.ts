@@ -6,13 +6,70 @@ import {
 } from '../events/resource-event.ts';
 import type { Subscription } from './types.ts';
 
+const MODIFIED = 'io.capifn.resource.modified';
+
+/**
+ * The fields routing looks at, read defensively from any payload: a malformed event must still be
+ * routed (to be dead-lettered with its reason by the handler), never crash the publisher.
+ */
+export interface RoutingFields {
+  /** API group of `data.ref.apiVersion` ('' for the core group); undefined when the payload has none. */
+  group?: string;
+  kind?: string;
+  /** `capifnhandler`: the one handler the event is for. */
+  target?: string;
+  /** A modification the bridge flagged as status-only (skipped by subscriptions with statusChanges false). */
+  statusOnly: boolean;
+  type?: string;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function routingFieldsOf(raw: unknown): RoutingFields {
+  const ev = obj(raw);
+  const ref = obj(obj(ev?.data)?.ref);
+  const apiVersion = str(ref?.apiVersion);
+  const fields: RoutingFields = {
+    statusOnly: ev?.type === MODIFIED && ev?.[STATUS_ONLY_EXTENSION] === 'true',
+  };
+  if (apiVersion !== undefined) fields.group = apiGroupOf(apiVersion);
+  const kind = str(ref?.kind);
+  if (kind !== undefined) fields.kind = kind;
+  const target = str(ev?.[TARGET_HANDLER_EXTENSION]);
+  if (target !== undefined) fields.target = target;
+  const type = str(ev?.type);
+  if (type !== undefined) fields.type = type;
+  return fields;
+}
+
+export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
+  if (f.target !== undefined) return f.target === sub.handler;
+  if (f.statusOnly && !sub.statusChanges) return false;
+  if (f.group === undefined || f.kind === undefined) return false;
+  return sub.kinds.some((k) => k.kind === f.kind && k.group === f.group);
+}
+
 /** The routing rule every adapter applies (and every cloud rule/filter is generated from). */
 export function matchesSubscription(event: ResourceEvent, sub: Subscription): boolean {
-  const target = event[TARGET_HANDLER_EXTENSION];
-  if (target) return target === sub.handler;
-  if (event.type === 'io.capifn.resource.modified' && event[STATUS_ONLY_EXTENSION] === 'true' && !sub.statusChanges) {
-    return false;
+  return matchesRouting(routingFieldsOf(event), sub);
+}
+
+/** `sub.kinds` grouped by API group, in first-seen order (cloud filters match group and kind separately). */
+export function kindsByGroup(sub: Subscription): Array<{ group: string; kinds: string[] }> {
+  const out: Array<{ group: string; kinds: string[] }> = [];
+  for (const k of sub.kinds) {
+    let entry = out.find((e) => e.group === k.group);
+    if (!entry) {
+      entry = { group: k.group, kinds: [] };
+      out.push(entry);
+    }
+    if (!entry.kinds.includes(k.kind)) entry.kinds.push(k.kind);
   }
-  const group = apiGroupOf(event.data.ref.apiVersion);
-  return sub.kinds.some((k) => k.kind === event.data.ref.kind && k.group === group);
+  return out;
 }

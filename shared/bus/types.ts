@@ -56,6 +56,15 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/**
+ * Every adapter also implements this test and tooling hook: it publishes payloads exactly as given
+ * (no validation, no schema), routed by whatever routing fields they carry, so tests can prove that
+ * a malformed event reaches the consumer and is dead-lettered instead of crashing anything.
+ */
+export interface RawPublisher {
+  publishRaw(payloads: unknown[]): Promise<void>;
+}
+
 export class PublishError extends Error {
   readonly failed: Array<{ event: ResourceEvent; error: string }>;
   constructor(message: string, failed: Array<{ event: ResourceEvent; error: string }>) {

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { newResourceEvent } from '../events/resource-event.ts';
+import { kindsByGroup, matchesRouting, matchesSubscription, routingFieldsOf } from './routing.ts';
+import type { Subscription } from './types.ts';
+
+const sub: Subscription = {
+  handler: 'machine',
+  kinds: [
+    { group: 'cluster.x-k8s.io', kind: 'Machine' },
+    { group: '', kind: 'Node' },
+    { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachine' },
+    { group: 'cluster.x-k8s.io', kind: 'MachineSet' },
+  ],
+  statusChanges: false,
+};
+
+const ev = (apiVersion: string, kind: string, extra: Partial<Parameters<typeof newResourceEvent>[0]> = {}) =>
+  newResourceEvent({
+    type: 'io.capifn.resource.modified',
+    source: 's',
+    ref: { apiVersion, kind, name: 'n' },
+    ...extra,
+  });
+
+describe('matchesSubscription', () => {
+  it('matches kind together with group', () => {
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine'), sub)).toBe(true);
+    expect(matchesSubscription(ev('v1', 'Node'), sub)).toBe(true);
+    expect(matchesSubscription(ev('other.io/v1', 'Machine'), sub)).toBe(false);
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Node'), sub)).toBe(false);
+    expect(matchesSubscription(ev('v1', 'Pod'), sub)).toBe(false);
+  });
+  it('delivers targeted events only to the target, whatever their kind', () => {
+    expect(matchesSubscription(ev('v1', 'Pod', { targetHandler: 'machine' }), sub)).toBe(true);
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', { targetHandler: 'other' }), sub)).toBe(false);
+  });
+  it('skips status-only modifications unless the subscription wants them', () => {
+    const so = ev('cluster.x-k8s.io/v1beta1', 'Machine', { statusOnly: true });
+    expect(matchesSubscription(so, sub)).toBe(false);
+    expect(matchesSubscription(so, { ...sub, statusChanges: true })).toBe(true);
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', { statusOnly: false }), sub)).toBe(true);
+    expect(matchesSubscription({ ...so, type: 'io.capifn.resource.added' }, sub)).toBe(true);
+    // A targeted status-only event is a requeue; it is always delivered.
+    expect(matchesSubscription({ ...so, capifnhandler: 'machine' }, sub)).toBe(true);
+  });
+});
+
+describe('routingFieldsOf', () => {
+  it('reads malformed payloads without throwing', () => {
+    for (const raw of [null, undefined, 42, 'text', [], {}, { data: 5 }, { data: { ref: [] } }, { capifnhandler: 7 }]) {
+      const f = routingFieldsOf(raw);
+      expect(f.statusOnly).toBe(false);
+      expect(matchesRouting(f, sub)).toBe(false);
+    }
+    expect(routingFieldsOf({ data: { ref: { apiVersion: 'v1', kind: 'Node' } } })).toEqual({
+      group: '',
+      kind: 'Node',
+      statusOnly: false,
+    });
+  });
+});
+
+describe('kindsByGroup', () => {
+  it('groups kinds, first-seen order, without duplicates', () => {
+    expect(kindsByGroup({ ...sub, kinds: [...sub.kinds, { group: '', kind: 'Node' }] })).toEqual([
+      { group: 'cluster.x-k8s.io', kinds: ['Machine', 'MachineSet'] },
+      { group: '', kinds: ['Node'] },
+      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'] },
+    ]);
+  });
+});
