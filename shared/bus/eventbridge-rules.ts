@@ -1,0 +1,78 @@
+// Pure derivations for the EventBridge shape: one rule per handler subscription whose pattern is the
+// routing rule of routing.ts, targeting one SQS queue per handler (with its redrive DLQ). The
+// serverless.yml generator uses these too, so deployed rules and tested rules are the same rules.
+
+import { boundedName } from './names.ts';
+import { kindsByGroup } from './routing.ts';
+import type { Subscription } from './types.ts';
+
+export const DEFAULT_QUEUE_PREFIX = 'capifn-';
+/** PutRule's documented EventPattern length limit. */
+export const EVENT_PATTERN_MAX_CHARS = 4096;
+const MODIFIED = 'io.capifn.resource.modified';
+
+export interface EventBridgeRule {
+  Name: string;
+  EventBusName: string;
+  Description: string;
+  /** The pattern as an object (serverless.yml takes it as YAML); PutRule takes JSON.stringify of it. */
+  EventPattern: Record<string, unknown>;
+}
+
+export function eventBridgeRuleName(handler: string, prefix = DEFAULT_QUEUE_PREFIX): string {
+  return boundedName(`${prefix}${handler}`, { maxLength: 64, invalid: /[^A-Za-z0-9._-]/g, replacement: '-' });
+}
+
+export interface SqsQueueNames {
+  queue: string;
+  deadLetterQueue: string;
+}
+
+export function sqsQueueNames(handler: string, prefix = DEFAULT_QUEUE_PREFIX): SqsQueueNames {
+  // 80 characters is the SQS limit; keep room for the "-dlq" suffix.
+  const queue = boundedName(`${prefix}${handler}`, { maxLength: 76, invalid: /[^A-Za-z0-9_-]/g, replacement: '-' });
+  return { queue, deadLetterQueue: `${queue}-dlq` };
+}
+
+/**
+ * The event pattern for `sub`, matching what `matchesSubscription` accepts. The bus `Detail` is the
+ * whole CloudEvent, so CloudEvent fields live under `detail`. EventBridge cannot test "apiVersion has no
+ * slash", so the core group is matched as apiVersion "v1" (the only version the core group serves).
+ * Status-only skipping is spelled as three alternatives because `anything-but` never matches a missing
+ * field: not a modification / flag explicitly "false" / flag absent.
+ */
+export function eventBridgePatternFor(sub: Subscription): Record<string, unknown> {
+  const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
+  for (const { group, kinds } of kindsByGroup(sub)) {
+    const base = {
+      capifnhandler: [{ exists: false }],
+      data: { ref: { kind: kinds, apiVersion: group ? [{ prefix: `${group}/` }] : ['v1'] } },
+    };
+    if (sub.statusChanges) {
+      branches.push(base);
+    } else {
+      branches.push(
+        { ...base, type: [{ 'anything-but': MODIFIED }] },
+        { ...base, capifnstatusonly: ['false'] },
+        { ...base, capifnstatusonly: [{ exists: false }] },
+      );
+    }
+  }
+  return { detail: branches.length === 1 ? branches[0]! : { $or: branches } };
+}
+
+export function eventBridgeRuleFor(sub: Subscription, busName: string, prefix = DEFAULT_QUEUE_PREFIX): EventBridgeRule {
+  const pattern = eventBridgePatternFor(sub);
+  const json = JSON.stringify(pattern);
+  if (json.length > EVENT_PATTERN_MAX_CHARS) {
+    throw new RangeError(
+      `EventBridge pattern for handler "${sub.handler}" is ${json.length} characters, over the ${EVENT_PATTERN_MAX_CHARS} limit`,
+    );
+  }
+  return {
+    Name: eventBridgeRuleName(sub.handler, prefix),
+    EventBusName: busName,
+    Description: `capi-fn handler ${sub.handler}`,
+    EventPattern: pattern,
+  };
+}

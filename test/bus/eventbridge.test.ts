@@ -1,0 +1,61 @@
+// EventBridge → SQS end to end against moto_server: rules derived from subscriptions route PutEvents
+// entries into per-handler queues; the SQS consumer drains them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { PublishError } from '../../shared/bus/types.ts';
+import { type Moto, motoEnv, startMoto } from '../support/moto.ts';
+import { hasPeer } from '../support/peers.ts';
+import { busContract, type ContractFixture, makeEvent, Recorder, unique } from './contract.ts';
+
+describe.skipIf(!hasPeer('moto_server'))('EventBridge + SQS bus (moto)', () => {
+  let moto: Moto;
+  let fixture: ContractFixture;
+  let bus: EventBridgeBus;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    Object.assign(process.env, motoEnv(moto));
+    bus = new EventBridgeBus({
+      busName: 'capifn-test',
+      maxAttempts: 3,
+      backoff: { baseMs: 100, maxMs: 100 },
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 30,
+    });
+    fixture = { bus, overLimit: { count: 25 }, maxAttempts: 3, delayMs: 1_500, waitMs: 20_000 };
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await moto?.stop();
+  });
+
+  describe('contract', () => {
+    busContract(() => fixture);
+  });
+
+  it('resends only failed PutEvents entries and reports the ones EventBridge rejects for good', async () => {
+    const rec = new Recorder();
+    const handler = unique('pf');
+    const kind = unique('Kind');
+    const consumer = await bus.subscribe(
+      { handler, kinds: [{ group: 'cluster.x-k8s.io', kind }], statusChanges: true },
+      rec.handler(handler),
+    );
+    try {
+      const a = makeEvent({ kind, group: 'cluster.x-k8s.io' });
+      const b = makeEvent({ kind, group: 'cluster.x-k8s.io' });
+      // A string payload becomes a Detail that is not JSON: moto answers that entry with MalformedDetail.
+      const err = await bus.publishRaw([a, 'this is not json', b]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(PublishError);
+      expect((err as PublishError).failed).toHaveLength(1);
+      expect((err as PublishError).failed[0]!.error).toMatch(/^MalformedDetail/);
+      await rec.until('the valid entries', () => [a.id, b.id].every((id) => rec.idsOf(handler).includes(id)), 20_000);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
