@@ -1,0 +1,280 @@
+// The watch bridge: lists and watches every kind some handler declares and publishes one CloudEvent
+// per change. Resumes from an in-cluster checkpoint advanced only after the bus acknowledged the
+// events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
+import type { KubeObject } from '../../shared/api/meta.ts';
+import type { EventBus } from '../../shared/bus/types.ts';
+import type { ResourceEvent, ResourceEventType } from '../../shared/events/resource-event.ts';
+import type { KubeClient } from '../../shared/kube/client.ts';
+import { isGone, isNotFound } from '../../shared/kube/errors.ts';
+import { retryDelayMs } from '../../shared/runtime/backoff.ts';
+import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import { Checkpoint, type CheckpointRef, checkpointKey } from './checkpoint.ts';
+import { FingerprintCache } from './fingerprint.ts';
+import { toResourceEvent } from './to-event.ts';
+
+export interface WatchedKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface BridgeOptions {
+  kube: KubeClient;
+  bus: Pick<EventBus, 'publish' | 'maxEventBytes'>;
+  kinds: WatchedKind[];
+  /** CloudEvents `source`: identifies the cluster. */
+  source: string;
+  checkpoint: CheckpointRef;
+  /** Watch only this namespace (default: all). */
+  namespace?: string;
+  log?: Logger;
+  /** Events per publish call (EventBridge takes at most 10 per PutEvents; adapters split further if needed). */
+  batchSize?: number;
+  /** How long a partial batch waits for company before it is published. */
+  flushDelayMs?: number;
+  checkpointIntervalMs?: number;
+  /** Server-side watch timeout; the bridge re-watches from its last position when it ends. */
+  watchTimeoutSeconds?: number;
+  /** Retry pause while a kind's CRD is not installed yet. */
+  missingKindRetryMs?: number;
+}
+
+interface Pending {
+  event: ResourceEvent;
+  rv: string | undefined;
+}
+
+export interface BridgeStats {
+  published: number;
+  relists: number;
+  watchRestarts: number;
+}
+
+/** Serialises async work: at most one flush of a kind's buffer at a time. */
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(fn, fn);
+    this.tail = p.catch(() => {});
+    return p;
+  }
+}
+
+export class Bridge {
+  readonly stats: BridgeStats = { published: 0, relists: 0, watchRestarts: 0 };
+  private readonly o: Required<Omit<BridgeOptions, 'namespace' | 'log'>> & { namespace?: string; log: Logger };
+  private readonly checkpoint: Checkpoint;
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly caches = new Map<string, FingerprintCache>();
+  private started = false;
+
+  constructor(opts: BridgeOptions) {
+    this.o = {
+      batchSize: 10,
+      flushDelayMs: 20,
+      checkpointIntervalMs: 1_000,
+      watchTimeoutSeconds: 300,
+      missingKindRetryMs: 5_000,
+      ...opts,
+      log: (opts.log ?? silentLogger).child({ component: 'bridge' }),
+    };
+    this.checkpoint = new Checkpoint(opts.kube, opts.checkpoint);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('bridge already started');
+    this.started = true;
+    await this.checkpoint.load();
+    this.loops = this.o.kinds.map((k) => this.runKind(k));
+    this.checkpointTimer = setInterval(() => {
+      this.checkpoint
+        .save()
+        .catch((e: unknown) => this.o.log.warn({ err: String(e) }, 'checkpoint save failed; will retry'));
+    }, this.o.checkpointIntervalMs);
+  }
+
+  /** Stops watching, publishes nothing more, and saves the acknowledged positions. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.checkpointTimer);
+    await Promise.allSettled(this.loops);
+    await this.checkpoint.save();
+  }
+
+  /**
+   * Simulates a crash for tests: stops every loop without saving the checkpoint, so the next
+   * instance resumes from whatever was last persisted.
+   */
+  async crash(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.checkpointTimer);
+    await Promise.allSettled(this.loops);
+  }
+
+  /** Saves the checkpoint now (the bounded scheduled function calls this before it returns). */
+  saveCheckpoint(): Promise<void> {
+    return this.checkpoint.save();
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve();
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private async runKind(k: WatchedKind): Promise<void> {
+    const key = checkpointKey(k.group, k.kind);
+    const type = { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind };
+    const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}` });
+    const cache = new FingerprintCache();
+    this.caches.set(key, cache);
+    const lane = new Lane();
+    let buffer: Pending[] = [];
+    let flushTimer: NodeJS.Timeout | undefined;
+    let failures = 0;
+
+    // Publishes the buffer and only then acknowledges its last resourceVersion.
+    const flush = () =>
+      lane.run(async () => {
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
+        while (buffer.length) {
+          const batch = buffer.slice(0, this.o.batchSize);
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await this.o.bus.publish(batch.map((p) => p.event));
+              break;
+            } catch (e) {
+              // The bus is down: hold the stream (backpressure) and keep trying; nothing is acked.
+              if (this.stopped) return;
+              log.warn({ err: String(e), attempt }, 'publish failed; retrying');
+              await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 30_000 }));
+            }
+          }
+          buffer = buffer.slice(batch.length);
+          this.stats.published += batch.length;
+          const last = [...batch].reverse().find((p) => p.rv);
+          if (last?.rv && !buffer.length) this.checkpoint.ack(key, last.rv);
+        }
+      });
+
+    const enqueue = async (p: Pending) => {
+      buffer.push(p);
+      if (buffer.length >= this.o.batchSize) await flush();
+      else flushTimer ??= setTimeout(() => void flush(), this.o.flushDelayMs);
+    };
+
+    const emit = (type: ResourceEventType, obj: KubeObject, statusOnly?: boolean) =>
+      toResourceEvent(type, obj, {
+        source: this.o.source,
+        maxEventBytes: this.o.bus.maxEventBytes,
+        ...(statusOnly !== undefined ? { statusOnly } : {}),
+      });
+
+    let rv = this.checkpoint.get(key);
+    while (!this.stopped) {
+      try {
+        if (!rv) {
+          rv = await this.relist(type, cache, emit, enqueue, log);
+          await flush();
+          if (this.stopped) break;
+          this.checkpoint.ack(key, rv);
+        }
+        for await (const ev of this.o.kube.watch(type, {
+          ...(this.o.namespace ? { namespace: this.o.namespace } : {}),
+          resourceVersion: rv,
+          allowWatchBookmarks: true,
+          timeoutSeconds: this.o.watchTimeoutSeconds,
+          signal: this.abort.signal,
+        })) {
+          failures = 0;
+          const objRv = ev.object.metadata.resourceVersion;
+          if (ev.type === 'BOOKMARK') {
+            // Nothing to publish up to here: safe to move the resume point once the buffer is out.
+            await flush();
+            if (objRv) {
+              rv = objRv;
+              this.checkpoint.ack(key, objRv);
+            }
+            continue;
+          }
+          let event: ResourceEvent;
+          if (ev.type === 'ADDED') {
+            cache.observe(ev.object);
+            event = emit('io.capifn.resource.added', ev.object);
+          } else if (ev.type === 'MODIFIED') {
+            event = emit('io.capifn.resource.modified', ev.object, cache.observe(ev.object));
+          } else {
+            cache.forget(ev.object.metadata.uid);
+            event = emit('io.capifn.resource.deleted', ev.object);
+          }
+          await enqueue({ event, rv: objRv });
+          if (objRv) rv = objRv;
+        }
+        await flush();
+        this.stats.watchRestarts++;
+      } catch (e) {
+        await flush().catch(() => {});
+        if (this.stopped) break;
+        if (isGone(e)) {
+          log.info({ rv }, 'resource version expired (410): relisting');
+          this.checkpoint.reset(key);
+          rv = undefined;
+          continue;
+        }
+        if (isNotFound(e)) {
+          log.info({}, 'kind not served yet (CRD missing?); waiting');
+          await this.sleep(this.o.missingKindRetryMs);
+          continue;
+        }
+        failures++;
+        log.warn({ err: String(e), failures }, 'watch failed; re-watching');
+        await this.sleep(retryDelayMs(failures, { baseMs: 200, maxMs: 30_000 }));
+      }
+    }
+    clearTimeout(flushTimer);
+  }
+
+  /** Lists the kind; everything listed is a `resync`, everything remembered but gone is `deleted`. */
+  private async relist(
+    type: { apiVersion: string; kind: string },
+    cache: FingerprintCache,
+    emit: (t: ResourceEventType, o: KubeObject, s?: boolean) => ResourceEvent,
+    enqueue: (p: Pending) => Promise<void>,
+    log: Logger,
+  ): Promise<string> {
+    this.stats.relists++;
+    const list = await this.o.kube.listAll(type, this.o.namespace ? { namespace: this.o.namespace } : {});
+    const before = cache.uids();
+    for (const obj of list.items) {
+      before.delete(obj.metadata.uid ?? '');
+      cache.observe(obj);
+      await enqueue({ event: emit('io.capifn.resource.resync', obj), rv: undefined });
+    }
+    for (const uid of before) {
+      const stub = cache.stub(uid);
+      cache.forget(uid);
+      if (!stub) continue;
+      log.info({ uid, name: stub.metadata.name }, 'object vanished while the watch was broken');
+      await enqueue({ event: emit('io.capifn.resource.deleted', stub), rv: undefined });
+    }
+    const rv = list.metadata.resourceVersion;
+    if (!rv) throw new Error(`list of ${type.kind} returned no resourceVersion`);
+    return rv;
+  }
+}

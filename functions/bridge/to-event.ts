@@ -1,0 +1,29 @@
+// Watch event → CloudEvent, keeping the object body only when it fits the bus (size limits differ:
+// EventBridge 256 KB, Azure queues 64 KB; a handler re-reads when the body is absent).
+import type { KubeObject } from '../../shared/api/meta.ts';
+import {
+  newResourceEvent,
+  type ResourceEvent,
+  type ResourceEventType,
+  refOf,
+} from '../../shared/events/resource-event.ts';
+
+export function toResourceEvent(
+  type: ResourceEventType,
+  obj: KubeObject,
+  opts: { source: string; maxEventBytes: number; statusOnly?: boolean },
+): ResourceEvent {
+  const base = {
+    type,
+    source: opts.source,
+    ref: refOf(obj),
+    ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+    ...(obj.metadata.generation !== undefined ? { generation: obj.metadata.generation } : {}),
+    ...(type === 'io.capifn.resource.modified' ? { statusOnly: opts.statusOnly === true } : {}),
+  };
+  // managedFields are large and no handler reads them.
+  const { managedFields: _mf, ...meta } = obj.metadata;
+  const withBody = newResourceEvent({ ...base, object: { ...obj, metadata: meta } });
+  if (Buffer.byteLength(JSON.stringify(withBody)) <= opts.maxEventBytes) return withBody;
+  return newResourceEvent({ ...base, id: withBody.id });
+}

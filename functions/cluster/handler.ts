@@ -1,0 +1,31 @@
+// The Cluster handler: what wakes it and what it reconciles.
+import { CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
+import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
+import { defineHandler } from '../../shared/runtime/handler.ts';
+import { controllerOwner } from '../../shared/runtime/mappers.ts';
+import { reconcileCluster } from './reconcile.ts';
+
+const CLUSTER = { apiVersion: CAPI_API_VERSION, kind: 'Cluster' };
+
+/** A descendant's deletion can unblock a deleting Cluster; other changes of workers do not concern it. */
+function deletedDescendantToCluster(event: ResourceEvent): ObjectRef[] {
+  if (event.type !== 'io.capifn.resource.deleted') return [];
+  const labels = (event.data.object?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+  const name = labels?.[Labels.clusterName];
+  const namespace = event.data.ref.namespace;
+  return name && namespace ? [{ ...CLUSTER, namespace, name }] : [];
+}
+
+export const clusterHandler = defineHandler({
+  name: 'cluster',
+  reconciles: CLUSTER,
+  watches: [
+    { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false },
+    ...infraClusterKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
+    { group: CAPI_GROUP, kind: 'MachineSet', statusChanges: false, map: deletedDescendantToCluster },
+    { group: CAPI_GROUP, kind: 'MachineDeployment', statusChanges: false, map: deletedDescendantToCluster },
+    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: deletedDescendantToCluster },
+  ],
+  reconcile: reconcileCluster,
+});

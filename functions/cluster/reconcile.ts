@@ -1,0 +1,265 @@
+// One Cluster reconcile step (capi-core-spec.md §1.4–1.5): finalizer, pause, infrastructure cluster
+// (ownership, readiness, endpoint, failure domains), control-plane initialisation, phase and
+// conditions; deletion removes workers first, then the infrastructure cluster, then the finalizer.
+import type { Cluster } from '../../shared/api/capi/cluster.ts';
+import { CAPI_API_VERSION, ConditionTypes, Finalizers, Labels, Reasons } from '../../shared/api/capi/constants.ts';
+import type { Machine } from '../../shared/api/capi/machine.ts';
+import type { Condition } from '../../shared/api/conditions.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import {
+  falseCondition,
+  isTrue,
+  mirror,
+  setCondition,
+  summary,
+  trueCondition,
+} from '../../shared/conditions/conditions.ts';
+import type { ObjectRef } from '../../shared/events/resource-event.ts';
+import type { KubeClient } from '../../shared/kube/client.ts';
+import { isConflict, isNotFound } from '../../shared/kube/errors.ts';
+import { ensureOwnerRef, isOwnedByUid, ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
+import { pausedState, setPausedCondition } from '../../shared/reconcile/paused.ts';
+import {
+  clone,
+  hasFinalizer,
+  isDeleting,
+  updateIfChanged,
+  updateStatusIfChanged,
+  withFinalizer,
+  withoutFinalizer,
+} from '../../shared/reconcile/writes.ts';
+import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
+import { clusterPhase, endpointValid } from './phase.ts';
+
+export const FIELD_MANAGER = 'capi-cluster';
+const REQUEUE_MISSING_REF_MS = 30_000;
+export const DELETE_POLL_MS = 5_000;
+
+interface InfraCluster extends KubeObject {
+  spec?: { controlPlaneEndpoint?: { host: string; port: number } };
+  status?: {
+    ready?: boolean;
+    failureDomains?: Record<string, { controlPlane?: boolean; attributes?: Record<string, string> }>;
+    failureReason?: string;
+    failureMessage?: string;
+    conditions?: Condition[];
+  };
+}
+
+type ClusterStatus = NonNullable<Cluster['status']>;
+
+export async function reconcileCluster(ref: ObjectRef, ctx: HandlerContext): Promise<ReconcileResult | undefined> {
+  const { kube, clock } = ctx;
+  let c = await kube.find<Cluster>(ref);
+  if (!c) return undefined;
+  const now = clock.now();
+
+  if (!isDeleting(c) && !hasFinalizer(c, Finalizers.cluster)) {
+    c = await kube.update(withFinalizer(c, Finalizers.cluster), { fieldManager: FIELD_MANAGER });
+  }
+
+  const paused = pausedState(c, c);
+  const v1beta2 = {
+    ...(c.status?.v1beta2 ?? {}),
+    conditions: setPausedCondition(c.status?.v1beta2?.conditions, paused, c.metadata.generation, now),
+  };
+  if (paused.paused) {
+    await updateStatusIfChanged(kube, c, { ...(c.status ?? {}), v1beta2 }, FIELD_MANAGER);
+    return undefined;
+  }
+
+  const status: ClusterStatus = clone(c.status ?? {});
+  status.v1beta2 = v1beta2;
+
+  if (isDeleting(c)) return reconcileDelete(ctx, c, status);
+
+  let requeueAfter: number | undefined;
+  let specWant = clone(c);
+  const infraRef = c.spec?.infrastructureRef;
+  if (!infraRef?.name) {
+    status.infrastructureReady = true;
+    status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.infrastructureReady), now);
+  } else {
+    const key = {
+      apiVersion: infraRef.apiVersion!,
+      kind: infraRef.kind!,
+      namespace: infraRef.namespace ?? c.metadata.namespace!,
+      name: infraRef.name,
+    };
+    let infra = await kube.find<InfraCluster>(key);
+    if (!infra) {
+      if (status.infrastructureReady) {
+        throw new Error(
+          `${key.kind} ${key.namespace}/${key.name} (spec.infrastructureRef) was deleted after being ready`,
+        );
+      }
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(
+          ConditionTypes.infrastructureReady,
+          Reasons.waitingForInfrastructure,
+          'Info',
+          `${key.kind} ${key.namespace}/${key.name} not found yet`,
+        ),
+        now,
+      );
+      requeueAfter = REQUEUE_MISSING_REF_MS;
+    } else {
+      const want = clone(infra);
+      want.metadata.ownerReferences = ensureOwnerRef(
+        want.metadata.ownerReferences,
+        ownerRefTo(c, { controller: true }),
+      );
+      want.metadata.labels = { ...(want.metadata.labels ?? {}), [Labels.clusterName]: c.metadata.name! };
+      infra = await updateIfChanged(kube, infra, want, FIELD_MANAGER);
+      if (infra.status?.failureReason) status.failureReason = infra.status.failureReason;
+      if (infra.status?.failureMessage)
+        status.failureMessage = `Failure detected from referenced resource ${key.kind} ${key.name}: ${infra.status.failureMessage}`;
+      status.conditions = setCondition(
+        status.conditions,
+        mirror(
+          ConditionTypes.infrastructureReady,
+          infra.status?.conditions,
+          infra.status?.ready
+            ? trueCondition(ConditionTypes.infrastructureReady)
+            : falseCondition(ConditionTypes.infrastructureReady, Reasons.waitingForInfrastructure, 'Info'),
+        ),
+        now,
+      );
+      if (infra.status?.ready || status.infrastructureReady) {
+        if (!endpointValid(c.spec?.controlPlaneEndpoint) && endpointValid(infra.spec?.controlPlaneEndpoint)) {
+          specWant.spec = { ...(specWant.spec ?? {}), controlPlaneEndpoint: infra.spec!.controlPlaneEndpoint! };
+        }
+        if (infra.status?.failureDomains) status.failureDomains = infra.status.failureDomains;
+        status.infrastructureReady = true;
+      }
+    }
+  }
+  c = await updateIfChanged(kube, c, specWant, FIELD_MANAGER);
+  specWant = c;
+
+  // No control-plane provider (OpenShift): initialised once a control-plane Machine has a Node, or as
+  // the operator declares it; the condition is sticky once True, as upstream.
+  if (!c.spec?.controlPlaneRef && !isTrue(status.conditions, ConditionTypes.controlPlaneInitialized)) {
+    const cp = await kube.listAll<Machine>(
+      { apiVersion: CAPI_API_VERSION, kind: 'Machine' },
+      {
+        namespace: c.metadata.namespace!,
+        labelSelector: `${Labels.clusterName}=${c.metadata.name},${Labels.controlPlane}`,
+      },
+    );
+    const initialized = cp.items.some((m) => !m.metadata.deletionTimestamp && m.status?.nodeRef);
+    status.conditions = setCondition(
+      status.conditions,
+      initialized
+        ? trueCondition(ConditionTypes.controlPlaneInitialized)
+        : falseCondition(
+            ConditionTypes.controlPlaneInitialized,
+            Reasons.missingNodeRef,
+            'Info',
+            'Waiting for the first control plane machine to have its status.nodeRef set',
+          ),
+      now,
+    );
+  }
+
+  status.phase = clusterPhase({ ...c, status });
+  status.conditions = setCondition(
+    status.conditions,
+    summary(status.conditions, [ConditionTypes.controlPlaneReady, ConditionTypes.infrastructureReady]),
+    now,
+  );
+  status.observedGeneration = c.metadata.generation;
+  await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+  return requeueAfter !== undefined ? { requeueAfter } : undefined;
+}
+
+const DESCENDANT_KINDS = ['MachineDeployment', 'MachineSet', 'Machine'] as const;
+
+/** Workers first (MachineDeployments, MachineSets, Machines), then the infrastructure cluster, then the finalizer. */
+async function reconcileDelete(
+  ctx: HandlerContext,
+  c: Cluster,
+  status: ClusterStatus,
+): Promise<ReconcileResult | undefined> {
+  const { kube, clock, log } = ctx;
+  const now = clock.now();
+  status.phase = 'Deleting';
+  let remaining = 0;
+  for (const kind of DESCENDANT_KINDS) {
+    const list = await kube.listAll(
+      { apiVersion: CAPI_API_VERSION, kind },
+      { namespace: c.metadata.namespace!, labelSelector: `${Labels.clusterName}=${c.metadata.name}` },
+    );
+    for (const obj of list.items) {
+      remaining++;
+      if (obj.metadata.deletionTimestamp || !isOwnedByUid(obj, c.metadata.uid)) continue;
+      await deleteQuietly(
+        kube,
+        { apiVersion: CAPI_API_VERSION, kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! },
+        obj.metadata.uid!,
+      );
+    }
+  }
+  if (remaining > 0) {
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.ready,
+        Reasons.deleting,
+        'Info',
+        `waiting for ${remaining} worker object(s) to be deleted`,
+      ),
+      now,
+    );
+    await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+    log.info({ remaining }, 'waiting for descendants to be deleted');
+    return { requeueAfter: DELETE_POLL_MS };
+  }
+  const infraRef = c.spec?.infrastructureRef;
+  if (infraRef?.name) {
+    const key = {
+      apiVersion: infraRef.apiVersion!,
+      kind: infraRef.kind!,
+      namespace: infraRef.namespace ?? c.metadata.namespace!,
+      name: infraRef.name,
+    };
+    const infra = await kube.find(key);
+    if (infra) {
+      if (!infra.metadata.deletionTimestamp) await deleteQuietly(kube, key, infra.metadata.uid!);
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(
+          ConditionTypes.infrastructureReady,
+          Reasons.deleting,
+          'Info',
+          `waiting for ${key.kind} ${key.name} to be deleted`,
+        ),
+        now,
+      );
+      await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+      return undefined;
+    }
+  }
+  const fresh = await kube.find<Cluster>({
+    apiVersion: CAPI_API_VERSION,
+    kind: 'Cluster',
+    namespace: c.metadata.namespace!,
+    name: c.metadata.name!,
+  });
+  if (fresh && fresh.metadata.uid === c.metadata.uid)
+    await kube.update(withoutFinalizer(fresh, Finalizers.cluster), { fieldManager: FIELD_MANAGER });
+  return undefined;
+}
+
+async function deleteQuietly(
+  kube: KubeClient,
+  key: { apiVersion: string; kind: string; namespace: string; name: string },
+  uid: string,
+): Promise<void> {
+  try {
+    await kube.delete(key, { preconditions: { uid } });
+  } catch (e) {
+    if (!isNotFound(e) && !isConflict(e)) throw e;
+  }
+}

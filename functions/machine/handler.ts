@@ -1,0 +1,46 @@
+// The Machine handler: what wakes it and what it reconciles.
+import { Annotations, CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { infraMachineKinds } from '../../shared/api/provider-kinds.ts';
+import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
+import { defineHandler, type MapContext } from '../../shared/runtime/handler.ts';
+import { controllerOwner, eventObject, listedBy } from '../../shared/runtime/mappers.ts';
+import { PROVIDER_ID_HASH_LABEL, providerIdHash } from './node-lookup.ts';
+import type { NodeLike } from './node-sync.ts';
+import { reconcileMachine } from './reconcile.ts';
+
+const MACHINE = { apiVersion: CAPI_API_VERSION, kind: 'Machine' };
+
+/** Node → Machine: the annotations the Machine wrote on it, else the providerID index label. */
+export async function nodeToMachines(event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> {
+  const node = (await eventObject(event, ctx)) as NodeLike | undefined;
+  if (!node) return [];
+  const a = node.metadata.annotations ?? {};
+  const name = a[Annotations.nodeMachine];
+  const namespace = a[Annotations.nodeClusterNamespace];
+  if (name && namespace) return [{ ...MACHINE, namespace, name }];
+  const providerID = node.spec?.providerID;
+  if (!providerID) return [];
+  const list = await ctx.kube.listAll(MACHINE, {
+    labelSelector: `${PROVIDER_ID_HASH_LABEL}=${providerIdHash(providerID)}`,
+  });
+  return list.items
+    .filter((m) => (m.spec as { providerID?: string } | undefined)?.providerID === providerID)
+    .map((m) => ({ ...MACHINE, namespace: m.metadata.namespace!, name: m.metadata.name!, uid: m.metadata.uid! }));
+}
+
+export const machineHandler = defineHandler({
+  name: 'machine',
+  reconciles: MACHINE,
+  watches: [
+    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false },
+    ...infraMachineKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Machine') })),
+    { group: '', kind: 'Node', version: 'v1', map: nodeToMachines },
+    {
+      group: CAPI_GROUP,
+      kind: 'Cluster',
+      statusChanges: false,
+      map: listedBy(MACHINE, (c) => ({ labelSelector: `${Labels.clusterName}=${c.metadata.name}` })),
+    },
+  ],
+  reconcile: reconcileMachine,
+});

@@ -1,0 +1,358 @@
+// The Machine deletion sequence (capi-core-spec.md §3.6): pre-drain hooks, cordon and drain through
+// the eviction API, volume-detach wait, pre-terminate hooks, infrastructure (and bootstrap) deletion,
+// Node deletion, finalizer removal. Every step is idempotent and resumable; each stop writes status.
+import type { Cluster } from '../../shared/api/capi/cluster.ts';
+import {
+  Annotations,
+  CAPI_API_VERSION,
+  ConditionTypes,
+  Finalizers,
+  Labels,
+  Reasons,
+} from '../../shared/api/capi/constants.ts';
+import type { Machine, MachineStatus } from '../../shared/api/capi/machine.ts';
+import type { MetaCondition } from '../../shared/api/conditions.ts';
+import { falseCondition, nowTime, setCondition, trueCondition } from '../../shared/conditions/conditions.ts';
+import type { KubeClient } from '../../shared/kube/client.ts';
+import { isConflict, isNotFound, isTooManyRequests, KubeError } from '../../shared/kube/errors.ts';
+import { parseDuration } from '../../shared/reconcile/duration.ts';
+import { clone, updateStatusIfChanged, withoutFinalizer } from '../../shared/reconcile/writes.ts';
+import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
+import { type Pod, planDrain, podKey } from './drain-plan.ts';
+import { nodeReadyStatus } from './node-health.ts';
+import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-lookup.ts';
+import type { NodeLike } from './node-sync.ts';
+import { machinePhase } from './phase.ts';
+
+const FIELD_MANAGER = 'capi-machine';
+export const DRAIN_RETRY_MS = 20_000;
+const POD = { apiVersion: 'v1', kind: 'Pod' };
+
+function hasAnnotationPrefix(m: Machine, prefix: string): string[] {
+  return Object.keys(m.metadata.annotations ?? {}).filter((k) => k.startsWith(prefix));
+}
+
+function hasAnnotation(m: Machine, key: string): boolean {
+  return Boolean(m.metadata.annotations && Object.hasOwn(m.metadata.annotations, key));
+}
+
+function expired(start: string | undefined, timeout: string | undefined, now: Date): boolean {
+  const ms = parseDuration(timeout);
+  if (!start || !ms) return false; // 0 or unset: no limit
+  return now.getTime() - Date.parse(start) > ms;
+}
+
+export async function reconcileMachineDelete(
+  ctx: HandlerContext,
+  machine: Machine,
+  cluster: Cluster | undefined,
+  v1beta2: NonNullable<MachineStatus['v1beta2']> & { conditions: MetaCondition[] },
+): Promise<ReconcileResult | undefined> {
+  const { kube, clock, log } = ctx;
+  const now = clock.now();
+  let m = machine;
+  const status: MachineStatus = clone(m.status ?? {});
+  status.v1beta2 = v1beta2;
+  status.phase = machinePhase(m);
+  if (machine.status?.phase !== status.phase) status.lastUpdated = nowTime(now);
+
+  const write = async () => {
+    m = await updateStatusIfChanged(kube, m, status, FIELD_MANAGER);
+  };
+
+  // Node-level steps are skipped while the Cluster itself is going away (workers are torn down fast),
+  // and when there is no Node.
+  const clusterDeleting = !cluster || Boolean(cluster.metadata.deletionTimestamp);
+  let node: NodeLike | undefined;
+  if (!clusterDeleting) {
+    if (m.status?.nodeRef?.name) node = await getNode(kube, m.status.nodeRef.name);
+    else if (m.spec.providerID)
+      node = await findNodeByProviderID(kube, m.spec.providerID, candidateNodeNames(m, ctx.event), true);
+  }
+  const isControlPlane = Boolean(m.metadata.labels && Labels.controlPlane in m.metadata.labels);
+  // Upstream also refuses when no control-plane Machine remains; on OpenShift the control plane is not
+  // made of Cluster API Machines, so only the last control-plane Machine's own Node is protected.
+  const nodeStepsAllowed =
+    !clusterDeleting && Boolean(node) && !(isControlPlane && (await lastControlPlaneMachine(kube, m)));
+
+  // 1. pre-drain hooks
+  const preDrain = hasAnnotationPrefix(m, Annotations.preDrainHookPrefix);
+  if (preDrain.length) {
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.preDrainDeleteHookSucceeded,
+        Reasons.waitingExternalHook,
+        'Info',
+        `waiting for pre-drain hooks: ${preDrain.join(', ')}`,
+      ),
+      now,
+    );
+    await write();
+    return undefined;
+  }
+  status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.preDrainDeleteHookSucceeded), now);
+
+  // 2. drain
+  if (
+    nodeStepsAllowed &&
+    node &&
+    !hasAnnotation(m, Annotations.excludeNodeDraining) &&
+    !expired(status.deletion?.nodeDrainStartTime, m.spec.nodeDrainTimeout, now)
+  ) {
+    if (!status.deletion?.nodeDrainStartTime) {
+      status.deletion = { ...(status.deletion ?? {}), nodeDrainStartTime: nowTime(now) };
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(ConditionTypes.drainingSucceeded, Reasons.draining, 'Info', 'Draining the node before deletion'),
+        now,
+      );
+      await write();
+    }
+    const result = await drainNode(kube, node, now);
+    if (result.remaining > 0) {
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(ConditionTypes.drainingSucceeded, Reasons.draining, 'Info', result.message),
+        now,
+      );
+      await write();
+      log.info({ node: node.metadata.name, remaining: result.remaining }, 'drain in progress');
+      return { requeueAfter: DRAIN_RETRY_MS };
+    }
+    status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.drainingSucceeded), now);
+  } else if (
+    status.deletion?.nodeDrainStartTime &&
+    expired(status.deletion.nodeDrainStartTime, m.spec.nodeDrainTimeout, now)
+  ) {
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.drainingSucceeded,
+        'DrainingTimedOut',
+        'Warning',
+        `nodeDrainTimeout ${m.spec.nodeDrainTimeout} expired; continuing deletion without a complete drain`,
+      ),
+      now,
+    );
+  }
+
+  // 3. wait for volumes to detach
+  if (
+    nodeStepsAllowed &&
+    node &&
+    !hasAnnotation(m, Annotations.excludeWaitForNodeVolumeDetach) &&
+    nodeReadyStatus(node.status?.conditions) !== 'Unknown'
+  ) {
+    const start = status.deletion?.waitForNodeVolumeDetachStartTime;
+    if (!expired(start, m.spec.nodeVolumeDetachTimeout, now)) {
+      const attached = node.status?.volumesAttached ?? [];
+      if (attached.length) {
+        if (!start) status.deletion = { ...(status.deletion ?? {}), waitForNodeVolumeDetachStartTime: nowTime(now) };
+        status.conditions = setCondition(
+          status.conditions,
+          falseCondition(
+            ConditionTypes.volumeDetachSucceeded,
+            Reasons.waitingForVolumeDetach,
+            'Info',
+            `waiting for ${attached.length} volume(s) to detach: ${attached.map((v) => v.name).join(', ')}`,
+          ),
+          now,
+        );
+        await write();
+        return { requeueAfter: DRAIN_RETRY_MS };
+      }
+      if (start)
+        status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.volumeDetachSucceeded), now);
+    }
+  }
+
+  // 4. pre-terminate hooks
+  const preTerminate = hasAnnotationPrefix(m, Annotations.preTerminateHookPrefix);
+  if (preTerminate.length) {
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.preTerminateDeleteHookSucceeded,
+        Reasons.waitingExternalHook,
+        'Info',
+        `waiting for pre-terminate hooks: ${preTerminate.join(', ')}`,
+      ),
+      now,
+    );
+    await write();
+    return undefined;
+  }
+  status.conditions = setCondition(
+    status.conditions,
+    trueCondition(ConditionTypes.preTerminateDeleteHookSucceeded),
+    now,
+  );
+
+  // 5. infrastructure, 6. bootstrap config: delete and wait until gone (their deletion events wake us).
+  const refs = [
+    { ref: m.spec.infrastructureRef, what: 'infrastructure' as const },
+    ...(m.spec.bootstrap.configRef ? [{ ref: m.spec.bootstrap.configRef, what: 'bootstrap' as const }] : []),
+  ];
+  for (const { ref, what } of refs) {
+    const key = {
+      apiVersion: ref.apiVersion!,
+      kind: ref.kind!,
+      namespace: ref.namespace ?? m.metadata.namespace!,
+      name: ref.name!,
+    };
+    const obj = await kube.find(key);
+    if (obj) {
+      if (!obj.metadata.deletionTimestamp) {
+        try {
+          await kube.delete(key, { preconditions: { uid: obj.metadata.uid! } });
+        } catch (e) {
+          if (!isNotFound(e) && !isConflict(e)) throw e;
+        }
+      }
+      if (what === 'infrastructure') {
+        status.conditions = setCondition(
+          status.conditions,
+          falseCondition(
+            ConditionTypes.infrastructureReady,
+            Reasons.deleting,
+            'Info',
+            `waiting for ${key.kind} ${key.name} to be deleted`,
+          ),
+          now,
+        );
+      }
+      await write();
+      return undefined;
+    }
+    if (what === 'infrastructure') {
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(ConditionTypes.infrastructureReady, Reasons.deleted, 'Info'),
+        now,
+      );
+    }
+  }
+
+  // 8. the Node
+  if (nodeStepsAllowed && node) {
+    try {
+      await kube.delete({ ...NODE, name: node.metadata.name! });
+      log.info({ node: node.metadata.name }, 'deleted Node');
+    } catch (e) {
+      if (!isNotFound(e)) {
+        const timeout = parseDuration(m.spec.nodeDeletionTimeout ?? '10s');
+        const since = Date.parse(m.metadata.deletionTimestamp!);
+        if (!timeout || now.getTime() - since <= timeout) {
+          status.conditions = setCondition(
+            status.conditions,
+            falseCondition(
+              ConditionTypes.nodeHealthy,
+              Reasons.deletionFailed,
+              'Warning',
+              `deleting Node ${node.metadata.name} failed: ${(e as Error).message}`,
+            ),
+            now,
+          );
+          await write();
+          throw e;
+        }
+        log.warn({ node: node.metadata.name, err: String(e) }, 'nodeDeletionTimeout passed; giving up on the Node');
+      }
+    }
+  }
+
+  // 9. finalizer
+  await write();
+  const fresh = await kube.find<Machine>({
+    apiVersion: CAPI_API_VERSION,
+    kind: 'Machine',
+    namespace: m.metadata.namespace!,
+    name: m.metadata.name!,
+  });
+  if (fresh && fresh.metadata.uid === m.metadata.uid) {
+    await kube.update(withoutFinalizer(fresh, Finalizers.machine), { fieldManager: FIELD_MANAGER });
+  }
+  return undefined;
+}
+
+async function lastControlPlaneMachine(kube: KubeClient, m: Machine): Promise<boolean> {
+  const list = await kube.listAll<Machine>(
+    { apiVersion: CAPI_API_VERSION, kind: 'Machine' },
+    {
+      namespace: m.metadata.namespace!,
+      labelSelector: `${Labels.clusterName}=${m.spec.clusterName},${Labels.controlPlane}`,
+    },
+  );
+  return !list.items.some((x) => x.metadata.uid !== m.metadata.uid && !x.metadata.deletionTimestamp);
+}
+
+/** Cordons the Node and evicts what must go; reports what is still in the way. */
+async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<{ remaining: number; message: string }> {
+  const name = node.metadata.name!;
+  if (!node.spec?.unschedulable) {
+    await kube.patch(
+      { ...NODE, name },
+      { spec: { unschedulable: true } },
+      { type: 'merge', fieldManager: FIELD_MANAGER },
+    );
+  }
+  const pods = (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
+  const dsNames = new Set<string>();
+  for (const p of pods) {
+    const ds = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'DaemonSet');
+    if (!ds) continue;
+    const found = await kube
+      .find({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: p.metadata.namespace!, name: ds.name })
+      .catch((e: unknown) => {
+        // No DaemonSet API (an embedded server may not serve apps/v1 DaemonSets): treat as orphaned.
+        if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
+        throw e;
+      });
+    if (found) dsNames.add(`${p.metadata.namespace}/${ds.name}`);
+  }
+  const plan = planDrain(pods, {
+    nodeUnreachable: nodeReadyStatus(node.status?.conditions) === 'Unknown',
+    existingDaemonSets: dsNames,
+    now,
+  });
+  const blocked: string[] = [];
+  let evicted = 0;
+  for (const pod of plan.evict) {
+    try {
+      await kube.createSubresource(
+        { ...POD, namespace: pod.metadata.namespace!, name: pod.metadata.name! },
+        'eviction',
+        {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+        },
+      );
+      evicted++;
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      if (isTooManyRequests(e)) {
+        blocked.push(`${podKey(pod)}: ${(e as Error).message}`);
+        continue;
+      }
+      throw e;
+    }
+  }
+  // Evicted pods are gone only when the API says so: look again before declaring the drain done.
+  const left = evicted ? (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items : pods;
+  const after = planDrain(left, {
+    nodeUnreachable: nodeReadyStatus(node.status?.conditions) === 'Unknown',
+    existingDaemonSets: dsNames,
+    now,
+  });
+  const remaining = after.evict.length + after.wait.length;
+  const parts: string[] = [];
+  if (blocked.length) parts.push(`evictions blocked by PodDisruptionBudgets: ${blocked.slice(0, 5).join('; ')}`);
+  if (after.wait.length)
+    parts.push(
+      `waiting for ${after.wait.length} pod(s) to terminate or complete: ${after.wait.slice(0, 5).map(podKey).join(', ')}`,
+    );
+  if (after.evict.length && !blocked.length) parts.push(`${after.evict.length} pod(s) still to evict`);
+  return { remaining, message: parts.join('; ') || 'drain complete' };
+}

@@ -1,0 +1,26 @@
+// Provider kinds by role, from the registry: core handlers watch every provider's infrastructure
+// objects without naming a provider.
+import { INFRA_GROUP } from './capi/constants.ts';
+import { providerKinds } from './registry.ts';
+
+export interface GroupKind {
+  group: string;
+  kind: string;
+}
+
+function byRole(suffix: 'MachineTemplate' | 'Machine' | 'Cluster'): GroupKind[] {
+  return Object.values(providerKinds)
+    .flat()
+    .filter(
+      (k) =>
+        k.group === INFRA_GROUP &&
+        k.kind.endsWith(suffix) &&
+        !(suffix === 'Machine' && k.kind.endsWith('MachineTemplate')),
+    )
+    .filter((k) => suffix !== 'Cluster' || !k.kind.endsWith('ClusterIdentity'))
+    .map((k) => ({ group: k.group, kind: k.kind }));
+}
+
+export const machineTemplateKinds = () => byRole('MachineTemplate');
+export const infraMachineKinds = () => byRole('Machine');
+export const infraClusterKinds = () => byRole('Cluster');

@@ -1,0 +1,83 @@
+// `defineHandler`: the declarative shape of every reconcile function (DESIGN.md, "Contracts").
+// The same declaration drives the local host's routing, the bus rules and serverless.yml.
+import type { Subscription } from '../bus/types.ts';
+import type { ObjectRef, ResourceEvent } from '../events/resource-event.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Logger } from './logger.ts';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface MapContext {
+  kube: KubeClient;
+  log: Logger;
+}
+
+export interface Watch {
+  /** API group of the watched kind ('' for core). */
+  group: string;
+  kind: string;
+  /** A version the bridge can watch it at (the group's preferred version if absent). */
+  version?: string;
+  /**
+   * Which objects an event of this kind should reconcile. Absent: the object itself (the watched kind
+   * must then be the reconciled kind). May read the API (e.g. Node → Machine by providerID).
+   */
+  map?: (event: ResourceEvent, ctx: MapContext) => Promise<ObjectRef[]> | ObjectRef[];
+  /** False: modifications that touch only `status` do not wake the handler (default true). */
+  statusChanges?: boolean;
+}
+
+export interface ReconcileResult {
+  /** Look at the object again after this many milliseconds even if nothing changes. */
+  requeueAfter?: number;
+}
+
+export interface HandlerContext<C = unknown> {
+  kube: KubeClient;
+  cloud: C;
+  clock: Clock;
+  log: Logger;
+  /** The event that woke the handler (a hint only: reconcile reads current state). */
+  event: ResourceEvent;
+  /** The handler's own name, e.g. for field managers and Kubernetes Events. */
+  handler: string;
+}
+
+export interface HandlerDefinition<C = unknown> {
+  name: string;
+  /** The kind `reconcile` is called for. */
+  reconciles: { apiVersion: string; kind: string };
+  watches: Watch[];
+  /** Builds the provider's cloud client once per process (credentials from the platform's standard chain). */
+  cloud?: () => C | Promise<C>;
+  reconcile(ref: ObjectRef, ctx: HandlerContext<C>): Promise<ReconcileResult | undefined>;
+}
+
+export function defineHandler<C = undefined>(def: HandlerDefinition<C>): HandlerDefinition<C> {
+  const names = new Set<string>();
+  for (const w of def.watches) {
+    const key = `${w.group}/${w.kind}`;
+    if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
+    names.add(key);
+  }
+  if (!/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(def.name)) {
+    throw new Error(
+      `handler name "${def.name}" must be 3-40 lowercase letters, digits or '-' (it names queues and functions)`,
+    );
+  }
+  return def;
+}
+
+/** The bus subscription a handler's declaration implies. */
+export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
+  return {
+    handler: def.name,
+    kinds: def.watches.map((w) => ({ group: w.group, kind: w.kind })),
+    // One status-caring watch makes the whole subscription receive status-only events; the runtime
+    // then drops them for the watches that do not care.
+    statusChanges: def.watches.some((w) => w.statusChanges !== false),
+  };
+}
