@@ -2,7 +2,7 @@
 // server. `npm start` runs it with the in-process bus; tests run it against the embedded API server.
 import { Bridge, type WatchedKind } from '../../functions/bridge/bridge.ts';
 import type { CheckpointRef } from '../../functions/bridge/checkpoint.ts';
-import type { Consumer, EventBus } from '../../shared/bus/types.ts';
+import type { Consumer, DeliveryInfo, DeliveryResult, EventBus } from '../../shared/bus/types.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { dispatch, type RuntimeDeps } from '../../shared/runtime/dispatch.ts';
 import { type HandlerDefinition, subscriptionOf } from '../../shared/runtime/handler.ts';
@@ -25,6 +25,8 @@ export interface HostOptions {
   kubeFor?: (handler: string) => KubeClient;
   /** Lets tests substitute a handler's cloud client. */
   cloudFor?: (handler: string) => unknown;
+  /** Wraps every delivery (tests use it to give each invocation its own fault-injection context). */
+  wrapDelivery?: (handler: string, info: DeliveryInfo, run: () => Promise<DeliveryResult>) => Promise<DeliveryResult>;
   /** Start without the bridge (tests that publish events themselves). */
   bridge?: boolean;
   bridgeOptions?: { checkpointIntervalMs?: number; watchTimeoutSeconds?: number; missingKindRetryMs?: number };
@@ -57,7 +59,8 @@ export async function startHost(o: HostOptions): Promise<Host> {
     consumers.push(
       await o.bus.subscribe(subscriptionOf(def), (raw, info) => {
         invocations.set(def.name, (invocations.get(def.name) ?? 0) + 1);
-        return dispatch(def, raw, info, deps);
+        const run = () => dispatch(def, raw, info, deps);
+        return o.wrapDelivery ? o.wrapDelivery(def.name, info, run) : run();
       }),
     );
   }

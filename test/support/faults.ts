@@ -1,0 +1,92 @@
+// Fault injection and call accounting for handler tests: every delivery gets its own context, and
+// the Kubernetes transport and cloud client it uses count calls and can crash after the k-th one —
+// after the call took effect, before the handler sees its result, like a process killed mid-step.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { KubeRequest, KubeResponse, KubeStream, Transport } from '../../shared/kube/transport.ts';
+
+export interface DeliveryContext {
+  handler: string;
+  attempt: number;
+  calls: number;
+  /** Crash after this many external calls in this delivery (first attempts only). */
+  crashAfter?: number;
+}
+
+export class InjectedCrash extends Error {
+  constructor(ctx: DeliveryContext) {
+    super(`injected crash in ${ctx.handler} after external call ${ctx.calls}`);
+    this.name = 'InjectedCrash';
+  }
+}
+
+export const deliveryContext = new AsyncLocalStorage<DeliveryContext>();
+
+export interface WriteRecord {
+  handler: string;
+  method: string;
+  path: string;
+  body: string | undefined;
+}
+
+export class FaultLedger {
+  readonly writes: WriteRecord[] = [];
+  crashes = 0;
+  calls = 0;
+
+  /** Counts one external call and crashes when the delivery's budget is reached. */
+  tick(): void {
+    this.calls++;
+    const ctx = deliveryContext.getStore();
+    if (!ctx) return;
+    ctx.calls++;
+    if (ctx.crashAfter !== undefined && ctx.attempt === 1 && ctx.calls === ctx.crashAfter) {
+      this.crashes++;
+      throw new InjectedCrash(ctx);
+    }
+  }
+
+  /** A transport that counts and records the handler's calls before passing them on. */
+  transport(inner: Transport): Transport {
+    const ledger = this;
+    return {
+      server: inner.server,
+      namespace: inner.namespace,
+      async request(req: KubeRequest): Promise<KubeResponse> {
+        const res = await inner.request(req);
+        if (req.method !== 'GET' && res.status < 300) {
+          ledger.writes.push({
+            handler: deliveryContext.getStore()?.handler ?? '(none)',
+            method: req.method,
+            path: req.path,
+            body: req.body,
+          });
+        }
+        ledger.tick();
+        return res;
+      },
+      stream(req: KubeRequest): Promise<KubeStream> {
+        return inner.stream(req);
+      },
+    };
+  }
+
+  /** Wraps every async method of a cloud client the same way. */
+  cloud<T extends object>(inner: T): T {
+    const ledger = this;
+    return new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const r = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          ledger.tick();
+          return r;
+        };
+      },
+    });
+  }
+
+  writesBy(handler?: string): WriteRecord[] {
+    return handler ? this.writes.filter((w) => w.handler === handler) : this.writes;
+  }
+}
