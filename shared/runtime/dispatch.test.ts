@@ -75,7 +75,10 @@ describe('dispatch', () => {
   it('dead-letters a malformed event with a reason naming the fields, never calling the handler', async () => {
     let called = false;
     const r = await dispatch(
-      handler(async () => ((called = true), undefined)),
+      handler(async () => {
+        called = true;
+        return undefined;
+      }),
       { specversion: '1.0', type: 'nope', data: {} },
       { attempt: 1 },
       { kube },
@@ -88,7 +91,10 @@ describe('dispatch', () => {
   it('maps an event to its owner and reconciles that object', async () => {
     const seen: ObjectRef[] = [];
     const r = await dispatch(
-      handler(async (ref) => (seen.push(ref), undefined)),
+      handler(async (ref) => {
+        seen.push(ref);
+        return undefined;
+      }),
       machineEvent('ms1'),
       { attempt: 1 },
       { kube },
@@ -99,7 +105,10 @@ describe('dispatch', () => {
 
   it('ignores events that map to nothing and status-only changes of kinds that do not care', async () => {
     let calls = 0;
-    const h = handler(async () => (calls++, undefined));
+    const h = handler(async () => {
+      calls++;
+      return undefined;
+    });
     expect(await dispatch(h, machineEvent(), { attempt: 1 }, { kube })).toEqual({ status: 'done' });
     const statusOnly = newResourceEvent({
       type: 'io.capifn.resource.modified',
@@ -196,7 +205,10 @@ describe('dispatch', () => {
       targetHandler: 'machineset',
     });
     await dispatch(
-      handler(async (ref) => (seen.push(ref), undefined)),
+      handler(async (ref) => {
+        seen.push(ref);
+        return undefined;
+      }),
       targeted,
       { attempt: 1 },
       { kube },
@@ -208,7 +220,10 @@ describe('dispatch', () => {
       targetHandler: 'machine',
     });
     await dispatch(
-      handler(async (ref) => (seen.push(ref), undefined)),
+      handler(async (ref) => {
+        seen.push(ref);
+        return undefined;
+      }),
       other,
       { attempt: 1 },
       { kube },
