@@ -1,21 +1,24 @@
-// Regenerates infra/crds/ from the zod schemas. `--check` only reports whether the files are current.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CRD_DIR, renderCrdFiles } from '../shared/api/crd-files.ts';
+// Regenerates infra/crds/ from the zod schemas. `--check` only reports whether the files are current;
+// `--dir <path>` works on another directory (tests).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CRD_DIR, diffCrdFiles } from '../shared/api/crd-files.ts';
 
-const check = process.argv.includes('--check');
-const dir = join(import.meta.dirname, '..', CRD_DIR);
-const want = renderCrdFiles();
-const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
-const stale = have.filter((f) => !want.has(f));
-const changed = [...want].filter(
-  ([f, text]) => !existsSync(join(dir, f)) || readFileSync(join(dir, f), 'utf8') !== text,
-);
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const dirArg = args.indexOf('--dir');
+if (dirArg >= 0 && !args[dirArg + 1]) {
+  console.error('--dir needs a path');
+  process.exit(2);
+}
+const dir = dirArg >= 0 ? resolve(args[dirArg + 1]!) : join(import.meta.dirname, '..', CRD_DIR);
+const shown = dirArg >= 0 ? dir : CRD_DIR;
+const { want, stale, changed } = diffCrdFiles(dir);
 
 if (check) {
   if (stale.length || changed.length) {
-    for (const f of stale) console.error(`stale: ${CRD_DIR}/${f}`);
-    for (const [f] of changed) console.error(`out of date: ${CRD_DIR}/${f}`);
+    for (const f of stale) console.error(`stale: ${shown}/${f}`);
+    for (const f of changed) console.error(`out of date: ${shown}/${f}`);
     console.error('run `npm run gen:crds`');
     process.exit(1);
   }
@@ -23,6 +26,6 @@ if (check) {
 } else {
   mkdirSync(dir, { recursive: true });
   for (const f of stale) rmSync(join(dir, f));
-  for (const [f, text] of changed) writeFileSync(join(dir, f), text);
-  console.log(`${want.size} CRDs in ${CRD_DIR} (${changed.length} written, ${stale.length} removed)`);
+  for (const f of changed) writeFileSync(join(dir, f), want.get(f)!);
+  console.log(`${want.size} CRDs in ${shown} (${changed.length} written, ${stale.length} removed)`);
 }

@@ -1,4 +1,6 @@
 // The generated CRD files, as text: one YAML per kind, named `<group>_<plural>.yaml`.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { toCrd } from './crd.ts';
 import { allKinds } from './registry.ts';
@@ -15,4 +17,24 @@ export function renderCrdFiles(): Map<string, string> {
     );
   }
   return files;
+}
+
+export interface CrdDiff {
+  /** What the schemas render to, by file name. */
+  want: Map<string, string>;
+  /** YAML files in the directory that no kind renders any more. */
+  stale: string[];
+  /** Files missing from the directory or whose text differs. */
+  changed: string[];
+}
+
+/** Compares the rendered CRDs with the YAML files in `dir`. */
+export function diffCrdFiles(dir: string): CrdDiff {
+  const want = renderCrdFiles();
+  const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
+  const stale = have.filter((f) => !want.has(f)).sort();
+  const changed = [...want.keys()]
+    .filter((f) => !existsSync(join(dir, f)) || readFileSync(join(dir, f), 'utf8') !== want.get(f))
+    .sort();
+  return { want, stale, changed };
 }

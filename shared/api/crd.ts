@@ -52,6 +52,10 @@ export function structural(node: Json): Json {
     }
   }
   if (preserve && out.type === undefined) out.type = 'object';
+  // Structural rule: every node names its type (int-or-string returned above; preserved subtrees are objects).
+  if (typeof out.type !== 'string') {
+    throw new Error(`schema node has no single type, which a structural CRD schema requires: ${JSON.stringify(node)}`);
+  }
   return out;
 }
 
@@ -108,4 +112,31 @@ export function toCrd(def: KindDefinition): Json {
       })),
     },
   };
+}
+
+/**
+ * Paths of `value` that `schema` (a structural openAPIV3Schema) does not declare, i.e. what an API server would
+ * prune. Honours `additionalProperties` (maps), `x-kubernetes-preserve-unknown-fields` and int-or-string; the
+ * root `metadata` is the API server's own (ObjectMeta) and counts as declared.
+ */
+export function undeclaredPaths(value: unknown, schema: Json, path = ''): string[] {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return [];
+  if (schema['x-kubernetes-int-or-string'] === true) return [];
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (!isObj(items)) return value.length ? [`${path}[*]`] : [];
+    return value.flatMap((v, i) => undeclaredPaths(v, items, `${path}[${i}]`));
+  }
+  if (!isObj(value)) return [];
+  const props = isObj(schema.properties) ? schema.properties : {};
+  const additional = isObj(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${k}` : k;
+    if (path === '' && k === 'metadata') continue;
+    const child = isObj(props[k]) ? (props[k] as Json) : additional;
+    if (!child) out.push(p);
+    else out.push(...undeclaredPaths(v, child, p));
+  }
+  return out;
 }

@@ -57,6 +57,29 @@ export type ObjectReference = z.infer<typeof ObjectReference>;
 
 export const LocalObjectReference = z.strictObject({ name: z.string().optional() });
 
+/** core/v1 SecretReference: a Secret by name, in the given namespace (or the referrer's). */
+export const SecretReference = z.strictObject({
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+});
+export type SecretReference = z.infer<typeof SecretReference>;
+
+/** core/v1 TypedLocalObjectReference. */
+export const TypedLocalObjectReference = z.strictObject({
+  apiGroup: z.string().optional(),
+  kind: z.string(),
+  name: z.string(),
+});
+
+/** core/v1 Taint. */
+export const Taint = z.strictObject({
+  key: z.string(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+  timeAdded: Time.optional(),
+});
+export type Taint = z.infer<typeof Taint>;
+
 export const LabelSelectorRequirement = z.strictObject({
   key: z.string(),
   operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
@@ -74,6 +97,26 @@ export const Duration = z
   .regex(/^(?:(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+|0)$/, 'must be a duration such as "10s", "5m" or "1h30m"');
 
 export const IntOrString = z.union([z.number().int(), z.string()]).meta({ 'x-kubernetes-int-or-string': true });
+
+/** A resource.Quantity ("2", "500m", "4Gi", or a bare integer), serialized like upstream as int-or-string. */
+export const Quantity = z
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(
+        /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/,
+        'must be a quantity such as "2", "500m" or "4Gi"',
+      ),
+  ])
+  .meta({ 'x-kubernetes-int-or-string': true });
+
+/** A free-form JSON object kept verbatim (runtime.RawExtension and similar); never pruned. */
+export function preserved(description?: string) {
+  return z
+    .record(z.string(), z.unknown())
+    .meta({ 'x-kubernetes-preserve-unknown-fields': true, ...(description ? { description } : {}) });
+}
 
 /** Generic shape any Kubernetes object has; used where the kind is not known statically. */
 export interface KubeObject {

@@ -6,8 +6,17 @@ import { machineDeploymentKind } from './capi/machinedeployment.ts';
 import { machineHealthCheckKind } from './capi/machinehealthcheck.ts';
 import { machineSetKind } from './capi/machineset.ts';
 import { apiVersionOf, type KindDefinition, type ProviderName } from './kind.ts';
+import { clusterOperatorKind } from './openshift/clusteroperator.ts';
+import { featureGateKind } from './openshift/featuregate.ts';
+import { infrastructureKind } from './openshift/infrastructure.ts';
+import { mapiMachineKind, mapiMachineSetKind } from './openshift/machine.ts';
 import { awsKinds } from './providers/aws.ts';
+import { azureKinds } from './providers/azure.ts';
+import { gcpKinds } from './providers/gcp.ts';
 import { localKinds } from './providers/local.ts';
+import { metal3Kinds } from './providers/metal3.ts';
+import { openstackKinds } from './providers/openstack.ts';
+import { vsphereKinds } from './providers/vsphere.ts';
 
 export const coreKinds: KindDefinition[] = [
   clusterKind,
@@ -19,15 +28,22 @@ export const coreKinds: KindDefinition[] = [
 
 export const providerKinds: Record<ProviderName, KindDefinition[]> = {
   aws: awsKinds,
-  gcp: [],
-  azure: [],
-  openstack: [],
-  vsphere: [],
-  metal3: [],
+  gcp: gcpKinds,
+  azure: azureKinds,
+  openstack: openstackKinds,
+  vsphere: vsphereKinds,
+  metal3: metal3Kinds,
   local: localKinds,
 };
 
-export const openshiftKinds: KindDefinition[] = [];
+/** config.openshift.io/v1 (cluster-scoped) and machine.openshift.io/v1beta1 kinds the operator reads and writes. */
+export const openshiftKinds: KindDefinition[] = [
+  featureGateKind,
+  infrastructureKind,
+  clusterOperatorKind,
+  mapiMachineKind,
+  mapiMachineSetKind,
+];
 
 export const allKinds: KindDefinition[] = [...coreKinds, ...Object.values(providerKinds).flat(), ...openshiftKinds];
 

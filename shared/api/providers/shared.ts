@@ -56,3 +56,17 @@ export function infraMachineColumns(extra: PrinterColumn[] = []): PrinterColumn[
 }
 
 export const TEMPLATE_COLUMNS: PrinterColumn[] = [AGE_COLUMN];
+
+/**
+ * An object of alternatives of which exactly one must be set (upstream: `MinProperties=1`, `MaxProperties=1`),
+ * e.g. CAPO's `{id | filter}` parameters or CAPZ's image sources. The CRD carries the same bounds.
+ */
+export function exactlyOne<S extends z.ZodRawShape>(shape: S) {
+  const keys = Object.keys(shape);
+  return z
+    .strictObject(shape)
+    .refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, {
+      message: `exactly one of ${keys.map((k) => JSON.stringify(k)).join(', ')} must be set`,
+    })
+    .meta({ minProperties: 1, maxProperties: 1 });
+}
