@@ -26,6 +26,13 @@ export interface EnvOptions {
   bootDelayMs?: number;
   concurrency?: number;
   extraHandlers?: Array<HandlerDefinition<unknown>>;
+  /**
+   * Provider handlers to run instead of the local provider's; `wrapCloud` counts the calls of (and
+   * injects crashes into) any cloud client the same way as for the local cloud.
+   */
+  providers?: (wrapCloud: <T extends object>(cloud: T) => T) => Array<HandlerDefinition<unknown>>;
+  /** Extra CRD objects to install (the default is every kind in the registry). */
+  crds?: unknown[];
   logLevel?: string;
 }
 
@@ -56,7 +63,7 @@ export function allCrds(): unknown[] {
 }
 
 export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
-  const api = await startApiServer({ crds: allCrds() });
+  const api = await startApiServer({ crds: o.crds ?? allCrds() });
   const conn = connectionFor(api);
   const kube = new KubeClient(new HttpsTransport(conn), { fieldManager: 'test' });
   const ledger = new FaultLedger();
@@ -75,7 +82,11 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
     kube,
     bus,
     log,
-    handlers: [...coreHandlers, ...localProviderHandlers(() => countedCloud), ...(o.extraHandlers ?? [])],
+    handlers: [
+      ...coreHandlers,
+      ...(o.providers ? o.providers((c) => ledger.cloud(c)) : localProviderHandlers(() => countedCloud)),
+      ...(o.extraHandlers ?? []),
+    ],
     kubeFor: () => handlerKube,
     maxAttempts: 50,
     checkpoint: { namespace: 'default', name: 'capi-fn-bridge' },
