@@ -1,0 +1,15 @@
+// Bearer-token authentication (the only credential the embedded server issues).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  if (!header) return false;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!m) return false;
+  const a = Buffer.from(m[1]!.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

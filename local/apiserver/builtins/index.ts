@@ -1,0 +1,7 @@
+import type { ResourceDef } from '../registry.ts';
+import { coreDefs } from './core.ts';
+import { otherDefs } from './others.ts';
+
+export function builtinDefs(): ResourceDef[] {
+  return [...coreDefs, ...otherDefs];
+}

@@ -1,0 +1,215 @@
+// Request parsing: URL → resource coordinates, media types, body decoding (JSON, YAML, protobuf).
+import { parse as parseYaml } from 'yaml';
+import { decodeProtobufObject } from './protobuf.ts';
+import { ApiError, badRequest, unsupportedMediaType } from './status-errors.ts';
+
+export interface ResourcePath {
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string;
+  /** legacy /watch/ prefix */
+  watchPrefix: boolean;
+}
+
+/** `/api/v1/...` and `/apis/<g>/<v>/...`; undefined for anything that is not a resource path. */
+export function parseResourcePath(pathname: string): ResourcePath | undefined {
+  const segs = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) {
+    group = '';
+    version = segs[1]!;
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis' && segs.length >= 4) {
+    group = segs[1]!;
+    version = segs[2]!;
+    rest = segs.slice(3);
+  } else return undefined;
+  let watchPrefix = false;
+  if (rest[0] === 'watch') {
+    watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))
+  ) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length === 0 || rest.length > 3) return undefined;
+  return {
+    group,
+    version,
+    resource: rest[0]!,
+    namespace,
+    name: rest[1],
+    subresource: rest[2] ?? '',
+    watchPrefix,
+  };
+}
+
+export interface MediaType {
+  type: string;
+  params: Record<string, string>;
+}
+
+export function parseMediaTypes(header: string | undefined): MediaType[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((part) => {
+      const [t, ...ps] = part.split(';').map((s) => s.trim());
+      const params: Record<string, string> = {};
+      for (const p of ps) {
+        const i = p.indexOf('=');
+        if (i > 0) params[p.slice(0, i).trim()] = p.slice(i + 1).trim();
+      }
+      return { type: (t ?? '').toLowerCase(), params };
+    })
+    .filter((m) => m.type !== '');
+}
+
+export type OutputFormat = 'json' | 'yaml';
+
+export interface Negotiated {
+  format: OutputFormat;
+  table: boolean;
+  discoveryV2: boolean;
+}
+
+/** Pick the response representation from Accept. Protobuf-only clients get 406 (every real client also lists JSON). */
+export function negotiate(accept: string | undefined): Negotiated {
+  const types = parseMediaTypes(accept);
+  if (types.length === 0) return { format: 'json', table: false, discoveryV2: false };
+  for (const m of types) {
+    const isJson = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';
+    if (
+      m.params.as === 'Table' &&
+      m.params.g === 'meta.k8s.io' &&
+      (m.type === 'application/json' || m.type === 'application/yaml')
+    )
+      return { format: m.type === 'application/yaml' ? 'yaml' : 'json', table: true, discoveryV2: false };
+    if (
+      m.params.as === 'APIGroupDiscoveryList' &&
+      m.params.g === 'apidiscovery.k8s.io' &&
+      m.params.v === 'v2' &&
+      m.type === 'application/json'
+    )
+      return { format: 'json', table: false, discoveryV2: true };
+    if (m.params.as) continue;
+    if (isJson) return { format: 'json', table: false, discoveryV2: false };
+    if (m.type === 'application/yaml') return { format: 'yaml', table: false, discoveryV2: false };
+  }
+  throw new ApiError(
+    406,
+    'NotAcceptable',
+    'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+  );
+}
+
+export const BODY_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+export function contentType(header: string | undefined): string {
+  // Upstream picks the first supported type when Content-Type is missing (kubectl scale --current-replicas).
+  if (!header) return 'application/json';
+  return (parseMediaTypes(header)[0]?.type ?? 'application/json').toLowerCase();
+}
+
+/** Decode an object body by media type. */
+export function decodeObjectBody(body: Buffer, ctype: string): unknown {
+  switch (ctype) {
+    case 'application/json':
+      return parseJson(body);
+    case 'application/yaml':
+      return parseYamlBody(body);
+    case 'application/vnd.kubernetes.protobuf':
+      return decodeProtobufObject(body);
+    default:
+      throw unsupportedMediaType(ctype, BODY_TYPES);
+  }
+}
+
+export function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest("Object 'Kind' is missing in ''");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function parseYamlBody(body: Buffer): unknown {
+  try {
+    return parseYaml(body.toString('utf8')) as unknown;
+  } catch (e) {
+    throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** JSON keys that occur twice in one object (strict field validation reports them). */
+export function duplicateJsonFields(text: string): string[] {
+  const dups: string[] = [];
+  const stack: Array<{ keys: Set<string>; path: string; isArray: boolean; index: number; pendingKey?: string }> = [];
+  let i = 0;
+  const n = text.length;
+  const pathOf = (key: string) => {
+    const top = stack[stack.length - 1];
+    return top?.path ? `${top.path}.${key}` : key;
+  };
+  let expectKey = false;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      let s = '';
+      while (j < n && text[j] !== '"') {
+        if (text[j] === '\\') {
+          s += text.slice(j, j + 2);
+          j += 2;
+        } else s += text[j++];
+      }
+      let str: string;
+      try {
+        str = JSON.parse(`"${s}"`) as string;
+      } catch {
+        str = s;
+      }
+      const top = stack[stack.length - 1];
+      if (top && !top.isArray && expectKey) {
+        if (top.keys.has(str)) dups.push(pathOf(str));
+        top.keys.add(str);
+        top.pendingKey = str;
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      const top = stack[stack.length - 1];
+      let path = '';
+      if (top) path = top.isArray ? `${top.path}[${top.index}]` : pathOf(top.pendingKey ?? '');
+      stack.push({ keys: new Set(), path, isArray: c === '[', index: 0 });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.isArray) top.index++;
+      else expectKey = true;
+    }
+    i++;
+  }
+  return dups;
+}

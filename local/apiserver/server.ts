@@ -1,0 +1,232 @@
+// HTTP layer: authentication, body limits, routing to discovery/OpenAPI/resources, and turning every failure
+// into a Kubernetes Status so the server never crashes on a bad request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify as toYaml } from 'yaml';
+import { tokenMatches } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import {
+  aggregatedDiscovery,
+  apiGroupDoc,
+  apiGroupList,
+  apiResourceList,
+  DISCOVERY_V2_CONTENT_TYPE,
+  legacyApi,
+} from './discovery.ts';
+import type { OpenApiCache } from './openapi.ts';
+import { type Negotiated, negotiate, parseResourcePath } from './request.ts';
+import { handleResource } from './rest/handlers.ts';
+import { ApiError, internalError } from './status-errors.ts';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0',
+  gitCommit: 'capi-fn-embedded',
+  gitTreeState: 'clean',
+  buildDate: '2024-12-11T00:00:00Z',
+  goVersion: 'go1.23.3',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz', '/version/']);
+
+export interface ServerDeps {
+  ctx: ApiContext;
+  token: string;
+  openapi: OpenApiCache;
+}
+
+function notFoundStatus(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+function quoteWarning(w: string): string {
+  return `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  neg: Negotiated | undefined,
+  extra: Record<string, string | string[]> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  let text: string;
+  let ctype: string;
+  const isTable = typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'Table';
+  if (neg?.format === 'yaml') {
+    text = toYaml(body);
+    ctype = isTable ? 'application/yaml;as=Table;v=v1;g=meta.k8s.io' : 'application/yaml';
+  } else {
+    text = JSON.stringify(body);
+    ctype = isTable ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json';
+  }
+  const buf = Buffer.from(text);
+  res.writeHead(status, {
+    'Content-Type': ctype,
+    'Content-Length': buf.length,
+    'Cache-Control': 'no-cache, private',
+    ...extra,
+  });
+  res.end(buf);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      req.resume();
+      reject(new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+}
+
+export function requestHandler(deps: ServerDeps) {
+  const { ctx } = deps;
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(deps, req, res).catch((e: unknown) => {
+      ctx.log(`apiserver: unhandled ${e instanceof Error ? e.stack : String(e)}`);
+      try {
+        send(res, 500, internalError(e).toStatus(), undefined);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { ctx } = deps;
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  const pathname = url.pathname.replace(/\/+$/, '') || '/';
+  let neg: Negotiated | undefined;
+  try {
+    if (!PUBLIC_PATHS.has(pathname) && !tokenMatches(req.headers.authorization, deps.token)) {
+      req.resume();
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    neg = negotiate(req.headers.accept);
+    const method = (req.method ?? 'GET').toUpperCase();
+    let body: Buffer = Buffer.alloc(0);
+    if (method === 'GET' || method === 'HEAD') req.resume();
+    else body = await readBody(req);
+    if (ctx.stopping) throw new ApiError(503, 'ServiceUnavailable', 'the server is shutting down');
+    const simple = (obj: unknown, extra?: Record<string, string>) => {
+      if (method !== 'GET')
+        throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      send(res, 200, obj, neg, extra);
+    };
+    switch (pathname) {
+      case '/version':
+        return simple(VERSION_INFO);
+      case '/healthz':
+      case '/livez':
+      case '/readyz': {
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end('ok');
+        return;
+      }
+      case '/api':
+        if (neg.discoveryV2)
+          return simple(aggregatedDiscovery(ctx.registry, true), { 'Content-Type': DISCOVERY_V2_CONTENT_TYPE });
+        return simple(legacyApi(ctx.address()));
+      case '/apis':
+        if (neg.discoveryV2)
+          return simple(aggregatedDiscovery(ctx.registry, false), { 'Content-Type': DISCOVERY_V2_CONTENT_TYPE });
+        return simple(apiGroupList(ctx.registry));
+      case '/openapi/v3':
+        return simple(deps.openapi.root());
+      case '/openapi/v2':
+        throw notFoundStatus();
+    }
+    if (pathname.startsWith('/openapi/v3/')) {
+      const rest = pathname.slice('/openapi/v3/'.length).split('/');
+      let doc: { body: string; hash: string } | undefined;
+      if (rest[0] === 'api' && rest.length === 2) doc = deps.openapi.doc('', rest[1]!);
+      else if (rest[0] === 'apis' && rest.length === 3) doc = deps.openapi.doc(rest[1]!, rest[2]!);
+      if (!doc) throw notFoundStatus();
+      const buf = Buffer.from(doc.body);
+      const immutable = url.searchParams.get('hash') === doc.hash;
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': buf.length,
+        'Cache-Control': immutable ? 'public, immutable' : 'no-cache, private',
+        Etag: `"${doc.hash}"`,
+      });
+      res.end(buf);
+      return;
+    }
+    const segs = pathname.split('/').filter(Boolean);
+    if (segs[0] === 'api' && segs.length === 2) {
+      const list = apiResourceList(ctx.registry, '', segs[1]!);
+      if (!list) throw notFoundStatus();
+      return simple(list);
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const g = apiGroupDoc(ctx.registry, segs[1]!);
+      if (!g) throw notFoundStatus();
+      return simple(g);
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const list = apiResourceList(ctx.registry, segs[1]!, segs[2]!);
+      if (!list) throw notFoundStatus();
+      return simple(list);
+    }
+    const path = parseResourcePath(pathname);
+    if (!path) throw notFoundStatus();
+    const result = await handleResource({
+      ctx,
+      method,
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      res,
+      negotiated: neg,
+    });
+    if (result.streamed) return;
+    // Acknowledge only what is durable: with a data dir the write-ahead log has been fsync'ed by now.
+    await ctx.store.durable();
+    const extra: Record<string, string | string[]> = {};
+    if (result.warnings.length) extra.Warning = result.warnings.map(quoteWarning);
+    send(res, result.status, result.body, neg, extra);
+  } catch (e) {
+    const err = e instanceof ApiError ? e : internalError(e);
+    if (!(e instanceof ApiError))
+      ctx.log(`apiserver: ${req.method} ${req.url}: ${e instanceof Error ? e.stack : String(e)}`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const extra: Record<string, string> = {};
+    if (err.details?.retryAfterSeconds) extra['Retry-After'] = String(err.details.retryAfterSeconds);
+    send(res, err.code, err.toStatus(), neg?.format === 'yaml' ? neg : undefined, extra);
+  }
+}

@@ -1,0 +1,277 @@
+// The object store: one cluster-wide resourceVersion counter (like etcd's revision), tables per storage key,
+// a bounded change history for watch resume and consistent continue tokens, and optional durability via the WAL.
+// Stored objects are treated as immutable: every writer hands in a fresh object, readers must clone to edit.
+import type { JsonObject } from '../util.ts';
+import type { PersistedState, Wal } from './wal.ts';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface Change {
+  rv: number;
+  type: EventType;
+  key: string;
+  namespace: string;
+  name: string;
+  /** new state; for DELETED the last state carrying the deletion's resourceVersion */
+  object: JsonObject;
+  prev: JsonObject | undefined;
+}
+
+export class TooOldError extends Error {
+  readonly requested: number;
+  constructor(requested: number) {
+    super(`too old resource version: ${requested}`);
+    this.requested = requested;
+  }
+}
+
+export class PreconditionError extends Error {
+  readonly kind: 'exists' | 'missing' | 'stale';
+  constructor(kind: 'exists' | 'missing' | 'stale') {
+    super(kind);
+    this.kind = kind;
+  }
+}
+
+export type WatchCallback = (c: Change) => void;
+
+function objKey(ns: string, name: string): string {
+  return `${ns}/${name}`;
+}
+
+export class Store {
+  private rv = 0;
+  private readonly tables = new Map<string, Map<string, JsonObject>>();
+  private history: Change[] = [];
+  private historyStart = 0;
+  /** Changes with rv <= compactedRv are forgotten: watches/continues from before it get 410. */
+  private compactedRv = 0;
+  private dispatchedRv = 0;
+  private readonly watchers = new Map<string, Set<WatchCallback>>();
+  private readonly commitListeners: Array<(c: Change) => void> = [];
+  private wal: Wal | undefined;
+  private lastDurable: Promise<void> = Promise.resolve();
+  private readonly historyLimit: number;
+
+  constructor(historyLimit = 10000) {
+    this.historyLimit = Math.max(1, historyLimit);
+  }
+
+  load(state: PersistedState): void {
+    this.rv = state.rv;
+    this.compactedRv = state.rv;
+    this.dispatchedRv = state.rv;
+    for (const [k, ns, n, o] of state.objects) this.table(k).set(objKey(ns, n), o);
+  }
+
+  attachWal(wal: Wal): void {
+    this.wal = wal;
+  }
+
+  persistedState(): PersistedState {
+    const objects: PersistedState['objects'] = [];
+    for (const [k, t] of this.tables) {
+      for (const o of t.values()) {
+        const m = o.metadata as JsonObject;
+        objects.push([k, (m.namespace as string | undefined) ?? '', m.name as string, o]);
+      }
+    }
+    return { rv: this.rv, objects };
+  }
+
+  currentRv(): number {
+    return this.rv;
+  }
+
+  oldestRv(): number {
+    return this.compactedRv;
+  }
+
+  private table(key: string): Map<string, JsonObject> {
+    let t = this.tables.get(key);
+    if (!t) {
+      t = new Map();
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+
+  get(key: string, ns: string, name: string): JsonObject | undefined {
+    return this.tables.get(key)?.get(objKey(ns, name));
+  }
+
+  /** Objects of one storage key, optionally one namespace, sorted by namespace/name (the etcd key order). */
+  list(key: string, ns?: string): JsonObject[] {
+    const t = this.tables.get(key);
+    if (!t) return [];
+    const out: Array<[string, JsonObject]> = [];
+    const prefix = ns === undefined ? undefined : `${ns}/`;
+    for (const [k, o] of t) if (prefix === undefined || k.startsWith(prefix)) out.push([k, o]);
+    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return out.map((e) => e[1]);
+  }
+
+  count(key: string): number {
+    return this.tables.get(key)?.size ?? 0;
+  }
+
+  keys(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /**
+   * The list as it was at `rv`, rebuilt by undoing later changes from history. Throws TooOldError when the history
+   * no longer reaches back that far.
+   */
+  listAt(key: string, ns: string | undefined, rv: number): JsonObject[] {
+    if (rv >= this.rv) return this.list(key, ns);
+    if (rv < this.compactedRv) throw new TooOldError(rv);
+    const state = new Map<string, JsonObject>();
+    const t = this.tables.get(key);
+    if (t) for (const [k, o] of t) state.set(k, o);
+    for (let i = this.history.length - 1; i >= this.historyStart; i--) {
+      const c = this.history[i]!;
+      if (c.rv <= rv) break;
+      if (c.key !== key) continue;
+      const k = objKey(c.namespace, c.name);
+      if (c.prev) state.set(k, c.prev);
+      else state.delete(k);
+    }
+    const prefix = ns === undefined ? undefined : `${ns}/`;
+    return [...state.entries()]
+      .filter(([k]) => prefix === undefined || k.startsWith(prefix))
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map((e) => e[1]);
+  }
+
+  /**
+   * The single write primitive. `expect`: undefined = unconditional, null = must not exist,
+   * string = must exist with exactly that resourceVersion. `next` null deletes.
+   */
+  write(key: string, ns: string, name: string, next: JsonObject | null, expect?: string | null): Change {
+    const t = this.table(key);
+    const k = objKey(ns, name);
+    const prev = t.get(k);
+    if (expect === null && prev) throw new PreconditionError('exists');
+    if (typeof expect === 'string') {
+      if (!prev) throw new PreconditionError('missing');
+      if ((prev.metadata as JsonObject).resourceVersion !== expect) throw new PreconditionError('stale');
+    }
+    if (next === null && !prev) throw new PreconditionError('missing');
+    const rv = ++this.rv;
+    let object: JsonObject;
+    let type: EventType;
+    if (next === null) {
+      object = { ...prev!, metadata: { ...(prev!.metadata as JsonObject), resourceVersion: String(rv) } };
+      t.delete(k);
+      type = 'DELETED';
+    } else {
+      object = next;
+      (object.metadata as JsonObject).resourceVersion = String(rv);
+      t.set(k, object);
+      type = prev ? 'MODIFIED' : 'ADDED';
+    }
+    const change: Change = { rv, type, key, namespace: ns, name, object, prev };
+    this.history.push(change);
+    this.trimHistory();
+    if (this.wal) {
+      const durable = this.wal.append({ rv, k: key, ns, n: name, o: next });
+      this.lastDurable = durable;
+      durable.then(
+        () => this.dispatchUpTo(rv),
+        () => {},
+      );
+    } else {
+      this.dispatchUpTo(rv);
+    }
+    for (const l of this.commitListeners) l(change);
+    return change;
+  }
+
+  /** Resolves when every write made so far is durable (immediately without a data dir). */
+  durable(): Promise<void> {
+    return this.lastDurable;
+  }
+
+  private trimHistory(): void {
+    const live = this.history.length - this.historyStart;
+    if (live > this.historyLimit) {
+      const drop = live - this.historyLimit;
+      // Never forget a change watchers have not been sent yet.
+      let n = 0;
+      while (n < drop && this.history[this.historyStart + n]!.rv <= this.dispatchedRv) n++;
+      if (n > 0) {
+        this.compactedRv = this.history[this.historyStart + n - 1]!.rv;
+        this.historyStart += n;
+      }
+      if (this.historyStart > 4096 && this.historyStart > this.history.length / 2) {
+        this.history = this.history.slice(this.historyStart);
+        this.historyStart = 0;
+      }
+    }
+  }
+
+  private dispatchUpTo(rv: number): void {
+    if (rv <= this.dispatchedRv) return;
+    const from = this.dispatchedRv;
+    this.dispatchedRv = rv;
+    for (let i = this.findIndexAfter(from); i < this.history.length; i++) {
+      const c = this.history[i]!;
+      if (c.rv > rv) break;
+      const ws = this.watchers.get(c.key);
+      if (ws) for (const w of [...ws]) w(c);
+    }
+  }
+
+  private findIndexAfter(rv: number): number {
+    let lo = this.historyStart;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid]!.rv <= rv) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Forget all history: every resourceVersion older than the current one becomes too old (test hook). */
+  compact(): void {
+    this.compactedRv = this.dispatchedRv;
+    this.history = this.history.filter((c) => c.rv > this.dispatchedRv);
+    this.historyStart = 0;
+  }
+
+  /**
+   * Deliver every change of `key` after `fromRv` (replayed from history, then live). Throws TooOldError when
+   * `fromRv` predates the kept history.
+   */
+  watch(key: string, fromRv: number, cb: WatchCallback): () => void {
+    if (fromRv < this.compactedRv) throw new TooOldError(fromRv);
+    for (let i = this.findIndexAfter(fromRv); i < this.history.length; i++) {
+      const c = this.history[i]!;
+      if (c.rv > this.dispatchedRv) break;
+      if (c.key === key) cb(c);
+    }
+    let set = this.watchers.get(key);
+    if (!set) {
+      set = new Set();
+      this.watchers.set(key, set);
+    }
+    const wrapped: WatchCallback = (c) => {
+      if (c.rv > fromRv) cb(c);
+    };
+    set.add(wrapped);
+    return () => {
+      set.delete(wrapped);
+    };
+  }
+
+  /** Highest resourceVersion watchers have been sent (what a bookmark may claim). */
+  watchedRv(): number {
+    return this.dispatchedRv;
+  }
+
+  onCommit(fn: (c: Change) => void): void {
+    this.commitListeners.push(fn);
+  }
+}
