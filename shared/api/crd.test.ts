@@ -120,9 +120,11 @@ function structuralProblems(node: Json, path: string): string[] {
     expect(node.anyOf).toEqual([{ type: 'integer' }, { type: 'string' }]);
     return out;
   }
-  for (const k of ['$ref', 'oneOf', 'allOf', 'anyOf', 'not', 'definitions', '$defs']) {
-    if (k in node) out.push(`${at}: uses ${k}`);
-  }
+  // Junctors (only int-or-string may use anyOf here) and what apiextensions.k8s.io/v1 forbids outright.
+  const forbidden = ['oneOf', 'allOf', 'anyOf', 'not', '$ref', '$defs', 'definitions', 'patternProperties'];
+  forbidden.push('dependencies', 'readOnly', 'writeOnly', 'xml', 'id', 'discriminator', 'deprecated', '$schema');
+  for (const k of forbidden) if (k in node) out.push(`${at}: uses ${k}`);
+  if (node.uniqueItems === true) out.push(`${at}: uniqueItems: true`);
   if (typeof node.type !== 'string') out.push(`${at}: no type`);
   if (node.additionalProperties === false) out.push(`${at}: additionalProperties: false`);
   if ('additionalProperties' in node && 'properties' in node)

@@ -273,6 +273,25 @@ const mutations: Record<string, Mutation[]> = {
       errors: type('spec.replicas', '2', 'number'),
     },
     {
+      what: 'not an integer',
+      file: 'openstack/07-machinedeployment.yaml',
+      path: ['spec', 'replicas'],
+      op: { set: 1.5 },
+      errors: [{ field: 'spec.replicas', message: 'Invalid value: 1.5: must be of type integer' }],
+    },
+    {
+      what: 'int-or-string given a boolean',
+      file: 'openstack/07-machinedeployment.yaml',
+      path: ['spec', 'strategy', 'rollingUpdate', 'maxSurge'],
+      op: { set: true },
+      errors: [
+        {
+          field: 'spec.strategy.rollingUpdate.maxSurge',
+          message: 'Invalid value: true: must be of type number or string',
+        },
+      ],
+    },
+    {
       what: 'missing required',
       file: 'openstack/07-machinedeployment.yaml',
       path: ['spec', 'selector'],
@@ -693,6 +712,18 @@ const mutations: Record<string, Mutation[]> = {
       path: [...T, 'image', 'galleryId'],
       op: { set: 'x' },
       errors: unknown('spec.template.spec.image.galleryId'),
+    },
+    {
+      what: 'not a quantity',
+      file: 'azure/08-azuremachinetemplate-options.yaml',
+      path: [...T, 'spotVMOptions', 'maxPrice'],
+      op: { set: 'cheap' },
+      errors: [
+        {
+          field: 'spec.template.spec.spotVMOptions.maxPrice',
+          message: 'Invalid value: "cheap": must be a quantity such as "2", "500m" or "4Gi"',
+        },
+      ],
     },
     {
       what: 'two image sources',

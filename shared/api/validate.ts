@@ -33,7 +33,7 @@ function describe(issue: z.core.$ZodIssue): FieldError[] {
       return issue.keys.map((k) => ({ field: fieldPath([...issue.path, k]), message: 'unknown field' }));
     case 'invalid_type':
       if (input === undefined) return [{ field, message: 'Required value' }];
-      return [{ field, message: `Invalid value: ${show(input)}: must be of type ${issue.expected}` }];
+      return [{ field, message: `Invalid value: ${show(input)}: must be of type ${typeName(issue.expected)}` }];
     case 'invalid_value':
       return [
         {
@@ -51,11 +51,22 @@ function describe(issue: z.core.$ZodIssue): FieldError[] {
       ];
     case 'invalid_format':
       return [{ field, message: `Invalid value: ${show(input)}: ${issue.message}` }];
-    case 'invalid_union':
+    case 'invalid_union': {
+      // int-or-string and similar: when no alternative accepted the type, name the types that are accepted.
+      const firsts = issue.errors.map((branch) => branch[0]);
+      if (firsts.length && firsts.every((i) => i?.code === 'invalid_type' && i.path.length === 0)) {
+        const types = [...new Set(firsts.map((i) => typeName((i as z.core.$ZodIssueInvalidType).expected)))];
+        return [{ field, message: `Invalid value: ${show(input)}: must be of type ${types.join(' or ')}` }];
+      }
       return [{ field, message: `Invalid value: ${show(input)}: ${issue.message}` }];
+    }
     default:
       return [{ field, message: issue.message }];
   }
+}
+
+function typeName(expected: string): string {
+  return expected === 'int' ? 'integer' : expected;
 }
 
 function boundText(word: string, origin: string, bound: unknown): string {
