@@ -95,19 +95,19 @@ export function decodeObjectMeta(b: Buffer): JsonObject {
   for (const f of fields(b)) {
     switch (f.no) {
       case 1:
-        m.name = str(f);
+        if (str(f)) m.name = str(f);
         break;
       case 2:
-        m.generateName = str(f);
+        if (str(f)) m.generateName = str(f);
         break;
       case 3:
-        m.namespace = str(f);
+        if (str(f)) m.namespace = str(f);
         break;
       case 5:
-        m.uid = str(f);
+        if (str(f)) m.uid = str(f);
         break;
       case 6:
-        m.resourceVersion = str(f);
+        if (str(f)) m.resourceVersion = str(f);
         break;
       case 7:
         m.generation = Number(f.varint ?? 0n);

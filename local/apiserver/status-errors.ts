@@ -141,7 +141,16 @@ export interface FieldError {
 }
 
 /** Go's %v-ish rendering of a bad value inside a field error, as `field.Invalid` prints it. */
+/** A value printed verbatim in a field error (Go prints some values with %#v, e.g. `0x0`). */
+export class RawValue {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 export function renderValue(v: unknown): string {
+  if (v instanceof RawValue) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);

@@ -32,6 +32,7 @@ import {
   invalid,
   methodNotAllowed,
   notFound,
+  RawValue,
   unsupportedMediaType,
 } from '../status-errors.ts';
 import { asArray, asObject, asString, isObject, type JsonObject } from '../util.ts';
@@ -248,7 +249,7 @@ async function put(req: ResourceRequest, t: Target, opts: WriteOptions): Promise
   }
   if (!clientRv && !t.def.builtin) {
     throw invalid(t.def.kind, t.def.group, t.name, [
-      fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update'),
+      fieldErrors.invalid('metadata.resourceVersion', new RawValue('0x0'), 'must be specified for an update'),
     ]);
   }
   return withRetry(async () => {
