@@ -1,0 +1,215 @@
+// AWS Lambda entrypoints, built with middy. They translate, and only translate: SQS records (the
+// production shape: EventBridge rule → SQS queue → event source mapping) and direct EventBridge
+// events become deliveries for the shared runtime; its verdicts become batch item failures,
+// visibility changes, delayed re-sends and dead letters with a reason.
+import {
+  ChangeMessageVisibilityCommand,
+  type MessageAttributeValue,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { payloadOfSqsBody } from '../bus/eventbridge-publish.ts';
+import { parseResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
+import type { HandlerDefinition } from '../runtime/handler.ts';
+import { deliver } from './deliver.ts';
+import { type FunctionEnv, functionEnv } from './deps.ts';
+
+const SQS_MAX_DELAY_SECONDS = 900;
+
+/** The SQS calls the adapter makes; a port so tests can point it at moto or record calls. */
+export interface SqsPort {
+  /** Backoff for a retried record: the record becomes visible again after `seconds`. */
+  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  /** A delayed event for this handler's own queue (requeueAfter). */
+  sendDelayed(body: string, delaySeconds: number): Promise<void>;
+  deadLetter(body: string, reason: string): Promise<void>;
+}
+
+export function sqsPortFromEnv(env: NodeJS.ProcessEnv = process.env, client = new SQSClient({})): SqsPort {
+  const queueUrl = env.CAPI_FN_QUEUE_URL;
+  const dlqUrl = env.CAPI_FN_DLQ_URL;
+  const need = (v: string | undefined, name: string) => {
+    if (!v) throw new Error(`${name} is not set: serverless.yml sets it to this function's queue`);
+    return v;
+  };
+  return {
+    async changeVisibility(receiptHandle, seconds) {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: need(queueUrl, 'CAPI_FN_QUEUE_URL'),
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
+    },
+    async sendDelayed(body, delaySeconds) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: need(queueUrl, 'CAPI_FN_QUEUE_URL'),
+          MessageBody: body,
+          DelaySeconds: delaySeconds,
+        }),
+      );
+    },
+    async deadLetter(body, reason) {
+      const attrs: Record<string, MessageAttributeValue> = {
+        reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+      };
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: need(dlqUrl, 'CAPI_FN_DLQ_URL'),
+          MessageBody: body,
+          MessageAttributes: attrs,
+        }),
+      );
+    },
+  };
+}
+
+export interface LambdaOptions {
+  env?: () => FunctionEnv;
+  sqs?: () => SqsPort;
+  maxAttempts?: number;
+  now?: () => number;
+}
+
+interface Delivery {
+  raw: unknown;
+  body: string;
+  attempt: number;
+  messageId: string;
+  receiptHandle?: string;
+  /** Set by the validation middleware; undefined = valid. */
+  invalid?: string;
+}
+
+/** What the middlewares hand the base handler: every record as a delivery, validated. */
+export interface Deliveries {
+  deliveries: Delivery[];
+  /** True for SQS batches (answered with batchItemFailures). */
+  batch: boolean;
+}
+
+type LambdaEvent = SQSEvent | EventBridgeEvent<string, unknown>;
+type Mw = MiddlewareObj<LambdaEvent | Deliveries, unknown, Error, Context>;
+
+function isSqs(e: unknown): e is SQSEvent {
+  return Array.isArray((e as SQSEvent).Records);
+}
+
+/** Middleware: normalises SQS batches and direct EventBridge events into deliveries. */
+export function busDeliveries(): Mw {
+  return {
+    name: 'capi-fn-bus-deliveries',
+    before: (req) => {
+      const e = req.event as LambdaEvent;
+      req.event = isSqs(e)
+        ? {
+            batch: true,
+            deliveries: e.Records.map((r: SQSRecord) => ({
+              raw: payloadOfSqsBody(r.body),
+              body: r.body,
+              attempt: Number(r.attributes?.ApproximateReceiveCount ?? '1') || 1,
+              messageId: r.messageId,
+              receiptHandle: r.receiptHandle,
+            })),
+          }
+        : {
+            batch: false,
+            deliveries: [
+              {
+                raw: e.detail,
+                body: JSON.stringify(e.detail),
+                attempt: 1,
+                messageId: e.id ?? req.context.awsRequestId,
+              },
+            ],
+          };
+    },
+  };
+}
+
+/** Middleware: zod-validates every delivery; malformed ones are dead-lettered, never retried. */
+export function zodValidation(): Mw {
+  return {
+    name: 'capi-fn-zod-validation',
+    before: (req) => {
+      for (const d of (req.event as Deliveries).deliveries) {
+        const r = parseResourceEvent(d.raw);
+        if (!r.ok) d.invalid = r.reason;
+      }
+    },
+  };
+}
+
+/** Middleware: anything that escaped is logged with the request id and rethrown so Lambda retries it. */
+export function errorLogging(getEnv: () => FunctionEnv): Mw {
+  return {
+    name: 'capi-fn-error-logging',
+    onError: (req) => {
+      getEnv().log.error({ awsRequestId: req.context?.awsRequestId, err: String(req.error) }, 'invocation failed');
+    },
+  };
+}
+
+/** The Lambda handler for one capi-fn handler definition. */
+export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions = {}) {
+  const getEnv = opts.env ?? (() => functionEnv());
+  let sqs: SqsPort | undefined;
+  const getSqs = () => (sqs ??= opts.sqs ? opts.sqs() : sqsPortFromEnv());
+  const now = opts.now ?? Date.now;
+
+  const base = async (event: LambdaEvent | Deliveries): Promise<SQSBatchResponse | undefined> => {
+    const { deliveries, batch } = event as Deliveries;
+    const { kube, log } = getEnv();
+    const failures: string[] = [];
+    for (const d of deliveries) {
+      const result = d.invalid
+        ? ({ status: 'dead-letter', reason: d.invalid } as const)
+        : await deliver(
+            def,
+            d.raw,
+            { attempt: d.attempt, messageId: d.messageId },
+            { kube, log },
+            {
+              requeue: (ev: ResourceEvent, delayMs: number) =>
+                getSqs().sendDelayed(JSON.stringify(ev), Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000))),
+              now,
+              ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+            },
+          );
+      if (result.status === 'not-due') {
+        if (!d.receiptHandle) throw new Error('a delayed event arrived early on a direct invocation');
+        // SQS delays stop at 15 minutes; longer requeues hop until they are due.
+        await getSqs().sendDelayed(
+          JSON.stringify(d.raw),
+          Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(result.delayMs / 1000)),
+        );
+        continue;
+      }
+      if (result.status === 'dead-letter') {
+        if (d.receiptHandle) await getSqs().deadLetter(d.body, result.reason);
+        else
+          log.error(
+            { messageId: d.messageId, reason: result.reason },
+            'dead letter (direct EventBridge invocation: see the function destination)',
+          );
+      } else if (result.status === 'retry') {
+        if (!d.receiptHandle) throw new Error(`retry requested: ${result.error}`);
+        await getSqs().changeVisibility(
+          d.receiptHandle,
+          Math.min(43_200, Math.max(0, Math.ceil((result.delayMs ?? 0) / 1000))),
+        );
+        failures.push(d.messageId);
+      }
+    }
+    return batch ? { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) } : undefined;
+  };
+
+  return middy<LambdaEvent | Deliveries, SQSBatchResponse | undefined, Error, Context>(base)
+    .use(errorLogging(getEnv))
+    .use(busDeliveries())
+    .use(zodValidation());
+}

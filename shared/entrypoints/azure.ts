@@ -1,0 +1,106 @@
+// Azure Functions v4 entrypoints: a Storage Queue trigger (Event Grid subscriptions deliver into one
+// queue per handler) and an Event Grid trigger. They translate only: dequeueCount is the attempt,
+// requeues and not-yet-due events go back to the queue with a visibility delay, dead letters go to
+// `<queue>-poison` with the reason, and a retry is a thrown error the host redelivers.
+import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import type { HandlerDefinition } from '../runtime/handler.ts';
+import { deliver, parseJsonMessage } from './deliver.ts';
+import { type FunctionEnv, functionEnv } from './deps.ts';
+
+/** Storage queue visibility delays stop at 7 days. */
+const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
+
+export interface AzureQueuePort {
+  sendDelayed(body: string, delaySeconds: number): Promise<void>;
+  deadLetter(body: string, reason: string): Promise<void>;
+}
+
+export function queueNameFor(handler: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.CAPI_FN_QUEUE ?? `capifn-${handler}`;
+}
+
+export async function storageQueuePort(handler: string, env: NodeJS.ProcessEnv = process.env): Promise<AzureQueuePort> {
+  const conn = env.CAPI_FN_STORAGE ?? env.AzureWebJobsStorage;
+  if (!conn) throw new Error('CAPI_FN_STORAGE (or AzureWebJobsStorage) must hold the storage connection string');
+  const { QueueServiceClient } = await import('@azure/storage-queue');
+  const svc = QueueServiceClient.fromConnectionString(conn);
+  const queue = svc.getQueueClient(queueNameFor(handler, env));
+  const poison = svc.getQueueClient(`${queueNameFor(handler, env)}-poison`);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return {
+    async sendDelayed(body, delaySeconds) {
+      await queue.sendMessage(b64(body), { visibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, delaySeconds) });
+    },
+    async deadLetter(body, reason) {
+      await poison.createIfNotExists();
+      await poison.sendMessage(b64(JSON.stringify({ reason, message: parseJsonMessage(body) })));
+    },
+  };
+}
+
+export interface AzureOptions {
+  env?: () => FunctionEnv;
+  queue?: () => Promise<AzureQueuePort>;
+  maxAttempts?: number;
+  now?: () => number;
+}
+
+export function azureQueueHandler<C>(def: HandlerDefinition<C>, opts: AzureOptions = {}) {
+  const getEnv = opts.env ?? (() => functionEnv());
+  let port: Promise<AzureQueuePort> | undefined;
+  const getPort = () => (port ??= opts.queue ? opts.queue() : storageQueuePort(def.name));
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const raw = parseJsonMessage(message);
+    const body = typeof message === 'string' ? message : JSON.stringify(message);
+    const attempt = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
+    const verdict = await deliver(def, raw, { attempt, messageId: context.invocationId }, getEnv(), {
+      requeue: async (ev, delayMs) => (await getPort()).sendDelayed(JSON.stringify(ev), Math.ceil(delayMs / 1000)),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    switch (verdict.status) {
+      case 'not-due':
+        await (await getPort()).sendDelayed(body, Math.ceil(verdict.delayMs / 1000));
+        return;
+      case 'dead-letter':
+        context.error(`dead-lettering: ${verdict.reason}`);
+        await (await getPort()).deadLetter(body, verdict.reason);
+        return;
+      case 'retry':
+        // The host makes the message visible again and moves it to -poison after maxDequeueCount.
+        throw new Error(`retry: ${verdict.error}`);
+      default:
+        return;
+    }
+  };
+}
+
+/** Event Grid push (CloudEvents schema): no queue behind it, so retries are Event Grid's own. */
+export function azureEventGridHandler<C>(def: HandlerDefinition<C>, opts: AzureOptions = {}) {
+  const getEnv = opts.env ?? (() => functionEnv());
+  let port: Promise<AzureQueuePort> | undefined;
+  const getPort = () => (port ??= opts.queue ? opts.queue() : storageQueuePort(def.name));
+  return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
+    const verdict = await deliver(def, event, { attempt: 1, messageId: context.invocationId }, getEnv(), {
+      requeue: async (ev, delayMs) => (await getPort()).sendDelayed(JSON.stringify(ev), Math.ceil(delayMs / 1000)),
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    });
+    if (verdict.status === 'retry') throw new Error(`retry: ${verdict.error}`);
+    if (verdict.status === 'dead-letter') {
+      context.error(`dead-lettering: ${verdict.reason}`);
+      await (await getPort()).deadLetter(JSON.stringify(event), verdict.reason);
+    }
+    if (verdict.status === 'not-due')
+      await (await getPort()).sendDelayed(JSON.stringify(event), Math.ceil(verdict.delayMs / 1000));
+  };
+}
+
+/** Registers both triggers with the Functions host (a no-op outside it, where the package is in test mode). */
+export function registerAzure<C>(def: HandlerDefinition<C>): void {
+  app.storageQueue(def.name, {
+    queueName: queueNameFor(def.name),
+    connection: 'CAPI_FN_STORAGE',
+    handler: azureQueueHandler(def),
+  });
+  app.eventGrid(`${def.name}-eventgrid`, { handler: azureEventGridHandler(def) });
+}
