@@ -333,10 +333,20 @@ export function applyConfig(
   const merged = mergeApplied(live, cfg, lookup) as JsonObject;
   let mine = out.find((e) => sameEntry(e, manager, 'Apply', subresource));
   const previous = mine ? mine.fields : new Set<string>();
+  const ownedByOthers = (p: string) => out.some((e) => e !== mine && e.fields.has(p)) || applied.has(p);
   for (const p of previous) {
-    if (applied.has(p)) continue;
-    const ownedElsewhere = out.some((e) => e !== mine && e.fields.has(p));
-    if (!ownedElsewhere) removeAt(merged, p);
+    if (applied.has(p) || ownedByOthers(p)) continue;
+    removeAt(merged, p);
+    // Containers the removal emptied go too, unless someone owns them as such.
+    let parent = split(p).slice(0, -1);
+    while (parent.length > 0) {
+      const pp = join(parent);
+      const v = valueAt(merged, pp);
+      const empty = (isObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+      if (!empty || ownedByOthers(pp)) break;
+      removeAt(merged, pp);
+      parent = parent.slice(0, -1);
+    }
   }
   // Fields whose value the apply changed now belong to the applier alone.
   for (const p of applied) {

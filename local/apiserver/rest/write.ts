@@ -67,7 +67,10 @@ export function hasStatusSubresource(t: Target): boolean {
 /** Prune against the served version's schema, report unknown fields, apply schema defaults (CRs). */
 export function pruneAndDefault(t: Target, obj: JsonObject, opts: WriteOptions, duplicates: string[] = []): JsonObject {
   const { value, unknown } = pruneObject(obj, t.version.schema);
-  const problems = [...duplicates.map((d) => `duplicate field "${d}"`), ...unknown.map((u) => `unknown field "${u}"`)];
+  const problems = [
+    ...duplicates.map((d) => `duplicate field "${d}"`),
+    ...[...unknown].sort().map((u) => `unknown field "${u}"`),
+  ];
   if (problems.length > 0) {
     if (opts.fieldValidation === 'Strict') {
       throw badRequest(
