@@ -87,10 +87,18 @@ function walk(s: Schema, path: string, errs: FieldError[], isRoot: boolean, inJu
   if (isObject(s.items)) walk(s.items as Schema, `${path}.items`, errs, false, inJunctor);
   for (const j of ['allOf', 'anyOf', 'oneOf'] as const) {
     (s[j] ?? []).forEach((sub, i) => {
+      // The one typed junctor upstream allows: int-or-string as anyOf [{type: integer}, {type: string}].
+      if (j === 'anyOf' && s['x-kubernetes-int-or-string'] && isIntOrStringBranch(sub)) return;
       if (isObject(sub)) walk(sub as Schema, `${path}.${j}[${i}]`, errs, false, true);
     });
   }
   if (isObject(s.not)) walk(s.not as Schema, `${path}.not`, errs, false, true);
+}
+
+function isIntOrStringBranch(sub: unknown): boolean {
+  if (!isObject(sub)) return false;
+  const keys = Object.keys(sub);
+  return keys.length === 1 && (sub.type === 'integer' || sub.type === 'string');
 }
 
 function checkMetadata(s: Schema, path: string, errs: FieldError[]): void {
