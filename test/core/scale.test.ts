@@ -23,5 +23,5 @@ describe('MachineSet scaling on the local provider', () => {
     env = await startCapiEnv({ chaos: { duplicates: 3, shuffle: true, concurrentCopies: 8, seed: 7 } });
     await createAll(env.kube, sampleObjects({ replicas: 0 }));
     await scaleWalk(env, MS, [0, 5, 2, 7, 0], { timeoutMs: 120_000 });
-  });
+  }, 300_000);
 });

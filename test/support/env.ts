@@ -95,7 +95,13 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
       const ctx: DeliveryContext = { handler, attempt: info.attempt, calls: 0 };
       if (o.crashAfter !== undefined && (!o.crashHandlers || o.crashHandlers.includes(handler)))
         ctx.crashAfter = o.crashAfter;
-      return deliveryContext.run(ctx, run);
+      return deliveryContext.run(ctx, async () => {
+        try {
+          return await run();
+        } finally {
+          ledger.recordDelivery(ctx);
+        }
+      });
     },
   });
   return {

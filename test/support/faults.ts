@@ -32,6 +32,12 @@ export class FaultLedger {
   readonly writes: WriteRecord[] = [];
   crashes = 0;
   calls = 0;
+  /** The most external calls one delivery made, per handler. */
+  readonly maxCallsPerDelivery = new Map<string, number>();
+
+  recordDelivery(ctx: DeliveryContext): void {
+    this.maxCallsPerDelivery.set(ctx.handler, Math.max(this.maxCallsPerDelivery.get(ctx.handler) ?? 0, ctx.calls));
+  }
 
   /** Counts one external call and crashes when the delivery's budget is reached. */
   tick(): void {
