@@ -6,14 +6,12 @@ export function localOrphanScanner(cloud: LocalCloud): OrphanScanner {
   return {
     provider: 'local',
     listOwned: async () =>
-      cloud
-        .live()
-        .map((i) => ({
-          id: i.id,
-          machineUid: i.key,
-          createdAt: i.createdAt,
-          description: `${i.name} (${i.providerID})`,
-        })),
+      cloud.live().map((i) => ({
+        id: i.id,
+        machineUid: i.key,
+        createdAt: i.createdAt,
+        description: `${i.name} (${i.providerID})`,
+      })),
     terminate: (id) => cloud.terminate(id),
   };
 }
