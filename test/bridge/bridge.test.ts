@@ -1,0 +1,287 @@
+// The watch bridge against the embedded API server: one event per change, status-only detection,
+// resume from the in-cluster checkpoint, no lost change across crashes, and survival of 410 Gone.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Bridge, type BridgeOptions } from '../../functions/bridge/bridge.ts';
+import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import type { EventBus } from '../../shared/bus/types.ts';
+import type { ResourceEvent } from '../../shared/events/resource-event.ts';
+import { KubeClient } from '../../shared/kube/client.ts';
+import type { KubeRequest, KubeStream, Transport } from '../../shared/kube/transport.ts';
+import { HttpsTransport } from '../../shared/kube/transport.ts';
+import { allCrds, connectionFor, eventually } from '../support/env.ts';
+
+const NS = 'default';
+const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+const MS = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet' };
+
+/** A bus that only records what it acknowledged. */
+class RecordingBus implements Pick<EventBus, 'publish' | 'maxEventBytes'> {
+  readonly events: ResourceEvent[] = [];
+  maxEventBytes = 1024 * 1024;
+  failing = false;
+  async publish(events: ResourceEvent[]): Promise<void> {
+    if (this.failing) throw new Error('bus unavailable');
+    this.events.push(...events);
+  }
+  of(name: string): ResourceEvent[] {
+    return this.events.filter((e) => e.data.ref.name === name);
+  }
+}
+
+/** A transport whose watch streams the test can cut, to force re-watches. */
+class CuttableTransport implements Transport {
+  readonly inner: Transport;
+  private streams = new Set<KubeStream>();
+  constructor(inner: Transport) {
+    this.inner = inner;
+  }
+  get server() {
+    return this.inner.server;
+  }
+  get namespace() {
+    return this.inner.namespace;
+  }
+  request(req: KubeRequest) {
+    return this.inner.request(req);
+  }
+  async stream(req: KubeRequest): Promise<KubeStream> {
+    const s = await this.inner.stream(req);
+    this.streams.add(s);
+    return s;
+  }
+  cutAll(): void {
+    for (const s of this.streams) s.close();
+    this.streams.clear();
+  }
+}
+
+let api: ApiServer | undefined;
+const bridges: Bridge[] = [];
+afterEach(async () => {
+  for (const b of bridges.splice(0)) await b.stop().catch(() => {});
+  await api?.stop();
+  api = undefined;
+});
+
+async function setup(o: { watchHistory?: number } = {}) {
+  api = await startApiServer({ crds: allCrds(), ...(o.watchHistory ? { watchHistory: o.watchHistory } : {}) });
+  const transport = new CuttableTransport(new HttpsTransport(connectionFor(api)));
+  const kube = new KubeClient(transport);
+  const bus = new RecordingBus();
+  const start = async (extra: Partial<BridgeOptions> = {}) => {
+    const b = new Bridge({
+      kube,
+      bus,
+      kinds: [
+        { group: '', version: 'v1', kind: 'ConfigMap' },
+        { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet' },
+      ],
+      source: 'test-cluster',
+      checkpoint: { namespace: 'kube-system', name: 'bridge-checkpoint' },
+      checkpointIntervalMs: 50,
+      missingKindRetryMs: 100,
+      ...extra,
+    });
+    bridges.push(b);
+    await b.start();
+    return b;
+  };
+  return { kube, bus, start, transport };
+}
+
+function cm(name: string, data: Record<string, string> = {}): KubeObject {
+  return { ...CM, metadata: { name, namespace: NS }, data };
+}
+
+function machineSet(name: string): KubeObject {
+  return {
+    ...MS,
+    metadata: { name, namespace: NS },
+    spec: { clusterName: 'c', replicas: 1, selector: { matchLabels: { a: 'b' } } },
+  };
+}
+
+describe('bridge', () => {
+  it('publishes one event per change with the reference, resourceVersion, generation and body, and flags status-only changes', async () => {
+    const { kube, bus, start } = await setup();
+    await start();
+    const created = await kube.create(machineSet('ms1'));
+    const scaled = await kube.patch(
+      { ...MS, namespace: NS, name: 'ms1' },
+      { spec: { replicas: 2 } },
+      { type: 'merge' },
+    );
+    const statused = await kube.patch(
+      { ...MS, namespace: NS, name: 'ms1' },
+      { status: { replicas: 2 } },
+      { type: 'merge', subresource: 'status' },
+    );
+    await kube.delete({ ...MS, namespace: NS, name: 'ms1' });
+    const evs = await eventually('4 events for ms1', async () =>
+      bus.of('ms1').length >= 4 ? bus.of('ms1') : undefined,
+    );
+    expect(evs.map((e) => e.type)).toEqual([
+      'io.capifn.resource.added',
+      'io.capifn.resource.modified',
+      'io.capifn.resource.modified',
+      'io.capifn.resource.deleted',
+    ]);
+    expect(evs[0]!.data.resourceVersion).toBe(created.metadata.resourceVersion);
+    expect(evs[1]!.data.resourceVersion).toBe(scaled.metadata.resourceVersion);
+    expect(evs[1]!.data.generation).toBe(2);
+    expect(evs[1]!.capifnstatusonly).toBe('false');
+    expect(evs[2]!.data.resourceVersion).toBe(statused.metadata.resourceVersion);
+    expect(evs[2]!.capifnstatusonly).toBe('true');
+    expect(evs[0]!.subject).toBe('cluster.x-k8s.io/v1beta1/MachineSet/default/ms1');
+    expect(evs[0]!.source).toBe('test-cluster');
+    expect((evs[1]!.data.object as { spec: { replicas: number } }).spec.replicas).toBe(2);
+    expect(evs[0]!.data.ref.uid).toBe(created.metadata.uid);
+  });
+
+  it('leaves the body out when the event would exceed the bus limit', async () => {
+    const { kube, bus, start } = await setup();
+    bus.maxEventBytes = 2_000;
+    await start();
+    await kube.create(cm('big', { blob: 'x'.repeat(5_000) }));
+    await kube.create(cm('small', { k: 'v' }));
+    const big = await eventually('event for big', async () => bus.of('big')[0]);
+    const small = await eventually('event for small', async () => bus.of('small')[0]);
+    expect(big.data.object).toBeUndefined();
+    expect(big.data.resourceVersion).toBeDefined();
+    expect(small.data.object).toBeDefined();
+  });
+
+  it('resumes from its checkpoint: changes made while stopped arrive as changes, not as a relist', async () => {
+    const { kube, bus, start } = await setup();
+    const b1 = await start();
+    await kube.create(cm('a'));
+    await eventually('a published', async () => bus.of('a').length === 1);
+    await b1.stop();
+    const updated = await kube.patch({ ...CM, namespace: NS, name: 'a' }, { data: { k: 'v' } }, { type: 'merge' });
+    await kube.create(cm('b'));
+    const before = bus.events.length;
+    const b2 = await start();
+    await eventually('a and b published again', async () => bus.of('b').length === 1);
+    expect(b2.stats.relists).toBe(0);
+    const after = bus.events
+      .slice(before)
+      .filter((e) => e.data.ref.kind === 'ConfigMap' && e.data.ref.name !== 'bridge-checkpoint');
+    expect(after.find((e) => e.data.ref.name === 'a')?.data.resourceVersion).toBe(updated.metadata.resourceVersion);
+    expect(after.every((e) => e.type !== 'io.capifn.resource.resync')).toBe(true);
+  });
+
+  it('loses no change when killed at random moments and restarted', async () => {
+    const { kube, bus, start } = await setup();
+    const written = new Map<string, Set<string>>();
+    const note = (o: KubeObject) => {
+      const name = o.metadata.name!;
+      if (!written.has(name)) written.set(name, new Set());
+      written.get(name)!.add(o.metadata.resourceVersion!);
+    };
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const name = `w${i % 7}`;
+        try {
+          note(await kube.patch({ ...CM, namespace: NS, name }, { data: { i: String(i) } }, { type: 'merge' }));
+        } catch {
+          note(await kube.create(cm(name, { i: String(i) })));
+        }
+      }
+    })();
+    let b = await start();
+    for (let round = 0; round < 6; round++) {
+      await new Promise((r) => setTimeout(r, 30 + Math.floor(Math.random() * 120)));
+      await b.crash();
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 60)));
+      b = await start();
+    }
+    stop = true;
+    await writer;
+    const published = new Map<string, Set<string>>();
+    const collect = () => {
+      published.clear();
+      for (const e of bus.events) {
+        if (!e.data.resourceVersion) continue;
+        if (!published.has(e.data.ref.name)) published.set(e.data.ref.name, new Set());
+        published.get(e.data.ref.name)!.add(e.data.resourceVersion);
+      }
+    };
+    await eventually('every written resourceVersion published', async () => {
+      collect();
+      for (const [name, rvs] of written) for (const rv of rvs) if (!published.get(name)?.has(rv)) return false;
+      return true;
+    });
+    const total = [...written.values()].reduce((n, s) => n + s.size, 0);
+    expect(total).toBeGreaterThan(30);
+    expect(b.stats.relists).toBe(0);
+  });
+
+  it('survives a forced 410: relists, emits resync for everything and deleted for what vanished', async () => {
+    const { kube, bus, start, transport } = await setup({ watchHistory: 5 });
+    await kube.create(cm('keep'));
+    await kube.create(cm('gone'));
+    const b = await start();
+    await eventually('both seen', async () => bus.of('keep').length > 0 && bus.of('gone').length > 0);
+    // Cut the watch and, before it reconnects, push its resume point out of the server's history.
+    transport.cutAll();
+    await kube.delete({ ...CM, namespace: NS, name: 'gone' });
+    for (let i = 0; i < 12; i++) await kube.create(cm(`filler-${i}`));
+    api!.compactHistory();
+    transport.cutAll();
+    await eventually('relisted', async () => b.stats.relists >= 2);
+    await eventually('deletion of gone reported', async () =>
+      bus.of('gone').some((e) => e.type === 'io.capifn.resource.deleted'),
+    );
+    await eventually('resync for keep', async () => bus.of('keep').some((e) => e.type === 'io.capifn.resource.resync'));
+    // The watch is healthy again afterwards.
+    await kube.create(cm('after-410'));
+    await eventually('new change after the relist', async () => bus.of('after-410').length > 0);
+  });
+
+  it('holds the stream while the bus is down and publishes everything once it is back', async () => {
+    const { kube, bus, start } = await setup();
+    await start();
+    bus.failing = true;
+    await kube.create(cm('during-outage-1'));
+    await kube.create(cm('during-outage-2'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bus.of('during-outage-1')).toEqual([]);
+    bus.failing = false;
+    await eventually(
+      'published after the outage',
+      async () => bus.of('during-outage-1').length > 0 && bus.of('during-outage-2').length > 0,
+    );
+  });
+
+  it('waits for a kind whose CRD is not installed yet and picks it up once it is', async () => {
+    api = await startApiServer({});
+    const kube = new KubeClient(new HttpsTransport(connectionFor(api)));
+    const bus = new RecordingBus();
+    const b = new Bridge({
+      kube,
+      bus,
+      kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet' }],
+      source: 't',
+      checkpoint: { namespace: 'kube-system', name: 'cp' },
+      missingKindRetryMs: 100,
+    });
+    bridges.push(b);
+    await b.start();
+    const crd = allCrds().find(
+      (c) => (c as { metadata: { name: string } }).metadata.name === 'machinesets.cluster.x-k8s.io',
+    ) as KubeObject;
+    await kube.create({ ...crd, apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' });
+    await eventually('MachineSet CRD established', async () => {
+      try {
+        await kube.list(MS, { namespace: NS });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await kube.create(machineSet('late'));
+    await eventually('event for a CR of a late CRD', async () => bus.of('late').length > 0);
+  });
+});
