@@ -237,6 +237,9 @@ export function serveWatch(t: ReadTarget, q: URLSearchParams, res: ServerRespons
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
   });
+  // Clients wait for the response headers before they consider the watch established; an idle watch would
+  // otherwise look like a hung request (client-node aborts it after 30 s).
+  res.flushHeaders();
   let first = true;
   let closed = false;
   let lastRv = 0;
