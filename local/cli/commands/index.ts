@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as apiserver } from './apiserver.ts';
 
 /** Every command module exports a `register(program)`; order here is the order in `--help`. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [apiserver];

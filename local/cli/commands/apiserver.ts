@@ -1,0 +1,35 @@
+// `capi-fn apiserver`: run the embedded Kubernetes API server in the foreground on a data dir.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startApiServer } from '../../apiserver/index.ts';
+
+export function register(program: Command): void {
+  program
+    .command('apiserver')
+    .description('run the embedded Kubernetes API server (foreground); writes DIR/kubeconfig')
+    .option('--port <n>', 'port to listen on (default: a random free port)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${v}`);
+      return n;
+    })
+    .option('--data-dir <dir>', 'where objects, TLS material, the token and the kubeconfig live', '.capi-fn')
+    .action(async (opts: { port?: number; dataDir: string }) => {
+      const dataDir = resolve(opts.dataDir);
+      const api = await startApiServer({
+        dataDir,
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        logger: (line) => process.stderr.write(`${line}\n`),
+      });
+      const kubeconfig = resolve(dataDir, 'kubeconfig');
+      process.stdout.write(`API server listening on ${api.url}\nkubeconfig: ${kubeconfig}\n`);
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await api.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
+    });
+}
