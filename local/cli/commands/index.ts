@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as apiserver } from './apiserver.ts';
+import { registerUp } from './up.ts';
 
 /** Every command module exports a `register(program)`; order here is the order in `--help`. */
-export const commands: Array<(program: Command) => void> = [apiserver];
+export const commands: Array<(program: Command) => void> = [registerUp, apiserver];

@@ -1,0 +1,118 @@
+// `capi-fn up` (what `npm start` runs): the embedded default with a live view of Machines.
+import { createWriteStream } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type Command, Option } from 'commander';
+import { parseDuration } from '../../../shared/reconcile/duration.ts';
+import { createLogger } from '../../../shared/runtime/logger.ts';
+import { DataDirLockedError } from '../../embedded/lock.ts';
+import { SAMPLE_CLUSTER, SAMPLE_NAMESPACE } from '../../embedded/sample.ts';
+import { type Embedded, PLATFORMS, type Platform, PortInUseError, startEmbedded } from '../../embedded/system.ts';
+import { ExitCodes } from '../exit-codes.ts';
+import { startLiveView } from '../live-view.ts';
+
+interface UpOptions {
+  dataDir: string;
+  port: string;
+  sample: boolean;
+  platform: Platform;
+  bootDelay: string;
+  logLevel: string;
+  replicas: string;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'run the embedded default: API server, bus, every handler and the simulated local cloud, with a live view',
+    )
+    .option('--data-dir <dir>', 'where state is kept between runs (the kubeconfig is DIR/kubeconfig)', '.capi-fn')
+    .option('--port <n>', 'API server port on 127.0.0.1 (0 = any free port)', '6443')
+    .option('--no-sample', 'do not apply the sample Cluster, LocalCluster, LocalMachineTemplate and MachineSet')
+    .addOption(new Option('--platform <name>', 'infrastructure platform').choices([...PLATFORMS]).default('local'))
+    .option('--boot-delay <duration>', 'simulated boot time of a local instance', '3s')
+    .option('--replicas <n>', 'replicas of the sample MachineSet', '3')
+    .addOption(
+      new Option('--log-level <level>', 'log level of DIR/capi-fn.log')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .action(async (opts: UpOptions) => {
+      process.exitCode = await up(opts);
+    });
+}
+
+async function up(opts: UpOptions): Promise<number> {
+  const port = Number(opts.port);
+  const bootDelayMs = parseDuration(opts.bootDelay);
+  const replicas = Number(opts.replicas);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return usage(`--port ${opts.port}: must be a port number 0-65535`);
+  if (bootDelayMs === undefined) return usage(`--boot-delay ${opts.bootDelay}: must be a duration such as 3s or 500ms`);
+  if (!Number.isInteger(replicas) || replicas < 0)
+    return usage(`--replicas ${opts.replicas}: must be a whole number >= 0`);
+
+  const logFile = join(opts.dataDir, 'capi-fn.log');
+  let system: Embedded;
+  let log: ReturnType<typeof createLogger>;
+  try {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    log = createLogger({ level: opts.logLevel, destination: createWriteStream(logFile, { flags: 'a' }) });
+    system = await startEmbedded({
+      dataDir: opts.dataDir,
+      port,
+      platform: opts.platform,
+      sample: opts.sample,
+      sampleReplicas: replicas,
+      bootDelayMs,
+      log,
+    });
+  } catch (e) {
+    if (e instanceof DataDirLockedError || e instanceof PortInUseError) {
+      process.stderr.write(`capi-fn up: ${e.message}\n`);
+      return ExitCodes.failure;
+    }
+    throw e;
+  }
+  const rel = relative(process.cwd(), system.kubeconfigPath);
+  const kc = rel && !rel.startsWith('..') ? rel : system.kubeconfigPath;
+  const out = process.stdout;
+  const k = `kubectl --kubeconfig ${kc}`;
+  out.write(
+    [
+      `capi-fn: embedded Cluster API on ${system.api.url} (platform ${opts.platform}, state in ${opts.dataDir})`,
+      `kubeconfig: ${kc}`,
+      `try:  ${k} get machines.cluster.x-k8s.io -n ${SAMPLE_NAMESPACE}`,
+      `      ${k} scale machineset.cluster.x-k8s.io/${SAMPLE_CLUSTER}-worker-local-a -n ${SAMPLE_NAMESPACE} --replicas=5`,
+      `logs: ${logFile}`,
+      'Ctrl-C stops; the next run continues from the same state.',
+      '',
+      '',
+    ].join('\n'),
+  );
+  const view = startLiveView(system.kube, { out, tty: Boolean(out.isTTY) });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: the user does not want to wait for a clean stop.
+        process.exit(130);
+      }
+      stopping = true;
+      out.write(`\ncapi-fn: ${sig}, stopping (state kept in ${opts.dataDir})\n`);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await view.stop();
+  await system.stop();
+  out.write('capi-fn: stopped\n');
+  return ExitCodes.ok;
+}
+
+function usage(message: string): number {
+  process.stderr.write(`capi-fn up: ${message}\n`);
+  return ExitCodes.usage;
+}
