@@ -9,7 +9,7 @@ import { localOrphanScanner } from '../../functions/providers/local/orphans.ts';
 import { coreHandlers, localProviderHandlers } from '../../functions/registry.ts';
 import { toCrd } from '../../shared/api/crd.ts';
 import type { ProviderName } from '../../shared/api/kind.ts';
-import { coreKinds, providerKinds } from '../../shared/api/registry.ts';
+import { coreKinds, openshiftKinds, providerKinds } from '../../shared/api/registry.ts';
 import { InProcessBus } from '../../shared/bus/in-process.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
 import type { Connection } from '../../shared/kube/kubeconfig.ts';
@@ -87,7 +87,14 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const crds = [...coreKinds, ...providerKinds.local, ...providerKinds[PROVIDER_OF[o.platform]]].map((k) => toCrd(k));
+    // What an OpenShift cluster already serves (config.openshift.io, the Machine API) plus capi-fn's kinds.
+    const kinds = new Set([
+      ...openshiftKinds,
+      ...coreKinds,
+      ...providerKinds.local,
+      ...providerKinds[PROVIDER_OF[o.platform]],
+    ]);
+    const crds = [...kinds].map((k) => toCrd(k));
     let api: ApiServer;
     try {
       api = await startApiServer({
