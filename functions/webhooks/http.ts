@@ -1,0 +1,178 @@
+// The webhook as HTTP: POST an AdmissionReview to /mutate or /validate, get one back. `handleWebhookRequest` is
+// framework-neutral (Lambda, Azure and GCP adapters call it with the raw body); `webhookHttpHandler` serves it with
+// Node's http request/response. Anything that is not an AdmissionReview is a 400, never a crash; only a genuine
+// internal failure is a 500.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseDuration } from '../../shared/reconcile/duration.ts';
+import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import { type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
+import { type ReviewMode, WEBHOOK_PATHS } from './paths.ts';
+import { type ReviewContext, review } from './review.ts';
+
+export interface WebhookHttpOptions {
+  /**
+   * The cluster facts (see context.ts); may fail or be slow — the answer still comes in time. `fresh` asks for a
+   * read that bypasses any cache (used before a denial).
+   */
+  context: (o?: { fresh?: boolean }) => Promise<ReviewContext>;
+  /** Larger bodies get 413 (default 8 MiB: an object and its old version of up to 3 MiB each, plus the envelope). */
+  maxBodyBytes?: number;
+  log?: Logger;
+}
+
+export interface WebhookHttpRequest {
+  method: string;
+  /** Path with optional query string, e.g. `/validate?timeout=10s`. */
+  url: string;
+  body: string | Buffer;
+}
+
+export interface WebhookHttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** The API server's default webhook timeout, when the request does not say. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Kept back from the caller's timeout for the network and the API server's own processing. */
+const TIMEOUT_MARGIN_MS = 1_000;
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+function status(code: number, reason: string, message: string): WebhookHttpResult {
+  return {
+    status: code,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }),
+  };
+}
+
+function modeFor(path: string): ReviewMode | undefined {
+  if (path === WEBHOOK_PATHS.mutate) return 'mutate';
+  if (path === WEBHOOK_PATHS.validate) return 'validate';
+  return undefined;
+}
+
+/** How long the webhook may take: the `timeout` the API server appends (`?timeout=10s`) minus a margin. */
+export function budgetMs(query: URLSearchParams): number {
+  const t = parseDuration(query.get('timeout') ?? undefined) ?? DEFAULT_TIMEOUT_MS;
+  return Math.max(250, t - TIMEOUT_MARGIN_MS);
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+export async function handleWebhookRequest(
+  req: WebhookHttpRequest,
+  opts: WebhookHttpOptions,
+): Promise<WebhookHttpResult> {
+  const log = opts.log ?? silentLogger;
+  const url = new URL(req.url, 'https://webhook.invalid');
+  if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+    return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  }
+  const mode = modeFor(url.pathname);
+  if (!mode)
+    return status(
+      404,
+      'NotFound',
+      `no webhook at ${url.pathname}; use ${WEBHOOK_PATHS.mutate} or ${WEBHOOK_PATHS.validate}`,
+    );
+  if (req.method !== 'POST')
+    return status(405, 'MethodNotAllowed', `${req.method} is not allowed; POST an AdmissionReview`);
+  const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const size = typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
+  if (size > max) return status(413, 'RequestEntityTooLarge', `request body of ${size} bytes exceeds ${max} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof req.body === 'string' ? req.body : req.body.toString('utf8'));
+  } catch (e) {
+    return status(400, 'BadRequest', `request body is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const r = parseAdmissionReview(parsed);
+  if (!r.ok) return status(400, 'BadRequest', r.error);
+  const request = r.request;
+  const started = Date.now();
+  const budget = budgetMs(url.searchParams);
+  let ctx: ReviewContext;
+  try {
+    ctx = await withDeadline(opts.context(), budget);
+  } catch (e) {
+    // The cluster facts could not be read (slow or failing API): refuse with a reason the user can act on,
+    // inside the API server's timeout, rather than let the call time out.
+    const why = e instanceof Error ? e.message : String(e);
+    log.warn({ err: why, uid: request.uid }, 'webhook could not read Infrastructure/cluster');
+    const refused: AdmissionResponse = {
+      uid: request.uid,
+      allowed: false,
+      status: {
+        code: 503,
+        reason: 'ServiceUnavailable',
+        message: `the Cluster API webhook could not read Infrastructure/cluster (${why}); retry the request`,
+      },
+    };
+    return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(envelope(refused)) };
+  }
+  let response: AdmissionResponse;
+  try {
+    response = review(request, ctx, mode);
+    if (!response.allowed) {
+      // Never refuse on cached facts: re-read (within what is left of the budget) and decide again.
+      const fresh = await withDeadline(
+        opts.context({ fresh: true }),
+        Math.max(1, budget - (Date.now() - started)),
+      ).catch(() => undefined);
+      if (fresh) response = review(request, fresh, mode);
+    }
+  } catch (e) {
+    // review() rejects bad input itself; reaching here is a bug, reported as one.
+    log.error({ err: e instanceof Error ? e.stack : String(e), uid: request.uid }, 'webhook internal error');
+    return status(
+      500,
+      'InternalError',
+      `internal error reviewing ${request.kind.kind}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(envelope(response)) };
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Node http(s) request listener serving the webhook. */
+export function webhookHttpHandler(opts: WebhookHttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return (req, res) => {
+    const send = (r: WebhookHttpResult) => {
+      if (res.headersSent) return;
+      res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+      res.end(r.body);
+    };
+    readBody(req, max)
+      .then((body) =>
+        body === 'too-large'
+          ? status(413, 'RequestEntityTooLarge', `request body exceeds ${max} bytes`)
+          : handleWebhookRequest({ method: req.method ?? 'GET', url: req.url ?? '/', body }, opts),
+      )
+      .then(send, (e: unknown) => send(status(500, 'InternalError', e instanceof Error ? e.message : String(e))));
+  };
+}

@@ -1,0 +1,94 @@
+// The webhook's pure core: one AdmissionReview request in, one response out. `mutate` returns the defaults as a
+// base64 JSON Patch; `validate` checks the policy, upstream and schema rules. Never throws on any input: a
+// malformed object is something to reject with a reason, not an internal error.
+import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
+import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
+import { findKind } from '../../shared/api/registry.ts';
+import type { AdmissionRequest, AdmissionResponse } from './admission-review.ts';
+import { applyDefaults } from './defaults.ts';
+import { type JsonObject, obj, str } from './json.ts';
+import { diffPatch } from './json-patch.ts';
+import type { ReviewMode } from './paths.ts';
+import { validateCoreRules } from './validate-core.ts';
+import { type OpenShiftFacts, validatePolicy } from './validate-openshift.ts';
+import { validateSchema } from './validate-schema.ts';
+import { denial, type Subject, type Violation } from './violation.ts';
+
+export interface ReviewContext {
+  /** Present when the cluster has Infrastructure/cluster: the OpenShift rules apply. */
+  openshift: OpenShiftFacts | undefined;
+}
+
+/** Kinds this webhook owns: everything of the two Cluster API groups, and FeatureGate. */
+function inScope(group: string, kind: string): boolean {
+  return group === CAPI_GROUP || group === INFRA_GROUP || (group === CONFIG_GROUP && kind === 'FeatureGate');
+}
+
+const allow = (uid: string): AdmissionResponse => ({ uid, allowed: true });
+
+function deleting(o: JsonObject | undefined): boolean {
+  return Boolean(str(obj(o?.metadata)?.deletionTimestamp));
+}
+
+function mutate(req: AdmissionRequest, subject: Subject, namespace: string): AdmissionResponse {
+  const object = obj(req.object);
+  if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !object || deleting(object)) return allow(req.uid);
+  const defaulted = structuredClone(object);
+  const violations = applyDefaults({
+    group: subject.group,
+    kind: subject.kind,
+    object: defaulted,
+    oldObject: obj(req.oldObject),
+    namespace,
+  });
+  if (violations.length) return denial(req.uid, subject, violations);
+  const ops = diffPatch(object, defaulted);
+  if (ops.length === 0) return allow(req.uid);
+  return {
+    uid: req.uid,
+    allowed: true,
+    patchType: 'JSONPatch',
+    patch: Buffer.from(JSON.stringify(ops)).toString('base64'),
+  };
+}
+
+function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, namespace: string): AdmissionResponse {
+  const object = obj(req.object);
+  const oldObject = obj(req.oldObject);
+  const base = { group: subject.group, kind: subject.kind, name: subject.name, namespace };
+  if (req.operation === 'DELETE') {
+    const v = validatePolicy({ ...base, operation: 'DELETE', object: undefined, oldObject, openshift: ctx.openshift });
+    return v.length ? denial(req.uid, subject, v) : allow(req.uid);
+  }
+  if (!object) {
+    return denial(req.uid, subject, [
+      {
+        field: 'request.object',
+        type: 'Required',
+        rule: `a ${req.operation} review must carry the object`,
+        fix: 'send the object being written',
+      },
+    ]);
+  }
+  // Once deletion started, writes only finish it (finalizer removal); a rule must never block that.
+  if (deleting(object)) return allow(req.uid);
+  const violations: Violation[] = [
+    ...validatePolicy({ ...base, operation: req.operation, object, oldObject, openshift: ctx.openshift }),
+    ...validateCoreRules({ ...base, object, oldObject }),
+  ];
+  if (findKind(subject.group, subject.kind)) {
+    const reported = new Set(violations.map((v) => v.field));
+    violations.push(...validateSchema(subject.kind, object, oldObject).filter((v) => !reported.has(v.field)));
+  }
+  return violations.length ? denial(req.uid, subject, violations) : allow(req.uid);
+}
+
+export function review(req: AdmissionRequest, ctx: ReviewContext, mode: ReviewMode): AdmissionResponse {
+  const { group, kind } = req.kind;
+  if (!inScope(group, kind) || req.operation === 'CONNECT') return allow(req.uid);
+  const meta = obj(obj(req.object)?.metadata) ?? obj(obj(req.oldObject)?.metadata);
+  const namespace = req.namespace || str(meta?.namespace) || '';
+  const name = req.name || str(meta?.name) || str(meta?.generateName) || '';
+  const subject: Subject = { group, kind, name };
+  return mode === 'mutate' ? mutate(req, subject, namespace) : validate(req, ctx, subject, namespace);
+}

@@ -1,0 +1,54 @@
+// The embedded default's webhook endpoint: the webhook function served over HTTPS on 127.0.0.1 with a certificate
+// from its own CA, so the API server can call it with the caBundle the operator registers.
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { infrastructureContext } from '../functions/webhooks/context.ts';
+import { webhookHttpHandler } from '../functions/webhooks/http.ts';
+import type { KubeClient } from '../shared/kube/client.ts';
+import type { Logger } from '../shared/runtime/logger.ts';
+import { createCa, issueServerCert } from './apiserver/tls.ts';
+
+export interface WebhookServerOptions {
+  /** Client the webhook reads Infrastructure/cluster with. */
+  kube: KubeClient;
+  /** 0 or absent: a free port. */
+  port?: number;
+  host?: string;
+  log?: Logger;
+}
+
+export interface WebhookServer {
+  /** Base URL, e.g. `https://127.0.0.1:40123`; the webhooks answer at `/mutate` and `/validate`. */
+  url: string;
+  /** PEM of the CA that signed the serving certificate (the webhook configurations' caBundle). */
+  caPem: string;
+  stop(): Promise<void>;
+}
+
+export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
+  const host = o.host ?? '127.0.0.1';
+  const ca = await createCa('capi-fn-webhook-ca');
+  const serving = await issueServerCert(ca, [...new Set([host, '127.0.0.1', 'localhost'])], 'capi-fn-webhook');
+  const server: Server = createServer(
+    { cert: serving.certPem, key: serving.keyPem },
+    webhookHttpHandler({ context: infrastructureContext(o.kube), ...(o.log ? { log: o.log } : {}) }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    caPem: ca.certPem,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
