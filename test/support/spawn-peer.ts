@@ -51,10 +51,18 @@ export function alive(pid: number): boolean {
 }
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  // Last resort if a test run dies before its afterAll: never leave a peer behind.
+function killAll(): void {
   for (const child of live) killGroup(child, 'SIGKILL');
-});
+}
+// Last resort if a test run dies before its afterAll (a killed worker, Ctrl-C): never leave a peer behind.
+process.once('exit', killAll);
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killAll();
+    // The handler replaced the default action; re-raise so the process still dies of the signal.
+    process.kill(process.pid, sig);
+  });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
