@@ -1,0 +1,118 @@
+// Pure pieces of the Azure Storage Queue adapter: queue names, the subscription each queue describes
+// in its metadata (so any publisher can discover the routing table), message text encoding, and the
+// poison-queue wrapper that carries the dead-letter reason.
+import { boundedName } from './names.ts';
+import type { Subscription } from './types.ts';
+
+export const DEFAULT_AZURE_QUEUE_PREFIX = 'capifn-';
+/** Azure queue messages are at most 64 KiB of text. */
+export const AZURE_QUEUE_MESSAGE_MAX = 64 * 1024;
+/** Base64 inflates by 4/3: 48 KiB of JSON is what fits in one message. */
+export const AZURE_QUEUE_MAX_JSON_BYTES = (AZURE_QUEUE_MESSAGE_MAX / 4) * 3;
+/** Room kept for the poison wrapper (reason, handler, attempts, time), so a dead letter always fits. */
+const POISON_ROOM_BYTES = 2_048;
+export const AZURE_QUEUE_MAX_EVENT_BYTES = AZURE_QUEUE_MAX_JSON_BYTES - POISON_ROOM_BYTES;
+/** sendMessage/updateMessage visibility timeouts are at most 7 days. */
+export const AZURE_MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
+export const POISON_SUFFIX = '-poison';
+
+/**
+ * Queue names are 3–63 characters of lowercase letters, digits and single hyphens, starting and
+ * ending with a letter or digit. The base leaves room for the Functions host's "-poison" suffix.
+ */
+export function azureQueueName(handler: string, prefix = DEFAULT_AZURE_QUEUE_PREFIX): string {
+  return boundedName(`${prefix}${handler}`, {
+    maxLength: 63 - POISON_SUFFIX.length,
+    minLength: 3,
+    invalid: /[^a-z0-9-]/g,
+    replacement: '-',
+    lowercase: true,
+    collapse: true,
+    trimEnds: true,
+  });
+}
+
+export function poisonQueueName(queue: string): string {
+  return `${queue}${POISON_SUFFIX}`;
+}
+
+/** Queue metadata describing the subscription (metadata names are case-insensitive identifiers). */
+export function queueMetadataFor(sub: Subscription): Record<string, string> {
+  return {
+    capifnhandler: sub.handler,
+    capifnkinds: sub.kinds.map((k) => `${k.group}/${k.kind}`).join(','),
+    capifnstatuschanges: String(sub.statusChanges),
+  };
+}
+
+export function subscriptionFromMetadata(meta: Record<string, string> | undefined): Subscription | undefined {
+  const handler = meta?.capifnhandler;
+  if (!meta || !handler) return undefined;
+  const kinds = (meta.capifnkinds ?? '')
+    .split(',')
+    .filter((s) => s !== '')
+    .map((s) => {
+      const slash = s.lastIndexOf('/');
+      return { group: s.slice(0, slash), kind: s.slice(slash + 1) };
+    });
+  return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };
+}
+
+/** Base64 JSON: what Event Grid's storage-queue destination and the Functions queue trigger both use. */
+export function encodeQueueMessage(payload: unknown): string {
+  return Buffer.from(JSON.stringify(payload) ?? 'null', 'utf8').toString('base64');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Base64 JSON, else plain JSON (another writer), else the text itself (for the consumer to reject). */
+export function decodeQueueMessage(text: string): unknown {
+  if (text.length % 4 === 0 && BASE64.test(text)) {
+    try {
+      return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+    } catch {
+      // not base64 JSON after all
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface PoisonInfo {
+  handler: string;
+  reason: string;
+  attempts: number;
+  at: string;
+}
+
+interface PoisonWrapper {
+  capifndeadletter: PoisonInfo;
+  payload: unknown;
+}
+
+/**
+ * The poison-queue message: the payload plus why it was dead-lettered. Undefined when even a shortened
+ * reason does not fit; the caller then moves the original text unchanged (the Functions host's own
+ * convention) and the reason survives only in the log.
+ */
+export function encodePoisonMessage(payload: unknown, info: PoisonInfo): string | undefined {
+  for (const limit of [1_024, 128]) {
+    const reason = info.reason.length > limit ? `${info.reason.slice(0, limit)}...` : info.reason;
+    const wrapper: PoisonWrapper = { capifndeadletter: { ...info, reason }, payload };
+    const text = encodeQueueMessage(wrapper);
+    if (text.length <= AZURE_QUEUE_MESSAGE_MAX) return text;
+  }
+  return undefined;
+}
+
+export function decodePoisonMessage(text: string): { payload: unknown; info?: PoisonInfo } {
+  const decoded = decodeQueueMessage(text);
+  if (typeof decoded === 'object' && decoded !== null && 'capifndeadletter' in decoded && 'payload' in decoded) {
+    const w = decoded as PoisonWrapper;
+    return { payload: w.payload, info: w.capifndeadletter };
+  }
+  return { payload: decoded };
+}
