@@ -7,6 +7,7 @@ const program = new Command('capi-fn')
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
   .option('--context <name>', 'kubeconfig context to use')
   .showHelpAfterError()
+  .configureHelp({ showGlobalOptions: true })
   // Help and version exit 0; every usage error exits 2 (see README, "Exit codes").
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 

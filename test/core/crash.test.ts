@@ -31,7 +31,10 @@ describe('crash after the k-th external call', () => {
       env = await startCapiEnv({ crashAfter: k });
       await createAll(env.kube, sampleObjects({ replicas: 0 }));
       await scaleWalk(env, MS, [3, 1, 0], { timeoutMs: 90_000 });
-      expect(env.ledger.crashes).toBeGreaterThan(0);
+      // A crash happened whenever some delivery made at least k calls (the longest varies with batching).
+      const longest = Math.max(...env.ledger.maxCallsPerDelivery.values());
+      expect(env.ledger.crashes > 0 || longest < k, `no crash although a delivery made ${longest} calls`).toBe(true);
+      if (k <= 10) expect(env.ledger.crashes).toBeGreaterThan(0);
       expect(env.cloud.live()).toEqual([]);
     }, 120_000);
   }
