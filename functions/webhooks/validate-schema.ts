@@ -24,7 +24,7 @@ function toViolation(e: FieldError, kind: string): Violation {
     fix = `remove it; \`kubectl explain ${kind.toLowerCase()}.${e.field.replace(/\[\d+\]/g, '')}\` shows the fields that exist (check its spelling and indentation)`;
   } else if (e.message === 'Required value') {
     type = 'Required';
-    fix = 'set it';
+    fix = `add ${e.field} (\`kubectl explain ${kind.toLowerCase()}.${e.field.replace(/\[\d+\]/g, '')}\` describes it)`;
   } else if (e.message.startsWith('Unsupported value')) {
     type = 'Unsupported';
     fix = 'use one of the supported values';

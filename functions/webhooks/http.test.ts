@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
+import { budgetMs, handleWebhookRequest, type WebhookHttpOptions } from './http.ts';
+import type { ReviewContext } from './review.ts';
+
+const AWS: ReviewContext = {
+  openshift: { infrastructureName: 'c', platformType: 'AWS', provider: PLATFORM_PROVIDERS.AWS },
+};
+const GCP: ReviewContext = {
+  openshift: { infrastructureName: 'c', platformType: 'GCP', provider: PLATFORM_PROVIDERS.GCP },
+};
+const opts = (context: WebhookHttpOptions['context']): WebhookHttpOptions => ({ context });
+const body = (kind: string, group = 'infrastructure.cluster.x-k8s.io') =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'u1',
+      kind: { group, version: 'v1beta1', kind },
+      operation: 'CREATE',
+      namespace: 'openshift-cluster-api',
+      name: 't',
+      object: {
+        apiVersion: `${group}/v1beta1`,
+        kind,
+        metadata: { name: 't', namespace: 'openshift-cluster-api' },
+        spec: { template: { spec: { instanceType: 'm5.large' } } },
+      },
+    },
+  });
+
+describe('handleWebhookRequest', () => {
+  it.each([
+    ['GET', '/validate', '', 405],
+    ['POST', '/elsewhere', '{}', 404],
+    ['POST', '/validate', 'not json', 400],
+    ['POST', '/validate', '{"apiVersion":"v1","kind":"Pod"}', 400],
+    ['POST', '/validate', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}', 400],
+    ['POST', '/validate', 'null', 400],
+  ])('%s %s %s → %i', async (method, url, b, code) => {
+    const r = await handleWebhookRequest(
+      { method, url, body: b },
+      opts(async () => AWS),
+    );
+    expect(r.status).toBe(code);
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', code });
+  });
+
+  it('answers an AdmissionReview with one, echoing the uid', async () => {
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate?timeout=10s', body: body('AWSMachineTemplate') },
+      opts(async () => AWS),
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u1' },
+    });
+  });
+
+  it('413 for an oversized body', async () => {
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate', body: 'x'.repeat(100) },
+      { ...opts(async () => AWS), maxBodyBytes: 10 },
+    );
+    expect(r.status).toBe(413);
+  });
+
+  it('when the cluster facts cannot be read in time it refuses with a reason, inside the budget', async () => {
+    const never = () => new Promise<ReviewContext>(() => {});
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate?timeout=1s', body: body('AWSMachineTemplate') },
+      opts(never),
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).response).toMatchObject({
+      uid: 'u1',
+      allowed: false,
+      status: { code: 503, message: expect.stringContaining('could not read Infrastructure/cluster') },
+    });
+    const failing = async () => {
+      throw new Error('connection refused');
+    };
+    const f = await handleWebhookRequest(
+      { method: 'POST', url: '/mutate', body: body('AWSMachineTemplate') },
+      opts(failing),
+    );
+    expect(JSON.parse(f.body).response.status.message).toContain('connection refused');
+  });
+
+  it('never refuses on cached facts: a denial is re-checked with a fresh read', async () => {
+    const calls: Array<boolean | undefined> = [];
+    // The cache still says GCP; the cluster moved to AWS.
+    const ctx = async (o?: { fresh?: boolean }) => {
+      calls.push(o?.fresh);
+      return o?.fresh ? AWS : GCP;
+    };
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate', body: body('AWSMachineTemplate') },
+      opts(ctx),
+    );
+    expect(JSON.parse(r.body).response.allowed).toBe(true);
+    expect(calls).toEqual([undefined, true]);
+    calls.length = 0;
+    const denied = await handleWebhookRequest(
+      { method: 'POST', url: '/validate', body: body('GCPMachineTemplate') },
+      opts(async (o) => {
+        calls.push(o?.fresh);
+        return AWS;
+      }),
+    );
+    expect(JSON.parse(denied.body).response.allowed).toBe(false);
+    expect(calls).toEqual([undefined, true]);
+  });
+
+  it('healthz', async () => {
+    expect(
+      (
+        await handleWebhookRequest(
+          { method: 'GET', url: '/healthz', body: '' },
+          opts(async () => AWS),
+        )
+      ).status,
+    ).toBe(200);
+  });
+
+  it('the budget is the API server’s timeout less a margin', () => {
+    expect(budgetMs(new URLSearchParams('timeout=10s'))).toBe(9_000);
+    expect(budgetMs(new URLSearchParams('timeout=30s'))).toBe(29_000);
+    expect(budgetMs(new URLSearchParams(''))).toBe(9_000);
+    expect(budgetMs(new URLSearchParams('timeout=1s'))).toBe(250);
+  });
+});
