@@ -52,9 +52,10 @@ export function denial(uid: string, subject: Subject, violations: Violation[]): 
   const gk = subject.group ? `${subject.kind}.${subject.group}` : subject.kind;
   const texts = violations.map(violationText);
   const body = texts.length === 1 ? texts[0] : `[${texts.join('; ')}]`;
+  // Worded as the API server words causes: the field apart (kubectl prints `field: message` from them).
   const causes: StatusCause[] = violations.map((v) => ({
     reason: CAUSE[v.type],
-    message: violationText(v),
+    message: `${TYPE_TEXT[v.type]}: ${v.rule}; ${v.fix}`,
     field: v.field,
   }));
   return {
