@@ -89,6 +89,8 @@ export function defFromCrd(crd: JsonObject): ResourceDef {
     crd: { name: asString(asObject(crd.metadata).name) ?? '', uid: asString(asObject(crd.metadata).uid) ?? '' },
     // conversion strategy None: only apiVersion changes, then the target version's pruning and defaulting apply.
     toStorage: (o) => {
+      // Already pruned and defaulted for its version on decode; only another version needs the storage schema.
+      if (o.apiVersion === `${group}/${storageVersion}`) return { ...o };
       const out = { ...o, apiVersion: `${group}/${storageVersion}` };
       return applyDefaults(pruneObject(out, schemaFor(storageVersion)).value, schemaFor(storageVersion)) as JsonObject;
     },
