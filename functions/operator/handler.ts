@@ -5,12 +5,15 @@ import {
   CLUSTER_OPERATOR_NAME,
   CLUSTER_SINGLETON_NAME,
   CONFIG_GROUP,
+  MAPI_GROUP,
   Namespaces,
   OperatorNames,
+  PLATFORM_PROVIDERS,
 } from '../../shared/api/openshift/constants.ts';
 import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
 import { newResourceEvent, type ObjectRef, type ResourceEvent } from '../../shared/events/resource-event.ts';
 import { defineHandler, type HandlerDefinition, type Watch } from '../../shared/runtime/handler.ts';
+import { VSPHERE_CREDS } from './infra-cluster.ts';
 import { allInstallableCrdNames } from './platform.ts';
 import { CLUSTER_OPERATOR_REF, type OperatorOptions, reconcileOperator } from './reconcile.ts';
 import { WEBHOOK_CONFIGURATION_NAME, type WebhookEndpoint } from './webhook-config.ts';
@@ -26,12 +29,22 @@ const toOperator =
 
 const inClusterAPINamespace = (r: ObjectRef) => r.namespace === Namespaces.clusterAPI;
 
-/** The Secrets the operator reads or writes: the user-data source and copy, and `<infraName>-kubeconfig`. */
+const CREDENTIAL_SECRETS = new Set(
+  Object.values(PLATFORM_PROVIDERS)
+    .map((p) => p?.credentialsSecret)
+    .filter((n): n is string => Boolean(n)),
+);
+
+/**
+ * The Secrets the operator reads or writes: the user-data source and copy, `<infraName>-kubeconfig`, and the
+ * credentials an infrastructure cluster is built from (so one arriving late un-blocks it at once).
+ */
 function operatorSecret(r: ObjectRef): boolean {
   if (r.name === OperatorNames.userDataSecret) {
     return r.namespace === Namespaces.machineAPI || r.namespace === Namespaces.clusterAPI;
   }
-  return r.namespace === Namespaces.clusterAPI && r.name.endsWith('-kubeconfig');
+  if (r.namespace === VSPHERE_CREDS.namespace) return r.name === VSPHERE_CREDS.name;
+  return r.namespace === Namespaces.clusterAPI && (r.name.endsWith('-kubeconfig') || CREDENTIAL_SECRETS.has(r.name));
 }
 
 export function operatorWatches(): Watch[] {
@@ -65,6 +78,13 @@ export function operatorWatches(): Watch[] {
       map: toOperator(inClusterAPINamespace),
     })),
     { group: '', kind: 'Secret', map: toOperator(operatorSecret) },
+    // The MAPI providerSpec some infrastructure clusters are built from; only spec changes matter.
+    ...(['MachineSet', 'Machine'] as const).map((kind) => ({
+      group: MAPI_GROUP,
+      kind,
+      statusChanges: false,
+      map: toOperator((r) => r.namespace === Namespaces.machineAPI),
+    })),
   ];
 }
 

@@ -189,33 +189,6 @@ export async function seedOpenShiftObjects(kube: KubeClient, o: SeedOptions): Pr
   for (const name of [Namespaces.clusterAPI, Namespaces.machineAPI]) {
     await apply(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
-  const capiGates = Object.values(FeatureGates).filter((g) => g.startsWith('ClusterAPIMachineManagement'));
-  const enabled = featureSet === 'TechPreviewNoUpgrade' ? capiGates : [];
-  const fg: KubeObject = {
-    apiVersion: CONFIG_API_VERSION,
-    kind: 'FeatureGate',
-    metadata: { name: CLUSTER_SINGLETON_NAME },
-    spec: { featureSet },
-  };
-  await apply(kube, fg);
-  await apply(
-    kube,
-    {
-      ...fg,
-      spec: undefined,
-      status: {
-        featureGates: [
-          {
-            version,
-            enabled: enabled.map((name) => ({ name })),
-            disabled: capiGates.filter((g) => !enabled.includes(g)).map((name) => ({ name })),
-          },
-        ],
-      },
-    },
-    'status',
-  );
-
   const seed = platformSeed(o.platform, o.infrastructureName);
   const infra: KubeObject = {
     apiVersion: CONFIG_API_VERSION,
@@ -256,4 +229,32 @@ export async function seedOpenShiftObjects(kube: KubeClient, o: SeedOptions): Pr
     );
   }
   for (const obj of seed.objects) await apply(kube, obj);
+  // The feature set last: the operator turns on only once the platform and its inputs are in place (otherwise
+  // a re-seed onto another platform could briefly install the previous platform's provider).
+  const capiGates = Object.values(FeatureGates).filter((g) => g.startsWith('ClusterAPIMachineManagement'));
+  const enabled = featureSet === 'TechPreviewNoUpgrade' ? capiGates : [];
+  const fg: KubeObject = {
+    apiVersion: CONFIG_API_VERSION,
+    kind: 'FeatureGate',
+    metadata: { name: CLUSTER_SINGLETON_NAME },
+    spec: { featureSet },
+  };
+  await apply(kube, fg);
+  await apply(
+    kube,
+    {
+      ...fg,
+      spec: undefined,
+      status: {
+        featureGates: [
+          {
+            version,
+            enabled: enabled.map((name) => ({ name })),
+            disabled: capiGates.filter((g) => !enabled.includes(g)).map((name) => ({ name })),
+          },
+        ],
+      },
+    },
+    'status',
+  );
 }
