@@ -2,6 +2,7 @@
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { Namespaces, OperatorNames } from '../../shared/api/openshift/constants.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { isNotFound, KubeError } from '../../shared/kube/errors.ts';
 import type { Clock } from '../../shared/runtime/handler.ts';
 import { createIfAbsent } from './io.ts';
 import {
@@ -33,11 +34,21 @@ async function mintToken(kube: KubeClient, serviceAccount: string, expirationSec
     kind: sa.kind,
     metadata: { name: sa.name, namespace: sa.namespace },
   });
-  const res = (await kube.createSubresource(sa, 'token', {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: { expirationSeconds },
-  })) as TokenRequestResponse;
+  let res: TokenRequestResponse;
+  try {
+    res = (await kube.createSubresource(sa, 'token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds },
+    })) as TokenRequestResponse;
+  } catch (e) {
+    if (isNotFound(e) || (e instanceof KubeError && e.reason === 'MethodNotAllowed')) {
+      throw new Error(
+        `the API server does not serve the TokenRequest API (POST serviceaccounts/${serviceAccount}/token), so no ServiceAccount token can be minted for the kubeconfig; give the operator static credentials instead (operatorHandler({ kubeconfig: { type: 'static', server, caPem, token } }))`,
+      );
+    }
+    throw e;
+  }
   const token = res.status?.token;
   if (!token) throw new Error(`TokenRequest for ServiceAccount ${sa.namespace}/${sa.name} returned no token`);
   return token;

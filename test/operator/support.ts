@@ -31,7 +31,7 @@ export function openshiftCrds(): unknown[] {
 }
 
 export async function startOperatorEnv(
-  o: { crds?: 'openshift' | 'all'; webhooks?: boolean } = {},
+  o: { crds?: 'openshift' | 'all'; webhooks?: boolean; tokenRequestKubeconfig?: boolean } = {},
 ): Promise<OperatorEnv> {
   const env = await startCapiEnv({ crds: o.crds === 'all' ? allCrds() : openshiftCrds() });
   let webhook: WebhookServer | undefined;
@@ -48,7 +48,10 @@ export async function startOperatorEnv(
         operatorHandler({
           releaseVersion: RELEASE,
           ...(webhook ? { webhook: { url: webhook.url, caPem: webhook.caPem } } : {}),
-          kubeconfig: { type: 'static', server: env.api.url, caPem: env.api.caPem, token: env.api.token },
+          // The embedded server has one bearer token and no TokenRequest API; the operator is given that token.
+          kubeconfig: o.tokenRequestKubeconfig
+            ? { type: 'tokenRequest' }
+            : { type: 'static', server: env.api.url, caPem: env.api.caPem, token: env.api.token },
         }),
       ],
       kubeFor: () => opKube,
