@@ -110,6 +110,7 @@ export class EventBridgeBus implements EventBus, RawPublisher {
   private readonly log: BusLog;
   private busReady: Promise<void> | undefined;
   private readonly queues = new Map<string, Promise<HandlerQueues>>();
+  private readonly queueUrls = new Map<string, string>();
   private readonly consumers = new Set<Consumer>();
 
   constructor(opts: EventBridgeBusOptions) {
@@ -141,7 +142,7 @@ export class EventBridgeBus implements EventBus, RawPublisher {
   async publishDelayed(event: ResourceEvent, delayMs: number): Promise<void> {
     const delayed = withNotBefore(event, Date.now() + Math.max(0, delayMs));
     const target = event[TARGET_HANDLER_EXTENSION];
-    const url = target ? await this.queueUrlIfExists(sqsQueueNames(target, this.prefix).queue) : undefined;
+    const url = target ? await this.targetQueueUrl(target) : undefined;
     if (!url) {
       // Untargeted (or the target's queue does not exist yet): route through the rules; every
       // consumer holds the event until its capifnnotbefore.
@@ -319,6 +320,15 @@ export class EventBridgeBus implements EventBus, RawPublisher {
     const arn = r.Attributes?.QueueArn;
     if (!arn) throw new Error(`no QueueArn for ${url}`);
     return arn;
+  }
+
+  /** Requeues are frequent; a queue's URL never changes, so it is looked up once per handler. */
+  private async targetQueueUrl(handler: string): Promise<string | undefined> {
+    const known = this.queueUrls.get(handler);
+    if (known) return known;
+    const url = await this.queueUrlIfExists(sqsQueueNames(handler, this.prefix).queue);
+    if (url) this.queueUrls.set(handler, url);
+    return url;
   }
 
   private async queueUrlIfExists(name: string): Promise<string | undefined> {

@@ -247,7 +247,8 @@ export class InProcessBus implements EventBus, RawPublisher {
     while (!q.stopped && q.running < this.concurrency && q.pending.length > 0) {
       const index = this.pickEligible(q);
       if (index < 0) break;
-      const [item] = q.pending.splice(index, 1);
+      // shift() is amortised O(1) in V8 (the common FIFO case); splice only for out-of-order picks.
+      const item = index === 0 ? q.pending.shift() : q.pending.splice(index, 1)[0];
       if (item) this.start(q, item);
     }
   }

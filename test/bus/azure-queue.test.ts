@@ -59,6 +59,37 @@ describe('Azure Storage Queue bus (Azurite)', () => {
     }
   });
 
+  it('dead-letters a message that kept coming back without a result (a crashing consumer) instead of delivering it again', async () => {
+    const handler = unique('cr');
+    const kind = unique('Kind');
+    const sub = { handler, kinds: [{ group: G, kind }], statusChanges: true };
+    await (await bus.subscribe(sub, async () => ({ status: 'done' }))).stop();
+    const e = makeEvent({ kind, group: G });
+    await bus.publish([e]);
+    // Three receives that never finish: what a host that dies mid-delivery leaves behind.
+    const q = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(azureQueueName(handler));
+    for (let i = 0; i < 3; i++) {
+      const [m] = (await q.receiveMessages({ visibilityTimeout: 30 })).receivedMessageItems;
+      await q.updateMessage(m!.messageId, m!.popReceipt, undefined, 0);
+    }
+    const rec = new Recorder();
+    const consumer = await bus.subscribe(sub, rec.handler(handler));
+    try {
+      let dls = await bus.deadLetters(handler);
+      for (let i = 0; dls.length === 0 && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        dls = await bus.deadLetters(handler);
+      }
+      expect(dls).toMatchObject([
+        { handler, attempts: 3, reason: expect.stringMatching(/attempts exhausted: dequeued 4 times/) },
+      ]);
+      expect(dls[0]!.raw).toEqual(e);
+      expect(rec.of(handler)).toEqual([]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('Azurite enforces the 64 KiB message limit the adapter sizes for', async () => {
     const q = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(unique('limit-'));
     await q.create();

@@ -1,7 +1,10 @@
 // EventBridge → SQS end to end against moto_server: rules derived from subscriptions route PutEvents
 // entries into per-handler queues; the SQS consumer drains them.
+
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { sqsQueueNames } from '../../shared/bus/eventbridge-rules.ts';
 import { PublishError } from '../../shared/bus/types.ts';
 import { type Moto, motoEnv, startMoto } from '../support/moto.ts';
 import { hasPeer } from '../support/peers.ts';
@@ -32,6 +35,39 @@ describe.skipIf(!hasPeer('moto_server'))('EventBridge + SQS bus (moto)', () => {
 
   describe('contract', () => {
     busContract(() => fixture);
+  });
+
+  it('dead-letters a message that kept coming back without a result (a crashing consumer) instead of delivering it again', async () => {
+    const handler = unique('cr');
+    const kind = unique('Kind');
+    const sub = { handler, kinds: [{ group: 'cluster.x-k8s.io', kind }], statusChanges: true };
+    await (await bus.subscribe(sub, async () => ({ status: 'done' }))).stop();
+    const e = makeEvent({ kind, group: 'cluster.x-k8s.io' });
+    await bus.publish([e]);
+    // Three receives that never finish: what a consumer that dies mid-delivery leaves behind.
+    const sqs = new SQSClient({});
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: sqsQueueNames(handler).queue }));
+    for (let got = 0; got < 3; ) {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 0, WaitTimeSeconds: 1 }));
+      got += r.Messages?.length ?? 0;
+    }
+    sqs.destroy();
+    const rec = new Recorder();
+    const consumer = await bus.subscribe(sub, rec.handler(handler));
+    try {
+      let dls = await bus.deadLetters(handler);
+      for (let i = 0; dls.length === 0 && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        dls = await bus.deadLetters(handler);
+      }
+      expect(dls).toMatchObject([
+        { handler, attempts: 3, reason: expect.stringMatching(/attempts exhausted: received 4 times/) },
+      ]);
+      expect(dls[0]!.raw).toEqual(e);
+      expect(rec.of(handler)).toEqual([]);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it('resends only failed PutEvents entries and reports the ones EventBridge rejects for good', async () => {
