@@ -121,12 +121,10 @@ export async function reconcileOperator(
   } else {
     const platform = detectPlatform(infra);
     if (!platform.supported || !infra) {
-      state = {
-        mode: 'unsupported',
-        gate,
-        platformType: platform.type,
-        reason: platform.supported ? '' : platform.reason,
-      };
+      const reason = platform.supported ? 'Infrastructure/cluster does not exist' : platform.reason;
+      // The ClusterOperator carries the real operator's fixed message; the reason goes to the log.
+      ctx.log.info({ platform: platform.type, reason }, 'Cluster API not available on this platform');
+      state = { mode: 'unsupported', gate, platformType: platform.type, reason };
     } else {
       provider = platform.provider;
       const r = await runActive(ctx, opts, platform.provider, infra, platform.infrastructureName);

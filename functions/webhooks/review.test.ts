@@ -141,7 +141,7 @@ describe('responses', () => {
       'validate',
     );
     expect(r.status?.message).toMatch(
-      /^MachineSet\.cluster\.x-k8s\.io "ms" is invalid: \[metadata\.namespace: Forbidden: .*; spec\.replicas: Invalid value: -1: must be greater than or equal to 0; correct the value; spec\.selector: Required value: must be set; add spec\.selector .*; spec\.bogus: Invalid value: unknown field; remove it; `kubectl explain machineset\.spec\.bogus`/,
+      /^MachineSet\.cluster\.x-k8s\.io "ms" is invalid: \[metadata\.namespace: Forbidden: .*; spec\.replicas: Invalid value: -1: must be greater than or equal to 0; correct the value; spec\.selector: Required value: must be set; add spec\.selector .*; spec\.bogus: Invalid value: unknown field; remove it; `kubectl explain machineset\.spec` lists/,
     );
   });
 
@@ -154,6 +154,28 @@ describe('responses', () => {
     const withFinalizer = { ...bad, metadata: { ...bad.metadata, finalizers: ['cluster.x-k8s.io/machineset'] } };
     expect(review(request(withFinalizer, 'UPDATE', bad), UPSTREAM, 'validate').allowed).toBe(true);
     expect(review(request(bad), UPSTREAM, 'validate').allowed).toBe(false);
+  });
+
+  it('rules ratchet on update too: a set made before the webhook can still get its finalizer', () => {
+    const mismatched = {
+      ...ms,
+      spec: {
+        ...ms.spec,
+        selector: { matchLabels: { app: 'a' } },
+        template: { ...ms.spec.template, metadata: { labels: { app: 'b' } } },
+      },
+    };
+    const finalized = {
+      ...mismatched,
+      metadata: { ...mismatched.metadata, finalizers: ['cluster.x-k8s.io/machineset'] },
+    };
+    expect(review(request(finalized, 'UPDATE', mismatched), UPSTREAM, 'validate').allowed).toBe(true);
+    // A change that breaks the rule differently is still refused.
+    const worse = {
+      ...mismatched,
+      spec: { ...mismatched.spec, template: { ...ms.spec.template, metadata: { labels: { app: 'c' } } } },
+    };
+    expect(review(request(worse, 'UPDATE', mismatched), UPSTREAM, 'validate').allowed).toBe(false);
   });
 
   it('an object being deleted is always let through (finalizer removal)', () => {

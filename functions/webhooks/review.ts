@@ -72,10 +72,17 @@ function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, n
   }
   // Once deletion started, writes only finish it (finalizer removal); a rule must never block that.
   if (deleting(object)) return allow(req.uid);
-  const violations: Violation[] = [
-    ...validatePolicy({ ...base, operation: req.operation, object, oldObject, openshift: ctx.openshift }),
-    ...validateCoreRules({ ...base, object, oldObject }),
+  const rules = (o: JsonObject, old: JsonObject | undefined): Violation[] => [
+    ...validatePolicy({ ...base, operation: req.operation, object: o, oldObject: old, openshift: ctx.openshift }),
+    ...validateCoreRules({ ...base, object: o, oldObject: old }),
   ];
+  let violations = rules(object, oldObject);
+  if (req.operation === 'UPDATE' && oldObject && violations.length) {
+    // Ratcheting, as for the schema: what the stored object already broke (it predates the webhook or a rule)
+    // is not held against this update, so a controller adding a finalizer is never blocked by it.
+    const before = new Set(rules(oldObject, oldObject).map((v) => `${v.field}\n${v.rule}`));
+    violations = violations.filter((v) => !before.has(`${v.field}\n${v.rule}`));
+  }
   if (findKind(subject.group, subject.kind)) {
     const reported = new Set(violations.map((v) => v.field));
     violations.push(...validateSchema(subject.kind, object, oldObject).filter((v) => !reported.has(v.field)));

@@ -21,7 +21,12 @@ function toViolation(e: FieldError, kind: string): Violation {
   let fix = 'correct the value';
   if (e.message === 'unknown field') {
     type = 'Invalid';
-    fix = `remove it; \`kubectl explain ${kind.toLowerCase()}.${e.field.replace(/\[\d+\]/g, '')}\` shows the fields that exist (check its spelling and indentation)`;
+    const parent = e.field
+      .replace(/\[\d+\]/g, '')
+      .split('.')
+      .slice(0, -1)
+      .join('.');
+    fix = `remove it; \`kubectl explain ${[kind.toLowerCase(), parent].filter(Boolean).join('.')}\` lists the fields that exist (check its spelling and indentation)`;
   } else if (e.message === 'Required value') {
     type = 'Required';
     fix = `add ${e.field} (\`kubectl explain ${kind.toLowerCase()}.${e.field.replace(/\[\d+\]/g, '')}\` describes it)`;
