@@ -66,10 +66,9 @@ export class Slots {
     if (this.running === 0) for (const fn of this.idleWaiters.splice(0)) fn();
   }
 
-  /** Resolves when a slot frees up (or immediately if one is free). */
+  /** Resolves once a slot is free (deliveries released from a hold may briefly overfill the slots). */
   async waitFree(): Promise<void> {
-    if (this.free > 0) return;
-    await new Promise<void>((r) => this.waiters.push(r));
+    while (this.free <= 0) await new Promise<void>((r) => this.waiters.push(r));
   }
 
   async drained(): Promise<void> {

@@ -36,6 +36,13 @@ describe('createBus', () => {
     await Promise.all(buses.map((b) => b.close()));
   });
 
+  it('returns the in-process bus as itself (idle() and stats() for the local host and tests)', async () => {
+    const bus = await createBus({ kind: 'in-process' });
+    await bus.idle();
+    expect(bus.stats()).toEqual({ pending: 0, running: 0, timers: 0, deadLetters: 0 });
+    await bus.close();
+  });
+
   it('rejects invalid configs with a message naming the field', async () => {
     await expect(createBus({ kind: 'eventbridge', busName: '' })).rejects.toThrow(/busName/);
     // @ts-expect-error: unknown kind
