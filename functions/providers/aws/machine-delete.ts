@@ -108,6 +108,8 @@ async function failed(
   t: AwsProviderTimings,
 ): Promise<ReconcileResult> {
   const c = classifyAwsError(e);
+  // Not an EC2 or network error: a bug or a dying process, for the runtime's retry to handle.
+  if (c.class === 'unknown') throw e;
   const delay = retryDelayFor(c.class, t);
   setMachineCondition(
     status,

@@ -30,6 +30,22 @@ interface SecretLike extends KubeObject {
   data?: Record<string, string>;
 }
 
+/**
+ * Thrown, not returned as a requeue, on purpose: the runtime then retries this same delivery, and the
+ * retry that finds the lease expired takes it over. A requeue would be a new first delivery, and a
+ * holder that dies right after every claim (the crash tests' model) would then livelock the machine.
+ */
+export class LaunchInFlightError extends Error {
+  readonly waitMs: number;
+  constructor(startedAt: string | undefined, waitMs: number) {
+    super(
+      `a launch claimed at ${startedAt} may still be in flight; waiting until its lease ends (${Math.ceil(waitMs / 1000)}s left)`,
+    );
+    this.name = 'LaunchInFlight';
+    this.waitMs = waitMs;
+  }
+}
+
 export type LaunchOutcome =
   | { kind: 'launched'; am: AWSMachine; instance: Instance }
   /** Nothing launched; `status` says why. */
@@ -80,12 +96,9 @@ export async function launch(
     );
   }
 
-  // Someone else may be inside RunInstances for this machine: do not even resolve, just look later.
+  // Someone else may be inside RunInstances for this machine: do not even resolve, wait it out.
   const decision = decideLaunch(mc.intent, uid, mc.region, now, t.launchLeaseMs);
-  if (decision.action === 'wait') {
-    log.info({ waitMs: decision.waitMs }, 'another invocation holds the launch; waiting for it');
-    return { kind: 'blocked', am, requeueAfter: Math.min(decision.waitMs, t.transitionPollMs) };
-  }
+  if (decision.action === 'wait') throw new LaunchInFlightError(mc.intent?.startedAt, decision.waitMs);
 
   const secret = await kube.find<SecretLike>({
     apiVersion: 'v1',
@@ -157,6 +170,8 @@ export async function launch(
     });
   } catch (e) {
     const c = classifyAwsError(e);
+    // Not an EC2 or network error: a bug or a dying process, for the runtime's retry to handle.
+    if (c.class === 'unknown') throw e;
     const delay = retryDelayFor(c.class, t);
     return blocked(
       'InstanceProvisionFailed',
@@ -178,6 +193,8 @@ export async function launch(
     instance = await cloud.runInstances(mc.region, input.input);
   } catch (e) {
     const c = classifyAwsError(e);
+    // Unknown: the launch may or may not have happened; the lease stays and the retry looks first.
+    if (c.class === 'unknown') throw e;
     const delay = retryDelayFor(c.class, t);
     if (c.definitive) {
       // EC2 refused: nothing is in flight, so release the lease and move to a fresh token.

@@ -139,8 +139,10 @@ export async function reconcileAwsMachine(
       const domainName = instance.VpcId ? await cloud.dhcpDomainName(mc.region, instance.VpcId) : undefined;
       status.addresses = instanceAddresses(instance, { domainName, region: mc.region ?? '' });
     } catch (e) {
+      const c = classifyAwsError(e);
+      if (c.class === 'unknown') throw e;
       // Addresses without the DHCP domain would flip back and forth; keep the last ones this time.
-      log.warn({ err: classifyAwsError(e).code }, 'could not read the VPC DHCP options; keeping the addresses');
+      log.warn({ err: c.code }, 'could not read the VPC DHCP options; keeping the addresses');
       if (!status.addresses) status.addresses = instanceAddresses(instance);
     }
   }

@@ -4,8 +4,9 @@
 export interface AwsProviderTimings {
   /**
    * How long a claimed launch blocks others (intent.ts). Must exceed a RunInstances call including
-   * SDK retries; a launch still running after it may be repeated (harmless on EC2 thanks to the
-   * ClientToken, a duplicate on moto, which the tag lookup then finds and removes).
+   * SDK retries, and fit in the runtime's retry budget (waiters wait by retrying: 8 attempts back off
+   * for about 1+2+…+64 s). A launch still running after it may be repeated: harmless on EC2 thanks
+   * to the ClientToken; on moto the tag lookup then finds both and terminates the younger.
    */
   launchLeaseMs: number;
   /** After a launch, how long DescribeInstances may not know the instance yet (eventual consistency). */
@@ -21,7 +22,7 @@ export interface AwsProviderTimings {
 }
 
 export const DEFAULT_TIMINGS: AwsProviderTimings = {
-  launchLeaseMs: 120_000,
+  launchLeaseMs: 60_000,
   notFoundGraceMs: 120_000,
   badInputRetryMs: 30_000,
   transitionPollMs: 5_000,
