@@ -120,6 +120,12 @@ describe('MachineSet defaults', () => {
       spec: { clusterName: 'c', selector: 5 },
     });
     expect(violations).toEqual([]);
+    expect(run('Machine', { metadata: 'm', spec: machineSpec() }).object.metadata).toBe('m');
+    expect(
+      run('MachineSet', { metadata: { name: 'm' }, spec: { clusterName: 'c', template: { metadata: 7 } } }).object.spec,
+    ).toMatchObject({
+      template: { metadata: 7 },
+    });
     expect((object.metadata as JsonObject).labels).toBe('oops');
     expect((object.spec as JsonObject).selector).toBe(5);
   });

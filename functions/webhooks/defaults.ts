@@ -24,6 +24,7 @@ export const DEFAULT_NODE_STARTUP_TIMEOUT = '10m';
 
 function setLabel(o: JsonObject, key: string, value: string | undefined): void {
   if (value === undefined || value === '') return;
+  if (o.metadata !== undefined && !isObject(o.metadata)) return;
   const meta = ensureObject(o, 'metadata');
   if (meta.labels !== undefined && !isObject(meta.labels)) return;
   ensureObject(meta, 'labels')[key] = value;
@@ -116,6 +117,7 @@ function defaultSetLike(i: DefaultingInput, nameLabel: string, forceClusterInSel
   if (spec.template !== undefined && !isObject(spec.template)) return violations;
   const selector = ensureObject(spec, 'selector');
   const template = ensureObject(spec, 'template');
+  if (template.metadata !== undefined && !isObject(template.metadata)) return violations;
   const tmeta = ensureObject(template, 'metadata');
   if (
     (selector.matchLabels !== undefined && !isObject(selector.matchLabels)) ||
