@@ -160,7 +160,12 @@ export function awsMachineTemplate(name: string, spec: Record<string, unknown>):
 }
 
 /** The docs' compute MachineSet (v1beta1 references, as the docs write them). */
-export function awsMachineSet(name: string, template: string, replicas: number): KubeObject {
+export function awsMachineSet(
+  name: string,
+  template: string,
+  replicas: number,
+  dataSecretName = 'worker-user-data',
+): KubeObject {
   const labels = { test: 'example', 'cluster.x-k8s.io/cluster-name': CLUSTER, 'cluster.x-k8s.io/set-name': name };
   return {
     apiVersion: 'cluster.x-k8s.io/v1beta1',
@@ -173,7 +178,7 @@ export function awsMachineSet(name: string, template: string, replicas: number):
       template: {
         metadata: { labels: { ...labels, 'node-role.kubernetes.io/worker': '' } },
         spec: {
-          bootstrap: { dataSecretName: 'worker-user-data' },
+          bootstrap: { dataSecretName },
           clusterName: CLUSTER,
           infrastructureRef: {
             apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
@@ -223,14 +228,18 @@ export function clusterObjects(opts: { awsClusterSpec?: Record<string, unknown> 
 /** Calls per port method, counted outside any crash wrapper. */
 export class CallCounter {
   readonly counts = new Map<string, number>();
+  /** Every call's method and arguments, in order. */
+  readonly calls: Array<{ method: string; args: unknown[] }> = [];
   wrap<T extends object>(inner: T): T {
     const counts = this.counts;
+    const calls = this.calls;
     return new Proxy(inner, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver);
         if (typeof v !== 'function') return v;
         return (...args: unknown[]) => {
           counts.set(String(prop), (counts.get(String(prop)) ?? 0) + 1);
+          calls.push({ method: String(prop), args });
           return (v as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
