@@ -7,10 +7,9 @@ import { checkServerIdentity } from 'node:tls';
 import type { ApiContext } from './context.ts';
 import { applyJsonPatch, decodeJsonPatch } from './patch/json-patch.ts';
 import type { ResourceDef } from './registry.ts';
-import { toExternal } from './rest/objects.ts';
 import { fromLabelSelectorObject, matchLabels } from './selectors.ts';
 import { ApiError, badRequest } from './status-errors.ts';
-import { asArray, asObject, asString, isObject, type JsonObject, labelsOf } from './util.ts';
+import { asArray, asObject, asString, deepEqual, isObject, type JsonObject, labelsOf } from './util.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -65,29 +64,42 @@ export class Admission {
     if (a.def.group === 'admissionregistration.k8s.io' && CONFIG_RESOURCES.has(a.def.resource)) return a.object;
     const hooks = this.webhooks('mutatingwebhookconfigurations');
     let obj = a.object;
+    // reinvocationPolicy IfNeeded: remember what each such webhook left behind; if a later one changed the
+    // object, it runs once more at the end.
+    const reinvoke: Array<{ hook: Webhook; after: JsonObject | undefined }> = [];
     for (const h of hooks) {
-      const version = this.matchVersion(h.spec, { ...a, object: obj });
-      if (version === undefined) continue;
-      const sent = obj && version !== a.version ? a.convert(obj, version) : obj;
-      const oldSent = a.oldObject && version !== a.version ? a.convert(a.oldObject, version) : a.oldObject;
-      const resp = await this.call(h, { ...a, object: sent, oldObject: oldSent }, version, true);
-      if (!resp) continue;
-      if (resp.patch !== undefined && sent) {
-        let patched: unknown;
-        try {
-          patched = applyJsonPatch(
-            sent,
-            decodeJsonPatch(JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8'))),
-          );
-        } catch (e) {
-          if (String(h.spec.failurePolicy ?? 'Fail') === 'Ignore') continue;
-          throw callFailure(h, `JSONPatch application failed: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        if (!isObject(patched)) throw callFailure(h, 'JSONPatch result is not an object');
-        obj = version !== a.version ? a.convert(patched, a.version) : patched;
-      }
+      const r = await this.mutateOnce(h, a, obj);
+      if (!r.matched) continue;
+      obj = r.object;
+      if (h.spec.reinvocationPolicy === 'IfNeeded') reinvoke.push({ hook: h, after: obj });
+    }
+    for (const { hook, after } of reinvoke) {
+      if (deepEqual(after, obj)) continue;
+      obj = (await this.mutateOnce(hook, a, obj)).object;
     }
     return obj;
+  }
+
+  private async mutateOnce(
+    h: Webhook,
+    a: AdmissionAttributes,
+    obj: JsonObject | undefined,
+  ): Promise<{ matched: boolean; object: JsonObject | undefined }> {
+    const version = this.matchVersion(h.spec, { ...a, object: obj });
+    if (version === undefined) return { matched: false, object: obj };
+    const sent = obj && version !== a.version ? a.convert(obj, version) : obj;
+    const oldSent = a.oldObject && version !== a.version ? a.convert(a.oldObject, version) : a.oldObject;
+    const resp = await this.call(h, { ...a, object: sent, oldObject: oldSent }, version, true);
+    if (!resp || resp.patch === undefined || !sent) return { matched: true, object: obj };
+    let patched: unknown;
+    try {
+      patched = applyJsonPatch(sent, decodeJsonPatch(JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8'))));
+    } catch (e) {
+      if (String(h.spec.failurePolicy ?? 'Fail') === 'Ignore') return { matched: true, object: obj };
+      throw callFailure(h, `JSONPatch application failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!isObject(patched)) throw callFailure(h, 'JSONPatch result is not an object');
+    return { matched: true, object: version !== a.version ? a.convert(patched, a.version) : patched };
   }
 
   async validate(a: AdmissionAttributes): Promise<void> {
@@ -108,7 +120,6 @@ export class Admission {
   /** The version this webhook wants the request in, or undefined when it does not match. */
   private matchVersion(w: JsonObject, a: AdmissionAttributes): string | undefined {
     const { def } = a;
-    const resourceName = a.subresource ? `${def.resource}/${a.subresource}` : def.resource;
     const versionsToTry = [a.version];
     if (String(w.matchPolicy ?? 'Equivalent') === 'Equivalent') {
       for (const v of def.versions) if (v.served && v.name !== a.version) versionsToTry.push(v.name);
@@ -135,7 +146,6 @@ export class Admission {
       }
     }
     if (matched === undefined) return undefined;
-    void resourceName;
     if (!this.namespaceMatches(w, a)) return undefined;
     const objSel = fromLabelSelectorObject(w.objectSelector ?? {});
     if (objSel && objSel.length > 0) {
@@ -326,9 +336,4 @@ function callFailure(h: Webhook, why: string): ApiError {
     `Internal error occurred: failed calling webhook "${name}": failed to call webhook: ${why}`,
     { causes: [{ message: `failed calling webhook "${name}": failed to call webhook: ${why}` }] },
   );
-}
-
-/** Convert a stored object into a version for equivalent-version webhook matching. */
-export function converterFor(def: ResourceDef, toStorageFn: (o: JsonObject) => JsonObject) {
-  return (o: JsonObject, version: string): JsonObject => toExternal(def, version, toStorageFn(o));
 }

@@ -139,6 +139,31 @@ describe('mutating webhooks', () => {
     expect(seen.get('/mutate')!.length).toBe(before);
     await done();
   });
+  it('reinvocationPolicy IfNeeded re-runs a webhook once when a later one changed the object', async () => {
+    const label = (key: string, value: string) =>
+      Buffer.from(JSON.stringify([{ op: 'add', path: `/metadata/labels/${key}`, value }])).toString('base64');
+    behaviours.set('/first', (r) => {
+      const meta = (r.request.object?.metadata ?? {}) as { labels?: Record<string, string> };
+      const labels = meta.labels ?? {};
+      return { allowed: true, patchType: 'JSONPatch', patch: label('seen', labels.second ?? 'none') };
+    });
+    behaviours.set('/second', () => ({ allowed: true, patchType: 'JSONPatch', patch: label('second', 'set') }));
+    const rule = { ...cmRule(), operations: ['CREATE'] };
+    const sel = { objectSelector: { matchLabels: { reinvoke: 'yes' } } };
+    const d1 = await config('Mutating', 'a-first', [
+      webhook('first.example.com', '/first', [rule], { ...sel, reinvocationPolicy: 'IfNeeded' }),
+    ]);
+    const d2 = await config('Mutating', 'b-second', [webhook('second.example.com', '/second', [rule], sel)]);
+    const r = await c.post('/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'reinv', labels: { reinvoke: 'yes' } },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.metadata.labels).toEqual({ reinvoke: 'yes', seen: 'set', second: 'set' });
+    expect(seen.get('/first')).toHaveLength(2);
+    expect(seen.get('/second')).toHaveLength(1);
+    await d1();
+    await d2();
+  });
 });
 
 describe('validating webhooks', () => {
