@@ -61,4 +61,95 @@ describe('protobuf envelope decoding', () => {
     );
     expect(() => decodeProtobufObject(pbEnvelope('v1', 'Pod', Buffer.alloc(0)))).toThrow(/not supported/);
   });
+
+  it('decodes what kubectl create service/deployment/pdb send, dropping unset non-pointer zero values', () => {
+    const meta = (name: string) =>
+      pbBytes(1, Buffer.concat([pbBytes(1, name), pbBytes(2, ''), pbVarint(7, 0), pbBytes(8, '')]));
+    const intstr = (v: number | string) =>
+      typeof v === 'number'
+        ? Buffer.concat([pbVarint(1, 0), pbVarint(2, v), pbBytes(3, '')])
+        : Buffer.concat([pbVarint(1, 1), pbVarint(2, 0), pbBytes(3, v)]);
+    const port = Buffer.concat([
+      pbBytes(1, '80-8080'),
+      pbBytes(2, 'TCP'),
+      pbVarint(3, 80),
+      pbBytes(4, intstr(8080)),
+      pbVarint(5, 0),
+    ]);
+    const svcSpec = Buffer.concat([
+      pbBytes(1, port),
+      pbBytes(2, entry('app', 's')),
+      pbBytes(3, ''),
+      pbBytes(4, 'ClusterIP'),
+      pbVarint(12, 0),
+      pbVarint(13, 0),
+    ]);
+    expect(
+      decodeProtobufObject(
+        pbEnvelope('v1', 'Service', Buffer.concat([meta('s'), pbBytes(2, svcSpec), pbBytes(3, pbBytes(1, ''))])),
+      ),
+    ).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: {
+        ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }],
+        selector: { app: 's' },
+        type: 'ClusterIP',
+      },
+    });
+    const container = Buffer.concat([
+      pbBytes(1, 'c'),
+      pbBytes(2, 'nginx'),
+      pbBytes(3, 'sleep'),
+      pbBytes(3, '1'),
+      pbBytes(8, ''),
+      pbVarint(16, 0),
+    ]);
+    const template = Buffer.concat([
+      meta(''),
+      pbBytes(2, Buffer.concat([pbBytes(2, container), pbBytes(3, ''), pbBytes(14, '')])),
+    ]);
+    const depSpec = Buffer.concat([
+      pbVarint(1, 0),
+      pbBytes(2, pbBytes(1, entry('app', 'd'))),
+      pbBytes(3, template),
+      pbBytes(4, pbBytes(1, '')),
+      pbVarint(7, 0),
+    ]);
+    expect(
+      decodeProtobufObject(pbEnvelope('apps/v1', 'Deployment', Buffer.concat([meta('d'), pbBytes(2, depSpec)]))),
+    ).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'd' } },
+        template: {
+          metadata: {},
+          spec: {
+            containers: [{ name: 'c', image: 'nginx', command: ['sleep', '1'], resources: {} }],
+            securityContext: {},
+          },
+        },
+        strategy: {},
+      },
+    });
+    const pdb = Buffer.concat([pbBytes(1, intstr('50%')), pbBytes(3, intstr(1))]);
+    expect(
+      decodeProtobufObject(pbEnvelope('policy/v1', 'PodDisruptionBudget', Buffer.concat([meta('p'), pbBytes(2, pdb)])))
+        .spec,
+    ).toEqual({
+      minAvailable: '50%',
+      maxUnavailable: 1,
+    });
+  });
+
+  it('names a field it does not know instead of dropping it', () => {
+    const raw = Buffer.concat([pbBytes(1, pbBytes(1, 'x')), pbBytes(99, 'surprise')]);
+    expect(() => decodeProtobufObject(pbEnvelope('v1', 'Secret', raw))).toThrow(
+      'protobuf field 99 of Secret is not supported by this server; send JSON',
+    );
+  });
 });

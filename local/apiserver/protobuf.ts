@@ -1,6 +1,8 @@
-// Decoder for the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for the kinds kubectl 1.32 sends as
-// protobuf: `create namespace|configmap|rolebinding|clusterrolebinding`. Field numbers follow
-// k8s.io/api/*/generated.proto. Responses are always JSON, which kubectl accepts.
+// Decoder for the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown). kubectl 1.32 creates objects with
+// typed clients that send protobuf: `create namespace|configmap|secret|serviceaccount|service|role|clusterrole|
+// rolebinding|clusterrolebinding|pdb|deployment` (observed on the wire). Field numbers follow
+// k8s.io/api/*/generated.proto. Messages are described by small tables; a field this server does not know is a
+// 400 naming it rather than silently dropped data. Responses are always JSON, which kubectl accepts.
 import { badRequest } from './status-errors.ts';
 import type { JsonObject } from './util.ts';
 
@@ -55,164 +57,350 @@ function fields(buf: Buffer): Field[] {
   return out;
 }
 
-const str = (f: Field) => (f.bytes ?? Buffer.alloc(0)).toString('utf8');
+/**
+ * How one field decodes. `ptr`: a Go pointer field, so a zero value was set on purpose and is kept; other scalar
+ * zero values are what gogo-protobuf emits for unset non-pointer fields and are dropped (JSON `omitempty`).
+ */
+type Kind =
+  | 'string'
+  | 'int'
+  | 'bool'
+  | 'bytes'
+  | 'time'
+  | 'intstr'
+  | 'quantity'
+  | 'ignore'
+  | { msg: string }
+  | { map: 'string' | 'bytes' | 'quantity' };
 
-function decodeMapEntry(b: Buffer): [string, Buffer] {
-  let k = '';
-  let v: Buffer = Buffer.alloc(0);
-  for (const f of fields(b)) {
-    if (f.no === 1) k = str(f);
-    else if (f.no === 2 && f.bytes) v = f.bytes;
-  }
-  return [k, v];
+interface FieldDesc {
+  name: string;
+  kind: Kind;
+  repeated?: boolean;
+  ptr?: boolean;
 }
 
-function decodeTime(b: Buffer): string {
+type MessageDesc = Record<number, FieldDesc>;
+
+const f = (name: string, kind: Kind, opts: { repeated?: boolean; ptr?: boolean } = {}): FieldDesc => ({
+  name,
+  kind,
+  ...opts,
+});
+const msg = (m: string): Kind => ({ msg: m });
+const rep = { repeated: true };
+const ptr = { ptr: true };
+
+const MESSAGES: Record<string, MessageDesc> = {
+  ObjectMeta: {
+    1: f('name', 'string'),
+    2: f('generateName', 'string'),
+    3: f('namespace', 'string'),
+    4: f('selfLink', 'ignore'),
+    5: f('uid', 'string'),
+    6: f('resourceVersion', 'string'),
+    7: f('generation', 'int'),
+    8: f('creationTimestamp', 'time'),
+    9: f('deletionTimestamp', 'time'),
+    10: f('deletionGracePeriodSeconds', 'int', ptr),
+    11: f('labels', { map: 'string' }),
+    12: f('annotations', { map: 'string' }),
+    13: f('ownerReferences', msg('OwnerReference'), rep),
+    14: f('finalizers', 'string', rep),
+    17: f('managedFields', 'ignore'),
+  },
+  OwnerReference: {
+    1: f('kind', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+    5: f('apiVersion', 'string'),
+    6: f('controller', 'bool', ptr),
+    7: f('blockOwnerDeletion', 'bool', ptr),
+  },
+  LabelSelector: {
+    1: f('matchLabels', { map: 'string' }),
+    2: f('matchExpressions', msg('LabelSelectorRequirement'), rep),
+  },
+  LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', rep) },
+  LocalObjectReference: { 1: f('name', 'string') },
+  ObjectReference: {
+    1: f('kind', 'string'),
+    2: f('namespace', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+    5: f('apiVersion', 'string'),
+    6: f('resourceVersion', 'string'),
+    7: f('fieldPath', 'string'),
+  },
+  ConfigMap: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('data', { map: 'string' }),
+    3: f('binaryData', { map: 'bytes' }),
+    4: f('immutable', 'bool', ptr),
+  },
+  Secret: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('data', { map: 'bytes' }),
+    3: f('type', 'string'),
+    4: f('stringData', { map: 'string' }),
+    5: f('immutable', 'bool', ptr),
+  },
+  Namespace: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('NamespaceSpec')), 3: f('status', 'ignore') },
+  NamespaceSpec: { 1: f('finalizers', 'string', rep) },
+  ServiceAccount: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('secrets', msg('ObjectReference'), rep),
+    3: f('imagePullSecrets', msg('LocalObjectReference'), rep),
+    4: f('automountServiceAccountToken', 'bool', ptr),
+  },
+  Service: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('ServiceSpec')), 3: f('status', 'ignore') },
+  ServiceSpec: {
+    1: f('ports', msg('ServicePort'), rep),
+    2: f('selector', { map: 'string' }),
+    3: f('clusterIP', 'string'),
+    4: f('type', 'string'),
+    5: f('externalIPs', 'string', rep),
+    7: f('sessionAffinity', 'string'),
+    8: f('loadBalancerIP', 'string'),
+    9: f('loadBalancerSourceRanges', 'string', rep),
+    10: f('externalName', 'string'),
+    11: f('externalTrafficPolicy', 'string'),
+    12: f('healthCheckNodePort', 'int'),
+    13: f('publishNotReadyAddresses', 'bool'),
+    17: f('ipFamilyPolicy', 'string', ptr),
+    18: f('clusterIPs', 'string', rep),
+    19: f('ipFamilies', 'string', rep),
+    20: f('allocateLoadBalancerNodePorts', 'bool', ptr),
+    21: f('loadBalancerClass', 'string', ptr),
+    22: f('internalTrafficPolicy', 'string', ptr),
+    23: f('trafficDistribution', 'string', ptr),
+  },
+  ServicePort: {
+    1: f('name', 'string'),
+    2: f('protocol', 'string'),
+    3: f('port', 'int'),
+    4: f('targetPort', 'intstr'),
+    5: f('nodePort', 'int'),
+    6: f('appProtocol', 'string', ptr),
+  },
+  PolicyRule: {
+    1: f('verbs', 'string', rep),
+    2: f('apiGroups', 'string', rep),
+    3: f('resources', 'string', rep),
+    4: f('resourceNames', 'string', rep),
+    5: f('nonResourceURLs', 'string', rep),
+  },
+  Role: { 1: f('metadata', msg('ObjectMeta')), 2: f('rules', msg('PolicyRule'), rep) },
+  ClusterRole: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('rules', msg('PolicyRule'), rep),
+    3: f('aggregationRule', msg('AggregationRule')),
+  },
+  AggregationRule: { 1: f('clusterRoleSelectors', msg('LabelSelector'), rep) },
+  Subject: { 1: f('kind', 'string'), 2: f('apiGroup', 'string'), 3: f('name', 'string'), 4: f('namespace', 'string') },
+  RoleRef: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
+  RoleBinding: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('subjects', msg('Subject'), rep),
+    3: f('roleRef', msg('RoleRef')),
+  },
+  PodDisruptionBudget: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('PodDisruptionBudgetSpec')),
+    3: f('status', 'ignore'),
+  },
+  PodDisruptionBudgetSpec: {
+    1: f('minAvailable', 'intstr'),
+    2: f('selector', msg('LabelSelector')),
+    3: f('maxUnavailable', 'intstr'),
+    4: f('unhealthyPodEvictionPolicy', 'string', ptr),
+  },
+  Deployment: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('DeploymentSpec')), 3: f('status', 'ignore') },
+  DeploymentSpec: {
+    1: f('replicas', 'int', ptr),
+    2: f('selector', msg('LabelSelector')),
+    3: f('template', msg('PodTemplateSpec')),
+    4: f('strategy', msg('DeploymentStrategy')),
+    5: f('minReadySeconds', 'int'),
+    6: f('revisionHistoryLimit', 'int', ptr),
+    7: f('paused', 'bool'),
+    9: f('progressDeadlineSeconds', 'int', ptr),
+  },
+  DeploymentStrategy: { 1: f('type', 'string'), 2: f('rollingUpdate', msg('RollingUpdateDeployment')) },
+  RollingUpdateDeployment: { 1: f('maxUnavailable', 'intstr'), 2: f('maxSurge', 'intstr') },
+  PodTemplateSpec: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('PodSpec')) },
+  PodSpec: {
+    2: f('containers', msg('Container'), rep),
+    3: f('restartPolicy', 'string'),
+    4: f('terminationGracePeriodSeconds', 'int', ptr),
+    5: f('activeDeadlineSeconds', 'int', ptr),
+    6: f('dnsPolicy', 'string'),
+    7: f('nodeSelector', { map: 'string' }),
+    8: f('serviceAccountName', 'string'),
+    9: f('serviceAccount', 'string'),
+    10: f('nodeName', 'string'),
+    11: f('hostNetwork', 'bool'),
+    12: f('hostPID', 'bool'),
+    13: f('hostIPC', 'bool'),
+    14: f('securityContext', msg('Empty')),
+    15: f('imagePullSecrets', msg('LocalObjectReference'), rep),
+    16: f('hostname', 'string'),
+    17: f('subdomain', 'string'),
+    19: f('schedulerName', 'string'),
+    20: f('initContainers', msg('Container'), rep),
+    21: f('automountServiceAccountToken', 'bool', ptr),
+    22: f('tolerations', msg('Toleration'), rep),
+    24: f('priorityClassName', 'string'),
+  },
+  Toleration: {
+    1: f('key', 'string'),
+    2: f('operator', 'string'),
+    3: f('value', 'string'),
+    4: f('effect', 'string'),
+    5: f('tolerationSeconds', 'int', ptr),
+  },
+  Container: {
+    1: f('name', 'string'),
+    2: f('image', 'string'),
+    3: f('command', 'string', rep),
+    4: f('args', 'string', rep),
+    5: f('workingDir', 'string'),
+    6: f('ports', msg('ContainerPort'), rep),
+    7: f('env', msg('EnvVar'), rep),
+    8: f('resources', msg('ResourceRequirements')),
+    9: f('volumeMounts', msg('VolumeMount'), rep),
+    13: f('terminationMessagePath', 'string'),
+    14: f('imagePullPolicy', 'string'),
+    16: f('stdin', 'bool'),
+    17: f('stdinOnce', 'bool'),
+    18: f('tty', 'bool'),
+    20: f('terminationMessagePolicy', 'string'),
+  },
+  ContainerPort: {
+    1: f('name', 'string'),
+    2: f('hostPort', 'int'),
+    3: f('containerPort', 'int'),
+    4: f('protocol', 'string'),
+    5: f('hostIP', 'string'),
+  },
+  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  VolumeMount: {
+    1: f('name', 'string'),
+    2: f('readOnly', 'bool'),
+    3: f('mountPath', 'string'),
+    4: f('subPath', 'string'),
+    5: f('mountPropagation', 'string', ptr),
+    6: f('subPathExpr', 'string'),
+  },
+  ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
+  /** messages accepted only when empty (e.g. a default PodSecurityContext) */
+  Empty: {},
+};
+
+const TOP_LEVEL: Record<string, string> = {
+  'v1/ConfigMap': 'ConfigMap',
+  'v1/Namespace': 'Namespace',
+  'v1/Secret': 'Secret',
+  'v1/ServiceAccount': 'ServiceAccount',
+  'v1/Service': 'Service',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'apps/v1/Deployment': 'Deployment',
+};
+
+export const PROTOBUF_KINDS = Object.keys(TOP_LEVEL);
+
+const utf8 = (b: Buffer | undefined) => (b ?? Buffer.alloc(0)).toString('utf8');
+
+function signed(v: bigint): number {
+  // int32/int64 negatives are encoded as 64-bit two's complement varints.
+  return Number(BigInt.asIntN(64, v));
+}
+
+function decodeTime(b: Buffer): string | undefined {
   let seconds = 0n;
-  for (const f of fields(b)) if (f.no === 1 && f.varint !== undefined) seconds = f.varint;
+  for (const x of fields(b)) if (x.no === 1 && x.varint !== undefined) seconds = x.varint;
+  if (seconds === 0n) return undefined;
   return new Date(Number(seconds) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function decodeOwnerRef(b: Buffer): JsonObject {
-  const o: JsonObject = {};
-  for (const f of fields(b)) {
-    if (f.no === 5) o.apiVersion = str(f);
-    else if (f.no === 1) o.kind = str(f);
-    else if (f.no === 3) o.name = str(f);
-    else if (f.no === 4) o.uid = str(f);
-    else if (f.no === 6) o.controller = f.varint === 1n;
-    else if (f.no === 7) o.blockOwnerDeletion = f.varint === 1n;
+function decodeIntOrString(b: Buffer): number | string {
+  let type = 0n;
+  let intVal = 0;
+  let strVal = '';
+  for (const x of fields(b)) {
+    if (x.no === 1 && x.varint !== undefined) type = x.varint;
+    else if (x.no === 2 && x.varint !== undefined) intVal = signed(x.varint);
+    else if (x.no === 3) strVal = utf8(x.bytes);
   }
-  return o;
+  return type === 1n ? strVal : intVal;
 }
 
-export function decodeObjectMeta(b: Buffer): JsonObject {
-  const m: JsonObject = {};
-  const labels: Record<string, string> = {};
-  const annotations: Record<string, string> = {};
-  const finalizers: string[] = [];
-  const owners: JsonObject[] = [];
-  for (const f of fields(b)) {
-    switch (f.no) {
-      case 1:
-        if (str(f)) m.name = str(f);
-        break;
-      case 2:
-        if (str(f)) m.generateName = str(f);
-        break;
-      case 3:
-        if (str(f)) m.namespace = str(f);
-        break;
-      case 5:
-        if (str(f)) m.uid = str(f);
-        break;
-      case 6:
-        if (str(f)) m.resourceVersion = str(f);
-        break;
-      case 7:
-        m.generation = Number(f.varint ?? 0n);
-        break;
-      case 8:
-        m.creationTimestamp = decodeTime(f.bytes!);
-        break;
-      case 11: {
-        const [k, v] = decodeMapEntry(f.bytes!);
-        labels[k] = v.toString('utf8');
-        break;
-      }
-      case 12: {
-        const [k, v] = decodeMapEntry(f.bytes!);
-        annotations[k] = v.toString('utf8');
-        break;
-      }
-      case 13:
-        owners.push(decodeOwnerRef(f.bytes!));
-        break;
-      case 14:
-        finalizers.push(str(f));
-        break;
+function decodeQuantity(b: Buffer): string {
+  for (const x of fields(b)) if (x.no === 1) return utf8(x.bytes);
+  return '0';
+}
+
+function scalar(kind: Kind, x: Field): unknown {
+  switch (kind) {
+    case 'string':
+      return utf8(x.bytes);
+    case 'bytes':
+      return (x.bytes ?? Buffer.alloc(0)).toString('base64');
+    case 'int':
+      return signed(x.varint ?? 0n);
+    case 'bool':
+      return x.varint === 1n;
+    case 'time':
+      return decodeTime(x.bytes ?? Buffer.alloc(0));
+    case 'intstr':
+      return decodeIntOrString(x.bytes ?? Buffer.alloc(0));
+    case 'quantity':
+      return decodeQuantity(x.bytes ?? Buffer.alloc(0));
+    default:
+      return undefined;
+  }
+}
+
+const isZero = (v: unknown) => v === '' || v === 0 || v === false || v === undefined;
+
+function decodeMessage(b: Buffer, name: string): JsonObject {
+  const desc = MESSAGES[name];
+  if (!desc) throw badRequest(`protobuf message ${name} is not supported by this server; send JSON`);
+  const out: JsonObject = {};
+  for (const x of fields(b)) {
+    const d = desc[x.no];
+    if (!d) {
+      throw badRequest(`protobuf field ${x.no} of ${name} is not supported by this server; send JSON`);
     }
-  }
-  if (Object.keys(labels).length) m.labels = labels;
-  if (Object.keys(annotations).length) m.annotations = annotations;
-  if (finalizers.length) m.finalizers = finalizers;
-  if (owners.length) m.ownerReferences = owners;
-  return m;
-}
-
-function decodeConfigMap(raw: Buffer): JsonObject {
-  const o: JsonObject = {};
-  const data: Record<string, string> = {};
-  const binaryData: Record<string, string> = {};
-  for (const f of fields(raw)) {
-    if (f.no === 1) o.metadata = decodeObjectMeta(f.bytes!);
-    else if (f.no === 2) {
-      const [k, v] = decodeMapEntry(f.bytes!);
-      data[k] = v.toString('utf8');
-    } else if (f.no === 3) {
-      const [k, v] = decodeMapEntry(f.bytes!);
-      binaryData[k] = v.toString('base64');
-    } else if (f.no === 4) o.immutable = f.varint === 1n;
-  }
-  if (Object.keys(data).length) o.data = data;
-  if (Object.keys(binaryData).length) o.binaryData = binaryData;
-  return o;
-}
-
-function decodeNamespace(raw: Buffer): JsonObject {
-  const o: JsonObject = {};
-  for (const f of fields(raw)) {
-    if (f.no === 1) o.metadata = decodeObjectMeta(f.bytes!);
-    else if (f.no === 2) {
-      const fin: string[] = [];
-      for (const g of fields(f.bytes!)) if (g.no === 1) fin.push(str(g));
-      o.spec = fin.length ? { finalizers: fin } : {};
+    if (d.kind === 'ignore') continue;
+    let value: unknown;
+    if (typeof d.kind === 'object' && 'msg' in d.kind) {
+      value = decodeMessage(x.bytes ?? Buffer.alloc(0), d.kind.msg);
+    } else if (typeof d.kind === 'object' && 'map' in d.kind) {
+      let k = '';
+      let v: Buffer = Buffer.alloc(0);
+      for (const e of fields(x.bytes ?? Buffer.alloc(0))) {
+        if (e.no === 1) k = utf8(e.bytes);
+        else if (e.no === 2 && e.bytes) v = e.bytes;
+      }
+      const m = (out[d.name] as JsonObject | undefined) ?? {};
+      m[k] = d.kind.map === 'string' ? utf8(v) : d.kind.map === 'bytes' ? v.toString('base64') : decodeQuantity(v);
+      out[d.name] = m;
+      continue;
+    } else {
+      value = scalar(d.kind, x);
+      if (!d.repeated && !d.ptr && isZero(value)) continue;
+      if (value === undefined) continue;
     }
+    if (d.repeated) out[d.name] = [...((out[d.name] as unknown[] | undefined) ?? []), value];
+    else out[d.name] = value;
   }
-  return o;
+  return out;
 }
-
-function decodeSubject(b: Buffer): JsonObject {
-  const s: JsonObject = {};
-  for (const f of fields(b)) {
-    if (f.no === 1) s.kind = str(f);
-    else if (f.no === 2) s.apiGroup = str(f);
-    else if (f.no === 3) s.name = str(f);
-    else if (f.no === 4) s.namespace = str(f);
-  }
-  return s;
-}
-
-function decodeRoleRef(b: Buffer): JsonObject {
-  const r: JsonObject = {};
-  for (const f of fields(b)) {
-    if (f.no === 1) r.apiGroup = str(f);
-    else if (f.no === 2) r.kind = str(f);
-    else if (f.no === 3) r.name = str(f);
-  }
-  return r;
-}
-
-function decodeBinding(raw: Buffer): JsonObject {
-  const o: JsonObject = {};
-  const subjects: JsonObject[] = [];
-  for (const f of fields(raw)) {
-    if (f.no === 1) o.metadata = decodeObjectMeta(f.bytes!);
-    else if (f.no === 2) subjects.push(decodeSubject(f.bytes!));
-    else if (f.no === 3) o.roleRef = decodeRoleRef(f.bytes!);
-  }
-  if (subjects.length) o.subjects = subjects;
-  return o;
-}
-
-const decoders: Record<string, (raw: Buffer) => JsonObject> = {
-  'v1/ConfigMap': decodeConfigMap,
-  'v1/Namespace': decodeNamespace,
-  'rbac.authorization.k8s.io/v1/RoleBinding': decodeBinding,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': decodeBinding,
-};
-
-export const PROTOBUF_KINDS = Object.keys(decoders);
 
 export function decodeProtobufObject(body: Buffer): JsonObject {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) {
@@ -221,17 +409,17 @@ export function decodeProtobufObject(body: Buffer): JsonObject {
   let apiVersion = '';
   let kind = '';
   let raw: Buffer = Buffer.alloc(0);
-  for (const f of fields(body.subarray(4))) {
-    if (f.no === 1 && f.bytes) {
-      for (const g of fields(f.bytes)) {
-        if (g.no === 1) apiVersion = str(g);
-        else if (g.no === 2) kind = str(g);
+  for (const x of fields(body.subarray(4))) {
+    if (x.no === 1 && x.bytes) {
+      for (const g of fields(x.bytes)) {
+        if (g.no === 1) apiVersion = utf8(g.bytes);
+        else if (g.no === 2) kind = utf8(g.bytes);
       }
-    } else if (f.no === 2 && f.bytes) raw = f.bytes;
+    } else if (x.no === 2 && x.bytes) raw = x.bytes;
   }
-  const dec = decoders[`${apiVersion}/${kind}`];
-  if (!dec) throw badRequest(`protobuf decoding of ${apiVersion}/${kind} is not supported by this server; send JSON`);
-  return { apiVersion, kind, ...dec(raw) };
+  const top = TOP_LEVEL[`${apiVersion}/${kind}`];
+  if (!top) throw badRequest(`protobuf decoding of ${apiVersion}/${kind} is not supported by this server; send JSON`);
+  return { apiVersion, kind, ...decodeMessage(raw, top) };
 }
 
 // --- encoder, used by tests to build what kubectl sends ---

@@ -431,7 +431,15 @@ const deployment = builtin(
       spec.replicas ??= 1;
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
-      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+      const strategy = asObject(spec.strategy);
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') {
+        const ru = asObject(strategy.rollingUpdate);
+        ru.maxUnavailable ??= '25%';
+        ru.maxSurge ??= '25%';
+        strategy.rollingUpdate = ru;
+      }
+      spec.strategy = strategy;
       o.spec = spec;
     },
     validate: (o) => {
