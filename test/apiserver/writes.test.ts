@@ -331,3 +331,49 @@ describe('namespaces', () => {
     expect(f.body.details.causes[0].reason).toBe('NamespaceTerminating');
   });
 });
+
+describe('events', () => {
+  it('core/v1 and events.k8s.io/v1 are two views of the same events', async () => {
+    const core = await c.post('/api/v1/namespaces/default/events', {
+      metadata: { name: 'e1' },
+      involvedObject: { kind: 'Widget', name: 'w', namespace: 'default', uid: 'u-1' },
+      reason: 'Scaled',
+      message: 'scaled to 3',
+      type: 'Normal',
+      count: 2,
+      source: { component: 'ctrl' },
+    });
+    expect(core.status).toBe(201);
+    const v1 = (await c.get('/apis/events.k8s.io/v1/namespaces/default/events/e1')).body;
+    expect(v1).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      regarding: { kind: 'Widget', name: 'w', uid: 'u-1' },
+      note: 'scaled to 3',
+      reason: 'Scaled',
+      deprecatedCount: 2,
+      deprecatedSource: { component: 'ctrl' },
+    });
+    expect(v1.involvedObject).toBeUndefined();
+    const created = await c.post('/apis/events.k8s.io/v1/namespaces/default/events', {
+      metadata: { name: 'e2' },
+      eventTime: '2024-01-01T00:00:00.000000Z',
+      reportingController: 'example.com/ctrl',
+      reportingInstance: 'i',
+      action: 'Scale',
+      reason: 'Scaled',
+      regarding: { kind: 'Widget', name: 'w2', namespace: 'default', uid: 'u-2' },
+      note: 'hello',
+      type: 'Normal',
+    });
+    expect(created.status).toBe(201);
+    const asCore = (await c.get('/api/v1/namespaces/default/events?fieldSelector=involvedObject.uid%3Du-2')).body.items;
+    expect(asCore).toHaveLength(1);
+    expect(asCore[0]).toMatchObject({
+      apiVersion: 'v1',
+      message: 'hello',
+      involvedObject: { name: 'w2' },
+      reportingComponent: 'example.com/ctrl',
+    });
+  });
+});
