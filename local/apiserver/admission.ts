@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
+import { ADMIN_USER } from './builtins/others.ts';
 import type { ApiContext } from './context.ts';
 import { applyJsonPatch, decodeJsonPatch } from './patch/json-patch.ts';
 import type { ResourceDef } from './registry.ts';

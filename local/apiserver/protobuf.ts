@@ -293,6 +293,26 @@ const MESSAGES: Record<string, MessageDesc> = {
     6: f('subPathExpr', 'string'),
   },
   ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
+  SelfSubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SelfSubjectAccessReviewSpec')),
+    3: f('status', 'ignore'),
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes')),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes')),
+  },
+  ResourceAttributes: {
+    1: f('namespace', 'string'),
+    2: f('verb', 'string'),
+    3: f('group', 'string'),
+    4: f('version', 'string'),
+    5: f('resource', 'string'),
+    6: f('subresource', 'string'),
+    7: f('name', 'string'),
+  },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('status', 'ignore') },
   /** messages accepted only when empty (e.g. a default PodSecurityContext) */
   Empty: {},
 };
@@ -309,6 +329,8 @@ const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'apps/v1/Deployment': 'Deployment',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
 };
 
 export const PROTOBUF_KINDS = Object.keys(TOP_LEVEL);

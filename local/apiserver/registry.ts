@@ -63,6 +63,8 @@ export interface ResourceDef {
   /** DELETE answers with the object instead of a Status (pods, serviceaccounts) */
   deleteReturnsObject: boolean;
   verbs: string[];
+  /** create-only review resources answered without storage (SelfSubjectAccessReview, SelfSubjectReview) */
+  review?: (o: JsonObject) => JsonObject;
   /** set for CRD-backed resources */
   crd?: { name: string; uid: string };
 }

@@ -77,9 +77,11 @@ describe.skipIf(!hasPeer('kubectl'))('kubectl against the embedded API server', 
     spec: { replicas, ...extra },
   });
 
-  it('version reports the 1.32 server', async () => {
+  it('version reports the 1.32 server; auth can-i and whoami answer', async () => {
     const out = await ok(['version']);
     expect(out).toContain('Server Version: v1.32.0');
+    expect(await ok(['auth', 'can-i', 'create', 'pods'])).toBe('yes\n');
+    expect(await ok(['auth', 'whoami'])).toMatch(/Username\s+capi-fn-admin/);
   });
 
   it('apply a CRD and wait for it to be established', async () => {

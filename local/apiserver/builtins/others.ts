@@ -460,7 +460,45 @@ const deployment = builtin(
   },
 );
 
+/** The single identity every token maps to (the embedded server has one cluster-admin token). */
+export const ADMIN_USER = {
+  username: 'capi-fn-admin',
+  uid: 'capi-fn-admin',
+  groups: ['system:masters', 'system:authenticated'],
+};
+
+const accessReview = builtin(
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectaccessreviews',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    schema: root('SelfSubjectAccessReview', { spec: open(), status: open() }),
+    verbs: ['create'],
+  },
+  {
+    // No authorization is enforced, so every question is answered "allowed".
+    review: (o) => ({ ...o, status: { allowed: true, reason: 'the embedded API server does not enforce RBAC' } }),
+  },
+);
+
+const selfReview = builtin(
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectreviews',
+    kind: 'SelfSubjectReview',
+    namespaced: false,
+    schema: root('SelfSubjectReview', { status: open() }),
+    verbs: ['create'],
+  },
+  { review: (o) => ({ ...o, status: { userInfo: ADMIN_USER } }) },
+);
+
 export const otherDefs: ResourceDef[] = [
+  accessReview,
+  selfReview,
   eventsV1,
   lease,
   pdb,

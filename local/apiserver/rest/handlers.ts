@@ -98,6 +98,18 @@ export async function handleResource(req: ResourceRequest): Promise<ResourceResp
   const warnings: string[] = [];
   if (version.deprecated && version.deprecationWarning) warnings.push(version.deprecationWarning);
   const method = req.method;
+  if (def.review) {
+    if (method !== 'POST' || path.name || sub) throw methodNotAllowed(method.toLowerCase(), def.resource);
+    const raw = decodeObjectBody(req.body, contentType(req.headers['content-type']));
+    if (!isObject(raw)) throw badRequest('body must be an object');
+    const obj = {
+      ...raw,
+      apiVersion: apiVersionOf(def, version.name),
+      kind: def.kind,
+      metadata: asObject(raw.metadata),
+    };
+    return { status: 201, warnings, body: def.review(obj) };
+  }
   const isWatch = path.watchPrefix || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
   const read: ReadTarget = { ctx, def, version, namespace: path.namespace };
   if (method === 'GET' && isWatch) {
