@@ -200,11 +200,7 @@ export class Admission {
         name: a.name,
         ...(a.namespace ? { namespace: a.namespace } : {}),
         operation: a.operation,
-        userInfo: {
-          username: 'capi-fn-admin',
-          uid: 'capi-fn-admin',
-          groups: ['system:masters', 'system:authenticated'],
-        },
+        userInfo: ADMIN_USER,
         object: a.object ?? null,
         oldObject: a.oldObject ?? null,
         dryRun: a.dryRun,
