@@ -79,4 +79,27 @@ describe('write-ahead log', () => {
     await again.wal.close();
     expect(Wal.load(dir)).toEqual(state);
   });
+
+  it('compacts into a snapshot once the log grows past its threshold, losing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-compact-'));
+    dirs.push(dir);
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), 300);
+    s.attachWal(wal);
+    for (let i = 0; i < 20; i++) {
+      s.write('k', 'ns', `o${i}`, obj(`o${i}`, i), null);
+      await s.durable();
+    }
+    s.write('k', 'ns', 'o3', null, undefined);
+    await s.durable();
+    await wal.close();
+    expect(readFileSync(join(dir, 'wal.log'), 'utf8').length).toBeLessThan(600);
+    const state = Wal.load(dir);
+    expect(state.rv).toBe(21);
+    expect(state.objects.map((o) => o[2]).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `o${i}`)
+        .filter((n) => n !== 'o3')
+        .sort(),
+    );
+  });
 });
