@@ -158,4 +158,14 @@ describe('malformed requests', () => {
     expect((await c.get('/healthz')).status).toBe(200);
     expect((await c.get(CM)).status).toBe(200);
   });
+
+  it('an internal error (here: nesting deep enough to overflow the stack) is a 500 Status and the server carries on', async () => {
+    const depth = 100_000;
+    const raw = `{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"deep"},"spec":{"replicas":1,"extra":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}`;
+    const r = await c.call('POST', W(), { raw });
+    expect(r.status).toBe(500);
+    expect(r.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'InternalError', code: 500 });
+    expect(r.body.message).toMatch(/^Internal error occurred: /);
+    expect((await c.post(CM, { metadata: { name: 'after-500' } })).status).toBe(201);
+  });
 });
