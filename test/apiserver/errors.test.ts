@@ -90,6 +90,9 @@ describe('malformed requests', () => {
     expect(r.body.reason).toBe('MethodNotAllowed');
     expect((await c.call('PUT', CM, { body: {} })).status).toBe(405);
     expect((await c.call('POST', '/version', { body: {} })).status).toBe(405);
+    const wipe = await c.delete('/api/v1/namespaces');
+    expect(wipe.status).toBe(405);
+    expect(wipe.body.message).toBe('deletecollection is not supported on resources of kind "namespaces"');
   });
 
   it('protobuf-only Accept is 406', async () => {

@@ -33,6 +33,8 @@ const namespace = builtin(
     namespaced: false,
     shortNames: ['ns'],
     status: true,
+    // Upstream namespaces have no deletecollection: one request must not wipe the cluster.
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     extraSubresources: ['finalize'],
     schema: root('Namespace', {
       spec: obj({ finalizers: arr(str()) }),

@@ -180,6 +180,8 @@ export async function handleResource(req: ResourceRequest): Promise<ResourceResp
       return patch(req, target, opts, warnings);
     case 'DELETE':
       if (sub) throw methodNotAllowed('delete', `${def.resource}/${sub}`);
+      if (!path.name && !def.verbs.includes('deletecollection'))
+        throw methodNotAllowed('deletecollection', def.resource);
       if (!path.name) return { status: 200, warnings, body: await deleteCollection(req, read, target, opts) };
       return del(req, target, opts, warnings);
     default:
