@@ -403,8 +403,8 @@ async function apply(
   if (cfgName !== undefined && cfgName !== t.name) {
     throw badRequest(`the name of the object (${String(cfgName)}) does not match the name on the URL (${t.name})`);
   }
-  const noDefaults: Target = { ...t };
-  const pruned = pruneAndDefault({ ...noDefaults, def: { ...t.def, builtin: true } }, raw, opts);
+  // The applied configuration is pruned but not defaulted: defaults are not fields the applier owns.
+  const pruned = pruneAndDefault(t, raw, opts, [], false);
   const cfg = { ...pruned, metadata: { ...asObject(pruned.metadata), name: t.name } };
   const cfgRv = asString(asObject(cfg.metadata).resourceVersion);
   const lookup = listTypeLookup(t.def, t.version);

@@ -65,7 +65,13 @@ export function hasStatusSubresource(t: Target): boolean {
 }
 
 /** Prune against the served version's schema, report unknown fields, apply schema defaults (CRs). */
-export function pruneAndDefault(t: Target, obj: JsonObject, opts: WriteOptions, duplicates: string[] = []): JsonObject {
+export function pruneAndDefault(
+  t: Target,
+  obj: JsonObject,
+  opts: WriteOptions,
+  duplicates: string[] = [],
+  withDefaults = true,
+): JsonObject {
   const { value, unknown } = pruneObject(obj, t.version.schema);
   const problems = [
     ...duplicates.map((d) => `duplicate field "${d}"`),
@@ -80,7 +86,7 @@ export function pruneAndDefault(t: Target, obj: JsonObject, opts: WriteOptions, 
     if (opts.fieldValidation === 'Warn') for (const p of problems) opts.warnings.push(p);
   }
   const pruned = value as JsonObject;
-  return t.def.builtin ? pruned : (applyDefaults(pruned, t.version.schema) as JsonObject);
+  return t.def.builtin || !withDefaults ? pruned : (applyDefaults(pruned, t.version.schema) as JsonObject);
 }
 
 /** Body → served object: a JSON object with matching apiVersion/kind, pruned and defaulted. */
