@@ -16,3 +16,13 @@ export const coreHandlers: Array<HandlerDefinition<unknown>> = [
 export function localProviderHandlers(cloud: () => LocalCloudApi): Array<HandlerDefinition<unknown>> {
   return [localClusterHandler, localMachineHandler(cloud)] as Array<HandlerDefinition<unknown>>;
 }
+
+/**
+ * The handlers deployed as cloud functions, with the module that exposes each: `functions/<dir>/aws.ts`
+ * exports `handler`. The local provider is only for the embedded default and is never deployed.
+ */
+export const cloudFunctions: Array<{ dir: string; def: HandlerDefinition<unknown> }> = [
+  { dir: 'cluster', def: clusterHandler as HandlerDefinition<unknown> },
+  { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown> },
+  { dir: 'machine', def: machineHandler as HandlerDefinition<unknown> },
+];

@@ -1,0 +1,99 @@
+// Cold start of each function bundle, and of the Kubernetes client choice: our thin node:https client
+// against @kubernetes/client-node, each bundled and unbundled, importing and making one LIST against
+// a real (embedded) API server. Prints figures; asserts nothing.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startApiServer } from '../local/apiserver/index.ts';
+import { bundle, entries } from '../scripts/build.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const ROOT = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
+// The Lambda runtime provides @aws-sdk/*; here node_modules stands in for it.
+symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
+
+function timeNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { median: number; p90: number; rssMiB: number } {
+  const times: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < RUNS + 2; i++) {
+    const t0 = performance.now();
+    const out = execFileSync(process.execPath, [...args], { env, encoding: 'utf8', cwd: work });
+    const dt = performance.now() - t0;
+    if (i >= 2) times.push(dt);
+    const m = /RSS=(\d+)/.exec(out);
+    if (m) rss = Math.max(rss, Number(m[1]));
+  }
+  times.sort((a, b) => a - b);
+  return {
+    median: times[Math.floor(times.length / 2)]!,
+    p90: times[Math.floor(times.length * 0.9)]!,
+    rssMiB: rss / 1024 / 1024,
+  };
+}
+
+const fmt = (r: { median: number; p90: number; rssMiB: number }) =>
+  `${r.median.toFixed(0).padStart(5)} ms median, ${r.p90.toFixed(0).padStart(5)} ms p90, ${r.rssMiB.toFixed(0).padStart(4)} MiB RSS`;
+const PRINT_RSS = 'console.log("RSS=" + process.memoryUsage().rss)';
+
+console.log(`cold start, ${RUNS} runs each (node ${process.version})`);
+const empty = join(work, 'empty.mjs');
+writeFileSync(empty, PRINT_RSS);
+console.log(`  ${'node, empty script'.padEnd(44)} ${fmt(timeNode([empty]))}`);
+
+console.log('\nfunction bundles (import only):');
+for (const e of entries().filter((x) => x.platform === 'aws' || x.name === 'machineset')) {
+  const { file, bytes } = await bundle(e, join(work, 'dist'));
+  const probe = join(work, `probe-${e.platform}-${e.name}.mjs`);
+  writeFileSync(probe, `await import(${JSON.stringify(file)}); ${PRINT_RSS}`);
+  console.log(`  ${`${e.platform}/${e.name} (${(bytes / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(timeNode([probe]))}`);
+}
+
+// Kubernetes client choice: import + one LIST of namespaces against the embedded API server.
+const api = await startApiServer({});
+const kubeconfig = join(work, 'kubeconfig');
+await api.writeKubeconfig(kubeconfig);
+const thin = join(work, 'thin.ts');
+writeFileSync(
+  thin,
+  `import { createKubeClient } from ${JSON.stringify(join(ROOT, 'shared/kube/index.ts'))};
+const kube = createKubeClient({ kubeconfig: ${JSON.stringify(kubeconfig)} });
+const l = await kube.list({ apiVersion: 'v1', kind: 'Namespace' });
+if (!l.items.length) throw new Error('empty');
+${PRINT_RSS}; process.exit(0);`,
+);
+const cn = join(work, 'client-node.mjs');
+writeFileSync(
+  cn,
+  `import * as k8s from ${JSON.stringify(join(ROOT, 'node_modules/@kubernetes/client-node/dist/index.js'))};
+const kc = new k8s.KubeConfig(); kc.loadFromFile(${JSON.stringify(kubeconfig)});
+const l = await kc.makeApiClient(k8s.CoreV1Api).listNamespace();
+if (!l.items.length) throw new Error('empty');
+${PRINT_RSS}; process.exit(0);`,
+);
+console.log('\nKubernetes client: import + LIST namespaces:');
+console.log(`  ${'thin client (shared/kube), unbundled .ts'.padEnd(44)} ${fmt(timeNode([thin]))}`);
+console.log(`  ${'@kubernetes/client-node, unbundled'.padEnd(44)} ${fmt(timeNode([cn]))}`);
+for (const [label, src] of [
+  ['thin client, esbuild bundle', thin],
+  ['@kubernetes/client-node, esbuild bundle', cn],
+] as const) {
+  const out = join(work, `${label.replace(/\W+/g, '-')}.mjs`);
+  await build({
+    entryPoints: [src],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  console.log(`  ${`${label} (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(timeNode([out]))}`);
+}
+await api.stop();
