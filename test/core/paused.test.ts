@@ -3,11 +3,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
 import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
 import { MACHINE, MACHINESET, machines, scaleTo, waitConverged } from './observe.ts';
 
 const MS = `${CLUSTER}-worker-local-a`;
+const LOCALMACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
 const CLUSTER_REF = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', namespace: NS, name: CLUSTER };
 let env: CapiEnv | undefined;
 afterEach(async () => {
@@ -39,6 +41,8 @@ describe('paused Cluster', () => {
     await scaleTo(env.kube, MS, 4);
     const [victim] = await machines(env.kube);
     await env.kube.delete({ ...MACHINE, namespace: NS, name: victim!.metadata.name! });
+    // Its infrastructure object deleted by hand as well: the instance must survive while paused.
+    await env.kube.delete({ ...LOCALMACHINE, namespace: NS, name: victim!.metadata.name! });
     await new Promise((r) => setTimeout(r, 1_000));
     await env.bus.idle({ ignoreDelayedBeyondMs: 1_000, timeoutMs: 30_000 });
 
@@ -55,6 +59,9 @@ describe('paused Cluster', () => {
     expect(deleting.deletionTimestamp).toBeDefined();
     expect(deleting.finalizers).toContain('machine.cluster.x-k8s.io');
     expect(env.cloud.live()).toHaveLength(2);
+    const infra = await env.kube.get<KubeObject>({ ...LOCALMACHINE, namespace: NS, name: victim!.metadata.name! });
+    expect(infra.metadata.deletionTimestamp).toBeDefined();
+    expect(infra.metadata.finalizers).toContain('localmachine.infrastructure.cluster.x-k8s.io');
 
     await env.kube.patch(CLUSTER_REF, { spec: { paused: false } }, { type: 'merge' });
     await waitConverged(env, MS, 4);
