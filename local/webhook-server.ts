@@ -15,6 +15,17 @@ export interface WebhookServerOptions {
   port?: number;
   host?: string;
   log?: Logger;
+  /**
+   * Serving material to reuse (the embedded default keeps it in its data folder, so webhook configurations a
+   * previous run registered stay valid); absent: a fresh CA and certificate.
+   */
+  tls?: WebhookTls;
+}
+
+export interface WebhookTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
 }
 
 export interface WebhookServer {
@@ -22,15 +33,21 @@ export interface WebhookServer {
   url: string;
   /** PEM of the CA that signed the serving certificate (the webhook configurations' caBundle). */
   caPem: string;
+  /** The serving material, to persist and pass back as `tls` next time. */
+  tls: WebhookTls;
   stop(): Promise<void>;
 }
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
   const host = o.host ?? '127.0.0.1';
-  const ca = await createCa('capi-fn-webhook-ca');
-  const serving = await issueServerCert(ca, [...new Set([host, '127.0.0.1', 'localhost'])], 'capi-fn-webhook');
+  let tls = o.tls;
+  if (!tls) {
+    const ca = await createCa('capi-fn-webhook-ca');
+    const serving = await issueServerCert(ca, [...new Set([host, '127.0.0.1', 'localhost'])], 'capi-fn-webhook');
+    tls = { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };
+  }
   const server: Server = createServer(
-    { cert: serving.certPem, key: serving.keyPem },
+    { cert: tls.certPem, key: tls.keyPem },
     webhookHttpHandler({ context: infrastructureContext(o.kube), ...(o.log ? { log: o.log } : {}) }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -44,7 +61,8 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url,
-    caPem: ca.certPem,
+    caPem: tls.caPem,
+    tls,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -34,6 +34,8 @@ export interface SeedOptions {
   /** The API server's URL; also used as the internal URI (the embedded server has one endpoint). */
   apiServerURL: string;
   releaseVersion?: string;
+  /** AWS only: the region the Infrastructure reports (default us-east-1). */
+  awsRegion?: string;
 }
 
 /** A minimal worker Ignition stub of the kind the installer writes (it only points at the machine-config server). */
@@ -87,7 +89,7 @@ interface PlatformSeed {
 }
 
 /** Simulated per-platform inputs, shaped like the installer's (openshift-capi.md §1.6 table). */
-export function platformSeed(platform: PlatformType, infraName: string): PlatformSeed {
+export function platformSeed(platform: PlatformType, infraName: string, awsRegion = 'us-east-1'): PlatformSeed {
   const vip = '10.0.0.5';
   const onPrem = {
     apiServerInternalIPs: [vip],
@@ -98,7 +100,7 @@ export function platformSeed(platform: PlatformType, infraName: string): Platfor
     case 'AWS':
       return {
         platformSpec: { type: platform, aws: {} },
-        platformStatus: { type: platform, aws: { region: 'us-east-1' } },
+        platformStatus: { type: platform, aws: { region: awsRegion } },
         objects: [],
       };
     case 'GCP':
@@ -189,7 +191,7 @@ export async function seedOpenShiftObjects(kube: KubeClient, o: SeedOptions): Pr
   for (const name of [Namespaces.clusterAPI, Namespaces.machineAPI]) {
     await apply(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
-  const seed = platformSeed(o.platform, o.infrastructureName);
+  const seed = platformSeed(o.platform, o.infrastructureName, o.awsRegion);
   const infra: KubeObject = {
     apiVersion: CONFIG_API_VERSION,
     kind: 'Infrastructure',

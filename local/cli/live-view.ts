@@ -2,9 +2,15 @@
 // A compact view redrawn in place on a terminal; one plain line per change otherwise (logs, CI).
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { isNotFound } from '../../shared/kube/errors.ts';
 
 export interface ViewModel {
+  /** ClusterOperator `cluster-api`: its conditions as `Type=Status` and the Available message. */
+  operator: { summary: string; message: string } | undefined;
+  /** Whether the Cluster API kinds are served (the operator installs them under TechPreviewNoUpgrade). */
+  installed: boolean;
   machineSets: Array<{ ns: string; name: string; desired: number; current: number; ready: number; available: number }>;
   machines: Array<{
     ns: string;
@@ -17,12 +23,45 @@ export interface ViewModel {
   }>;
 }
 
+interface OperatorView {
+  status?: { conditions?: Array<{ type: string; status: string; message?: string }> };
+}
+
 export async function readModel(kube: KubeClient): Promise<ViewModel> {
-  const [sets, machines] = await Promise.all([
-    kube.listAll<MachineSet>({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet' }),
-    kube.listAll<Machine>({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' }),
+  const empty = { items: [] };
+  const servedOrEmpty = <T>(p: Promise<{ items: T[] }>) =>
+    p.then(
+      (r) => ({ r, served: true }),
+      (e: unknown) => {
+        if (isNotFound(e)) return { r: empty as { items: T[] }, served: false };
+        throw e;
+      },
+    );
+  const [s, m, co] = await Promise.all([
+    servedOrEmpty(kube.listAll<MachineSet>({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet' })),
+    servedOrEmpty(kube.listAll<Machine>({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' })),
+    kube
+      .find<KubeObject & OperatorView>({
+        apiVersion: 'config.openshift.io/v1',
+        kind: 'ClusterOperator',
+        name: 'cluster-api',
+      })
+      .catch(() => undefined),
   ]);
+  const sets = s.r;
+  const machines = m.r;
+  const conds = co?.status?.conditions ?? [];
+  const operator = co
+    ? {
+        summary: ['Available', 'Progressing', 'Degraded', 'Upgradeable']
+          .map((t) => `${t}=${conds.find((c) => c.type === t)?.status ?? '?'}`)
+          .join(' '),
+        message: conds.find((c) => c.type === 'Available')?.message ?? '',
+      }
+    : undefined;
   return {
+    operator,
+    installed: s.served && m.served,
     machineSets: sets.items
       .map((s) => ({
         ns: s.metadata.namespace!,
@@ -65,10 +104,16 @@ function table(rows: string[][]): string[] {
   );
 }
 
+function operatorLine(m: ViewModel): string {
+  if (!m.operator) return 'clusteroperator/cluster-api: not reported yet';
+  return `clusteroperator/cluster-api: ${m.operator.summary}${m.operator.message ? ` — ${m.operator.message}` : ''}`;
+}
+
 /** The compact view, as lines. */
 export function renderView(m: ViewModel, now: number): string[] {
-  const lines: string[] = [];
-  if (!m.machineSets.length && !m.machines.length) return ['No MachineSets or Machines yet.'];
+  const lines: string[] = [operatorLine(m)];
+  if (!m.installed) return [...lines, 'Cluster API kinds are not installed (yet): see the operator above.'];
+  if (!m.machineSets.length && !m.machines.length) return [...lines, 'No MachineSets or Machines yet.'];
   lines.push(
     ...table([
       ['MACHINESET', 'DESIRED', 'CURRENT', 'READY', 'AVAILABLE'],
@@ -99,6 +144,12 @@ export function renderView(m: ViewModel, now: number): string[] {
 /** Plain lines describing what changed between two models (non-TTY output). */
 export function describeChanges(prev: ViewModel | undefined, next: ViewModel): string[] {
   const out: string[] = [];
+  if (
+    next.operator &&
+    (prev?.operator?.summary !== next.operator.summary || prev?.operator?.message !== next.operator.message)
+  ) {
+    out.push(operatorLine(next));
+  }
   const p = new Map((prev?.machineSets ?? []).map((s) => [`${s.ns}/${s.name}`, s]));
   for (const s of next.machineSets) {
     const key = `${s.ns}/${s.name}`;

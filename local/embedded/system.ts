@@ -1,48 +1,71 @@
 // The embedded default in one process: the API server on a persistent data folder, the in-process
 // bus, the bridge, every handler, the local provider's simulated cloud, the periodic drift check, and
 // the sample. `capi-fn up` (npm start) drives it; tests start it in-process.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
+import { operatorHandler, operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
+import { Ec2Cloud } from '../../functions/providers/aws/cloud.ts';
+import { awsProviderHandlers } from '../../functions/providers/aws/handler.ts';
+import { startAwsNodeSimulator } from '../../functions/providers/aws/node-simulator.ts';
 import { LocalCloud } from '../../functions/providers/local/cloud.ts';
 import { localOrphanScanner } from '../../functions/providers/local/orphans.ts';
 import { coreHandlers, localProviderHandlers } from '../../functions/registry.ts';
+import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import { toCrd } from '../../shared/api/crd.ts';
-import type { ProviderName } from '../../shared/api/kind.ts';
-import { coreKinds, openshiftKinds, providerKinds } from '../../shared/api/registry.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import { CLUSTER_SINGLETON_NAME, CONFIG_API_VERSION, type FeatureSet } from '../../shared/api/openshift/constants.ts';
+import { openshiftKinds } from '../../shared/api/registry.ts';
 import { InProcessBus } from '../../shared/bus/in-process.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
+import { KubeError } from '../../shared/kube/errors.ts';
 import type { Connection } from '../../shared/kube/kubeconfig.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
+import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import { type ApiServer, startApiServer } from '../apiserver/index.ts';
 import { type Host, startHost } from '../host/host.ts';
+import { startWebhookServer, type WebhookServer, type WebhookTls } from '../webhook-server.ts';
 import { lockDataDir } from './lock.ts';
-import { createMissing, sampleObjects } from './sample.ts';
+import { createMissing, SAMPLE_NAMESPACE, sampleObjects } from './sample.ts';
+import { PLATFORM_TYPES, type Platform, planSeed, type SeedFeatureSet, type SeedPlan } from './seed-plan.ts';
 
-export const PLATFORMS = ['local', 'aws', 'gcp', 'azure', 'openstack', 'vsphere', 'baremetal'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+export { FEATURE_SETS, PLATFORMS, type Platform, type SeedFeatureSet } from './seed-plan.ts';
 
 export interface EmbeddedOptions {
   dataDir: string;
   /** 0 = any free port. */
   port: number;
-  platform: Platform;
+  /** Absent: what the data folder was seeded with (local on the first start). */
+  platform?: Platform;
+  /** Absent: what the data folder was seeded with (TechPreviewNoUpgrade on the first start). */
+  featureSet?: SeedFeatureSet;
+  /** Apply the sample machine template and MachineSet once the operator has made the Cluster (local platform). */
   sample: boolean;
   sampleReplicas?: number;
   /** Simulated boot time of local instances. */
   bootDelayMs?: number;
   log?: Logger;
-  /** Period of the drift check (resync of every object + orphan scan). */
+  /** Period of the drift check (resync of every object + orphan scan) and of the operator's schedule. */
   driftIntervalMs?: number;
+  /** AWS: register a Ready Node for every running instance, as a kubelet would after ignition. */
+  simulateNodes?: boolean;
 }
 
 export interface Embedded {
   api: ApiServer;
   kube: KubeClient;
   bus: InProcessBus;
-  cloud: LocalCloud;
+  /** The simulated cloud (local platform only). */
+  cloud: LocalCloud | undefined;
   host: Host;
+  operatorBus: InProcessBus;
+  operatorHost: Host;
+  webhook: WebhookServer;
+  /** What was seeded: platform, feature set and the cluster ID (the Cluster's name). */
+  seed: SeedPlan;
+  /** Settles once the sample is in place (or at once when there is none to apply). */
+  sampleApplied: Promise<void>;
   dataDir: string;
   kubeconfigPath: string;
   stop(): Promise<void>;
@@ -57,15 +80,16 @@ export class PortInUseError extends Error {
   }
 }
 
-const PROVIDER_OF: Record<Platform, ProviderName> = {
-  local: 'local',
-  aws: 'aws',
-  gcp: 'gcp',
-  azure: 'azure',
-  openstack: 'openstack',
-  vsphere: 'vsphere',
-  baremetal: 'metal3',
-};
+/** The data folder's FeatureGate says no to the seed (TechPreviewNoUpgrade cannot be undone, as on OpenShift). */
+export class SeedRejectedError extends Error {
+  constructor(plan: SeedPlan, cause: KubeError) {
+    super(
+      `the data folder's OpenShift objects cannot be changed to platform ${plan.platform}, feature set ${plan.featureSet}: ` +
+        `${cause.message}. Start without --feature-set/--platform to keep what it has, or use a fresh --data-dir`,
+    );
+    this.name = 'SeedRejectedError';
+  }
+}
 
 export function connectionFor(api: ApiServer): Connection {
   return {
@@ -77,30 +101,110 @@ export function connectionFor(api: ApiServer): Connection {
   };
 }
 
+interface WebhookState extends WebhookTls {
+  port: number;
+}
+
+/** The webhook server on the port and certificate of the previous run, so its registration stays valid. */
+async function startPersistentWebhook(dataDir: string, kube: KubeClient, log: Logger): Promise<WebhookServer> {
+  const file = join(dataDir, 'webhook.json');
+  let saved: WebhookState | undefined;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as WebhookState;
+  } catch {
+    saved = undefined;
+  }
+  let server: WebhookServer;
+  try {
+    server = await startWebhookServer({ kube, log, port: saved?.port ?? 0, ...(saved ? { tls: saved } : {}) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    // Taken by something else now: any free port; the operator re-registers the new URL on its first run.
+    log.warn({ port: saved?.port }, 'webhook port of the previous run is in use; using another');
+    server = await startWebhookServer({ kube, log, ...(saved ? { tls: saved } : {}) });
+  }
+  const state: WebhookState = { ...server.tls, port: Number(new URL(server.url).port) };
+  writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+  return server;
+}
+
+async function readSeededState(kube: KubeClient) {
+  const infra = await kube.find<
+    KubeObject & { status?: { infrastructureName?: string; platformStatus?: { type?: string } } }
+  >({ apiVersion: CONFIG_API_VERSION, kind: 'Infrastructure', name: CLUSTER_SINGLETON_NAME });
+  const fg = await kube.find<KubeObject & { spec?: { featureSet?: FeatureSet } }>({
+    apiVersion: CONFIG_API_VERSION,
+    kind: 'FeatureGate',
+    name: CLUSTER_SINGLETON_NAME,
+  });
+  return {
+    ...(infra?.status?.platformStatus?.type !== undefined ? { platformType: infra.status.platformStatus.type } : {}),
+    ...(infra?.status?.infrastructureName ? { infrastructureName: infra.status.infrastructureName } : {}),
+    ...(fg ? { featureSet: fg.spec?.featureSet ?? '' } : {}),
+  };
+}
+
+/**
+ * Applies the sample machine template and MachineSet once the operator has created the Cluster they belong to
+ * (it does so only under TechPreviewNoUpgrade, so with the Default feature set this waits until the user turns
+ * it on). Once per data folder: what the user deletes or changes later stays so.
+ */
+async function applySampleWhenReady(o: {
+  kube: KubeClient;
+  infrastructureName: string;
+  replicas: number;
+  marker: string;
+  stopped: () => boolean;
+  log: Logger;
+}): Promise<void> {
+  const objects = sampleObjects({ cluster: o.infrastructureName, replicas: o.replicas, withoutCluster: true }).filter(
+    (x) => x.kind === 'LocalMachineTemplate' || x.kind === 'MachineSet',
+  );
+  let lastError = '';
+  while (!o.stopped()) {
+    try {
+      const cluster = await o.kube.find({
+        apiVersion: CAPI_API_VERSION,
+        kind: 'Cluster',
+        namespace: SAMPLE_NAMESPACE,
+        name: o.infrastructureName,
+      });
+      if (cluster) {
+        const created = await createMissing(o.kube, objects);
+        writeFileSync(o.marker, `${new Date().toISOString()}\n`);
+        o.log.info({ created }, 'sample applied');
+        return;
+      }
+    } catch (e) {
+      // Kinds not served yet, a webhook not registered yet: the operator is still installing.
+      const msg = String((e as Error).message ?? e);
+      if (msg !== lastError) o.log.info({ err: msg }, 'sample not applied yet; retrying');
+      lastError = msg;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
   const log = o.log ?? silentLogger;
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const release = lockDataDir(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [release];
+  let stopped = false;
   const undo = async () => {
+    stopped = true;
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    // What an OpenShift cluster already serves (config.openshift.io, the Machine API) plus capi-fn's kinds.
-    const kinds = new Set([
-      ...openshiftKinds,
-      ...coreKinds,
-      ...providerKinds.local,
-      ...providerKinds[PROVIDER_OF[o.platform]],
-    ]);
-    const crds = [...kinds].map((k) => toCrd(k));
+    // Only what an OpenShift cluster serves before the operator runs (config.openshift.io and the Machine API):
+    // the Cluster API kinds are the operator's to install, and only under TechPreviewNoUpgrade.
     let api: ApiServer;
     try {
       api = await startApiServer({
         dataDir: join(dataDir, 'apiserver'),
         port: o.port,
-        crds,
+        crds: openshiftKinds.map((k) => toCrd(k)),
         logger: (l) => log.debug({}, l),
       });
     } catch (e) {
@@ -111,52 +215,135 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     await api.writeKubeconfig(kubeconfigPath);
     const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'capi-fn-up' });
-    const cloud = new LocalCloud({
-      kube,
-      stateFile: join(dataDir, 'local-cloud.json'),
-      defaultBootDelayMs: o.bootDelayMs ?? 3_000,
-      log,
+
+    const webhook = await startPersistentWebhook(dataDir, kube, log);
+    cleanups.push(() => webhook.stop());
+
+    const seed = planSeed(await readSeededState(kube), {
+      ...(o.platform ? { platform: o.platform } : {}),
+      ...(o.featureSet ? { featureSet: o.featureSet } : {}),
     });
-    cleanups.push(() => cloud.close());
+    log.info({ ...seed }, seed.reason);
+    if (seed.write) {
+      try {
+        await seedOpenShiftObjects(kube, {
+          platform: PLATFORM_TYPES[seed.platform],
+          featureSet: seed.featureSet,
+          infrastructureName: seed.infrastructureName,
+          apiServerURL: api.url,
+          ...(process.env.AWS_REGION ? { awsRegion: process.env.AWS_REGION } : {}),
+        });
+      } catch (e) {
+        if (e instanceof KubeError && (e.reason === 'Invalid' || e.reason === 'Forbidden' || e.code === 400)) {
+          throw new SeedRejectedError(seed, e);
+        }
+        throw e;
+      }
+    }
+
+    let cloud: LocalCloud | undefined;
+    const providerHandlers: Array<HandlerDefinition<unknown>> = [];
+    if (seed.platform === 'aws') {
+      // The standard SDK chain (AWS_REGION, AWS_ENDPOINT_URL[_EC2], credentials): a moto_server needs nothing else.
+      const ec2 = new Ec2Cloud();
+      providerHandlers.push(...awsProviderHandlers({ cloud: () => ec2 }));
+      if (o.simulateNodes) {
+        const sim = startAwsNodeSimulator({
+          kube,
+          ec2,
+          log,
+          ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+        });
+        cleanups.push(() => sim.stop());
+      }
+    } else if (seed.platform === 'local') {
+      const local = new LocalCloud({
+        kube,
+        stateFile: join(dataDir, 'local-cloud.json'),
+        defaultBootDelayMs: o.bootDelayMs ?? 3_000,
+        log,
+      });
+      cleanups.push(() => local.close());
+      cloud = local;
+      providerHandlers.push(...localProviderHandlers(() => local));
+    }
+    // Other platforms: the operator installs their kinds and the webhooks check them, but capi-fn has no
+    // provider for them yet, so their machines stay Provisioning with the infrastructure not ready.
+
     const bus = new InProcessBus({ concurrency: 16, serializeBySubject: true, maxAttempts: 12 });
     cleanups.push(() => bus.close());
-    const handlers = [...coreHandlers, ...localProviderHandlers(() => cloud)];
     const host = await startHost({
       kube,
       bus,
-      handlers,
+      handlers: [...coreHandlers, ...providerHandlers],
       log,
       source: 'capi-fn/embedded',
       checkpoint: { namespace: 'kube-system', name: 'capi-fn-bridge' },
+      // The Cluster API kinds appear when the operator installs them: notice soon.
+      bridgeOptions: { missingKindRetryMs: 1_000 },
     });
     cleanups.push(() => host.stop());
 
-    // A restart may have dropped delayed events that lived only in memory: resync everything once.
-    const drift = () =>
-      runDriftCheck({
+    // The operator runs one invocation at a time, as the real one runs a single leader.
+    const operatorBus = new InProcessBus({ concurrency: 1, maxAttempts: 50 });
+    cleanups.push(() => operatorBus.close());
+    const operatorHost = await startHost({
+      kube,
+      bus: operatorBus,
+      handlers: [
+        operatorHandler({
+          webhook: { url: webhook.url, caPem: webhook.caPem },
+          // The embedded server has a single bearer token and no TokenRequest API.
+          kubeconfig: { type: 'static', server: api.url, caPem: api.caPem, token: api.token },
+        }) as HandlerDefinition<unknown>,
+      ],
+      log,
+      source: 'capi-fn/embedded',
+      checkpoint: { namespace: 'kube-system', name: 'capi-fn-operator-bridge' },
+      bridgeOptions: { missingKindRetryMs: 1_000 },
+    });
+    cleanups.push(() => operatorHost.stop());
+
+    // A restart may have dropped delayed events that lived only in memory: resync everything once, then on
+    // the schedule, which also runs the operator as its periodic resync does.
+    const drift = async () => {
+      await operatorBus.publish([operatorResyncEvent('capi-fn/schedule')]).catch(() => undefined);
+      await runDriftCheck({
         kube,
         bus,
         kinds: host.kinds,
         source: 'capi-fn/drift',
-        scanners: [localOrphanScanner(cloud)],
+        scanners: cloud ? [localOrphanScanner(cloud)] : [],
         log,
       }).catch((e: unknown) => log.warn({ err: String(e) }, 'drift check failed'));
+    };
     await drift();
     const timer = setInterval(() => void drift(), o.driftIntervalMs ?? 5 * 60_000);
     cleanups.push(() => clearInterval(timer));
 
-    // The sample is applied once per data folder: what the user deletes or changes later stays so.
     const marker = join(dataDir, 'sample-applied');
-    if (o.sample && o.platform === 'local' && !existsSync(marker)) {
-      await createMissing(kube, sampleObjects({ replicas: o.sampleReplicas ?? 3 }));
-      writeFileSync(marker, `${new Date().toISOString()}\n`);
-    }
+    const sampleApplied =
+      o.sample && seed.platform === 'local' && !existsSync(marker)
+        ? applySampleWhenReady({
+            kube,
+            infrastructureName: seed.infrastructureName,
+            replicas: o.sampleReplicas ?? 3,
+            marker,
+            stopped: () => stopped,
+            log,
+          })
+        : Promise.resolve();
     return {
       api,
       kube,
       bus,
       cloud,
       host,
+      operatorBus,
+      operatorHost,
+      webhook,
+      seed,
+      sampleApplied,
       dataDir,
       kubeconfigPath,
       stop: undo,

@@ -189,6 +189,8 @@ function failure(e: unknown, info: DeliveryInfo, maxAttempts: number, log: Logge
     : throttled
       ? (e as KubeError).retryAfterSeconds! * 1000
       : retryDelayMs(info.attempt);
-  log.warn({ err: msg, delayMs }, `error while ${doing}; will retry`);
+  // Conflicts are optimistic concurrency doing its job (two deliveries raced on one object): not worth a warning.
+  if (conflict) log.debug({ err: msg, delayMs }, `conflict while ${doing}; will re-read and retry`);
+  else log.warn({ err: msg, delayMs }, `error while ${doing}; will retry`);
   return { status: 'retry', error: msg, delayMs };
 }

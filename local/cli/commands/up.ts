@@ -5,8 +5,17 @@ import { type Command, Option } from 'commander';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { DataDirLockedError } from '../../embedded/lock.ts';
-import { SAMPLE_CLUSTER, SAMPLE_NAMESPACE } from '../../embedded/sample.ts';
-import { type Embedded, PLATFORMS, type Platform, PortInUseError, startEmbedded } from '../../embedded/system.ts';
+import { SAMPLE_NAMESPACE } from '../../embedded/sample.ts';
+import {
+  type Embedded,
+  FEATURE_SETS,
+  PLATFORMS,
+  type Platform,
+  PortInUseError,
+  type SeedFeatureSet,
+  SeedRejectedError,
+  startEmbedded,
+} from '../../embedded/system.ts';
 import { ExitCodes } from '../exit-codes.ts';
 import { startLiveView } from '../live-view.ts';
 
@@ -14,7 +23,9 @@ interface UpOptions {
   dataDir: string;
   port: string;
   sample: boolean;
-  platform: Platform;
+  platform?: Platform;
+  featureSet?: SeedFeatureSet;
+  simulateNodes: boolean;
   bootDelay: string;
   logLevel: string;
   replicas: string;
@@ -24,12 +35,24 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description(
-      'run the embedded default: API server, bus, every handler and the simulated local cloud, with a live view',
+      'run the embedded default: API server, operator, webhooks, bus, every handler and the simulated local cloud, with a live view',
     )
     .option('--data-dir <dir>', 'where state is kept between runs (the kubeconfig is DIR/kubeconfig)', '.capi-fn')
     .option('--port <n>', 'API server port on 127.0.0.1 (0 = any free port)', '6443')
-    .option('--no-sample', 'do not apply the sample Cluster, LocalCluster, LocalMachineTemplate and MachineSet')
-    .addOption(new Option('--platform <name>', 'infrastructure platform').choices([...PLATFORMS]).default('local'))
+    .option('--no-sample', 'do not apply the sample LocalMachineTemplate and MachineSet')
+    .addOption(
+      new Option(
+        '--platform <name>',
+        'platform of the seeded Infrastructure (default: what DIR has, local on the first start)',
+      ).choices([...PLATFORMS]),
+    )
+    .addOption(
+      new Option(
+        '--feature-set <set>',
+        'FeatureGate feature set (default: what DIR has, TechPreviewNoUpgrade on the first start); Cluster API runs only under TechPreviewNoUpgrade',
+      ).choices([...FEATURE_SETS]),
+    )
+    .option('--simulate-nodes', 'aws: register a Ready Node for each running instance, as a kubelet would', false)
     .option('--boot-delay <duration>', 'simulated boot time of a local instance', '3s')
     .option('--replicas <n>', 'replicas of the sample MachineSet', '3')
     .addOption(
@@ -62,14 +85,16 @@ async function up(opts: UpOptions): Promise<number> {
     system = await startEmbedded({
       dataDir: opts.dataDir,
       port,
-      platform: opts.platform,
+      ...(opts.platform ? { platform: opts.platform } : {}),
+      ...(opts.featureSet ? { featureSet: opts.featureSet } : {}),
+      simulateNodes: opts.simulateNodes,
       sample: opts.sample,
       sampleReplicas: replicas,
       bootDelayMs,
       log,
     });
   } catch (e) {
-    if (e instanceof DataDirLockedError || e instanceof PortInUseError) {
+    if (e instanceof DataDirLockedError || e instanceof PortInUseError || e instanceof SeedRejectedError) {
       process.stderr.write(`capi-fn up: ${e.message}\n`);
       return ExitCodes.failure;
     }
@@ -79,18 +104,34 @@ async function up(opts: UpOptions): Promise<number> {
   const kc = rel && !rel.startsWith('..') ? rel : system.kubeconfigPath;
   const out = process.stdout;
   const k = `kubectl --kubeconfig ${kc}`;
-  out.write(
-    [
-      `capi-fn: embedded Cluster API on ${system.api.url} (platform ${opts.platform}, state in ${opts.dataDir})`,
-      `kubeconfig: ${kc}`,
-      `try:  ${k} get machines.cluster.x-k8s.io -n ${SAMPLE_NAMESPACE}`,
-      `      ${k} scale machineset.cluster.x-k8s.io/${SAMPLE_CLUSTER}-worker-local-a -n ${SAMPLE_NAMESPACE} --replicas=5`,
-      `logs: ${logFile}`,
-      'Ctrl-C stops; the next run continues from the same state.',
-      '',
-      '',
-    ].join('\n'),
+  const { platform, featureSet, infrastructureName } = system.seed;
+  const lines = [
+    `capi-fn: embedded Cluster API on ${system.api.url} (platform ${platform}, feature set ${featureSet}, state in ${opts.dataDir})`,
+    `kubeconfig: ${kc}`,
+    `try:  ${k} get machines.cluster.x-k8s.io -n ${SAMPLE_NAMESPACE}`,
+  ];
+  if (featureSet !== 'TechPreviewNoUpgrade') {
+    lines.push(
+      `Cluster API is off: the FeatureGate's feature set is ${featureSet}. Turn it on (it cannot be undone, as on OpenShift):`,
+      `      ${k} patch featuregate cluster --type merge -p '{"spec":{"featureSet":"TechPreviewNoUpgrade"}}'`,
+    );
+  } else if (platform === 'local') {
+    lines.push(
+      `      ${k} scale machineset.cluster.x-k8s.io/${infrastructureName}-worker-local-a -n ${SAMPLE_NAMESPACE} --replicas=5`,
+    );
+  } else {
+    lines.push(
+      `the operator creates Cluster ${infrastructureName}; write a machine template and a MachineSet for it (README: "Other platforms")`,
+    );
+  }
+  lines.push(
+    `      ${k} get clusteroperator cluster-api`,
+    `logs: ${logFile}`,
+    'Ctrl-C stops; the next run continues from the same state.',
+    '',
+    '',
   );
+  out.write(lines.join('\n'));
   const view = startLiveView(system.kube, { out, tty: Boolean(out.isTTY) });
   await new Promise<void>((resolve) => {
     let stopping = false;

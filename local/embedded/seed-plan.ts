@@ -1,0 +1,70 @@
+// What the embedded default seeds on start: the OpenShift objects (Infrastructure, FeatureGate, namespaces,
+// user data) for the chosen platform and feature set. Pure: what the data folder holds and what the user asked
+// for in, what to write out. A run without --platform/--feature-set keeps what the folder already has.
+import type { FeatureSet, PlatformType } from '../../shared/api/openshift/constants.ts';
+
+export const PLATFORMS = ['local', 'aws', 'gcp', 'azure', 'openstack', 'vsphere', 'baremetal'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export const FEATURE_SETS = ['TechPreviewNoUpgrade', 'Default'] as const;
+export type SeedFeatureSet = (typeof FEATURE_SETS)[number];
+
+export const PLATFORM_TYPES: Record<Platform, PlatformType> = {
+  local: 'Local',
+  aws: 'AWS',
+  gcp: 'GCP',
+  azure: 'Azure',
+  openstack: 'OpenStack',
+  vsphere: 'VSphere',
+  baremetal: 'BareMetal',
+};
+
+export function platformOfType(type: string | undefined): Platform | undefined {
+  return (Object.keys(PLATFORM_TYPES) as Platform[]).find((p) => PLATFORM_TYPES[p] === type);
+}
+
+/** The cluster ID the first run chooses; the local one is the name the sample and the README use. */
+export function defaultInfrastructureName(platform: Platform): string {
+  return `capi-fn-${platform}-7x2kq`;
+}
+
+export interface SeededState {
+  /** Infrastructure `cluster` status.platformStatus.type, if the object exists. */
+  platformType?: string;
+  infrastructureName?: string;
+  /** FeatureGate `cluster` spec.featureSet, if the object exists ('' is the default set). */
+  featureSet?: FeatureSet;
+}
+
+export interface SeedPlan {
+  platform: Platform;
+  featureSet: SeedFeatureSet | Exclude<FeatureSet, 'TechPreviewNoUpgrade' | ''>;
+  infrastructureName: string;
+  /** Whether the OpenShift objects must be (re)written. */
+  write: boolean;
+  /** Why, for the log. */
+  reason: string;
+}
+
+export function planSeed(state: SeededState, asked: { platform?: Platform; featureSet?: SeedFeatureSet }): SeedPlan {
+  const existingPlatform = platformOfType(state.platformType);
+  const platform = asked.platform ?? existingPlatform ?? 'local';
+  const existingSet =
+    state.featureSet === undefined ? undefined : state.featureSet === '' ? 'Default' : state.featureSet;
+  const featureSet = asked.featureSet ?? existingSet ?? 'TechPreviewNoUpgrade';
+  const infrastructureName = state.infrastructureName || defaultInfrastructureName(platform);
+  const base = { platform, featureSet, infrastructureName };
+  if (state.platformType === undefined || state.featureSet === undefined) {
+    return { ...base, write: true, reason: 'first start: seeding Infrastructure and FeatureGate' };
+  }
+  if (platform !== existingPlatform) {
+    return {
+      ...base,
+      write: true,
+      reason: `platform changed from ${state.platformType} to ${PLATFORM_TYPES[platform]}`,
+    };
+  }
+  if (featureSet !== existingSet) {
+    return { ...base, write: true, reason: `feature set changed from ${existingSet} to ${featureSet}` };
+  }
+  return { ...base, write: false, reason: 'Infrastructure and FeatureGate already as asked' };
+}
