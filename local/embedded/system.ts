@@ -246,6 +246,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     if (seed.platform === 'aws') {
       // The standard SDK chain (AWS_REGION, AWS_ENDPOINT_URL[_EC2], credentials): a moto_server needs nothing else.
       const ec2 = new Ec2Cloud();
+      cleanups.push(() => ec2.destroy());
       providerHandlers.push(...awsProviderHandlers({ cloud: () => ec2 }));
       if (o.simulateNodes) {
         const sim = startAwsNodeSimulator({

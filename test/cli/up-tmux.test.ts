@@ -74,6 +74,11 @@ describe.skipIf(!run)('capi-fn up in a terminal', () => {
     );
     expect(first).toContain(`kubeconfig: ${join(dir, 'kubeconfig')}`);
     expect(first).toContain('get machines.cluster.x-k8s.io -n openshift-cluster-api');
+    expect(first).toContain('(platform local, feature set TechPreviewNoUpgrade,');
+    // The operator installed the Cluster API and reports it, as `oc get clusteroperator cluster-api` would.
+    expect(first).toMatch(
+      /clusteroperator\/cluster-api: Available=True Progressing=False Degraded=False Upgradeable=False/,
+    );
 
     kubectl(dir, 'scale', `machineset.cluster.x-k8s.io/${MS}`, '-n', NS, '--replicas=5');
     const scaled = await eventually(
