@@ -1,6 +1,6 @@
 // The command line against a running embedded default: get, invoke with every sample event, doctor.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Embedded, startEmbedded } from '../../local/embedded/system.ts';
@@ -124,6 +124,39 @@ describe('capi-fn commands', () => {
     );
     expect(malformed.status).toBe(1);
     expect(JSON.parse(malformed.stdout.trim())).toMatchObject({ status: 'dead-letter' });
+  });
+
+  it('invoke webhooks answers an AdmissionReview as the API server would get it', async () => {
+    const sample = join(EVENTS, 'admissionreview-machineset-create.json');
+    const ok = await cli('invoke', 'webhooks', '--event', sample, '--kubeconfig', sys.kubeconfigPath);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ kind: 'AdmissionReview', response: { allowed: true } });
+    const mutate = await cli(
+      'invoke',
+      'webhooks',
+      '--mode',
+      'mutate',
+      '--event',
+      sample,
+      '--kubeconfig',
+      sys.kubeconfigPath,
+    );
+    expect(JSON.parse(mutate.stdout).response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+
+    // The same request for an object outside openshift-cluster-api is denied, naming the field and the fix.
+    const review = JSON.parse(readFileSync(sample, 'utf8')) as {
+      request: { namespace: string; object: { metadata: { namespace: string } } };
+    };
+    review.request.namespace = 'default';
+    review.request.object.metadata.namespace = 'default';
+    const file = join(sys.dataDir, 'review-default-ns.json');
+    writeFileSync(file, JSON.stringify(review));
+    const denied = await cli('invoke', 'webhooks', '--event', file, '--kubeconfig', sys.kubeconfigPath);
+    expect(denied.status).toBe(1);
+    const response = JSON.parse(denied.stdout).response as { allowed: boolean; status: { message: string } };
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toMatch(/metadata\.namespace/);
+    expect(response.status.message).toContain('openshift-cluster-api');
   });
 
   it('invoke drift lists what it would resync', async () => {

@@ -3,10 +3,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runDriftCheck } from '../../../functions/drift/drift.ts';
+import { operatorHandler } from '../../../functions/operator/index.ts';
+import { awsProviderHandlers } from '../../../functions/providers/aws/handler.ts';
 import { coreHandlers } from '../../../functions/registry.ts';
+import { handleWebhookRequest, infrastructureContext, WEBHOOK_PATHS } from '../../../functions/webhooks/index.ts';
 import type { ResourceEvent } from '../../../shared/events/resource-event.ts';
 import { SCHEDULE_TICK_TYPE } from '../../../shared/events/resource-event.ts';
 import { dispatch } from '../../../shared/runtime/dispatch.ts';
+import type { HandlerDefinition } from '../../../shared/runtime/handler.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { watchedKinds } from '../../host/watched-kinds.ts';
 import { clientFromCommand } from '../connect.ts';
@@ -18,8 +22,18 @@ const EMBEDDED_ONLY: Record<string, string> = {
   'local-cluster': 'the local provider runs inside `capi-fn up`',
 };
 
+/**
+ * Every handler a cloud deployment runs. Built on demand: the operator and the AWS provider read their
+ * configuration (webhook URL, AWS SDK chain) from the environment, as their functions do.
+ */
+function handlers(): Array<HandlerDefinition<unknown>> {
+  return [...coreHandlers, ...awsProviderHandlers(), operatorHandler() as HandlerDefinition<unknown>];
+}
+
+const WEBHOOKS = 'webhooks';
+
 export function invokableHandlers(): string[] {
-  return [...coreHandlers.map((h) => h.name), 'drift'];
+  return [...handlers().map((h) => h.name), 'drift', WEBHOOKS];
 }
 
 export function registerInvoke(program: Command): void {
@@ -27,14 +41,24 @@ export function registerInvoke(program: Command): void {
     .command('invoke')
     .description(`run one handler once against the cluster in the kubeconfig (${invokableHandlers().join(', ')})`)
     .argument('<handler>', 'handler name')
-    .requiredOption('--event <file>', 'event JSON (a CloudEvent as the bus delivers it; see events/)')
+    .requiredOption(
+      '--event <file>',
+      'event JSON (a CloudEvent as the bus delivers it, or an AdmissionReview for webhooks; see events/)',
+    )
+    .option('--mode <mode>', 'webhooks: validate or mutate', 'validate')
     .option('--attempt <n>', 'delivery attempt number to report to the handler', '1')
-    .action(async (name: string, opts: { event: string; attempt: string }, cmd: Command) => {
+    .action(async (name: string, opts: InvokeOptions, cmd: Command) => {
       process.exitCode = await invoke(name, opts, cmd);
     });
 }
 
-async function invoke(name: string, opts: { event: string; attempt: string }, cmd: Command): Promise<number> {
+interface InvokeOptions {
+  event: string;
+  attempt: string;
+  mode: string;
+}
+
+async function invoke(name: string, opts: InvokeOptions, cmd: Command): Promise<number> {
   if (EMBEDDED_ONLY[name]) {
     process.stderr.write(`capi-fn invoke: ${name} cannot run standalone: ${EMBEDDED_ONLY[name]}\n`);
     return ExitCodes.usage;
@@ -66,7 +90,23 @@ async function invoke(name: string, opts: { event: string; attempt: string }, cm
     );
     return ExitCodes.ok;
   }
-  const def = coreHandlers.find((h) => h.name === name);
+  if (name === WEBHOOKS) {
+    if (opts.mode !== 'validate' && opts.mode !== 'mutate') {
+      process.stderr.write(`capi-fn invoke: --mode ${opts.mode}: must be validate or mutate\n`);
+      return ExitCodes.usage;
+    }
+    // The same path the API server calls: the AdmissionReview answer is printed as the webhook returns it.
+    const res = await handleWebhookRequest(
+      { method: 'POST', url: WEBHOOK_PATHS[opts.mode], body: JSON.stringify(raw) },
+      { context: infrastructureContext(kube), log },
+    );
+    process.stdout.write(`${res.body}\n`);
+    if (res.status !== 200) return ExitCodes.failure;
+    // A denial is the webhook working, but scripts need to tell it from an admission.
+    const allowed = (JSON.parse(res.body) as { response?: { allowed?: boolean } }).response?.allowed;
+    return allowed ? ExitCodes.ok : ExitCodes.failure;
+  }
+  const def = handlers().find((h) => h.name === name);
   if (!def) {
     process.stderr.write(
       `capi-fn invoke: unknown handler "${name}"; choose one of ${invokableHandlers().join(', ')}\n`,
