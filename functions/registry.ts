@@ -1,9 +1,11 @@
 // Every handler capi-fn ships, in one list: the local host, the serverless.yml generator, the bus
 // rules and `capi-fn invoke` read it.
-import type { HandlerDefinition } from '../shared/runtime/handler.ts';
+import { type HandlerDefinition, handlerNamed } from '../shared/runtime/handler.ts';
 import { clusterHandler } from './cluster/handler.ts';
 import { machineHandler } from './machine/handler.ts';
 import { machineSetHandler } from './machineset/handler.ts';
+import { operatorHandler } from './operator/index.ts';
+import { awsProviderHandlers } from './providers/aws/handler.ts';
 import type { LocalCloudApi } from './providers/local/cloud.ts';
 import { localClusterHandler, localMachineHandler } from './providers/local/handler.ts';
 
@@ -17,12 +19,52 @@ export function localProviderHandlers(cloud: () => LocalCloudApi): Array<Handler
   return [localClusterHandler, localMachineHandler(cloud)] as Array<HandlerDefinition<unknown>>;
 }
 
+/** One handler deployed as a cloud function. */
+export interface CloudFunction {
+  /**
+   * Folder under `functions/` whose `aws.ts`, `azure.ts` and `gcp.ts` expose the handler. A folder may
+   * expose several handlers (a provider's): `aws.ts` then exports one Lambda handler per function.
+   */
+  dir: string;
+  /** The export of `<dir>/aws.ts` that is this function's Lambda handler (default `handler`). */
+  awsExport?: string;
+  def: HandlerDefinition<unknown>;
+  /** The cloud API the handler calls with the function's own identity (its role needs that API's actions). */
+  cloudApi?: 'aws-ec2';
+  /**
+   * At most one invocation at a time: the handler reconciles a singleton and, like the leader-elected
+   * operator it replaces, must not race itself.
+   */
+  singleton?: boolean;
+  /**
+   * Resynced by a schedule of its own (a targeted resync of the one object it reconciles) rather than by
+   * the drift check, which would otherwise resync every object of every kind it watches (all Secrets, CRDs).
+   */
+  ownSchedule?: boolean;
+}
+
+const awsProvider = awsProviderHandlers();
+
 /**
- * The handlers deployed as cloud functions, with the module that exposes each: `functions/<dir>/aws.ts`
- * exports `handler`. The local provider is only for the embedded default and is never deployed.
+ * The handlers deployed as cloud functions. The local provider is only for the embedded default and is
+ * never deployed; the webhooks, the drift check and the bridge are functions without a handler
+ * declaration (HTTP and schedules) and are listed by the deployment generators themselves.
  */
-export const cloudFunctions: Array<{ dir: string; def: HandlerDefinition<unknown> }> = [
+export const cloudFunctions: CloudFunction[] = [
   { dir: 'cluster', def: clusterHandler as HandlerDefinition<unknown> },
   { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown> },
   { dir: 'machine', def: machineHandler as HandlerDefinition<unknown> },
+  { dir: 'providers/aws', awsExport: 'cluster', def: handlerNamed(awsProvider, 'aws-cluster'), cloudApi: 'aws-ec2' },
+  { dir: 'providers/aws', awsExport: 'machine', def: handlerNamed(awsProvider, 'aws-machine'), cloudApi: 'aws-ec2' },
+  {
+    dir: 'operator',
+    def: operatorHandler() as HandlerDefinition<unknown>,
+    singleton: true,
+    ownSchedule: true,
+  },
 ];
+
+/** The handlers whose watched objects the drift check resyncs. */
+export function driftCheckedHandlers(): Array<HandlerDefinition<unknown>> {
+  return cloudFunctions.filter((f) => !f.ownSchedule).map((f) => f.def);
+}

@@ -1,9 +1,11 @@
 // One esbuild bundle per function and platform into dist/<platform>/<function>.mjs, with sizes printed:
 // cold start is a user-facing number, so what each function carries is visible on every build.
 import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { cloudFunctions } from '../functions/registry.ts';
+import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist');
@@ -14,22 +16,33 @@ export interface Entry {
   entry: string;
 }
 
+/**
+ * One Lambda bundle per function (a folder exposing several handlers is bundled once per function, as
+ * serverless.yml packages it); one Azure and one Google bundle per folder, since its azure.ts / gcp.ts
+ * registers all its handlers at once (named after the folder when it holds several).
+ */
 export function entries(): Entry[] {
   const out: Entry[] = [];
+  const byDir = new Map<string, string[]>();
   for (const { dir, def } of cloudFunctions) {
-    for (const platform of ['aws', 'azure', 'gcp'] as const)
-      out.push({ platform, name: def.name, entry: `functions/${dir}/${platform}.ts` });
+    out.push({ platform: 'aws', name: def.name, entry: `functions/${dir}/aws.ts` });
+    byDir.set(dir, [...(byDir.get(dir) ?? []), def.name]);
   }
+  for (const [dir, names] of byDir) {
+    const name = names.length === 1 ? names[0]! : dir.replace(/\//g, '-');
+    for (const platform of ['azure', 'gcp'] as const)
+      out.push({ platform, name, entry: `functions/${dir}/${platform}.ts` });
+  }
+  for (const platform of ['aws', 'azure', 'gcp'] as const)
+    out.push({ platform, name: WEBHOOKS_FUNCTION_NAME, entry: `functions/webhooks/${platform}.ts` });
   out.push({ platform: 'aws', name: 'drift', entry: 'functions/drift/aws.ts' });
   out.push({ platform: 'aws', name: 'bridge', entry: 'functions/bridge/aws.ts' });
   return out;
 }
 
-export async function bundle(e: Entry, outDir = OUT): Promise<{ file: string; bytes: number }> {
-  const file = join(outDir, e.platform, `${e.name}.mjs`);
-  await build({
+function options(e: Entry): BuildOptions {
+  return {
     entryPoints: [join(ROOT, e.entry)],
-    outfile: file,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -40,8 +53,38 @@ export async function bundle(e: Entry, outDir = OUT): Promise<{ file: string; by
     // everything else is bundled.
     external: e.platform === 'aws' ? ['@aws-sdk/*'] : e.platform === 'azure' ? ['@azure/functions-core'] : [],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  };
+}
+
+export async function bundle(e: Entry, outDir = OUT): Promise<{ file: string; bytes: number }> {
+  const file = join(outDir, e.platform, `${e.name}.mjs`);
+  await build({ ...options(e), outfile: file });
   return { file, bytes: statSync(file).size };
+}
+
+/** The npm packages a bundle carries, and those it imports from the platform (external). */
+export async function bundledPackages(e: Entry): Promise<{ bundled: Set<string>; external: Set<string> }> {
+  const r = await build({
+    ...options(e),
+    outfile: join(OUT, e.platform, `${e.name}.mjs`),
+    write: false,
+    metafile: true,
+  });
+  const pkg = (path: string) => {
+    const i = path.lastIndexOf('node_modules/');
+    if (i < 0) return undefined;
+    const [scope, name] = path.slice(i + 'node_modules/'.length).split('/');
+    return scope?.startsWith('@') ? `${scope}/${name}` : scope;
+  };
+  const bundled = new Set<string>();
+  for (const input of Object.keys(r.metafile.inputs)) {
+    const name = pkg(input);
+    if (name) bundled.add(name);
+  }
+  const external = new Set<string>();
+  for (const out of Object.values(r.metafile.outputs))
+    for (const i of out.imports) if (i.external && !isBuiltin(i.path)) external.add(i.path);
+  return { bundled, external };
 }
 
 if (import.meta.main) {

@@ -1,15 +1,142 @@
 // serverless.yml from the handler declarations: per handler one Lambda, one SQS queue (+ DLQ) and
 // one EventBridge rule whose pattern is the bus adapter's own routing rule; a schedule for the drift
-// check and for the bounded bridge. `npm run gen:serverless` writes it; a test fails when it is stale.
+// check, for the bounded bridge and for each handler with a schedule of its own (the operator); the
+// admission webhooks behind a function URL. `npm run gen:serverless` writes it; a test fails when it is
+// stale.
 import { stringify } from 'yaml';
-import { cloudFunctions } from '../functions/registry.ts';
+import { OPERATOR_HANDLER_NAME } from '../functions/operator/index.ts';
+import { type CloudFunction, cloudFunctions } from '../functions/registry.ts';
+import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
 import { eventBridgeRuleFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../shared/runtime/handler.ts';
 
 export const BUS_NAME = 'capi-fn';
+export const SCHEDULE = 'rate(5 minutes)';
+/** Default Lambda timeout (s); SQS visibility is six times the function timeout, as AWS recommends. */
+const TIMEOUT_SECONDS = 60;
+/**
+ * The webhooks' Lambda timeout: the API server waits at most 30 s for a webhook (timeoutSeconds 1–30)
+ * and the function answers within the `?timeout=` it is given; this only bounds a hung invocation.
+ */
+const WEBHOOK_TIMEOUT_SECONDS = 30;
+
+/** The EC2 calls functions/providers/aws/cloud.ts makes (test/deploy checks the list against the code). */
+export const EC2_ACTIONS = [
+  'ec2:DescribeAvailabilityZones',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeImages',
+  'ec2:DescribeInstances',
+  'ec2:DescribeRegions',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+  'ec2:RunInstances',
+  'ec2:TerminateInstances',
+];
+
+/** The role of the functions that call EC2; no other function holds EC2 rights. */
+export const AWS_PROVIDER_ROLE = 'AwsProviderRole';
+/** The webhooks' role: logs only (the function is reachable from the internet and needs nothing else). */
+export const WEBHOOKS_ROLE = 'WebhooksRole';
 
 function logicalId(handler: string, suffix: string): string {
   return `${handler.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())}${suffix}`;
+}
+
+/** osls' logical id of a function's URL (`<normalised name>LambdaFunctionUrl`). */
+export function functionUrlLogicalId(fn: string): string {
+  const normalised = fn[0]!.toUpperCase() + fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalised}LambdaFunctionUrl`;
+}
+
+const ASSUME_BY_LAMBDA = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+const BASIC_EXECUTION = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' };
+
+function queueArns(fns: CloudFunction[]): unknown[] {
+  return fns.flatMap(({ def }) => [
+    { 'Fn::GetAtt': [logicalId(def.name, 'Queue'), 'Arn'] },
+    { 'Fn::GetAtt': [logicalId(def.name, 'DeadLetterQueue'), 'Arn'] },
+  ]);
+}
+
+/**
+ * What the AWS provider's calls need: the EC2 actions, tagging at launch (RunInstances carries
+ * TagSpecifications), passing an AWSMachine's iamInstanceProfile role to EC2, the Spot service-linked
+ * role (spotMarketOptions), and customer KMS keys of encrypted root/extra volumes through EC2 only.
+ * Like CAPA's controller policy, resources are not narrowed: instances, images and profiles are the
+ * user's, named by the templates.
+ */
+function awsProviderRole(fns: CloudFunction[]): Record<string, unknown> {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: ASSUME_BY_LAMBDA,
+      ManagedPolicyArns: [BASIC_EXECUTION],
+      Policies: [
+        {
+          PolicyName: 'capi-fn-aws-provider',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OwnQueues',
+                Effect: 'Allow',
+                Action: [
+                  'sqs:SendMessage',
+                  'sqs:ChangeMessageVisibility',
+                  'sqs:ReceiveMessage',
+                  'sqs:DeleteMessage',
+                  'sqs:GetQueueAttributes',
+                ],
+                Resource: queueArns(fns),
+              },
+              { Sid: 'Ec2', Effect: 'Allow', Action: EC2_ACTIONS, Resource: '*' },
+              {
+                Sid: 'Ec2TagOnLaunch',
+                Effect: 'Allow',
+                Action: 'ec2:CreateTags',
+                Resource: '*',
+                Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+              },
+              {
+                Sid: 'PassInstanceProfileRole',
+                Effect: 'Allow',
+                Action: 'iam:PassRole',
+                Resource: '*',
+                Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+              },
+              {
+                Sid: 'SpotServiceLinkedRole',
+                Effect: 'Allow',
+                Action: 'iam:CreateServiceLinkedRole',
+                Resource: {
+                  'Fn::Sub':
+                    'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot',
+                },
+                Condition: { StringLike: { 'iam:AWSServiceName': 'spot.amazonaws.com' } },
+              },
+              {
+                Sid: 'VolumeKeysThroughEc2',
+                Effect: 'Allow',
+                Action: [
+                  'kms:CreateGrant',
+                  'kms:Decrypt',
+                  'kms:DescribeKey',
+                  'kms:GenerateDataKeyWithoutPlaintext',
+                  'kms:ReEncrypt*',
+                ],
+                Resource: '*',
+                Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
 }
 
 export function serverlessConfig(): Record<string, unknown> {
@@ -17,30 +144,43 @@ export function serverlessConfig(): Record<string, unknown> {
   const resources: Record<string, unknown> = {
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: BUS_NAME } },
   };
-  for (const { dir, def } of cloudFunctions) {
+  for (const f of cloudFunctions) {
+    const { dir, def } = f;
     const q = sqsQueueNames(def.name);
     const queueId = logicalId(def.name, 'Queue');
     const dlqId = logicalId(def.name, 'DeadLetterQueue');
     const ruleId = logicalId(def.name, 'Rule');
     const rule = eventBridgeRuleFor(subscriptionOf(def), BUS_NAME);
+    const sqs: Record<string, unknown> = {
+      arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      batchSize: 10,
+      functionResponseType: 'ReportBatchItemFailures',
+    };
+    if (f.singleton) {
+      // An SQS event source's maximum concurrency cannot go below 2, so reserved concurrency alone keeps
+      // it at one and throttled batches return to the queue. Gathering a burst (an install writes many
+      // objects it watches) into one batch means fewer throttles.
+      sqs.maximumBatchingWindow = 10;
+    } else {
+      // Bounded concurrency, like a controller's MaxConcurrentReconciles (serverless-anchors §4.1).
+      sqs.maximumConcurrency = 50;
+    }
+    const environment: Record<string, unknown> = {
+      CAPI_FN_QUEUE_URL: { Ref: queueId },
+      CAPI_FN_DLQ_URL: { Ref: dlqId },
+    };
+    if (def.name === OPERATOR_HANDLER_NAME) {
+      // The operator registers the webhook configurations at this stack's webhook URL (a public Amazon
+      // certificate: no caBundle).
+      environment.CAPI_FN_WEBHOOK_URL = { 'Fn::GetAtt': [functionUrlLogicalId(WEBHOOKS_FUNCTION_NAME), 'FunctionUrl'] };
+    }
     functions[def.name] = {
-      handler: `functions/${dir}/aws.handler`,
+      handler: `functions/${dir}/aws.${f.awsExport ?? 'handler'}`,
       description: `capi-fn ${def.name} handler (reconciles ${def.reconciles.kind})`,
-      environment: {
-        CAPI_FN_QUEUE_URL: { Ref: queueId },
-        CAPI_FN_DLQ_URL: { Ref: dlqId },
-      },
-      events: [
-        {
-          sqs: {
-            arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-            batchSize: 10,
-            functionResponseType: 'ReportBatchItemFailures',
-            // Bounded concurrency, like a controller's MaxConcurrentReconciles (serverless-anchors §4.1).
-            maximumConcurrency: 50,
-          },
-        },
-      ],
+      ...(f.cloudApi === 'aws-ec2' ? { role: AWS_PROVIDER_ROLE } : {}),
+      ...(f.singleton ? { reservedConcurrency: 1 } : {}),
+      environment,
+      events: [{ sqs }, ...(f.ownSchedule ? [{ schedule: SCHEDULE }] : [])],
     };
     resources[dlqId] = {
       Type: 'AWS::SQS::Queue',
@@ -50,9 +190,12 @@ export function serverlessConfig(): Record<string, unknown> {
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: q.queue,
-        // Six times the function timeout, as AWS recommends for SQS event sources.
-        VisibilityTimeout: 360,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 10 },
+        VisibilityTimeout: 6 * TIMEOUT_SECONDS,
+        // A singleton's throttled receives count too; its events are hints its own schedule repeats.
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          maxReceiveCount: f.singleton ? 30 : 10,
+        },
       },
     };
     resources[ruleId] = {
@@ -84,11 +227,13 @@ export function serverlessConfig(): Record<string, unknown> {
       },
     };
   }
+  const ec2Functions = cloudFunctions.filter((f) => f.cloudApi === 'aws-ec2');
+  if (ec2Functions.length) resources[AWS_PROVIDER_ROLE] = awsProviderRole(ec2Functions);
   functions.drift = {
     handler: 'functions/drift/aws.handler',
-    description: 'capi-fn drift check: resync of every watched object',
+    description: 'capi-fn drift check: resync of every object the handlers watch (the operator has its own)',
     timeout: 300,
-    events: [{ schedule: 'rate(5 minutes)' }],
+    events: [{ schedule: SCHEDULE }],
   };
   functions.bridge = {
     handler: 'functions/bridge/aws.handler',
@@ -96,7 +241,20 @@ export function serverlessConfig(): Record<string, unknown> {
       'capi-fn watch bridge, bounded: watches until shortly before its deadline, resumes from the in-cluster checkpoint',
     timeout: 300,
     reservedConcurrency: 1,
-    events: [{ schedule: 'rate(5 minutes)' }],
+    events: [{ schedule: SCHEDULE }],
+  };
+  // The API server cannot sign requests (SigV4) nor add headers, so the URL is unauthenticated; the
+  // function has no side effects and its role only writes logs.
+  functions[WEBHOOKS_FUNCTION_NAME] = {
+    handler: 'functions/webhooks/aws.handler',
+    description: 'capi-fn admission webhooks: POST /mutate (defaulting) and /validate, behind a function URL',
+    timeout: WEBHOOK_TIMEOUT_SECONDS,
+    role: WEBHOOKS_ROLE,
+    url: true,
+  };
+  resources[WEBHOOKS_ROLE] = {
+    Type: 'AWS::IAM::Role',
+    Properties: { AssumeRolePolicyDocument: ASSUME_BY_LAMBDA, ManagedPolicyArns: [BASIC_EXECUTION] },
   };
   return {
     service: 'capi-fn',
@@ -106,7 +264,7 @@ export function serverlessConfig(): Record<string, unknown> {
       runtime: 'nodejs22.x',
       architecture: 'arm64',
       memorySize: 512,
-      timeout: 60,
+      timeout: TIMEOUT_SECONDS,
       region: "${opt:region, env:AWS_REGION, 'us-east-1'}",
       logRetentionInDays: 14,
       environment: {

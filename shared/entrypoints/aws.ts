@@ -70,6 +70,11 @@ export function sqsPortFromEnv(env: NodeJS.ProcessEnv = process.env, client = ne
 
 export interface LambdaOptions {
   env?: () => FunctionEnv;
+  /**
+   * The event a schedule tick (an EventBridge `Scheduled Event` invoking the function directly) stands
+   * for, e.g. a targeted resync of a singleton; without it a tick is a malformed event.
+   */
+  scheduled?: () => ResourceEvent;
   sqs?: () => SqsPort;
   maxAttempts?: number;
   now?: () => number;
@@ -99,12 +104,29 @@ function isSqs(e: unknown): e is SQSEvent {
   return Array.isArray((e as SQSEvent).Records);
 }
 
-/** Middleware: normalises SQS batches and direct EventBridge events into deliveries. */
-export function busDeliveries(): Mw {
+/** What an EventBridge schedule (rate/cron rule) delivers to its target function. */
+function isScheduleTick(e: LambdaEvent): boolean {
+  const ev = e as EventBridgeEvent<string, unknown>;
+  return ev.source === 'aws.events' && ev['detail-type'] === 'Scheduled Event';
+}
+
+/**
+ * Middleware: normalises SQS batches and direct EventBridge events into deliveries; a schedule tick
+ * becomes the event `scheduled` makes, when given.
+ */
+export function busDeliveries(scheduled?: () => ResourceEvent): Mw {
   return {
     name: 'capi-fn-bus-deliveries',
     before: (req) => {
       const e = req.event as LambdaEvent;
+      if (scheduled && !isSqs(e) && isScheduleTick(e)) {
+        const tick = scheduled();
+        req.event = {
+          batch: false,
+          deliveries: [{ raw: tick, body: JSON.stringify(tick), attempt: 1, messageId: e.id ?? tick.id }],
+        };
+        return;
+      }
       req.event = isSqs(e)
         ? {
             batch: true,
@@ -210,6 +232,6 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
 
   return middy<LambdaEvent | Deliveries, SQSBatchResponse | undefined, Error, Context>(base)
     .use(errorLogging(getEnv))
-    .use(busDeliveries())
+    .use(busDeliveries(opts.scheduled))
     .use(zodValidation());
 }

@@ -3,6 +3,7 @@
 // requeues and not-yet-due events go back to the queue with a visibility delay, dead letters go to
 // `<queue>-poison` with the reason, and a retry is a thrown error the host redelivers.
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import type { ResourceEvent } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
 import { deliver, parseJsonMessage } from './deliver.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
@@ -95,12 +96,40 @@ export function azureEventGridHandler<C>(def: HandlerDefinition<C>, opts: AzureO
   };
 }
 
+/**
+ * Timer trigger body for a handler with a schedule of its own: the tick puts `event()` on the handler's
+ * own queue, so the run goes through the queue trigger like every other delivery (one consumer path,
+ * one place that bounds its concurrency).
+ */
+export function azureScheduleHandler<C>(
+  def: HandlerDefinition<C>,
+  event: () => ResourceEvent,
+  opts: Pick<AzureOptions, 'queue'> = {},
+) {
+  let port: Promise<AzureQueuePort> | undefined;
+  const getPort = () => (port ??= opts.queue ? opts.queue() : storageQueuePort(def.name));
+  return async (_timer: unknown, _context: InvocationContext): Promise<void> => {
+    await (await getPort()).sendDelayed(JSON.stringify(event()), 0);
+  };
+}
+
+export interface AzureRegistration {
+  /** A schedule of the handler's own: six-field NCRONTAB and the event each tick enqueues. */
+  schedule?: { ncrontab: string; event: () => ResourceEvent };
+}
+
 /** Registers both triggers with the Functions host (a no-op outside it, where the package is in test mode). */
-export function registerAzure<C>(def: HandlerDefinition<C>): void {
+export function registerAzure<C>(def: HandlerDefinition<C>, reg: AzureRegistration = {}): void {
   app.storageQueue(def.name, {
     queueName: queueNameFor(def.name),
     connection: 'CAPI_FN_STORAGE',
     handler: azureQueueHandler(def),
   });
   app.eventGrid(`${def.name}-eventgrid`, { handler: azureEventGridHandler(def) });
+  if (reg.schedule) {
+    app.timer(`${def.name}-schedule`, {
+      schedule: reg.schedule.ncrontab,
+      handler: azureScheduleHandler(def, reg.schedule.event),
+    });
+  }
 }

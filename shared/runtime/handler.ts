@@ -81,3 +81,10 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };
 }
+
+/** The handler called `name` among `defs` (a provider's handlers come as one list). */
+export function handlerNamed<C>(defs: Array<HandlerDefinition<C>>, name: string): HandlerDefinition<C> {
+  const def = defs.find((d) => d.name === name);
+  if (!def) throw new Error(`no handler "${name}" among ${defs.map((d) => d.name).join(', ')}`);
+  return def;
+}

@@ -128,4 +128,27 @@ describe('Lambda entrypoint', () => {
       ),
     ).rejects.toThrow(/retry requested: Error: cloud API unavailable/);
   });
+
+  it('runs a schedule tick as the event the handler was given for it, and dead-letters it without one', async () => {
+    const tick = {
+      version: '0',
+      id: 'tick-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '1',
+      time: '',
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:1:rule/capi-fn-dev-operator-schedule-1'],
+      detail: {},
+    };
+    const scheduled = lambdaHandler(recordingHandler, {
+      env: () => offlineEnv,
+      sqs: () => sqs,
+      scheduled: () => machineEvent('singleton', { capifnhandler: 'recorder' }),
+    });
+    await scheduled(tick, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
+    await handler(tick, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
+  });
 });

@@ -1,7 +1,12 @@
 // The Azure Functions entrypoints invoked in-process with the package's own InvocationContext.
 import { InvocationContext } from '@azure/functions';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AzureQueuePort, azureEventGridHandler, azureQueueHandler } from '../../shared/entrypoints/azure.ts';
+import {
+  type AzureQueuePort,
+  azureEventGridHandler,
+  azureQueueHandler,
+  azureScheduleHandler,
+} from '../../shared/entrypoints/azure.ts';
 import { machineEvent, offlineEnv, reconciled, recordingHandler } from './handlers.ts';
 
 class RecordingQueue implements AzureQueuePort {
@@ -50,5 +55,12 @@ describe('Azure Functions entrypoints', () => {
     const h = azureEventGridHandler(recordingHandler, { env: () => offlineEnv, queue: async () => queue });
     await h(machineEvent('ok') as never, context());
     expect(reconciled.map((r) => r.name)).toEqual(['ok']);
+  });
+
+  it("puts a schedule tick's event on the handler's own queue, to run through the queue trigger", async () => {
+    const h = azureScheduleHandler(recordingHandler, () => machineEvent('singleton'), { queue: async () => queue });
+    await h({ isPastDue: false }, context());
+    expect(queue.calls).toEqual(['delayed 0 singleton']);
+    expect(reconciled).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 import type { FunctionEnv } from '../../shared/entrypoints/deps.ts';
 import { newResourceEvent, type ObjectRef, type ResourceEvent } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
-import type { Transport } from '../../shared/kube/transport.ts';
+import type { KubeRequest, Transport } from '../../shared/kube/transport.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
 
@@ -39,4 +39,34 @@ export function machineEvent(name: string, extra: Partial<ResourceEvent> = {}): 
     }),
     ...extra,
   };
+}
+
+/** What a scripted API answers: a status and a JSON body. */
+export type ApiAnswer = { status: number; body: unknown };
+
+const notFound: ApiAnswer = {
+  status: 404,
+  body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' },
+};
+
+/**
+ * An environment whose API answers with `respond` (404 when it returns undefined) and records every
+ * request as `METHOD path`; no retries, so a failure shows at once.
+ */
+export function scriptedEnv(respond: (req: KubeRequest) => ApiAnswer | undefined = () => undefined): {
+  env: FunctionEnv;
+  requests: string[];
+} {
+  const requests: string[] = [];
+  const transport: Transport = {
+    server: 'scripted',
+    namespace: 'default',
+    request: async (req) => {
+      requests.push(`${req.method} ${req.path}`);
+      const a = respond(req) ?? notFound;
+      return { status: a.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(a.body) };
+    },
+    stream: () => Promise.reject(new Error('no watches in entrypoint tests')),
+  };
+  return { env: { kube: new KubeClient(transport, { maxRetries: 0 }), log: silentLogger }, requests };
 }

@@ -1,0 +1,38 @@
+// Azure Functions v4 HTTP trigger for HTTP functions (the admission webhooks). The route is a catch-all
+// (`{*path}`), so the function sees the path after the host's route prefix (`/api` by default) exactly as
+// it would anywhere else: `https://<app>.azurewebsites.net/api/validate` arrives as `/validate`.
+// Anonymous: the Kubernetes API server can send neither a function key header nor a query in a webhook URL.
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { type FunctionEnv, functionEnv } from './deps.ts';
+import { type HttpServe, internalErrorAnswer, pathWithQuery } from './http.ts';
+
+export interface AzureHttpOptions {
+  env?: () => FunctionEnv;
+}
+
+export function azureHttpHandler(serve: HttpServe, opts: AzureHttpOptions = {}) {
+  const getEnv = opts.env ?? (() => functionEnv());
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const body = Buffer.from(await request.arrayBuffer());
+      const a = await serve(
+        { method: request.method, url: pathWithQuery(request.params.path, new URL(request.url).search), body },
+        getEnv(),
+      );
+      return { status: a.status, headers: a.headers, body: a.body };
+    } catch (e) {
+      context.error(`request failed: ${e instanceof Error ? e.message : String(e)}`);
+      const a = internalErrorAnswer(e);
+      return { status: a.status, headers: a.headers, body: a.body };
+    }
+  };
+}
+
+export function registerAzureHttp(name: string, serve: HttpServe): void {
+  app.http(name, {
+    methods: ['GET', 'HEAD', 'POST'],
+    authLevel: 'anonymous',
+    route: '{*path}',
+    handler: azureHttpHandler(serve),
+  });
+}
