@@ -1,14 +1,8 @@
-// AWSCluster reconcile. capi-fn adopts the infrastructure OpenShift already has: it never creates a
-// network. It checks that the region and the referenced VPC and subnets exist, publishes the region's
-// availability zones as failure domains, copies the control-plane endpoint, and sets status.ready.
-// Objects another controller manages (`cluster.x-k8s.io/managed-by` with a foreign value, e.g. the
-// cluster-capi-operator's) are left alone (reference §5).
-import type { Cluster } from '../../../shared/api/capi/cluster.ts';
-import { Annotations, CAPI_API_VERSION, Labels } from '../../../shared/api/capi/constants.ts';
+import { Annotations } from '../../../shared/api/capi/constants.ts';
 import type { AWSCluster } from '../../../shared/api/providers/aws.ts';
 import { falseCondition, setCondition, summary, trueCondition } from '../../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../../shared/events/resource-event.ts';
-import { controllerOf } from '../../../shared/reconcile/owner-refs.ts';
+import { clusterNameOf, findCluster } from '../../../shared/reconcile/cluster-of.ts';
 import { pausedState } from '../../../shared/reconcile/paused.ts';
 import { clone, isDeleting, updateIfChanged, updateStatusIfChanged } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../../shared/runtime/handler.ts';
@@ -154,16 +148,7 @@ export async function reconcileAwsCluster(
   const managedBy = ac.metadata.annotations?.[Annotations.managedBy];
   if (managedBy !== undefined && managedBy !== AWS_CLUSTER_MANAGER) return undefined;
 
-  const owner = controllerOf(ac);
-  const clusterName = owner?.kind === 'Cluster' ? owner.name : ac.metadata.labels?.[Labels.clusterName];
-  const cluster = clusterName
-    ? await kube.find<Cluster>({
-        apiVersion: CAPI_API_VERSION,
-        kind: 'Cluster',
-        namespace: ac.metadata.namespace!,
-        name: clusterName,
-      })
-    : undefined;
+  const cluster = await findCluster(kube, ac.metadata.namespace!, clusterNameOf(ac));
   if (pausedState(cluster, ac).paused) return undefined;
 
   // The endpoint OpenShift wrote stays as it is; only a missing one is taken from the Cluster.

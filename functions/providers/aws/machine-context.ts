@@ -1,10 +1,12 @@
 // What an AWSMachine reconcile reads besides the AWSMachine: its Machine, the Cluster, the
 // AWSCluster, and from those the region (AWSCluster.spec.region, else where the launch went).
+
 import type { Cluster } from '../../../shared/api/capi/cluster.ts';
 import { CAPI_API_VERSION, Labels } from '../../../shared/api/capi/constants.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
 import type { AWSCluster, AWSMachine } from '../../../shared/api/providers/aws.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
+import { findCluster } from '../../../shared/reconcile/cluster-of.ts';
 import { controllerOf } from '../../../shared/reconcile/owner-refs.ts';
 import type { RegionName } from './cloud.ts';
 import { type LaunchIntent, parseIntent } from './intent.ts';
@@ -28,9 +30,7 @@ export async function loadMachineContext(kube: KubeClient, am: AWSMachine): Prom
     ? await kube.find<Machine>({ apiVersion: CAPI_API_VERSION, kind: 'Machine', namespace: ns, name: owner.name })
     : undefined;
   const clusterName = machine?.spec.clusterName ?? am.metadata.labels?.[Labels.clusterName];
-  const cluster = clusterName
-    ? await kube.find<Cluster>({ apiVersion: CAPI_API_VERSION, kind: 'Cluster', namespace: ns, name: clusterName })
-    : undefined;
+  const cluster = await findCluster(kube, ns, clusterName);
   const infra = cluster?.spec?.infrastructureRef;
   const awsCluster =
     infra?.kind === 'AWSCluster' && infra.name

@@ -1,10 +1,10 @@
 // LocalCluster reconcile: the simulated cloud's "network" always exists; report it ready with the
 // configured zones as failure domains. Objects another controller manages are left alone.
-import type { Cluster } from '../../../shared/api/capi/cluster.ts';
-import { Annotations, CAPI_API_VERSION, CAPI_GROUP } from '../../../shared/api/capi/constants.ts';
+import { Annotations } from '../../../shared/api/capi/constants.ts';
 import type { LocalCluster } from '../../../shared/api/providers/local.ts';
 import { setCondition, trueCondition } from '../../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../../shared/events/resource-event.ts';
+import { clusterNameOf, findCluster } from '../../../shared/reconcile/cluster-of.ts';
 import { pausedState } from '../../../shared/reconcile/paused.ts';
 import { clone, updateStatusIfChanged } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../../shared/runtime/handler.ts';
@@ -18,17 +18,7 @@ export async function reconcileLocalCluster(ref: ObjectRef, ctx: HandlerContext)
   const managedBy = lc.metadata.annotations?.[Annotations.managedBy];
   if (managedBy !== undefined && managedBy !== LOCAL_CLUSTER_MANAGER) return undefined;
   // Paused means paused (DESIGN.md rule 7): the owning Cluster's spec.paused or the object's own annotation.
-  const owner = lc.metadata.ownerReferences?.find(
-    (o) => o.kind === 'Cluster' && o.apiVersion.startsWith(`${CAPI_GROUP}/`),
-  );
-  const cluster = owner
-    ? await kube.find<Cluster>({
-        apiVersion: CAPI_API_VERSION,
-        kind: 'Cluster',
-        namespace: lc.metadata.namespace!,
-        name: owner.name,
-      })
-    : undefined;
+  const cluster = await findCluster(kube, lc.metadata.namespace!, clusterNameOf(lc));
   if (pausedState(cluster, lc).paused) return undefined;
   const status = clone(lc.status ?? {});
   status.ready = true;

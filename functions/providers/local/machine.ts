@@ -1,12 +1,9 @@
-// LocalMachine reconcile: the provider half of a Machine on the simulated cloud. Same shape as a real
-// provider: wait for the cluster and bootstrap data, look the instance up by identity before every
-// create, record the intent before creating, report providerID/addresses/readiness, terminate on delete.
-import type { Cluster } from '../../../shared/api/capi/cluster.ts';
-import { CAPI_API_VERSION, Labels } from '../../../shared/api/capi/constants.ts';
+import { CAPI_API_VERSION } from '../../../shared/api/capi/constants.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
 import { LOCAL_FAIL_PROVISIONING_ANNOTATION, type LocalMachine } from '../../../shared/api/providers/local.ts';
 import { falseCondition, setCondition, trueCondition } from '../../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../../shared/events/resource-event.ts';
+import { clusterNameOf, findCluster } from '../../../shared/reconcile/cluster-of.ts';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import { controllerOf } from '../../../shared/reconcile/owner-refs.ts';
 import { pausedState } from '../../../shared/reconcile/paused.ts';
@@ -44,17 +41,8 @@ export async function reconcileLocalMachine(
 
   if (isDeleting(lm)) {
     if (!hasFinalizer(lm, LOCAL_MACHINE_FINALIZER)) return undefined;
-    // Paused means paused for deletion too (DESIGN.md rule 7): the Machine may already be gone, so the
-    // Cluster is found through the cluster-name label every infrastructure machine carries.
-    const clusterName = lm.metadata.labels?.[Labels.clusterName];
-    const owningCluster = clusterName
-      ? await kube.find<Cluster>({
-          apiVersion: CAPI_API_VERSION,
-          kind: 'Cluster',
-          namespace: lm.metadata.namespace!,
-          name: clusterName,
-        })
-      : undefined;
+    // Paused means paused for deletion too (DESIGN.md rule 7): the Machine may already be gone.
+    const owningCluster = await findCluster(kube, lm.metadata.namespace!, clusterNameOf(lm));
     if (pausedState(owningCluster, lm).paused) return undefined;
     const inst = key ? await cloud.describe(key) : undefined;
     if (inst && inst.state !== 'terminated') {
@@ -83,12 +71,7 @@ export async function reconcileLocalMachine(
     name: owner!.name,
   });
   if (!machine) return undefined;
-  const cluster = await kube.find<Cluster>({
-    apiVersion: CAPI_API_VERSION,
-    kind: 'Cluster',
-    namespace: lm.metadata.namespace!,
-    name: machine.spec.clusterName,
-  });
+  const cluster = await findCluster(kube, lm.metadata.namespace!, machine.spec.clusterName);
   if (pausedState(cluster, lm).paused) return undefined;
 
   const status: Status = clone(lm.status ?? {});
