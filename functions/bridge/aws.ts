@@ -2,11 +2,10 @@
 // before the invocation's deadline, saves its checkpoint in the cluster and returns; the next tick
 // resumes from that checkpoint, so no change is lost between invocations.
 
-import { watchedKinds } from '../../local/host/watched-kinds.ts';
 import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
 import { scheduledHandler } from '../../shared/entrypoints/aws-schedule.ts';
-import { cloudFunctions } from '../registry.ts';
 import { Bridge } from './bridge.ts';
+import { defaultCheckpoint, defaultSource, deployedWatchedKinds } from './deployed.ts';
 
 /** Time kept back from the deadline to flush the last batch and write the checkpoint. */
 const MARGIN_MS = 20_000;
@@ -16,9 +15,9 @@ export const handler = scheduledHandler('bridge', async ({ kube, log }, { remain
   const bridge = new Bridge({
     kube,
     bus,
-    kinds: watchedKinds(cloudFunctions.map((f) => f.def)),
-    source: process.env.CAPI_FN_SOURCE ?? 'capi-fn/bridge',
-    checkpoint: { namespace: process.env.CAPI_FN_NAMESPACE ?? 'openshift-cluster-api', name: 'capi-fn-bridge' },
+    kinds: deployedWatchedKinds(),
+    source: defaultSource(),
+    checkpoint: defaultCheckpoint(),
     log,
     watchTimeoutSeconds: Math.max(10, Math.floor((remainingMs() - MARGIN_MS) / 1000)),
   });

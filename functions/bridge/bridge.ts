@@ -2,7 +2,7 @@
 // per change. Resumes from an in-cluster checkpoint advanced only after the bus acknowledged the
 // events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
 import type { KubeObject } from '../../shared/api/meta.ts';
-import type { EventBus } from '../../shared/bus/types.ts';
+import { type EventBus, PublishError } from '../../shared/bus/types.ts';
 import type { ResourceEvent, ResourceEventType } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isGone, isNotFound } from '../../shared/kube/errors.ts';
@@ -147,6 +147,12 @@ export class Bridge {
     let buffer: Pending[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
     let failures = 0;
+    let missingSince: number | undefined;
+    const served = () => {
+      if (missingSince === undefined) return;
+      log.info({ waitedMs: Date.now() - missingSince }, 'kind is served now');
+      missingSince = undefined;
+    };
 
     // Publishes the buffer and only then acknowledges its last resourceVersion.
     const flush = () =>
@@ -162,7 +168,7 @@ export class Bridge {
             } catch (e) {
               // The bus is down: hold the stream (backpressure) and keep trying; nothing is acked.
               if (this.stopped) return;
-              log.warn({ err: String(e), attempt }, 'publish failed; retrying');
+              log.warn({ err: String(e), ...publishFailureReasons(e), attempt }, 'publish failed; retrying');
               await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 30_000 }));
             }
           }
@@ -191,6 +197,7 @@ export class Bridge {
       try {
         if (!rv) {
           rv = await this.relist(type, cache, emit, enqueue, log);
+          served();
           await flush();
           if (this.stopped) break;
           this.checkpoint.ack(key, rv);
@@ -203,6 +210,7 @@ export class Bridge {
           signal: this.abort.signal,
         })) {
           failures = 0;
+          served();
           const objRv = ev.object.metadata.resourceVersion;
           if (ev.type === 'BOOKMARK') {
             // Nothing to publish up to here: safe to move the resume point once the buffer is out.
@@ -238,7 +246,11 @@ export class Bridge {
           continue;
         }
         if (isNotFound(e)) {
-          log.info({}, 'kind not served yet (CRD missing?); waiting');
+          // Said once: a provider's kinds are never installed on another platform's cluster, and a
+          // long-lived bridge would otherwise repeat this for each of them every few seconds.
+          if (missingSince === undefined) log.info({}, 'kind not served yet (CRD missing?); waiting');
+          else log.debug({}, 'kind still not served');
+          missingSince ??= Date.now();
           await this.sleep(this.o.missingKindRetryMs);
           continue;
         }
@@ -277,4 +289,10 @@ export class Bridge {
     if (!rv) throw new Error(`list of ${type.kind} returned no resourceVersion`);
     return rv;
   }
+}
+
+/** The bus's own words for the entries it refused (the first few), which name the real cause. */
+function publishFailureReasons(e: unknown): { reasons?: string[] } {
+  if (!(e instanceof PublishError) || !e.failed.length) return {};
+  return { reasons: [...new Set(e.failed.map((f) => f.error))].slice(0, 3) };
 }

@@ -1,0 +1,26 @@
+// What a deployed bridge watches and where it keeps its resume point, shared by both of its shapes:
+// the bounded scheduled function (aws.ts) and the long-lived process (`capi-fn bridge`, the
+// Deployment in infra/bridge/). The ClusterRole in infra/bridge/ is generated from the same kinds.
+import { watchedKinds } from '../../local/host/watched-kinds.ts';
+import { cloudFunctions } from '../registry.ts';
+import type { WatchedKind } from './bridge.ts';
+import type { CheckpointRef } from './checkpoint.ts';
+
+export const DEFAULT_NAMESPACE = 'openshift-cluster-api';
+export const DEFAULT_CHECKPOINT_NAME = 'capi-fn-bridge';
+export const DEFAULT_SOURCE = 'capi-fn/bridge';
+
+/** Every kind some deployed handler declares in its `watches`. */
+export function deployedWatchedKinds(): WatchedKind[] {
+  return watchedKinds(cloudFunctions.map((f) => f.def));
+}
+
+/** The checkpoint ConfigMap: in `$CAPI_FN_NAMESPACE` (the Deployment sets it to its own namespace). */
+export function defaultCheckpoint(env: NodeJS.ProcessEnv = process.env): CheckpointRef {
+  return { namespace: env.CAPI_FN_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_CHECKPOINT_NAME };
+}
+
+/** The CloudEvents `source` naming this cluster. */
+export function defaultSource(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CAPI_FN_SOURCE || DEFAULT_SOURCE;
+}
