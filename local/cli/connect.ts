@@ -8,11 +8,12 @@ export interface GlobalOptions {
   context?: string;
 }
 
-export function clientFromCommand(cmd: Command): KubeClient {
+/** `fieldManager` names the writer in managedFields (a long-running command is not "the CLI"). */
+export function clientFromCommand(cmd: Command, opts: { fieldManager?: string } = {}): KubeClient {
   const g = cmd.optsWithGlobals() as GlobalOptions;
   return createKubeClient({
     ...(g.kubeconfig ? { kubeconfig: g.kubeconfig } : {}),
     ...(g.context ? { context: g.context } : {}),
-    fieldManager: 'capi-fn-cli',
+    fieldManager: opts.fieldManager ?? 'capi-fn-cli',
   });
 }

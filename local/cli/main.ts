@@ -4,7 +4,10 @@ import { commands } from './commands/index.ts';
 
 const program = new Command('capi-fn')
   .description('Cluster API machine management as event-driven functions')
-  .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+  .option(
+    '--kubeconfig <path>',
+    "kubeconfig file (default: $KUBECONFIG, else the pod's service account in a cluster, else ~/.kube/config)",
+  )
   .option('--context <name>', 'kubeconfig context to use')
   .showHelpAfterError()
   .configureHelp({ showGlobalOptions: true })

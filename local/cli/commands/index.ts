@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as apiserver } from './apiserver.ts';
+import { registerBridge } from './bridge.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGet } from './get.ts';
 import { registerInvoke } from './invoke.ts';
@@ -11,5 +12,6 @@ export const commands: Array<(program: Command) => void> = [
   registerGet,
   registerInvoke,
   registerDoctor,
+  registerBridge,
   apiserver,
 ];
