@@ -21,6 +21,9 @@ export function toResourceEvent(
     ...(obj.metadata.generation !== undefined ? { generation: obj.metadata.generation } : {}),
     ...(type === 'io.capifn.resource.modified' ? { statusOnly: opts.statusOnly === true } : {}),
   };
+  // Secret contents never leave the cluster: a bus is neither encrypted end to end nor access-controlled like
+  // the API server, so handlers read Secrets from the API.
+  if (obj.kind === 'Secret' && (obj.apiVersion === 'v1' || obj.apiVersion === undefined)) return newResourceEvent(base);
   // managedFields are large and no handler reads them.
   const { managedFields: _mf, ...meta } = obj.metadata;
   const withBody = newResourceEvent({ ...base, object: { ...obj, metadata: meta } });

@@ -152,6 +152,29 @@ describe('bridge', () => {
     expect(small.data.object).toBeDefined();
   });
 
+  it('never puts a Secret body on the bus, whatever its size', async () => {
+    const { kube, bus, start } = await setup();
+    await start({
+      kinds: [
+        { group: '', version: 'v1', kind: 'Secret' },
+        { group: '', version: 'v1', kind: 'ConfigMap' },
+      ],
+    });
+    const secret = await kube.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: NS },
+      data: { password: Buffer.from('hunter2').toString('base64') },
+    });
+    await kube.create(cm('plain', { k: 'v' }));
+    const ev = await eventually('event for the secret', async () => bus.of('creds')[0]);
+    await eventually('event for the config map', async () => bus.of('plain')[0]);
+    expect(ev.data.object).toBeUndefined();
+    expect(ev.data.resourceVersion).toBe(secret.metadata.resourceVersion);
+    expect(JSON.stringify(bus.events)).not.toContain(Buffer.from('hunter2').toString('base64'));
+    expect(bus.of('plain')[0]!.data.object).toBeDefined();
+  });
+
   it('resumes from its checkpoint: changes made while stopped arrive as changes, not as a relist', async () => {
     const { kube, bus, start } = await setup();
     const b1 = await start();
