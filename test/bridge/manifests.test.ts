@@ -72,8 +72,8 @@ describe(CLUSTER_ROLE_FILE, () => {
     expect(clusterRoleFileIsCurrent(clusterRoleFile(ROOT)), 'run npm run gen:bridge-rbac').toBe(true);
   });
 
-  it('passes gen-rbac --check', async () => {
-    const { stdout } = await run(process.execPath, [join(ROOT, 'functions/bridge/gen-rbac.ts'), '--check'], {
+  it('passes gen-bridge-rbac --check', async () => {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'scripts/gen-bridge-rbac.ts'), '--check'], {
       cwd: ROOT,
     });
     expect(stdout).toContain(`${CLUSTER_ROLE_FILE} up to date`);

@@ -2,9 +2,9 @@
 // the file is current. (A sibling of scripts/gen-crds.ts; kept here while scripts/ is someone else's.)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CLUSTER_ROLE_FILE, clusterRoleFileIsCurrent, renderClusterRole } from './rbac.ts';
+import { CLUSTER_ROLE_FILE, clusterRoleFileIsCurrent, renderClusterRole } from '../functions/bridge/rbac.ts';
 
-const file = join(import.meta.dirname, '..', '..', CLUSTER_ROLE_FILE);
+const file = join(import.meta.dirname, '..', CLUSTER_ROLE_FILE);
 
 if (process.argv.includes('--check')) {
   if (!clusterRoleFileIsCurrent(file)) {
