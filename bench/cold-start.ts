@@ -1,29 +1,35 @@
 // Cold start of each function bundle, and of the Kubernetes client choice: our thin node:https client
 // against @kubernetes/client-node, each bundled and unbundled, importing and making one LIST against
 // a real (embedded) API server. Prints figures; asserts nothing.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** `bundles` or `clients` runs only that part. */
+const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
 // The Lambda runtime provides @aws-sdk/*; here node_modules stands in for it.
 symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
 
-function timeNode(
+const run = promisify(execFile);
+
+// Asynchronous on purpose: the client probes talk to an API server that runs in this process.
+async function timeNode(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): { median: number; p90: number; rssMiB: number } {
+): Promise<{ median: number; p90: number; rssMiB: number }> {
   const times: number[] = [];
   let rss = 0;
   for (let i = 0; i < RUNS + 2; i++) {
     const t0 = performance.now();
-    const out = execFileSync(process.execPath, [...args], { env, encoding: 'utf8', cwd: work });
+    const { stdout: out } = await run(process.execPath, [...args], { env, encoding: 'utf8', cwd: work });
     const dt = performance.now() - t0;
     if (i >= 2) times.push(dt);
     const m = /RSS=(\d+)/.exec(out);
@@ -44,17 +50,20 @@ const PRINT_RSS = 'console.log("RSS=" + process.memoryUsage().rss)';
 console.log(`cold start, ${RUNS} runs each (node ${process.version})`);
 const empty = join(work, 'empty.mjs');
 writeFileSync(empty, PRINT_RSS);
-console.log(`  ${'node, empty script'.padEnd(44)} ${fmt(timeNode([empty]))}`);
+console.log(`  ${'node, empty script'.padEnd(44)} ${fmt(await timeNode([empty]))}`);
 
-console.log('\nfunction bundles (import only):');
-for (const e of entries().filter((x) => x.platform === 'aws' || x.name === 'machineset')) {
+if (ONLY !== 'clients') console.log('\nfunction bundles (import only):');
+for (const e of entries().filter((x) => ONLY !== 'clients' && (x.platform === 'aws' || x.name === 'machineset'))) {
   const { file, bytes } = await bundle(e, join(work, 'dist'));
   const probe = join(work, `probe-${e.platform}-${e.name}.mjs`);
   writeFileSync(probe, `await import(${JSON.stringify(file)}); ${PRINT_RSS}`);
-  console.log(`  ${`${e.platform}/${e.name} (${(bytes / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(timeNode([probe]))}`);
+  console.log(
+    `  ${`${e.platform}/${e.name} (${(bytes / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(await timeNode([probe]))}`,
+  );
 }
 
 // Kubernetes client choice: import + one LIST of namespaces against the embedded API server.
+if (ONLY === 'bundles') process.exit(0);
 const api = await startApiServer({});
 const kubeconfig = join(work, 'kubeconfig');
 await api.writeKubeconfig(kubeconfig);
@@ -77,8 +86,8 @@ if (!l.items.length) throw new Error('empty');
 ${PRINT_RSS}; process.exit(0);`,
 );
 console.log('\nKubernetes client: import + LIST namespaces:');
-console.log(`  ${'thin client (shared/kube), unbundled .ts'.padEnd(44)} ${fmt(timeNode([thin]))}`);
-console.log(`  ${'@kubernetes/client-node, unbundled'.padEnd(44)} ${fmt(timeNode([cn]))}`);
+console.log(`  ${'thin client (shared/kube), unbundled .ts'.padEnd(44)} ${fmt(await timeNode([thin]))}`);
+console.log(`  ${'@kubernetes/client-node, unbundled'.padEnd(44)} ${fmt(await timeNode([cn]))}`);
 for (const [label, src] of [
   ['thin client, esbuild bundle', thin],
   ['@kubernetes/client-node, esbuild bundle', cn],
@@ -94,6 +103,8 @@ for (const [label, src] of [
     logLevel: 'error',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  console.log(`  ${`${label} (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(timeNode([out]))}`);
+  console.log(
+    `  ${`${label} (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(await timeNode([out]))}`,
+  );
 }
 await api.stop();
