@@ -1,7 +1,7 @@
-// Provider kinds by role, from the registry: core handlers watch every provider's infrastructure
-// objects without naming a provider.
+// Provider kinds by role: core handlers watch every provider's infrastructure objects without naming a
+// provider. From the plain kind table, so handlers do not load the schemas.
 import { INFRA_GROUP } from './capi/constants.ts';
-import { providerKinds } from './registry.ts';
+import { customKinds } from './kind-table.ts';
 
 export interface GroupKind {
   group: string;
@@ -9,8 +9,8 @@ export interface GroupKind {
 }
 
 function byRole(suffix: 'MachineTemplate' | 'Machine' | 'Cluster'): GroupKind[] {
-  return Object.values(providerKinds)
-    .flat()
+  return customKinds
+    .map(([group, , kind]) => ({ group, kind }))
     .filter(
       (k) =>
         k.group === INFRA_GROUP &&

@@ -1,7 +1,9 @@
 // The event contract between the bridge, the buses and the handlers (see DESIGN.md, "Contracts").
 // Every event is a hint: "look at this object again". Handlers read fresh state when the body is
 // absent or older than they need.
-import { z } from 'zod';
+// zod/mini: the same validation as the classic API, tree-shaken to what this contract uses, since every
+// function bundle carries it.
+import * as z from 'zod/mini';
 import type { KubeObject } from '../api/meta.ts';
 
 export const EVENT_TYPE_PREFIX = 'io.capifn.resource.';
@@ -27,35 +29,35 @@ export const NOT_BEFORE_EXTENSION = 'capifnnotbefore';
 export const STATUS_ONLY_EXTENSION = 'capifnstatusonly';
 
 export const ObjectRefSchema = z.strictObject({
-  apiVersion: z.string().min(1),
-  kind: z.string().min(1),
-  namespace: z.string().optional(),
-  name: z.string().min(1),
-  uid: z.string().optional(),
+  apiVersion: z.string().check(z.minLength(1)),
+  kind: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string()),
+  name: z.string().check(z.minLength(1)),
+  uid: z.optional(z.string()),
 });
 export type ObjectRef = z.infer<typeof ObjectRefSchema>;
 
 export const ResourceEventData = z.strictObject({
   ref: ObjectRefSchema,
-  resourceVersion: z.string().optional(),
-  generation: z.number().int().optional(),
-  object: z.record(z.string(), z.unknown()).optional(),
+  resourceVersion: z.optional(z.string()),
+  generation: z.optional(z.int()),
+  object: z.optional(z.record(z.string(), z.unknown())),
 });
 export type ResourceEventData = z.infer<typeof ResourceEventData>;
 
 /** The parts of a CloudEvents 1.0 envelope capi-fn relies on, validated at every entrypoint. */
 export const ResourceEventSchema = z.object({
   specversion: z.literal('1.0'),
-  id: z.string().min(1),
-  source: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
   type: ResourceEventType,
-  subject: z.string().min(1),
-  time: z.string().optional(),
-  datacontenttype: z.string().optional(),
+  subject: z.string().check(z.minLength(1)),
+  time: z.optional(z.string()),
+  datacontenttype: z.optional(z.string()),
   data: ResourceEventData,
-  [TARGET_HANDLER_EXTENSION]: z.string().optional(),
-  [NOT_BEFORE_EXTENSION]: z.string().optional(),
-  [STATUS_ONLY_EXTENSION]: z.enum(['true', 'false']).optional(),
+  [TARGET_HANDLER_EXTENSION]: z.optional(z.string()),
+  [NOT_BEFORE_EXTENSION]: z.optional(z.string()),
+  [STATUS_ONLY_EXTENSION]: z.optional(z.enum(['true', 'false'])),
 });
 export type ResourceEvent = z.infer<typeof ResourceEventSchema>;
 

@@ -1,6 +1,6 @@
-// apiVersion + kind → REST path. Known kinds come from static tables (built-ins, and capi-fn's CRDs as the
-// kind registry defines them — a table rather than the registry itself, whose zod schemas would cost every
-// function's cold start; resources.test.ts keeps the two equal); anything else is looked up once through discovery.
+// apiVersion + kind → REST path. Known kinds come from static tables (built-ins here, capi-fn's CRDs in
+// api/kind-table.ts); anything else is looked up once through discovery.
+import { customKinds } from '../api/kind-table.ts';
 
 export interface ResourceInfo {
   group: string;
@@ -36,43 +36,6 @@ const builtins: Array<[string, string, string, boolean]> = [
   ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
-];
-
-/** group, served versions, kind, plural, namespaced — exactly shared/api/registry.ts `allKinds`. */
-export const customKinds: Array<[string, string[], string, string, boolean]> = [
-  ['cluster.x-k8s.io', ['v1beta1'], 'Cluster', 'clusters', true],
-  ['cluster.x-k8s.io', ['v1beta1'], 'MachineSet', 'machinesets', true],
-  ['cluster.x-k8s.io', ['v1beta1'], 'Machine', 'machines', true],
-  ['cluster.x-k8s.io', ['v1beta1'], 'MachineHealthCheck', 'machinehealthchecks', true],
-  ['cluster.x-k8s.io', ['v1beta1'], 'MachineDeployment', 'machinedeployments', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSCluster', 'awsclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSMachine', 'awsmachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSMachineTemplate', 'awsmachinetemplates', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'GCPCluster', 'gcpclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'GCPMachine', 'gcpmachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'GCPMachineTemplate', 'gcpmachinetemplates', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'AzureCluster', 'azureclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'AzureMachine', 'azuremachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'AzureMachineTemplate', 'azuremachinetemplates', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'AzureClusterIdentity', 'azureclusteridentities', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'OpenStackCluster', 'openstackclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'OpenStackMachine', 'openstackmachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'OpenStackMachineTemplate', 'openstackmachinetemplates', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereCluster', 'vsphereclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereMachine', 'vspheremachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereMachineTemplate', 'vspheremachinetemplates', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'Metal3Cluster', 'metal3clusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'Metal3Machine', 'metal3machines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'Metal3MachineTemplate', 'metal3machinetemplates', true],
-  ['metal3.io', ['v1alpha1'], 'BareMetalHost', 'baremetalhosts', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'LocalCluster', 'localclusters', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'LocalMachine', 'localmachines', true],
-  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'LocalMachineTemplate', 'localmachinetemplates', true],
-  ['config.openshift.io', ['v1'], 'FeatureGate', 'featuregates', false],
-  ['config.openshift.io', ['v1'], 'Infrastructure', 'infrastructures', false],
-  ['config.openshift.io', ['v1'], 'ClusterOperator', 'clusteroperators', false],
-  ['machine.openshift.io', ['v1beta1'], 'Machine', 'machines', true],
-  ['machine.openshift.io', ['v1beta1'], 'MachineSet', 'machinesets', true],
 ];
 
 function split(apiVersion: string): { group: string; version: string } {

@@ -3,7 +3,7 @@
 // Each step is idempotent; a crash anywhere resumes here.
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { AWSMachine } from '../../../shared/api/providers/aws.ts';
-import { AWSMachineFinalizer } from '../../../shared/api/providers/aws.ts';
+import { AWSMachineFinalizer } from '../../../shared/api/providers/aws-constants.ts';
 import { clone, hasFinalizer, updateStatusIfChanged, withoutFinalizer } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../../shared/runtime/handler.ts';
 import type { Ec2Api } from './cloud.ts';

@@ -5,7 +5,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { Labels } from '../../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { AWSMachine, AWSMachineSpec } from '../../../shared/api/providers/aws.ts';
-import { AWSMachineFinalizer } from '../../../shared/api/providers/aws.ts';
+import { AWSMachineFinalizer } from '../../../shared/api/providers/aws-constants.ts';
 import { clone, withFinalizer } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext } from '../../../shared/runtime/handler.ts';
 import type { Ec2Api } from './cloud.ts';

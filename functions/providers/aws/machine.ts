@@ -4,7 +4,7 @@
 // and readiness, terminate on delete (machine-delete.ts).
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { AWSMachine } from '../../../shared/api/providers/aws.ts';
-import { AWSMachineFinalizer } from '../../../shared/api/providers/aws.ts';
+import { AWSMachineFinalizer } from '../../../shared/api/providers/aws-constants.ts';
 import type { ObjectRef } from '../../../shared/events/resource-event.ts';
 import { pausedState } from '../../../shared/reconcile/paused.ts';
 import {
