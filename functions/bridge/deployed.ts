@@ -6,9 +6,9 @@ import { cloudFunctions } from '../registry.ts';
 import type { WatchedKind } from './bridge.ts';
 import type { CheckpointRef } from './checkpoint.ts';
 
-export const DEFAULT_NAMESPACE = 'openshift-cluster-api';
-export const DEFAULT_CHECKPOINT_NAME = 'capi-fn-bridge';
-export const DEFAULT_SOURCE = 'capi-fn/bridge';
+import { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE, DEFAULT_SOURCE } from './defaults.ts';
+
+export { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE, DEFAULT_SOURCE };
 
 /** Every kind some deployed handler declares in its `watches`. */
 export function deployedWatchedKinds(): WatchedKind[] {

@@ -1,7 +1,6 @@
 // `capi-fn apiserver`: run the embedded Kubernetes API server in the foreground on a data dir.
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
-import { startApiServer } from '../../apiserver/index.ts';
+import { type Command, InvalidArgumentError } from 'commander';
 
 export function register(program: Command): void {
   program
@@ -9,11 +8,12 @@ export function register(program: Command): void {
     .description('run the embedded Kubernetes API server (foreground); writes DIR/kubeconfig')
     .option('--port <n>', 'port to listen on (default: a random free port)', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${v}`);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`invalid port: ${v}`);
       return n;
     })
     .option('--data-dir <dir>', 'where objects, TLS material, the token and the kubeconfig live', '.capi-fn')
     .action(async (opts: { port?: number; dataDir: string }) => {
+      const { startApiServer } = await import('../../apiserver/index.ts');
       const dataDir = resolve(opts.dataDir);
       const api = await startApiServer({
         dataDir,

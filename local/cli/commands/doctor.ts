@@ -1,7 +1,6 @@
 // `capi-fn doctor`: is this cluster ready for capi-fn? Each check prints with its fix.
 import type { Command } from 'commander';
 import { clientFromCommand } from '../connect.ts';
-import { runChecks } from '../doctor-checks.ts';
 import { ExitCodes } from '../exit-codes.ts';
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -21,6 +20,8 @@ export function registerDoctor(program: Command): void {
         process.exitCode = ExitCodes.failure;
         return;
       }
+      // Loaded here: the checks compare CRDs with the schemas, which --help and other commands need not load.
+      const { runChecks } = await import('../doctor-checks.ts');
       const results = await runChecks(kube);
       for (const r of results) {
         process.stdout.write(`${MARK[r.status]} ${r.name}: ${r.detail}\n`);
