@@ -7,6 +7,7 @@ import type { KubeClient } from '../../shared/kube/client.ts';
 import { dispatch, type RuntimeDeps } from '../../shared/runtime/dispatch.ts';
 import { type HandlerDefinition, subscriptionOf } from '../../shared/runtime/handler.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import { gated, ReconcileGate } from './reconcile-gate.ts';
 import { RequeueCoalescer } from './requeue.ts';
 import { watchedKinds } from './watched-kinds.ts';
 
@@ -27,6 +28,11 @@ export interface HostOptions {
   cloudFor?: (handler: string) => unknown;
   /** Wraps every delivery (tests use it to give each invocation its own fault-injection context). */
   wrapDelivery?: (handler: string, info: DeliveryInfo, run: () => Promise<DeliveryResult>) => Promise<DeliveryResult>;
+  /**
+   * One reconcile at a time per object, with events that arrive meanwhile folded into one more run
+   * (reconcile-gate.ts). Default true; chaos tests turn it off to keep concurrent reconciles happening.
+   */
+  coalesce?: boolean;
   /** Start without the bridge (tests that publish events themselves). */
   bridge?: boolean;
   bridgeOptions?: { checkpointIntervalMs?: number; watchTimeoutSeconds?: number; missingKindRetryMs?: number };
@@ -37,6 +43,8 @@ export interface Host {
   readonly kinds: WatchedKind[];
   /** Invocations per handler, for benchmarks and tests. */
   readonly invocations: Map<string, number>;
+  /** Reconcile runs and deliveries folded into a waiting run, per handler (empty when `coalesce` is off). */
+  readonly gates: Map<string, ReconcileGate['stats']>;
   stop(): Promise<void>;
 }
 
@@ -45,8 +53,15 @@ export async function startHost(o: HostOptions): Promise<Host> {
   const source = o.source ?? 'capi-fn/local';
   const coalescer = new RequeueCoalescer((ev, d) => o.bus.publishDelayed(ev, d));
   const invocations = new Map<string, number>();
+  const gates = new Map<string, ReconcileGate['stats']>();
   const consumers: Consumer[] = [];
-  for (const def of o.handlers) {
+  for (const handler of o.handlers) {
+    let def = handler;
+    if (o.coalesce !== false) {
+      const gate = new ReconcileGate();
+      gates.set(def.name, gate.stats);
+      def = gated(def, gate);
+    }
     const deps: RuntimeDeps<unknown> = {
       kube: o.kubeFor?.(def.name) ?? o.kube,
       log,
@@ -83,6 +98,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
     bridge,
     kinds,
     invocations,
+    gates,
     async stop() {
       await bridge?.stop();
       for (const c of consumers) await c.stop();

@@ -88,6 +88,8 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
       ...(o.extraHandlers ?? []),
     ],
     kubeFor: () => handlerKube,
+    // Chaos runs exist to make concurrent reconciles of one object happen; the gate would fold them.
+    coalesce: !o.chaos,
     maxAttempts: 50,
     checkpoint: { namespace: 'default', name: 'capi-fn-bridge' },
     bridgeOptions: { checkpointIntervalMs: 200, missingKindRetryMs: 200 },
