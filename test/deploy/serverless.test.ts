@@ -30,7 +30,7 @@ const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Actio
 function ec2CallsInCode(): string[] {
   const src = readFileSync(join(ROOT, 'functions/providers/aws/cloud.ts'), 'utf8');
   const ops = new Set<string>();
-  for (const m of src.matchAll(/new (\w+)Command\(/g)) ops.add(`ec2:${m[1]}`);
+  for (const m of src.matchAll(/\b(\w+)Command\(/g)) ops.add(`ec2:${m[1]}`);
   for (const m of src.matchAll(/\bpaginate(\w+)\(/g)) ops.add(`ec2:${m[1]}`);
   return [...ops].sort();
 }

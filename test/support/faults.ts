@@ -34,9 +34,15 @@ export class FaultLedger {
   calls = 0;
   /** The most external calls one delivery made, per handler. */
   readonly maxCallsPerDelivery = new Map<string, number>();
+  /** The same for first attempts only: the deliveries a crash sweep can kill. */
+  readonly maxCallsPerFirstAttempt = new Map<string, number>();
 
   recordDelivery(ctx: DeliveryContext): void {
     this.maxCallsPerDelivery.set(ctx.handler, Math.max(this.maxCallsPerDelivery.get(ctx.handler) ?? 0, ctx.calls));
+    if (ctx.attempt === 1) {
+      const seen = this.maxCallsPerFirstAttempt.get(ctx.handler) ?? 0;
+      this.maxCallsPerFirstAttempt.set(ctx.handler, Math.max(seen, ctx.calls));
+    }
   }
 
   /** Counts one external call and crashes when the delivery's budget is reached. */

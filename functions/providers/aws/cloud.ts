@@ -2,30 +2,25 @@
 // `ctx.cloud`, so tests can wrap it (call counting, crash injection). Credentials, region and
 // endpoint come from the SDK's standard chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_EC2], IMDS,
 // web identity …); a handler only names the region an AWSCluster asks for.
-import {
-  type AvailabilityZone,
-  DescribeAvailabilityZonesCommand,
-  DescribeDhcpOptionsCommand,
-  DescribeImagesCommand,
-  DescribeRegionsCommand,
-  DescribeVpcsCommand,
+import type {
+  AvailabilityZone,
   EC2Client,
-  type EC2ClientConfig,
-  type Filter,
-  type Image,
-  type Instance,
-  type InstanceStateChange,
-  paginateDescribeInstances,
-  paginateDescribeSecurityGroups,
-  paginateDescribeSubnets,
-  type Region,
-  RunInstancesCommand,
-  type RunInstancesCommandInput,
-  type SecurityGroup,
-  type Subnet,
-  TerminateInstancesCommand,
-  type Vpc,
+  EC2ClientConfig,
+  Filter,
+  Image,
+  Instance,
+  InstanceStateChange,
+  Region,
+  RunInstancesCommandInput,
+  SecurityGroup,
+  Subnet,
+  Vpc,
 } from '@aws-sdk/client-ec2';
+
+// The SDK loads on the first call, not at import: the drift and bridge functions import the provider's handler
+// declarations for their watches and never call EC2, and a cold start should not pay for it.
+let sdkModule: Promise<typeof import('@aws-sdk/client-ec2')> | undefined;
+const sdk = () => (sdkModule ??= import('@aws-sdk/client-ec2'));
 
 /** A region name, or undefined for the SDK chain's default region. */
 export type RegionName = string | undefined;
@@ -60,10 +55,11 @@ export class Ec2Cloud implements Ec2Api {
     this.config = { retryMode: 'adaptive', maxAttempts: 5, ...(opts.clientConfig ?? {}) };
   }
 
-  private client(region: RegionName): EC2Client {
+  private async client(region: RegionName): Promise<EC2Client> {
     const key = region ?? '';
     let c = this.clients.get(key);
     if (!c) {
+      const { EC2Client } = await sdk();
       c = new EC2Client(region ? { ...this.config, region } : this.config);
       this.clients.set(key, c);
     }
@@ -71,27 +67,27 @@ export class Ec2Cloud implements Ec2Api {
   }
 
   async describeRegion(region: RegionName): Promise<Region | undefined> {
-    const r = await this.client(region).send(
-      new DescribeRegionsCommand({ AllRegions: true, ...(region ? { RegionNames: [region] } : {}) }),
+    const r = await (await this.client(region)).send(
+      new (await sdk()).DescribeRegionsCommand({ AllRegions: true, ...(region ? { RegionNames: [region] } : {}) }),
     );
-    const name = region ?? (await this.client(region).config.region());
+    const name = region ?? (await (await this.client(region)).config.region());
     return r.Regions?.find((x) => x.RegionName === name);
   }
 
   async describeAvailabilityZones(region: RegionName): Promise<AvailabilityZone[]> {
-    const r = await this.client(region).send(new DescribeAvailabilityZonesCommand({}));
+    const r = await (await this.client(region)).send(new (await sdk()).DescribeAvailabilityZonesCommand({}));
     return r.AvailabilityZones ?? [];
   }
 
   async describeVpcs(region: RegionName, vpcIds: string[]): Promise<Vpc[]> {
-    const r = await this.client(region).send(new DescribeVpcsCommand({ VpcIds: vpcIds }));
+    const r = await (await this.client(region)).send(new (await sdk()).DescribeVpcsCommand({ VpcIds: vpcIds }));
     return r.Vpcs ?? [];
   }
 
   async describeSubnets(region: RegionName, q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]> {
     const out: Subnet[] = [];
-    for await (const page of paginateDescribeSubnets(
-      { client: this.client(region) },
+    for await (const page of (await sdk()).paginateDescribeSubnets(
+      { client: await this.client(region) },
       { ...(q.subnetIds ? { SubnetIds: q.subnetIds } : {}), ...(q.filters ? { Filters: q.filters } : {}) },
     )) {
       out.push(...(page.Subnets ?? []));
@@ -104,8 +100,8 @@ export class Ec2Cloud implements Ec2Api {
     q: { groupIds?: string[]; filters?: Filter[] },
   ): Promise<SecurityGroup[]> {
     const out: SecurityGroup[] = [];
-    for await (const page of paginateDescribeSecurityGroups(
-      { client: this.client(region) },
+    for await (const page of (await sdk()).paginateDescribeSecurityGroups(
+      { client: await this.client(region) },
       { ...(q.groupIds ? { GroupIds: q.groupIds } : {}), ...(q.filters ? { Filters: q.filters } : {}) },
     )) {
       out.push(...(page.SecurityGroups ?? []));
@@ -114,14 +110,14 @@ export class Ec2Cloud implements Ec2Api {
   }
 
   async describeImages(region: RegionName, imageIds: string[]): Promise<Image[]> {
-    const r = await this.client(region).send(new DescribeImagesCommand({ ImageIds: imageIds }));
+    const r = await (await this.client(region)).send(new (await sdk()).DescribeImagesCommand({ ImageIds: imageIds }));
     return r.Images ?? [];
   }
 
   async describeInstances(region: RegionName, q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]> {
     const out: Instance[] = [];
-    for await (const page of paginateDescribeInstances(
-      { client: this.client(region) },
+    for await (const page of (await sdk()).paginateDescribeInstances(
+      { client: await this.client(region) },
       { ...(q.instanceIds ? { InstanceIds: q.instanceIds } : {}), ...(q.filters ? { Filters: q.filters } : {}) },
     )) {
       for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
@@ -130,14 +126,16 @@ export class Ec2Cloud implements Ec2Api {
   }
 
   async runInstances(region: RegionName, input: RunInstancesCommandInput): Promise<Instance> {
-    const r = await this.client(region).send(new RunInstancesCommand(input));
+    const r = await (await this.client(region)).send(new (await sdk()).RunInstancesCommand(input));
     const inst = r.Instances?.[0];
     if (!inst?.InstanceId) throw new Error('RunInstances returned no instance');
     return inst;
   }
 
   async terminateInstances(region: RegionName, instanceIds: string[]): Promise<InstanceStateChange[]> {
-    const r = await this.client(region).send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+    const r = await (await this.client(region)).send(
+      new (await sdk()).TerminateInstancesCommand({ InstanceIds: instanceIds }),
+    );
     return r.TerminatingInstances ?? [];
   }
 
@@ -145,7 +143,9 @@ export class Ec2Cloud implements Ec2Api {
     const vpc = (await this.describeVpcs(region, [vpcId]))[0];
     const id = vpc?.DhcpOptionsId;
     if (!id || id === 'default') return undefined;
-    const r = await this.client(region).send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [id] }));
+    const r = await (await this.client(region)).send(
+      new (await sdk()).DescribeDhcpOptionsCommand({ DhcpOptionsIds: [id] }),
+    );
     const conf = r.DhcpOptions?.[0]?.DhcpConfigurations?.find((c) => c.Key === 'domain-name');
     return conf?.Values?.[0]?.Value;
   }
