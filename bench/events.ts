@@ -127,6 +127,17 @@ interface Row {
   figures: LatencySummary;
 }
 
+/** One event at a time, then a burst of BURST in flight, through `send`. */
+async function sequentialAndBurst(
+  rows: Row[],
+  path: string,
+  tracker: Tracker,
+  send: (name: string) => Promise<void>,
+): Promise<void> {
+  rows.push({ path, mode: 'sequential', inFlight: 1, figures: await tracker.sequential(keys('s', SEQUENTIAL), send) });
+  rows.push({ path, mode: 'burst', inFlight: BURST, figures: await tracker.burst(keys('b', BURST), BURST, send) });
+}
+
 async function busAlone(rows: Row[]): Promise<void> {
   const bus = new InProcessBus({ concurrency: BUS_CONCURRENCY });
   const tracker = new Tracker();
@@ -139,18 +150,7 @@ async function busAlone(rows: Row[]): Promise<void> {
   );
   const send = (name: string) => bus.publish([busEvent(name)]);
   await tracker.sequential(keys('warm', WARMUP), send);
-  rows.push({
-    path: 'bus',
-    mode: 'sequential',
-    inFlight: 1,
-    figures: await tracker.sequential(keys('s', SEQUENTIAL), send),
-  });
-  rows.push({
-    path: 'bus',
-    mode: 'burst',
-    inFlight: BURST,
-    figures: await tracker.burst(keys('b', BURST), BURST, send),
-  });
+  await sequentialAndBurst(rows, 'bus', tracker, send);
   await bus.close();
 }
 
@@ -188,18 +188,7 @@ async function busAndRuntime(rows: Row[]): Promise<void> {
   });
   const send = (name: string) => bus.publish([busEvent(name)]);
   await tracker.sequential(keys('warm', WARMUP), send);
-  rows.push({
-    path: 'bus → runtime → reconcile',
-    mode: 'sequential',
-    inFlight: 1,
-    figures: await tracker.sequential(keys('s', SEQUENTIAL), send),
-  });
-  rows.push({
-    path: 'bus → runtime → reconcile',
-    mode: 'burst',
-    inFlight: BURST,
-    figures: await tracker.burst(keys('b', BURST), BURST, send),
-  });
+  await sequentialAndBurst(rows, 'bus → runtime → reconcile', tracker, send);
   await host.stop();
   await bus.close();
 }

@@ -10,6 +10,15 @@ import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
 import { eventBridgeRuleFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../shared/runtime/handler.ts';
 
+/** What a function does with its own queue (consume, requeue with delay, extend visibility). */
+const QUEUE_ACTIONS = [
+  'sqs:SendMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+];
+
 export const BUS_NAME = 'capi-fn';
 export const SCHEDULE = 'rate(5 minutes)';
 /** Default Lambda timeout (s); SQS visibility is six times the function timeout, as AWS recommends. */
@@ -84,13 +93,7 @@ function awsProviderRole(fns: CloudFunction[]): Record<string, unknown> {
               {
                 Sid: 'OwnQueues',
                 Effect: 'Allow',
-                Action: [
-                  'sqs:SendMessage',
-                  'sqs:ChangeMessageVisibility',
-                  'sqs:ReceiveMessage',
-                  'sqs:DeleteMessage',
-                  'sqs:GetQueueAttributes',
-                ],
+                Action: QUEUE_ACTIONS,
                 Resource: queueArns(fns),
               },
               { Sid: 'Ec2', Effect: 'Allow', Action: EC2_ACTIONS, Resource: '*' },
@@ -280,13 +283,7 @@ export function serverlessConfig(): Record<string, unknown> {
             { Effect: 'Allow', Action: ['events:PutEvents'], Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] } },
             {
               Effect: 'Allow',
-              Action: [
-                'sqs:SendMessage',
-                'sqs:ChangeMessageVisibility',
-                'sqs:ReceiveMessage',
-                'sqs:DeleteMessage',
-                'sqs:GetQueueAttributes',
-              ],
+              Action: QUEUE_ACTIONS,
               Resource: { 'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:capifn-*' },
             },
           ],
