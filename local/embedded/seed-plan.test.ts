@@ -42,4 +42,15 @@ describe('planSeed', () => {
       write: true,
     });
   });
+
+  it('refuses leaving TechPreviewNoUpgrade or CustomNoUpgrade for the default set, writing nothing', () => {
+    for (const featureSet of ['TechPreviewNoUpgrade', 'CustomNoUpgrade'] as const) {
+      const p = planSeed({ platformType: 'Local', featureSet }, { platform: 'gcp', featureSet: 'Default' });
+      expect(p.write).toBe(false);
+      expect(p.refused).toContain(`is ${featureSet}, which cannot be changed back`);
+    }
+    expect(planSeed({ platformType: 'Local', featureSet: '' }, { featureSet: 'TechPreviewNoUpgrade' }).refused).toBe(
+      undefined,
+    );
+  });
 });

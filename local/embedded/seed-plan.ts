@@ -36,6 +36,8 @@ export interface SeededState {
 }
 
 export interface SeedPlan {
+  /** Set when the asked change cannot be made, as OpenShift would refuse it; nothing is written then. */
+  refused?: string;
   platform: Platform;
   featureSet: SeedFeatureSet | Exclude<FeatureSet, 'TechPreviewNoUpgrade' | ''>;
   infrastructureName: string;
@@ -55,6 +57,16 @@ export function planSeed(state: SeededState, asked: { platform?: Platform; featu
   const base = { platform, featureSet, infrastructureName };
   if (state.platformType === undefined || state.featureSet === undefined) {
     return { ...base, write: true, reason: 'first start: seeding Infrastructure and FeatureGate' };
+  }
+  // Checked before anything is written: the seed is several objects and a refusal half-way would leave the
+  // folder on the new platform with the old feature set.
+  if ((existingSet === 'TechPreviewNoUpgrade' || existingSet === 'CustomNoUpgrade') && featureSet === 'Default') {
+    return {
+      ...base,
+      write: false,
+      reason: 'feature set change refused',
+      refused: `the FeatureGate's feature set is ${existingSet}, which cannot be changed back to the default set (as on OpenShift, it is irreversible)`,
+    };
   }
   if (platform !== existingPlatform) {
     return {

@@ -5,6 +5,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
 import { operatorHandler, operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
+import { OPERATOR_FIELD_MANAGER } from '../../functions/operator/install.ts';
+import {
+  desiredMutatingConfiguration,
+  desiredValidatingConfiguration,
+  WEBHOOK_CONFIGURATION_NAME,
+  type WebhookEndpoint,
+} from '../../functions/operator/webhook-config.ts';
 import { Ec2Cloud } from '../../functions/providers/aws/cloud.ts';
 import { awsProviderHandlers } from '../../functions/providers/aws/handler.ts';
 import { startAwsNodeSimulator } from '../../functions/providers/aws/node-simulator.ts';
@@ -82,13 +89,18 @@ export class PortInUseError extends Error {
 
 /** The data folder's FeatureGate says no to the seed (TechPreviewNoUpgrade cannot be undone, as on OpenShift). */
 export class SeedRejectedError extends Error {
-  constructor(plan: SeedPlan, cause: KubeError) {
+  constructor(plan: SeedPlan, why: string) {
     super(
       `the data folder's OpenShift objects cannot be changed to platform ${plan.platform}, feature set ${plan.featureSet}: ` +
-        `${cause.message}. Start without --feature-set/--platform to keep what it has, or use a fresh --data-dir`,
+        `${why}. Start without --feature-set/--platform to keep what it has, or use a fresh --data-dir`,
     );
     this.name = 'SeedRejectedError';
   }
+}
+
+/** An admission webhook said no (not any 400: a plain bug must not read as "use a fresh data folder"). */
+function isAdmissionDenial(e: unknown): e is KubeError {
+  return e instanceof KubeError && /admission webhook .* denied the request/.test(e.message);
 }
 
 export function connectionFor(api: ApiServer): Connection {
@@ -106,11 +118,22 @@ interface WebhookState extends WebhookTls {
 }
 
 /** The webhook server on the port and certificate of the previous run, so its registration stays valid. */
-async function startPersistentWebhook(dataDir: string, kube: KubeClient, log: Logger): Promise<WebhookServer> {
+async function startPersistentWebhook(
+  dataDir: string,
+  kube: KubeClient,
+  log: Logger,
+  cleanups: Array<() => Promise<void> | void>,
+): Promise<WebhookServer> {
   const file = join(dataDir, 'webhook.json');
   let saved: WebhookState | undefined;
   try {
-    saved = JSON.parse(readFileSync(file, 'utf8')) as WebhookState;
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<WebhookState>;
+    const pem = (v: unknown) => typeof v === 'string' && v.includes('-----BEGIN');
+    // Anything incomplete is replaced with fresh material rather than served (every TLS handshake would fail).
+    saved =
+      pem(raw.caPem) && pem(raw.certPem) && pem(raw.keyPem) && Number.isInteger(raw.port)
+        ? (raw as WebhookState)
+        : undefined;
   } catch {
     saved = undefined;
   }
@@ -123,9 +146,23 @@ async function startPersistentWebhook(dataDir: string, kube: KubeClient, log: Lo
     log.warn({ port: saved?.port }, 'webhook port of the previous run is in use; using another');
     server = await startWebhookServer({ kube, log, ...(saved ? { tls: saved } : {}) });
   }
+  cleanups.push(() => server.stop());
   const state: WebhookState = { ...server.tls, port: Number(new URL(server.url).port) };
   writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
   return server;
+}
+
+/** Points the webhook configurations a previous run registered (if any) at this run's server. */
+async function repointWebhooks(kube: KubeClient, ep: WebhookEndpoint): Promise<void> {
+  for (const desired of [desiredMutatingConfiguration(ep), desiredValidatingConfiguration(ep)]) {
+    const current = await kube.find({
+      apiVersion: desired.apiVersion!,
+      kind: desired.kind!,
+      name: WEBHOOK_CONFIGURATION_NAME,
+    });
+    // Applied as the operator, so its own next apply finds nothing to change.
+    if (current) await kube.apply(desired, { fieldManager: OPERATOR_FIELD_MANAGER, force: true });
+  }
 }
 
 async function readSeededState(kube: KubeClient) {
@@ -216,15 +253,18 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     await api.writeKubeconfig(kubeconfigPath);
     const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'capi-fn-up' });
 
-    const webhook = await startPersistentWebhook(dataDir, kube, log);
-    cleanups.push(() => webhook.stop());
+    const webhook = await startPersistentWebhook(dataDir, kube, log, cleanups);
 
     const seed = planSeed(await readSeededState(kube), {
       ...(o.platform ? { platform: o.platform } : {}),
       ...(o.featureSet ? { featureSet: o.featureSet } : {}),
     });
     log.info({ ...seed }, seed.reason);
+    if (seed.refused) throw new SeedRejectedError(seed, seed.refused);
     if (seed.write) {
+      // The configurations a previous run registered must reach this run's webhook server before the seed
+      // goes through them (its port may have changed); the operator registers them itself on its first run.
+      await repointWebhooks(kube, { url: webhook.url, caPem: webhook.caPem });
       try {
         await seedOpenShiftObjects(kube, {
           platform: PLATFORM_TYPES[seed.platform],
@@ -234,9 +274,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
           ...(process.env.AWS_REGION ? { awsRegion: process.env.AWS_REGION } : {}),
         });
       } catch (e) {
-        if (e instanceof KubeError && (e.reason === 'Invalid' || e.reason === 'Forbidden' || e.code === 400)) {
-          throw new SeedRejectedError(seed, e);
-        }
+        if (isAdmissionDenial(e)) throw new SeedRejectedError(seed, e.message);
         throw e;
       }
     }

@@ -2,6 +2,8 @@
 // the FeatureGate says TechPreviewNoUpgrade, which then cannot be undone), and `--platform aws` against
 // moto_server with the node simulator, driven with kubectl and the README's example file.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -83,14 +85,36 @@ describe('capi-fn up --feature-set Default', () => {
     ).rejects.toThrow(/TechPreviewNoUpgrade cannot be changed once set/);
     await sys.stop();
     sys = undefined;
-    const again = startEmbedded({ dataDir, port: 0, featureSet: 'Default', sample: true });
+    // Refused before anything is written: the platform asked for alongside does not sneak in either.
+    const again = startEmbedded({ dataDir, port: 0, platform: 'gcp', featureSet: 'Default', sample: true });
     await expect(again).rejects.toBeInstanceOf(SeedRejectedError);
-    await expect(again).rejects.toThrow(/use a fresh --data-dir/);
+    await expect(again).rejects.toThrow(/cannot be changed back to the default set.*use a fresh --data-dir/);
 
     // Without the flag the folder keeps what it has, machines included.
     sys = await startEmbedded({ dataDir, port: 0, sample: true, bootDelayMs: 50 });
-    expect(sys.seed).toMatchObject({ featureSet: 'TechPreviewNoUpgrade', write: false });
+    expect(sys.seed).toMatchObject({ platform: 'local', featureSet: 'TechPreviewNoUpgrade', write: false });
     expect(await machines(sys)).toHaveLength(3);
+    await sys.stop();
+    sys = undefined;
+
+    // The webhook port of the previous run is taken now: the seed of a platform change still goes through the
+    // registered webhooks, which follow the new server before it.
+    const saved = JSON.parse(readFileSync(join(dataDir, 'webhook.json'), 'utf8')) as { port: number };
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(saved.port, '127.0.0.1', resolve));
+    try {
+      sys = await startEmbedded({ dataDir, port: 0, platform: 'gcp', sample: true });
+      expect(sys.seed).toMatchObject({ platform: 'gcp', write: true });
+      expect(new URL(sys.webhook.url).port).not.toBe(String(saved.port));
+      const infra = await sys.kube.get<{ metadata: object; status?: { platformStatus?: { type?: string } } }>({
+        apiVersion: 'config.openshift.io/v1',
+        kind: 'Infrastructure',
+        name: 'cluster',
+      });
+      expect(infra.status?.platformStatus?.type).toBe('GCP');
+    } finally {
+      squatter.close();
+    }
   }, 180_000);
 });
 

@@ -39,6 +39,15 @@ describe('paused Cluster', () => {
 
     // Changes that would normally make handlers act.
     await scaleTo(env.kube, MS, 4);
+    // The LocalCluster loses its readiness and is touched (an event arrives while paused, and is ignored).
+    const LC = {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'LocalCluster',
+      namespace: NS,
+      name: CLUSTER,
+    };
+    await env.kube.patch(LC, { status: { ready: false } }, { type: 'merge', subresource: 'status' });
+    await env.kube.patch(LC, { metadata: { annotations: { touched: 'while-paused' } } }, { type: 'merge' });
     const [victim] = await machines(env.kube);
     await env.kube.delete({ ...MACHINE, namespace: NS, name: victim!.metadata.name! });
     // Its infrastructure object deleted by hand as well: the instance must survive while paused.
@@ -64,6 +73,11 @@ describe('paused Cluster', () => {
     expect(infra.metadata.finalizers).toContain('localmachine.infrastructure.cluster.x-k8s.io');
 
     await env.kube.patch(CLUSTER_REF, { spec: { paused: false } }, { type: 'merge' });
+    // Unpausing the Cluster alone wakes the LocalCluster again (no drift check runs in this test).
+    await eventually('LocalCluster ready again after unpausing', async () => {
+      const lc = await env!.kube.get<KubeObject & { status?: { ready?: boolean } }>(LC);
+      return lc.status?.ready === true;
+    });
     await waitConverged(env, MS, 4);
   });
 });

@@ -46,7 +46,7 @@ export interface Ec2CloudOptions {
 }
 
 export class Ec2Cloud implements Ec2Api {
-  private readonly clients = new Map<string, EC2Client>();
+  private readonly clients = new Map<string, Promise<EC2Client>>();
   private readonly config: EC2ClientConfig;
 
   constructor(opts: Ec2CloudOptions = {}) {
@@ -55,12 +55,13 @@ export class Ec2Cloud implements Ec2Api {
     this.config = { retryMode: 'adaptive', maxAttempts: 5, ...(opts.clientConfig ?? {}) };
   }
 
-  private async client(region: RegionName): Promise<EC2Client> {
+  private client(region: RegionName): Promise<EC2Client> {
     const key = region ?? '';
+    // The promise is cached, not the client: two first calls for a region must share one client (and its
+    // adaptive-retry rate limiter) rather than race to build two.
     let c = this.clients.get(key);
     if (!c) {
-      const { EC2Client } = await sdk();
-      c = new EC2Client(region ? { ...this.config, region } : this.config);
+      c = sdk().then(({ EC2Client }) => new EC2Client(region ? { ...this.config, region } : this.config));
       this.clients.set(key, c);
     }
     return c;
@@ -152,7 +153,7 @@ export class Ec2Cloud implements Ec2Api {
 
   /** Closes the HTTP connections (tests, and `capi-fn up` on exit). */
   destroy(): void {
-    for (const c of this.clients.values()) c.destroy();
+    for (const c of this.clients.values()) void c.then((client) => client.destroy());
     this.clients.clear();
   }
 }

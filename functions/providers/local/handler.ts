@@ -38,9 +38,28 @@ export function localMachineHandler(cloud: () => LocalCloudApi) {
   });
 }
 
+/** A Cluster's spec change (unpausing) wakes its LocalCluster, which a paused run left as it was. */
+async function clusterToLocalCluster(event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> {
+  const c = await eventObject(event, ctx);
+  const ref = (c?.spec as { infrastructureRef?: { kind?: string; name?: string; namespace?: string } } | undefined)
+    ?.infrastructureRef;
+  if (!c || ref?.kind !== 'LocalCluster' || !ref.name) return [];
+  return [
+    {
+      apiVersion: `${INFRA_GROUP}/v1beta1`,
+      kind: 'LocalCluster',
+      namespace: ref.namespace ?? c.metadata.namespace!,
+      name: ref.name,
+    },
+  ];
+}
+
 export const localClusterHandler = defineHandler({
   name: 'local-cluster',
   reconciles: { apiVersion: `${INFRA_GROUP}/v1beta1`, kind: 'LocalCluster' },
-  watches: [{ group: INFRA_GROUP, kind: 'LocalCluster', statusChanges: false }],
+  watches: [
+    { group: INFRA_GROUP, kind: 'LocalCluster', statusChanges: false },
+    { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false, map: clusterToLocalCluster },
+  ],
   reconcile: reconcileLocalCluster,
 });
