@@ -142,7 +142,7 @@ async function startPersistentWebhook(
     server = await startWebhookServer({ kube, log, port: saved?.port ?? 0, ...(saved ? { tls: saved } : {}) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    // Taken by something else now: any free port; the operator re-registers the new URL on its first run.
+    // Taken by something else now: any free port; startEmbedded re-points the registered configurations.
     log.warn({ port: saved?.port }, 'webhook port of the previous run is in use; using another');
     server = await startWebhookServer({ kube, log, ...(saved ? { tls: saved } : {}) });
   }
@@ -261,10 +261,10 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     });
     log.info({ ...seed }, seed.reason);
     if (seed.refused) throw new SeedRejectedError(seed, seed.refused);
+    // The configurations a previous run registered must reach this run's webhook server (its port may have
+    // changed) before the seed or any handler write goes through them; the operator keeps them from then on.
+    await repointWebhooks(kube, { url: webhook.url, caPem: webhook.caPem });
     if (seed.write) {
-      // The configurations a previous run registered must reach this run's webhook server before the seed
-      // goes through them (its port may have changed); the operator registers them itself on its first run.
-      await repointWebhooks(kube, { url: webhook.url, caPem: webhook.caPem });
       try {
         await seedOpenShiftObjects(kube, {
           platform: PLATFORM_TYPES[seed.platform],
@@ -306,8 +306,8 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
       cloud = local;
       providerHandlers.push(...localProviderHandlers(() => local));
     }
-    // Other platforms: the operator installs their kinds and the webhooks check them, but capi-fn has no
-    // provider for them yet, so their machines stay Provisioning with the infrastructure not ready.
+    // Other platforms: the operator installs their kinds, creates and readies their infrastructure cluster and
+    // the webhooks check them, but capi-fn has no machine provider for them yet: their Machines stay Provisioning.
 
     const bus = new InProcessBus({ concurrency: 16, serializeBySubject: true, maxAttempts: 12 });
     cleanups.push(() => bus.close());

@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runDriftCheck } from '../../../functions/drift/drift.ts';
-import { operatorHandler } from '../../../functions/operator/index.ts';
-import { awsProviderHandlers } from '../../../functions/providers/aws/handler.ts';
-import { coreHandlers } from '../../../functions/registry.ts';
+import { cloudFunctions, driftCheckedHandlers } from '../../../functions/registry.ts';
 import { handleWebhookRequest, infrastructureContext, WEBHOOK_PATHS } from '../../../functions/webhooks/index.ts';
 import type { ResourceEvent } from '../../../shared/events/resource-event.ts';
 import { SCHEDULE_TICK_TYPE } from '../../../shared/events/resource-event.ts';
@@ -21,12 +19,9 @@ export const EMBEDDED_ONLY: Record<string, string> = {
   'local-cluster': 'the local provider runs inside `capi-fn up`',
 };
 
-/**
- * Every handler a cloud deployment runs. Built on demand: the operator and the AWS provider read their
- * configuration (webhook URL, AWS SDK chain) from the environment, as their functions do.
- */
+/** Every handler a cloud deployment runs, configured from the environment as their functions are. */
 function handlers(): Array<HandlerDefinition<unknown>> {
-  return [...coreHandlers, ...awsProviderHandlers(), operatorHandler() as HandlerDefinition<unknown>];
+  return cloudFunctions.map((f) => f.def);
 }
 
 export const WEBHOOKS = 'webhooks';
@@ -67,7 +62,13 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
           process.stdout.write(`${JSON.stringify({ resync: e.subject, resourceVersion: e.data.resourceVersion })}\n`);
       },
     };
-    const report = await runDriftCheck({ kube, bus, kinds: watchedKinds(coreHandlers), source: 'capi-fn/invoke', log });
+    const report = await runDriftCheck({
+      kube,
+      bus,
+      kinds: watchedKinds(driftCheckedHandlers()),
+      source: 'capi-fn/invoke',
+      log,
+    });
     process.stdout.write(
       `${JSON.stringify({ resynced: report.resynced, missingKinds: report.missingKinds, orphans: report.orphans })}\n`,
     );
