@@ -201,6 +201,11 @@ export class Bridge {
           await flush();
           if (this.stopped) break;
           this.checkpoint.ack(key, rv);
+          // A fresh resume point is saved at once, not at the next interval: until it is, a crash means
+          // another full relist, which folds every change made meanwhile into one resync per object.
+          this.checkpoint
+            .save()
+            .catch((e: unknown) => log.warn({ err: String(e) }, 'checkpoint save failed; will retry'));
         }
         for await (const ev of this.o.kube.watch(type, {
           ...(this.o.namespace ? { namespace: this.o.namespace } : {}),

@@ -214,6 +214,16 @@ describe('bridge', () => {
       }
     })();
     let b = await start();
+    // Until a first resume point exists, a crash means a relist, which folds changes into one resync per
+    // object by design; the kills start once both kinds have one.
+    await eventually('a first checkpoint for both kinds', async () => {
+      const saved = await kube.find<KubeObject & { data?: Record<string, string> }>({
+        ...CM,
+        namespace: 'kube-system',
+        name: 'bridge-checkpoint',
+      });
+      return Object.keys(saved?.data ?? {}).length === 2;
+    });
     for (let round = 0; round < 6; round++) {
       await new Promise((r) => setTimeout(r, 30 + Math.floor(Math.random() * 120)));
       await b.crash();
