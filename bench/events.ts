@@ -13,12 +13,12 @@ import { cpus } from 'node:os';
 import { Bridge } from '../functions/bridge/bridge.ts';
 import { startApiServer } from '../local/apiserver/index.ts';
 import { startHost } from '../local/host/host.ts';
-import { watchedKinds } from '../local/host/watched-kinds.ts';
 import { InProcessBus } from '../shared/bus/in-process.ts';
 import { newResourceEvent, type ResourceEvent } from '../shared/events/resource-event.ts';
 import { KubeClient } from '../shared/kube/client.ts';
 import { HttpsTransport, type Transport } from '../shared/kube/transport.ts';
 import { defineHandler, type HandlerDefinition } from '../shared/runtime/handler.ts';
+import { watchedKinds } from '../shared/runtime/watched-kinds.ts';
 import { connectionFor } from '../test/support/env.ts';
 import {
   boundedPool,

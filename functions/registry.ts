@@ -6,18 +6,15 @@ import { machineHandler } from './machine/handler.ts';
 import { machineSetHandler } from './machineset/handler.ts';
 import { operatorHandler } from './operator/index.ts';
 import { awsProviderHandlers } from './providers/aws/handler.ts';
-import type { LocalCloudApi } from './providers/local/cloud.ts';
-import { localClusterHandler, localMachineHandler } from './providers/local/handler.ts';
+import { localProviderHandlers } from './providers/local/handler.ts';
+
+export { localProviderHandlers };
 
 export const coreHandlers: Array<HandlerDefinition<unknown>> = [
   clusterHandler,
   machineSetHandler,
   machineHandler,
 ] as Array<HandlerDefinition<unknown>>;
-
-export function localProviderHandlers(cloud: () => LocalCloudApi): Array<HandlerDefinition<unknown>> {
-  return [localClusterHandler, localMachineHandler(cloud)] as Array<HandlerDefinition<unknown>>;
-}
 
 /** One handler deployed as a cloud function. */
 export interface CloudFunction {

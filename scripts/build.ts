@@ -18,25 +18,28 @@ export interface Entry {
 
 /**
  * One Lambda bundle per function (a folder exposing several handlers is bundled once per function, as
- * serverless.yml packages it); one Azure and one Google bundle per folder, since its azure.ts / gcp.ts
+ * serverless.yml packages it); one Azure and one Google bundle per folder, since its azure-functions.ts / cloud-functions.ts
  * registers all its handlers at once (named after the folder when it holds several).
  */
+/** Each function folder's entrypoint file per host, named after the host (not after a cloud provider). */
+export const HOST_FILE = { aws: 'lambda.ts', azure: 'azure-functions.ts', gcp: 'cloud-functions.ts' } as const;
+
 export function entries(): Entry[] {
   const out: Entry[] = [];
   const byDir = new Map<string, string[]>();
   for (const { dir, def } of cloudFunctions) {
-    out.push({ platform: 'aws', name: def.name, entry: `functions/${dir}/aws.ts` });
+    out.push({ platform: 'aws', name: def.name, entry: `functions/${dir}/lambda.ts` });
     byDir.set(dir, [...(byDir.get(dir) ?? []), def.name]);
   }
   for (const [dir, names] of byDir) {
     const name = names.length === 1 ? names[0]! : dir.replace(/\//g, '-');
     for (const platform of ['azure', 'gcp'] as const)
-      out.push({ platform, name, entry: `functions/${dir}/${platform}.ts` });
+      out.push({ platform, name, entry: `functions/${dir}/${HOST_FILE[platform]}` });
   }
   for (const platform of ['aws', 'azure', 'gcp'] as const)
-    out.push({ platform, name: WEBHOOKS_FUNCTION_NAME, entry: `functions/webhooks/${platform}.ts` });
-  out.push({ platform: 'aws', name: 'drift', entry: 'functions/drift/aws.ts' });
-  out.push({ platform: 'aws', name: 'bridge', entry: 'functions/bridge/aws.ts' });
+    out.push({ platform, name: WEBHOOKS_FUNCTION_NAME, entry: `functions/webhooks/${HOST_FILE[platform]}` });
+  out.push({ platform: 'aws', name: 'drift', entry: 'functions/drift/lambda.ts' });
+  out.push({ platform: 'aws', name: 'bridge', entry: 'functions/bridge/lambda.ts' });
   return out;
 }
 

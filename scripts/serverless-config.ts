@@ -178,7 +178,7 @@ export function serverlessConfig(): Record<string, unknown> {
       environment.CAPI_FN_WEBHOOK_URL = { 'Fn::GetAtt': [functionUrlLogicalId(WEBHOOKS_FUNCTION_NAME), 'FunctionUrl'] };
     }
     functions[def.name] = {
-      handler: `functions/${dir}/aws.${f.awsExport ?? 'handler'}`,
+      handler: `functions/${dir}/lambda.${f.awsExport ?? 'handler'}`,
       description: `capi-fn ${def.name} handler (reconciles ${def.reconciles.kind})`,
       ...(f.cloudApi === 'aws-ec2' ? { role: AWS_PROVIDER_ROLE } : {}),
       ...(f.singleton ? { reservedConcurrency: 1 } : {}),
@@ -233,13 +233,13 @@ export function serverlessConfig(): Record<string, unknown> {
   const ec2Functions = cloudFunctions.filter((f) => f.cloudApi === 'aws-ec2');
   if (ec2Functions.length) resources[AWS_PROVIDER_ROLE] = awsProviderRole(ec2Functions);
   functions.drift = {
-    handler: 'functions/drift/aws.handler',
+    handler: 'functions/drift/lambda.handler',
     description: 'capi-fn drift check: resync of every object the handlers watch (the operator has its own)',
     timeout: 300,
     events: [{ schedule: SCHEDULE }],
   };
   functions.bridge = {
-    handler: 'functions/bridge/aws.handler',
+    handler: 'functions/bridge/lambda.handler',
     description:
       'capi-fn watch bridge, bounded: watches until shortly before its deadline, resumes from the in-cluster checkpoint',
     timeout: 300,
@@ -249,7 +249,7 @@ export function serverlessConfig(): Record<string, unknown> {
   // The API server cannot sign requests (SigV4) nor add headers, so the URL is unauthenticated; the
   // function has no side effects and its role only writes logs.
   functions[WEBHOOKS_FUNCTION_NAME] = {
-    handler: 'functions/webhooks/aws.handler',
+    handler: 'functions/webhooks/lambda.handler',
     description: 'capi-fn admission webhooks: POST /mutate (defaulting) and /validate, behind a function URL',
     timeout: WEBHOOK_TIMEOUT_SECONDS,
     role: WEBHOOKS_ROLE,

@@ -8,15 +8,12 @@ import type { KubeClient } from '../../shared/kube/client.ts';
 import { isGone, isNotFound } from '../../shared/kube/errors.ts';
 import { retryDelayMs } from '../../shared/runtime/backoff.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 import { Checkpoint, type CheckpointRef, checkpointKey } from './checkpoint.ts';
 import { FingerprintCache } from './fingerprint.ts';
 import { toResourceEvent } from './to-event.ts';
 
-export interface WatchedKind {
-  group: string;
-  version: string;
-  kind: string;
-}
+export type { WatchedKind };
 
 export interface BridgeOptions {
   kube: KubeClient;

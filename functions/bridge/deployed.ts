@@ -1,7 +1,7 @@
 // What a deployed bridge watches and where it keeps its resume point, shared by both of its shapes:
 // the bounded scheduled function (aws.ts) and the long-lived process (`capi-fn bridge`, the
 // Deployment in infra/bridge/). The ClusterRole in infra/bridge/ is generated from the same kinds.
-import { watchedKinds } from '../../local/host/watched-kinds.ts';
+import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
 import { cloudFunctions } from '../registry.ts';
 import type { WatchedKind } from './bridge.ts';
 import type { CheckpointRef } from './checkpoint.ts';

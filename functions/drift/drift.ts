@@ -8,7 +8,7 @@ import { newResourceEvent, refOf } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isNotFound } from '../../shared/kube/errors.ts';
 import type { Logger } from '../../shared/runtime/logger.ts';
-import type { WatchedKind } from '../bridge/bridge.ts';
+import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 
 /** A provider's view of the instances capi-fn created (identified by the Machine UID they carry). */
 export interface OrphanScanner {

@@ -4,7 +4,7 @@
 import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
-import { WEBHOOK_PATHS } from '../webhooks/paths.ts';
+import { WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 import { CORE_PROVIDER_LABEL_VALUE, PROVIDER_LABEL, withAppliedHash } from './install.ts';
 
 export interface WebhookEndpoint {

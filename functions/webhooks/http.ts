@@ -3,10 +3,10 @@
 // Node's http request/response. Anything that is not an AdmissionReview is a 400, never a crash; only a genuine
 // internal failure is a 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import { type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
-import { type ReviewMode, WEBHOOK_PATHS } from './paths.ts';
 import { type ReviewContext, review } from './review.ts';
 
 export interface WebhookHttpOptions {

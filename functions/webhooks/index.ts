@@ -1,6 +1,7 @@
 // The Cluster API admission webhooks: a pure `review` core and its HTTP forms.
+
+export { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 export { type AdmissionRequest, type AdmissionResponse, parseAdmissionReview } from './admission-review.ts';
 export { factsFrom, infrastructureContext } from './context.ts';
 export { handleWebhookRequest, type WebhookHttpOptions, webhookHttpHandler } from './http.ts';
-export { type ReviewMode, WEBHOOK_PATHS } from './paths.ts';
 export { type ReviewContext, review } from './review.ts';

@@ -4,11 +4,11 @@
 import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
 import { findKind } from '../../shared/api/registry.ts';
+import type { ReviewMode } from '../../shared/api/webhook-paths.ts';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review.ts';
 import { applyDefaults } from './defaults.ts';
 import { type JsonObject, obj, str } from './json.ts';
 import { diffPatch } from './json-patch.ts';
-import type { ReviewMode } from './paths.ts';
 import { validateCoreRules } from './validate-core.ts';
 import { type OpenShiftFacts, validatePolicy } from './validate-openshift.ts';
 import { validateSchema } from './validate-schema.ts';

@@ -16,7 +16,6 @@ import { Ec2Cloud } from '../../functions/providers/aws/cloud.ts';
 import { awsProviderHandlers } from '../../functions/providers/aws/handler.ts';
 import { startAwsNodeSimulator } from '../../functions/providers/aws/node-simulator.ts';
 import { LocalCloud } from '../../functions/providers/local/cloud.ts';
-import { localOrphanScanner } from '../../functions/providers/local/orphans.ts';
 import { coreHandlers, localProviderHandlers } from '../../functions/registry.ts';
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import { toCrd } from '../../shared/api/crd.ts';
@@ -352,7 +351,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
         bus,
         kinds: host.kinds,
         source: 'capi-fn/drift',
-        scanners: cloud ? [localOrphanScanner(cloud)] : [],
+        scanners: [],
         log,
       }).catch((e: unknown) => log.warn({ err: String(e) }, 'drift check failed'));
     };

@@ -7,9 +7,9 @@ import type { KubeClient } from '../../shared/kube/client.ts';
 import { dispatch, type RuntimeDeps } from '../../shared/runtime/dispatch.ts';
 import { type HandlerDefinition, subscriptionOf } from '../../shared/runtime/handler.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
 import { gated, ReconcileGate } from './reconcile-gate.ts';
 import { RequeueCoalescer } from './requeue.ts';
-import { watchedKinds } from './watched-kinds.ts';
 
 export interface HostOptions {
   kube: KubeClient;

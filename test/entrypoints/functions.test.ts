@@ -33,7 +33,7 @@ function sqsBatch(...refs: ObjectRef[]): SQSEvent {
 
 const INFRA = 'infrastructure.cluster.x-k8s.io/v1beta2';
 
-describe('AWS provider Lambda exports (functions/providers/aws/aws.ts)', () => {
+describe('AWS provider Lambda exports (functions/providers/aws/lambda.ts)', () => {
   let requests: string[];
   beforeEach(() => {
     // Nothing exists: the handlers look and find nothing to do, so no cloud call and no queue call.
@@ -44,7 +44,7 @@ describe('AWS provider Lambda exports (functions/providers/aws/aws.ts)', () => {
   afterAll(() => setFunctionEnv(undefined));
 
   it('`machine` reconciles AWSMachines and `cluster` AWSClusters, each ignoring the other kind', async () => {
-    const { cluster, machine } = await import('../../functions/providers/aws/aws.ts');
+    const { cluster, machine } = await import('../../functions/providers/aws/lambda.ts');
     const awsMachine = { apiVersion: INFRA, kind: 'AWSMachine', namespace: 'ns', name: 'm1' };
     const awsCluster = { apiVersion: INFRA, kind: 'AWSCluster', namespace: 'ns', name: 'c1' };
     expect(await machine(sqsBatch(awsMachine, awsCluster), ctx)).toEqual({ batchItemFailures: [] });
@@ -55,7 +55,7 @@ describe('AWS provider Lambda exports (functions/providers/aws/aws.ts)', () => {
   });
 });
 
-describe('operator Lambda (functions/operator/aws.ts)', () => {
+describe('operator Lambda (functions/operator/lambda.ts)', () => {
   afterAll(() => setFunctionEnv(undefined));
 
   it('a schedule tick runs the operator, which reports through ClusterOperator cluster-api', async () => {
@@ -77,7 +77,7 @@ describe('operator Lambda (functions/operator/aws.ts)', () => {
     };
     const s = scriptedEnv(respond);
     setFunctionEnv(s.env);
-    const { handler } = await import('../../functions/operator/aws.ts');
+    const { handler } = await import('../../functions/operator/lambda.ts');
     const tick: ScheduledEvent = {
       version: '0',
       id: 'tick-1',

@@ -9,9 +9,9 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveWebhooks } from '../../functions/webhooks/serve.ts';
-import { type LambdaHttpEvent, lambdaHttpHandler } from '../../shared/entrypoints/aws-http.ts';
-import { azureHttpHandler } from '../../shared/entrypoints/azure-http.ts';
+import { azureHttpHandler } from '../../shared/entrypoints/azure-functions-http.ts';
 import { setFunctionEnv } from '../../shared/entrypoints/deps.ts';
+import { type LambdaHttpEvent, lambdaHttpHandler } from '../../shared/entrypoints/lambda-http.ts';
 import { scriptedEnv } from './handlers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -69,7 +69,7 @@ describe('webhooks on AWS Lambda (function URL)', () => {
     requests = scripted.requests;
     setFunctionEnv(scripted.env);
     // The deployed module itself, as serverless.yml names it.
-    handler = (await import('../../functions/webhooks/aws.ts')).handler;
+    handler = (await import('../../functions/webhooks/lambda.ts')).handler;
   });
   afterAll(() => setFunctionEnv(undefined));
 
@@ -142,7 +142,7 @@ describe('webhooks on Azure Functions (HTTP trigger)', () => {
     });
 
   it('the registration module loads outside the Functions host', async () => {
-    await expect(import('../../functions/webhooks/azure.ts')).resolves.toBeDefined();
+    await expect(import('../../functions/webhooks/azure-functions.ts')).resolves.toBeDefined();
   });
 
   it('denies an invalid MachineSet with the reason', async () => {
@@ -166,7 +166,7 @@ describe('webhooks on Google Cloud Functions (functions-framework HTTP)', () => 
   let close: () => Promise<void>;
   beforeAll(async () => {
     setFunctionEnv(scriptedEnv().env);
-    await import('../../functions/webhooks/gcp.ts');
+    await import('../../functions/webhooks/cloud-functions.ts');
     const server = getTestServer('webhooks');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,6 +1,8 @@
 // The simulated cloud of the embedded default. It keeps the contract of a real one: instances are
-// created idempotently by an identity key (the Machine UID, like an EC2 ClientToken), boot after a
-// delay, and on boot their "kubelet" registers a Node with the instance's providerID.
+// created idempotently by an identity key (the Machine UID, like an EC2 ClientToken), carry their
+// cluster's ownership tag, boot after a delay, and on boot their "kubelet" registers a Node with the
+// instance's providerID. It has a small catalogue, as a cloud does: images, zones and the largest size
+// it offers, so a wrong reference fails the way it would on a real cloud.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { LOCAL_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/local.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
@@ -14,6 +16,8 @@ export interface LocalInstance {
   id: string;
   /** Identity key: the Machine UID. A second run() with the same key returns this instance. */
   key: string;
+  /** The cluster whose ownership tag it carries (absent on instances of older data folders). */
+  cluster?: string;
   name: string;
   zone: string;
   state: InstanceState;
@@ -30,6 +34,7 @@ export interface LocalInstance {
 export interface RunRequest {
   key: string;
   name: string;
+  cluster?: string;
   zone?: string;
   bootDelayMs?: number;
   image?: string;
@@ -37,11 +42,43 @@ export interface RunRequest {
   memoryMiB?: number;
 }
 
+/** What the simulated cloud offers. */
+export interface LocalCatalogue {
+  images: string[];
+  zones: string[];
+  maxCpus: number;
+  maxMemoryMiB: number;
+}
+
+export const DEFAULT_CATALOGUE: LocalCatalogue = {
+  images: ['rhcos-4.20-local', 'rhcos-4.19-local', 'rhcos-4.18-local'],
+  zones: ['local-a', 'local-b', 'local-c'],
+  maxCpus: 64,
+  maxMemoryMiB: 512 * 1024,
+};
+
 /** The provider's view of the simulated cloud; tests wrap it to count calls or inject crashes. */
 export interface LocalCloudApi {
-  describe(key: string): Promise<LocalInstance | undefined>;
+  /** The instance created with this identity key (terminated ones included). */
+  find(key: string): Promise<LocalInstance | undefined>;
+  get(id: string): Promise<LocalInstance | undefined>;
   run(req: RunRequest): Promise<LocalInstance>;
   terminate(id: string): Promise<void>;
+  /** Every instance not yet terminated. */
+  list(): Promise<LocalInstance[]>;
+  catalogue(): Promise<LocalCatalogue>;
+}
+
+/** A request the simulated cloud refuses, shaped like a cloud's client error. */
+export class LocalCloudError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.name = 'LocalCloudError';
+    this.code = code;
+    this.status = status;
+  }
 }
 
 export interface LocalCloudOptions {
@@ -68,15 +105,21 @@ export class LocalCloud implements LocalCloudApi {
   private readonly log: Logger;
   private seq = 0;
   private closed = false;
+  private cat: LocalCatalogue = structuredClone(DEFAULT_CATALOGUE);
   /** Calls made, by operation: the benchmark and tests read these. */
-  readonly calls = { describe: 0, run: 0, terminate: 0 };
+  readonly calls = { find: 0, get: 0, run: 0, terminate: 0, list: 0 };
 
   constructor(opts: LocalCloudOptions = {}) {
     this.o = opts;
     this.log = (opts.log ?? silentLogger).child({ component: 'local-cloud' });
     if (opts.stateFile && existsSync(opts.stateFile)) {
-      const saved = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as { seq: number; instances: LocalInstance[] };
+      const saved = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as {
+        seq: number;
+        instances: LocalInstance[];
+        catalogue?: LocalCatalogue;
+      };
       this.seq = saved.seq;
+      if (saved.catalogue) this.cat = saved.catalogue;
       for (const i of saved.instances) {
         this.instances.set(i.id, i);
         this.byKey.set(i.key, i.id);
@@ -92,7 +135,10 @@ export class LocalCloud implements LocalCloudApi {
   private save(): void {
     if (!this.o.stateFile) return;
     const tmp = `${this.o.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ seq: this.seq, instances: [...this.instances.values()] }, null, 1));
+    writeFileSync(
+      tmp,
+      JSON.stringify({ seq: this.seq, catalogue: this.cat, instances: [...this.instances.values()] }, null, 1),
+    );
     renameSync(tmp, this.o.stateFile);
   }
 
@@ -230,11 +276,46 @@ export class LocalCloud implements LocalCloudApi {
     }
   }
 
-  async describe(key: string): Promise<LocalInstance | undefined> {
-    this.calls.describe++;
+  async find(key: string): Promise<LocalInstance | undefined> {
+    this.calls.find++;
     const id = this.byKey.get(key);
     const i = id ? this.instances.get(id) : undefined;
     return i ? { ...i } : undefined;
+  }
+
+  async get(id: string): Promise<LocalInstance | undefined> {
+    this.calls.get++;
+    const i = this.instances.get(id);
+    return i ? { ...i } : undefined;
+  }
+
+  async list(): Promise<LocalInstance[]> {
+    this.calls.list++;
+    return this.live();
+  }
+
+  async catalogue(): Promise<LocalCatalogue> {
+    return structuredClone(this.cat);
+  }
+
+  /** Makes an image available (tests, and a user fixing a missing image). */
+  addImage(name: string): void {
+    if (!this.cat.images.includes(name)) this.cat.images.push(name);
+    this.save();
+  }
+
+  /** Opens a zone (tests, and a user fixing a missing zone). */
+  addZone(name: string): void {
+    if (!this.cat.zones.includes(name)) this.cat.zones.push(name);
+    this.save();
+  }
+
+  /** Terminates an instance as someone outside capi-fn would (tests: "terminated behind our back"). */
+  terminateNow(id: string): void {
+    const i = this.instances.get(id);
+    if (!i) return;
+    i.state = 'terminated';
+    this.save();
   }
 
   async run(req: RunRequest): Promise<LocalInstance> {
@@ -245,13 +326,24 @@ export class LocalCloud implements LocalCloudApi {
       // Like a ClientToken: the same key returns the instance the first request made, unless it is gone.
       if (i.state !== 'terminated') return { ...i };
     }
-    const n = ++this.seq;
     const zone = req.zone ?? 'local-a';
+    // The checks a cloud makes on a create (its 400s): the provider checks first, this is the backstop.
+    if (req.image && !this.cat.images.includes(req.image))
+      throw new LocalCloudError('ImageNotFound', 404, `image ${req.image} does not exist`);
+    if (!this.cat.zones.includes(zone)) throw new LocalCloudError('ZoneNotFound', 404, `zone ${zone} does not exist`);
+    if ((req.cpus ?? 2) > this.cat.maxCpus || (req.memoryMiB ?? 4096) > this.cat.maxMemoryMiB)
+      throw new LocalCloudError(
+        'InvalidInstanceSize',
+        400,
+        `no instance size has ${req.cpus} CPUs and ${req.memoryMiB} MiB`,
+      );
+    const n = ++this.seq;
     const id = `i-${n.toString(16).padStart(8, '0')}${req.key.replace(/-/g, '').slice(0, 8)}`;
     const now = this.now();
     const i: LocalInstance = {
       id,
       key: req.key,
+      ...(req.cluster ? { cluster: req.cluster } : {}),
       name: req.name,
       zone,
       state: 'pending',

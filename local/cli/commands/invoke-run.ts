@@ -9,7 +9,7 @@ import { SCHEDULE_TICK_TYPE } from '../../../shared/events/resource-event.ts';
 import { dispatch } from '../../../shared/runtime/dispatch.ts';
 import type { HandlerDefinition } from '../../../shared/runtime/handler.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
-import { watchedKinds } from '../../host/watched-kinds.ts';
+import { watchedKinds } from '../../../shared/runtime/watched-kinds.ts';
 import { clientFromCommand } from '../connect.ts';
 import { ExitCodes } from '../exit-codes.ts';
 

@@ -1,0 +1,28 @@
+// AWS Lambda entrypoint of the bridge as a bounded scheduled function: it watches until shortly
+// before the invocation's deadline, saves its checkpoint in the cluster and returns; the next tick
+// resumes from that checkpoint, so no change is lost between invocations.
+
+import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { scheduledHandler } from '../../shared/entrypoints/lambda-schedule.ts';
+import { Bridge } from './bridge.ts';
+import { defaultCheckpoint, defaultSource, deployedWatchedKinds } from './deployed.ts';
+
+/** Time kept back from the deadline to flush the last batch and write the checkpoint. */
+const MARGIN_MS = 20_000;
+
+export const handler = scheduledHandler('bridge', async ({ kube, log }, { remainingMs }) => {
+  const bus = new EventBridgeBus({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' });
+  const bridge = new Bridge({
+    kube,
+    bus,
+    kinds: deployedWatchedKinds(),
+    source: defaultSource(),
+    checkpoint: defaultCheckpoint(),
+    log,
+    watchTimeoutSeconds: Math.max(10, Math.floor((remainingMs() - MARGIN_MS) / 1000)),
+  });
+  await bridge.start();
+  await new Promise((r) => setTimeout(r, Math.max(1_000, remainingMs() - MARGIN_MS)));
+  await bridge.stop();
+  return bridge.stats;
+});

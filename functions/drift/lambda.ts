@@ -1,0 +1,15 @@
+// AWS Lambda entrypoint of the scheduled drift check: every watched object gets a resync event on
+// the EventBridge bus (CAPI_FN_EVENT_BUS).
+
+import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { scheduledHandler } from '../../shared/entrypoints/lambda-schedule.ts';
+import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
+import { driftCheckedHandlers } from '../registry.ts';
+import { runDriftCheck } from './drift.ts';
+
+export const handler = scheduledHandler('drift', async ({ kube, log }) => {
+  const bus = new EventBridgeBus({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' });
+  // The operator has its own schedule; its watches (every Secret, CRD…) are not resynced here.
+  const kinds = watchedKinds(driftCheckedHandlers());
+  return runDriftCheck({ kube, bus, kinds, source: process.env.CAPI_FN_SOURCE ?? 'capi-fn/drift', log });
+});

@@ -1,5 +1,0 @@
-// Azure Functions v4 registration (queue and Event Grid triggers).
-import { registerAzure } from '../../shared/entrypoints/azure.ts';
-import { machineSetHandler } from './handler.ts';
-
-registerAzure(machineSetHandler);

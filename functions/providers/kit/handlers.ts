@@ -1,0 +1,88 @@
+// The two handlers every provider gets from its definitions, with the same watches: an infrastructure
+// machine is woken by itself, by its Machine (adoption, bootstrap data, deletion) and by its Cluster
+// (infrastructure readiness, pause); an infrastructure cluster by itself and by its Cluster.
+import { CAPI_GROUP, Labels } from '../../../shared/api/capi/constants.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import { apiGroupOf, type ObjectRef, type ResourceEvent } from '../../../shared/events/resource-event.ts';
+import { defineHandler, type HandlerDefinition, type MapContext } from '../../../shared/runtime/handler.ts';
+import { eventObject, listedBy } from '../../../shared/runtime/mappers.ts';
+import { reconcileInfraCluster } from './cluster.ts';
+import type {
+  InfraClusterDefinition,
+  InfraClusterObject,
+  InfraMachine,
+  InfraMachineDefinition,
+  KitTimings,
+  TypeRef,
+} from './definition.ts';
+import { reconcileInfraMachine, timingsOf } from './machine.ts';
+
+interface RefHolder {
+  spec?: { infrastructureRef?: { kind?: string; name?: string; namespace?: string } };
+}
+
+/** A Machine event wakes the infrastructure machine it points at. */
+function machineToInfraMachine(target: TypeRef) {
+  return async (event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> => {
+    const m = await eventObject(event, ctx);
+    const ref = (m as RefHolder | undefined)?.spec?.infrastructureRef;
+    if (!m || ref?.kind !== target.kind || !ref.name) return [];
+    return [{ ...target, namespace: m.metadata.namespace!, name: ref.name }];
+  };
+}
+
+/** A Cluster event (pause, endpoint) wakes its infrastructure cluster. */
+function clusterToInfraCluster(target: TypeRef) {
+  return async (event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> => {
+    const c = await eventObject(event, ctx);
+    const ref = (c as RefHolder | undefined)?.spec?.infrastructureRef;
+    if (!c || ref?.kind !== target.kind || !ref.name) return [];
+    return [{ ...target, namespace: ref.namespace ?? c.metadata.namespace!, name: ref.name }];
+  };
+}
+
+export interface KitHandlerOptions<Client> {
+  /** The provider's cloud client, built once per process (credentials from the platform's standard chain). */
+  client: () => Client | Promise<Client>;
+  timings?: Partial<KitTimings>;
+}
+
+export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC extends KubeObject>(
+  def: InfraMachineDefinition<Client, Req, IM, IC>,
+  o: KitHandlerOptions<Client>,
+): HandlerDefinition<Client> {
+  const t = timingsOf(def, o.timings);
+  return defineHandler<Client>({
+    name: `${def.name}-machine`,
+    reconciles: def.machine,
+    cloud: o.client,
+    watches: [
+      { group: apiGroupOf(def.machine.apiVersion), kind: def.machine.kind, statusChanges: false },
+      { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: machineToInfraMachine(def.machine) },
+      // Creates wait for the Cluster's infrastructure to be ready (a status change) and stop when it pauses.
+      {
+        group: CAPI_GROUP,
+        kind: 'Cluster',
+        map: listedBy(def.machine, (c) => ({ labelSelector: `${Labels.clusterName}=${c.metadata.name}` })),
+      },
+    ],
+    reconcile: (ref, ctx) => reconcileInfraMachine(def, ref, ctx, t),
+  });
+}
+
+export function infraClusterHandler<Client, IC extends InfraClusterObject>(
+  def: InfraClusterDefinition<Client, IC>,
+  o: KitHandlerOptions<Client>,
+): HandlerDefinition<Client> {
+  const t = timingsOf(def, o.timings);
+  return defineHandler<Client>({
+    name: `${def.name}-cluster`,
+    reconciles: def.cluster,
+    cloud: o.client,
+    watches: [
+      { group: apiGroupOf(def.cluster.apiVersion), kind: def.cluster.kind, statusChanges: false },
+      { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false, map: clusterToInfraCluster(def.cluster) },
+    ],
+    reconcile: (ref, ctx) => reconcileInfraCluster(def, ref, ctx, t),
+  });
+}

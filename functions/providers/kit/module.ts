@@ -1,0 +1,116 @@
+// A provider's descriptor: everything the rest of capi-fn needs to know about it, so the registry, the
+// embedded default, the deployment generators, `doctor`, the operator and the webhooks iterate one list
+// (functions/providers/index.ts) instead of branching per platform.
+import type { APIEndpoint } from '../../../shared/api/capi/cluster.ts';
+import type { ProviderName } from '../../../shared/api/kind.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import type { PlatformType } from '../../../shared/api/openshift/constants.ts';
+import type { Infrastructure } from '../../../shared/api/openshift/infrastructure.ts';
+import type { KubeClient } from '../../../shared/kube/client.ts';
+import type { HandlerDefinition } from '../../../shared/runtime/handler.ts';
+import type { Logger } from '../../../shared/runtime/logger.ts';
+import type { InfraClusterObject, KitTimings } from './definition.ts';
+import type { OrphanScanner } from './orphans.ts';
+
+/** One check `capi-fn doctor` prints, with the fix when it fails. */
+export interface DoctorCheck {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+/** A Secret the operator reads to build the infrastructure cluster (its arrival wakes the operator). */
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+/** What the operator knows when it builds the infrastructure cluster (openshift-capi.md §1.6). */
+export interface InfraClusterInputs {
+  infrastructureName: string;
+  infrastructure: Pick<Infrastructure, 'spec' | 'status'>;
+  /** Host and port of `status.apiServerInternalURI`. */
+  endpoint: APIEndpoint | undefined;
+  /** The MAPI providerSpec (`spec.providerSpec.value`) of a control-plane Machine, else the first MachineSet's. */
+  mapiProviderSpec: Record<string, unknown> | undefined;
+  /** Decoded data of the Secrets the provider asked for, by `namespace/name`. */
+  secrets: Record<string, Record<string, string> | undefined>;
+}
+
+export interface InfraClusterSpecPlan {
+  spec: Record<string, unknown>;
+  /** Objects the infrastructure cluster refers to, created first and only when absent. */
+  prerequisites: KubeObject[];
+  /** What is missing, in words ("Infrastructure status.platformStatus.aws.region"). */
+  missing: string[];
+}
+
+/** Simulated installer output for the embedded default: what OpenShift's installer leaves for this platform. */
+export interface SimulatedInstall {
+  platformSpec: Record<string, unknown>;
+  platformStatus: Record<string, unknown>;
+  objects: KubeObject[];
+}
+
+/** IAM for a provider's deployed functions: what its cloud calls need (serverless.yml). */
+export interface AwsPermissions {
+  /** Actions allowed on every resource (describes). */
+  actions: string[];
+  /** Further statements (conditions on tags, PassRole …); the generator adds queue and log rights. */
+  statements: Array<Record<string, unknown>>;
+}
+
+export interface EmbeddedProviderOptions {
+  kube: KubeClient;
+  dataDir: string;
+  log: Logger;
+  /** Register a Ready Node for every running instance, as a kubelet would after ignition. */
+  simulateNodes: boolean;
+  bootDelayMs?: number | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface EmbeddedProvider {
+  handlers: Array<HandlerDefinition<unknown>>;
+  /** The orphan scanners of the drift check, for the clusters that exist now. */
+  scanners(kube: KubeClient): Promise<OrphanScanner[]>;
+  stop(): Promise<void> | void;
+  /** The provider's cloud client, for tests and the embedded default's callers. */
+  client?: unknown;
+}
+
+export interface ProviderModule {
+  name: ProviderName;
+  /** The `--platform` word of `capi-fn up` (`baremetal` for metal3). */
+  cliPlatform: string;
+  /** OpenShift's Infrastructure `status.platformStatus.type`. */
+  platformType: PlatformType;
+  /** The infrastructure kinds (`Cluster.spec.infrastructureRef`, the machine, the template). */
+  kinds: { cluster: string; machine?: string; machineTemplate: string };
+  /**
+   * The provider's handlers (infrastructure cluster and machine), when it has any. `client` overrides the cloud
+   * client (tests, the embedded default); the default comes from the platform's standard credential chain.
+   */
+  handlers?(o?: { client?: () => unknown; timings?: Partial<KitTimings> }): Array<HandlerDefinition<unknown>>;
+  /** Deployed as cloud functions: the handler names and what their cloud calls need. */
+  deploy?: { aws?: AwsPermissions };
+  /** The orphan scanner of one cluster, from the provider's default client. */
+  orphans?(o: { cluster: string; infraCluster: InfraClusterObject | undefined; client?: unknown }): OrphanScanner;
+  /** The credentials check `capi-fn doctor` runs. */
+  credentialCheck?(env: NodeJS.ProcessEnv): DoctorCheck;
+  /** The infrastructure cluster the operator creates for this platform, and what it needs to read first. */
+  infraCluster: {
+    secrets?: SecretRef[];
+    needsProviderSpec?: boolean;
+    plan(inputs: InfraClusterInputs): InfraClusterSpecPlan;
+  };
+  /** Admission defaults for this provider's kinds, by `group/Kind`. */
+  webhookDefaults?: Record<string, (spec: Record<string, unknown>) => void>;
+  /** What the embedded default seeds for this platform (a simulated installer). */
+  simulatedInstall(infrastructureName: string, env: NodeJS.ProcessEnv): SimulatedInstall;
+  /** Starts the provider inside `capi-fn up` (its cloud client, node simulator …). */
+  embedded?(o: EmbeddedProviderOptions): Promise<EmbeddedProvider>;
+  /** What `capi-fn up` prints as the next step once the Cluster exists (kubectl is `k`). */
+  quickStart?(o: { k: string; infrastructureName: string; namespace: string }): string[];
+}

@@ -1,0 +1,44 @@
+// The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
+
+import { findKind } from '../api/registry.ts';
+import { knownResource } from '../kube/resources.ts';
+import type { HandlerDefinition } from './handler.ts';
+
+/** A kind the bridge watches (and the drift check resyncs), at a version the API server serves. */
+export interface WatchedKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+const BUILTIN_VERSIONS: Record<string, string> = {
+  '': 'v1',
+  apps: 'v1',
+  policy: 'v1',
+  'coordination.k8s.io': 'v1',
+  'apiextensions.k8s.io': 'v1',
+  'admissionregistration.k8s.io': 'v1',
+  'config.openshift.io': 'v1',
+  'metal3.io': 'v1alpha1',
+};
+
+export function versionFor(group: string, kind: string): string {
+  const def = findKind(group, kind);
+  if (def) return def.versions.find((v) => v.storage)?.name ?? def.versions[0]!.name;
+  const v = BUILTIN_VERSIONS[group];
+  if (v && knownResource(group ? `${group}/${v}` : v, kind)) return v;
+  if (v) return v;
+  throw new Error(`no known version for ${kind}.${group || 'core'}; set Watch.version`);
+}
+
+export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKind[] {
+  const out = new Map<string, WatchedKind>();
+  for (const d of defs) {
+    for (const w of d.watches) {
+      const key = `${w.group}/${w.kind}`;
+      if (!out.has(key))
+        out.set(key, { group: w.group, kind: w.kind, version: w.version ?? versionFor(w.group, w.kind) });
+    }
+  }
+  return [...out.values()];
+}

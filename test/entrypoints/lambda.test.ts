@@ -1,0 +1,154 @@
+// The Lambda entrypoint invoked in-process with the event shapes Lambda delivers.
+import type { Context, SQSEvent } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lambdaHandler, type SqsPort } from '../../shared/entrypoints/lambda.ts';
+import { machineEvent, offlineEnv, reconciled, recordingHandler } from './handlers.ts';
+
+const ctx = { awsRequestId: 'req-1', functionName: 'capifn-recorder' } as Context;
+
+class RecordingSqs implements SqsPort {
+  readonly calls: string[] = [];
+  async changeVisibility(h: string, s: number) {
+    this.calls.push(`visibility ${h} ${s}`);
+  }
+  async sendDelayed(body: string, s: number) {
+    this.calls.push(`delayed ${s} ${JSON.parse(body).data.ref.name}`);
+  }
+  async deadLetter(_body: string, reason: string) {
+    this.calls.push(`dead-letter ${reason}`);
+  }
+}
+
+/** The SQS body moto and AWS deliver for an EventBridge rule target: the whole envelope. */
+function sqsRecord(id: string, payload: unknown, receiveCount = 1) {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: JSON.stringify({
+      version: '0',
+      id,
+      'detail-type': 'io.capifn.resource.modified',
+      source: 'test',
+      time: '',
+      region: 'us-east-1',
+      resources: [],
+      detail: payload,
+    }),
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:capifn-recorder',
+    awsRegion: 'us-east-1',
+  };
+}
+
+describe('Lambda entrypoint', () => {
+  let sqs: RecordingSqs;
+  let handler: ReturnType<typeof lambdaHandler>;
+  beforeEach(() => {
+    reconciled.length = 0;
+    sqs = new RecordingSqs();
+    handler = lambdaHandler(recordingHandler, { env: () => offlineEnv, sqs: () => sqs, maxAttempts: 3 });
+  });
+
+  it('reconciles SQS records and reports only the failed ones as batch item failures', async () => {
+    const event = {
+      Records: [
+        sqsRecord('a', machineEvent('ok')),
+        sqsRecord('b', machineEvent('fail')),
+        sqsRecord('c', machineEvent('requeue')),
+      ],
+    } as unknown as SQSEvent;
+    const res = await handler(event, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['ok', 'fail', 'requeue']);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+    expect(sqs.calls[0]).toMatch(/^visibility rh-b \d+$/);
+    expect(sqs.calls[1]).toBe('delayed 30 requeue');
+  });
+
+  it('dead-letters malformed events with the validation reason instead of retrying them', async () => {
+    const event = {
+      Records: [sqsRecord('x', { specversion: '1.0', id: 'x', type: 'io.capifn.resource.modified' })],
+    } as unknown as SQSEvent;
+    const res = await handler(event, ctx);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(reconciled).toEqual([]);
+    expect(sqs.calls).toHaveLength(1);
+    expect(sqs.calls[0]).toMatch(/^dead-letter malformed capi-fn event: .*source.*subject.*data/);
+  });
+
+  it('dead-letters after the attempt bound (SQS receive count)', async () => {
+    const res = await handler({ Records: [sqsRecord('f', machineEvent('fail'), 3)] } as unknown as SQSEvent, ctx);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(sqs.calls[0]).toMatch(/^dead-letter gave up after 3 attempts/);
+  });
+
+  it('re-delays a requeue that is not due yet instead of running it early', async () => {
+    const notBefore = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await handler(
+      { Records: [sqsRecord('d', machineEvent('later', { capifnnotbefore: notBefore }))] } as unknown as SQSEvent,
+      ctx,
+    );
+    expect(reconciled).toEqual([]);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(sqs.calls).toEqual(['delayed 900 later']);
+  });
+
+  it('accepts a direct EventBridge invocation and throws on retry so Lambda retries it', async () => {
+    await handler(
+      {
+        version: '0',
+        id: 'e1',
+        'detail-type': 'io.capifn.resource.modified',
+        source: 'test',
+        account: '1',
+        time: '',
+        region: 'us-east-1',
+        resources: [],
+        detail: machineEvent('ok'),
+      },
+      ctx,
+    );
+    expect(reconciled.map((r) => r.name)).toEqual(['ok']);
+    await expect(
+      handler(
+        {
+          version: '0',
+          id: 'e2',
+          'detail-type': 'io.capifn.resource.modified',
+          source: 'test',
+          account: '1',
+          time: '',
+          region: 'us-east-1',
+          resources: [],
+          detail: machineEvent('fail'),
+        },
+        ctx,
+      ),
+    ).rejects.toThrow(/retry requested: Error: cloud API unavailable/);
+  });
+
+  it('runs a schedule tick as the event the handler was given for it, and dead-letters it without one', async () => {
+    const tick = {
+      version: '0',
+      id: 'tick-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '1',
+      time: '',
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:1:rule/capi-fn-dev-operator-schedule-1'],
+      detail: {},
+    };
+    const scheduled = lambdaHandler(recordingHandler, {
+      env: () => offlineEnv,
+      sqs: () => sqs,
+      scheduled: () => machineEvent('singleton', { capifnhandler: 'recorder' }),
+    });
+    await scheduled(tick, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
+    await handler(tick, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
+  });
+});
