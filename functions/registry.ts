@@ -1,11 +1,12 @@
 // Every handler capi-fn ships, in one list: the local host, the serverless.yml generator, the bus
-// rules and `capi-fn invoke` read it.
-import { type HandlerDefinition, handlerNamed } from '../shared/runtime/handler.ts';
+// rules and `capi-fn invoke` read it. Provider handlers come from the provider list.
+import type { HandlerDefinition } from '../shared/runtime/handler.ts';
 import { clusterHandler } from './cluster/handler.ts';
 import { machineHandler } from './machine/handler.ts';
 import { machineSetHandler } from './machineset/handler.ts';
 import { operatorHandler } from './operator/index.ts';
-import { awsProviderHandlers } from './providers/aws/handler.ts';
+import { providers } from './providers/index.ts';
+import type { ProviderModule } from './providers/kit/module.ts';
 import { localProviderHandlers } from './providers/local/handler.ts';
 
 export { localProviderHandlers };
@@ -19,15 +20,16 @@ export const coreHandlers: Array<HandlerDefinition<unknown>> = [
 /** One handler deployed as a cloud function. */
 export interface CloudFunction {
   /**
-   * Folder under `functions/` whose `aws.ts`, `azure.ts` and `gcp.ts` expose the handler. A folder may
-   * expose several handlers (a provider's): `aws.ts` then exports one Lambda handler per function.
+   * Folder under `functions/` whose `lambda.ts`, `azure-functions.ts` and `cloud-functions.ts` expose the
+   * handler. A folder may expose several handlers (a provider's): `lambda.ts` then exports one Lambda handler
+   * per function.
    */
   dir: string;
-  /** The export of `<dir>/aws.ts` that is this function's Lambda handler (default `handler`). */
+  /** The export of `<dir>/lambda.ts` that is this function's Lambda handler (default `handler`). */
   awsExport?: string;
   def: HandlerDefinition<unknown>;
-  /** The cloud API the handler calls with the function's own identity (its role needs that API's actions). */
-  cloudApi?: 'aws-ec2';
+  /** The provider whose cloud the handler calls with the function's own identity (its role holds those rights). */
+  provider?: ProviderModule;
   /**
    * At most one invocation at a time: the handler reconciles a singleton and, like the leader-elected
    * operator it replaces, must not race itself.
@@ -40,7 +42,16 @@ export interface CloudFunction {
   ownSchedule?: boolean;
 }
 
-const awsProvider = awsProviderHandlers();
+/** A deployed provider's functions: `<name>-cluster` and `<name>-machine`, exported as `cluster` and `machine`. */
+function providerFunctions(p: ProviderModule): CloudFunction[] {
+  if (!p.deploy || !p.handlers) return [];
+  return p.handlers().map((def) => ({
+    dir: `providers/${p.name}`,
+    awsExport: def.name.slice(p.name.length + 1),
+    def,
+    provider: p,
+  }));
+}
 
 /**
  * The handlers deployed as cloud functions. The local provider is only for the embedded default and is
@@ -51,8 +62,7 @@ export const cloudFunctions: CloudFunction[] = [
   { dir: 'cluster', def: clusterHandler as HandlerDefinition<unknown> },
   { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown> },
   { dir: 'machine', def: machineHandler as HandlerDefinition<unknown> },
-  { dir: 'providers/aws', awsExport: 'cluster', def: handlerNamed(awsProvider, 'aws-cluster'), cloudApi: 'aws-ec2' },
-  { dir: 'providers/aws', awsExport: 'machine', def: handlerNamed(awsProvider, 'aws-machine'), cloudApi: 'aws-ec2' },
+  ...providers.flatMap(providerFunctions),
   {
     dir: 'operator',
     def: operatorHandler() as HandlerDefinition<unknown>,

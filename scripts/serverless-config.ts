@@ -5,6 +5,8 @@
 // stale.
 import { stringify } from 'yaml';
 import { OPERATOR_HANDLER_NAME } from '../functions/operator/index.ts';
+import { providers } from '../functions/providers/index.ts';
+import type { AwsPermissions } from '../functions/providers/kit/module.ts';
 import { type CloudFunction, cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
 import { eventBridgeRuleFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
@@ -29,22 +31,11 @@ const TIMEOUT_SECONDS = 60;
  */
 const WEBHOOK_TIMEOUT_SECONDS = 30;
 
-/** The EC2 calls functions/providers/aws/cloud.ts makes (test/deploy checks the list against the code). */
-export const EC2_ACTIONS = [
-  'ec2:DescribeAvailabilityZones',
-  'ec2:DescribeDhcpOptions',
-  'ec2:DescribeImages',
-  'ec2:DescribeInstances',
-  'ec2:DescribeRegions',
-  'ec2:DescribeSecurityGroups',
-  'ec2:DescribeSubnets',
-  'ec2:DescribeVpcs',
-  'ec2:RunInstances',
-  'ec2:TerminateInstances',
-];
-
-/** The role of the functions that call EC2; no other function holds EC2 rights. */
-export const AWS_PROVIDER_ROLE = 'AwsProviderRole';
+/** The role of a provider's functions; no other function holds that provider's cloud rights. */
+export function providerRoleId(provider: string): string {
+  return `${provider[0]!.toUpperCase()}${provider.slice(1)}ProviderRole`;
+}
+export const AWS_PROVIDER_ROLE = providerRoleId('aws');
 /** The webhooks' role: logs only (the function is reachable from the internet and needs nothing else). */
 export const WEBHOOKS_ROLE = 'WebhooksRole';
 
@@ -71,14 +62,8 @@ function queueArns(fns: CloudFunction[]): unknown[] {
   ]);
 }
 
-/**
- * What the AWS provider's calls need: the EC2 actions, tagging at launch (RunInstances carries
- * TagSpecifications), passing an AWSMachine's iamInstanceProfile role to EC2, the Spot service-linked
- * role (spotMarketOptions), and customer KMS keys of encrypted root/extra volumes through EC2 only.
- * Like CAPA's controller policy, resources are not narrowed: instances, images and profiles are the
- * user's, named by the templates.
- */
-function awsProviderRole(fns: CloudFunction[]): Record<string, unknown> {
+/** A provider's role: its own queues, and what its cloud calls need (from its module's permissions). */
+function providerRole(provider: string, fns: CloudFunction[], p: AwsPermissions): Record<string, unknown> {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -86,54 +71,13 @@ function awsProviderRole(fns: CloudFunction[]): Record<string, unknown> {
       ManagedPolicyArns: [BASIC_EXECUTION],
       Policies: [
         {
-          PolicyName: 'capi-fn-aws-provider',
+          PolicyName: `capi-fn-${provider}-provider`,
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              {
-                Sid: 'OwnQueues',
-                Effect: 'Allow',
-                Action: QUEUE_ACTIONS,
-                Resource: queueArns(fns),
-              },
-              { Sid: 'Ec2', Effect: 'Allow', Action: EC2_ACTIONS, Resource: '*' },
-              {
-                Sid: 'Ec2TagOnLaunch',
-                Effect: 'Allow',
-                Action: 'ec2:CreateTags',
-                Resource: '*',
-                Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
-              },
-              {
-                Sid: 'PassInstanceProfileRole',
-                Effect: 'Allow',
-                Action: 'iam:PassRole',
-                Resource: '*',
-                Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-              },
-              {
-                Sid: 'SpotServiceLinkedRole',
-                Effect: 'Allow',
-                Action: 'iam:CreateServiceLinkedRole',
-                Resource: {
-                  'Fn::Sub':
-                    'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot',
-                },
-                Condition: { StringLike: { 'iam:AWSServiceName': 'spot.amazonaws.com' } },
-              },
-              {
-                Sid: 'VolumeKeysThroughEc2',
-                Effect: 'Allow',
-                Action: [
-                  'kms:CreateGrant',
-                  'kms:Decrypt',
-                  'kms:DescribeKey',
-                  'kms:GenerateDataKeyWithoutPlaintext',
-                  'kms:ReEncrypt*',
-                ],
-                Resource: '*',
-                Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
-              },
+              { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns(fns) },
+              ...(p.actions.length ? [{ Sid: 'Describe', Effect: 'Allow', Action: p.actions, Resource: '*' }] : []),
+              ...p.statements,
             ],
           },
         },
@@ -180,7 +124,7 @@ export function serverlessConfig(): Record<string, unknown> {
     functions[def.name] = {
       handler: `functions/${dir}/lambda.${f.awsExport ?? 'handler'}`,
       description: `capi-fn ${def.name} handler (reconciles ${def.reconciles.kind})`,
-      ...(f.cloudApi === 'aws-ec2' ? { role: AWS_PROVIDER_ROLE } : {}),
+      ...(f.provider ? { role: providerRoleId(f.provider.name) } : {}),
       ...(f.singleton ? { reservedConcurrency: 1 } : {}),
       environment,
       events: [{ sqs }, ...(f.ownSchedule ? [{ schedule: SCHEDULE }] : [])],
@@ -230,8 +174,10 @@ export function serverlessConfig(): Record<string, unknown> {
       },
     };
   }
-  const ec2Functions = cloudFunctions.filter((f) => f.cloudApi === 'aws-ec2');
-  if (ec2Functions.length) resources[AWS_PROVIDER_ROLE] = awsProviderRole(ec2Functions);
+  for (const p of providers) {
+    const fns = cloudFunctions.filter((f) => f.provider === p);
+    if (fns.length && p.deploy?.aws) resources[providerRoleId(p.name)] = providerRole(p.name, fns, p.deploy.aws);
+  }
   functions.drift = {
     handler: 'functions/drift/lambda.handler',
     description: 'capi-fn drift check: resync of every object the handlers watch (the operator has its own)',

@@ -10,17 +10,16 @@ import {
 import type { Infrastructure } from '../../shared/api/openshift/infrastructure.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isNotFound } from '../../shared/kube/errors.ts';
+import { providerNamed } from '../providers/index.ts';
+import { secretKey } from '../providers/kit/plan.ts';
 import { parseEndpoint } from './core-cluster.ts';
-import { needsReadyMark, planInfraCluster, VSPHERE_CREDS } from './infra-cluster.ts';
+import { needsReadyMark, planInfraCluster } from './infra-cluster.ts';
 import { createIfAbsent, decodeSecretData, updateStatusFresh } from './io.ts';
 import type { StepOutcome } from './status.ts';
 import type { SecretObject } from './user-data.ts';
 
 /** A CRD applied a moment ago is usually served within this. */
 export const SERVED_SOON_MS = 2_000;
-
-/** Providers whose infrastructure cluster takes settings from the MAPI providerSpec. */
-const NEEDS_PROVIDER_SPEC = new Set(['gcp', 'azure', 'vsphere']);
 
 interface WithProviderSpec extends KubeObject {
   spec?: {
@@ -92,24 +91,16 @@ export async function ensureInfraCluster(
       })
     : undefined;
   if (!current) {
+    const needs = providerNamed(provider.provider).infraCluster;
+    const secrets: Record<string, Record<string, string> | undefined> = {};
+    for (const ref of needs.secrets ?? []) secrets[secretKey(ref)] = await secretData(kube, ref.namespace, ref.name);
     const plan = planInfraCluster({
       infrastructureName,
       provider,
       infrastructure,
       endpoint: parseEndpoint(infrastructure.status?.apiServerInternalURI),
-      mapiProviderSpec: NEEDS_PROVIDER_SPEC.has(provider.provider)
-        ? await mapiProviderSpec(kube, infrastructureName)
-        : undefined,
-      secrets: {
-        azureBootstrap:
-          provider.provider === 'azure'
-            ? await secretData(kube, Namespaces.clusterAPI, provider.credentialsSecret)
-            : undefined,
-        vsphereCreds:
-          provider.provider === 'vsphere'
-            ? await secretData(kube, VSPHERE_CREDS.namespace, VSPHERE_CREDS.name)
-            : undefined,
-      },
+      mapiProviderSpec: needs.needsProviderSpec ? await mapiProviderSpec(kube, infrastructureName) : undefined,
+      secrets,
     });
     if (!plan.ok) {
       // As the real controller: without its inputs it waits (for them, or for a hand-made object).

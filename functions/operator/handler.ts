@@ -13,7 +13,8 @@ import {
 import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
 import { newResourceEvent, type ObjectRef, type ResourceEvent } from '../../shared/events/resource-event.ts';
 import { defineHandler, type HandlerDefinition, type Watch } from '../../shared/runtime/handler.ts';
-import { VSPHERE_CREDS } from './infra-cluster.ts';
+import { providers } from '../providers/index.ts';
+import { secretKey } from '../providers/kit/plan.ts';
 import { allInstallableCrdNames } from './platform.ts';
 import { CLUSTER_OPERATOR_REF, type OperatorOptions, reconcileOperator } from './reconcile.ts';
 import { WEBHOOK_CONFIGURATION_NAME, type WebhookEndpoint } from './webhook-config.ts';
@@ -29,6 +30,9 @@ const toOperator =
 
 const inClusterAPINamespace = (r: ObjectRef) => r.namespace === Namespaces.clusterAPI;
 
+/** The Secrets provider modules read to plan their infrastructure cluster (vSphere's kube-system/vsphere-creds). */
+const PROVIDER_SECRETS = new Set(providers.flatMap((p) => (p.infraCluster.secrets ?? []).map(secretKey)));
+
 const CREDENTIAL_SECRETS = new Set(
   Object.values(PLATFORM_PROVIDERS)
     .map((p) => p?.credentialsSecret)
@@ -43,7 +47,7 @@ function operatorSecret(r: ObjectRef): boolean {
   if (r.name === OperatorNames.userDataSecret) {
     return r.namespace === Namespaces.machineAPI || r.namespace === Namespaces.clusterAPI;
   }
-  if (r.namespace === VSPHERE_CREDS.namespace) return r.name === VSPHERE_CREDS.name;
+  if (PROVIDER_SECRETS.has(`${r.namespace}/${r.name}`)) return true;
   return r.namespace === Namespaces.clusterAPI && (r.name.endsWith('-kubeconfig') || CREDENTIAL_SECRETS.has(r.name));
 }
 

@@ -4,14 +4,9 @@ import { PLATFORM_PROVIDERS, type PlatformType } from '../../shared/api/openshif
 import type { Infrastructure } from '../../shared/api/openshift/infrastructure.ts';
 import { formatFieldErrors, validateObject } from '../../shared/api/validate.ts';
 import { fixture } from '../../test/fixtures/index.ts';
+import { ownsInfraClusterReadiness, providerNamed } from '../providers/index.ts';
 import { parseEndpoint } from './core-cluster.ts';
-import {
-  type InfraClusterInputs,
-  needsReadyMark,
-  operatorOwnsReadiness,
-  PROVIDERS_WITH_OWN_HANDLERS,
-  planInfraCluster,
-} from './infra-cluster.ts';
+import { type InfraClusterInputs, needsReadyMark, operatorOwnsReadiness, planInfraCluster } from './infra-cluster.ts';
 
 const INFRA_FIXTURE: Record<string, number> = {
   AWS: 0,
@@ -91,7 +86,13 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
         vnet: 'ocp-az-vnet',
         networkResourceGroup: 'net-rg',
       },
-      secrets: { azureBootstrap: { azure_client_id: 'cid', azure_tenant_id: 'tid', azure_client_secret: 's3cret' } },
+      secrets: {
+        'openshift-cluster-api/capz-manager-bootstrap-credentials': {
+          azure_client_id: 'cid',
+          azure_tenant_id: 'tid',
+          azure_client_secret: 's3cret',
+        },
+      },
     });
     expect(p.prerequisites.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Secret/capz-manager-cluster-credential',
@@ -132,7 +133,9 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
 
   it('vSphere: identity Secret from kube-system/vsphere-creds, server from the platformSpec; managed', () => {
     const p = plan('VSphere', {
-      secrets: { vsphereCreds: { 'vcenter.example.com.username': 'admin', 'vcenter.example.com.password': 'pw' } },
+      secrets: {
+        'kube-system/vsphere-creds': { 'vcenter.example.com.username': 'admin', 'vcenter.example.com.password': 'pw' },
+      },
     });
     const [secret] = p.prerequisites as [KubeObject & { data: Record<string, string> }];
     expect(secret.metadata).toEqual({ name: 'ocp-vs-6tz4p', namespace: 'openshift-cluster-api' });
@@ -184,7 +187,7 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
   it('managed-by is set exactly for providers without capi-fn handlers', () => {
     for (const type of ['AWS', 'GCP', 'Azure', 'OpenStack', 'VSphere', 'BareMetal', 'Local'] as const) {
       const provider = PLATFORM_PROVIDERS[type]!.provider;
-      expect(PROVIDERS_WITH_OWN_HANDLERS.has(provider), type).toBe(provider === 'aws' || provider === 'local');
+      expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(provider === 'aws' || provider === 'local');
     }
   });
 

@@ -1,67 +1,7 @@
-// Steps 2–3 of the operator (openshift-capi.md §1.3–1.4): which platform the cluster runs on, and therefore
-// which provider's kinds to install. Read from the Infrastructure on every invocation, so a changed platform or
-// cluster ID is picked up without a restart (the real operator caches it for the life of the process).
+// Step 3 of the operator (openshift-capi.md §1.4): which provider's kinds to install (step 2, the platform, is
+// functions/providers/platform.ts, which the webhooks share).
 import type { KindDefinition, ProviderName } from '../../shared/api/kind.ts';
-import {
-  LOCAL_PLATFORM_TYPE,
-  PLATFORM_PROVIDERS,
-  type PlatformProvider,
-  type PlatformType,
-} from '../../shared/api/openshift/constants.ts';
-import type { Infrastructure } from '../../shared/api/openshift/infrastructure.ts';
 import { coreKinds, providerKinds } from '../../shared/api/registry.ts';
-
-/**
- * The platforms the operator manages in capi-fn: the six OpenShift 4.19–4.22 documents, plus `Local` (capi-fn's
- * embedded default). PowerVS has an operator entry upstream but no capi-fn provider, so it is unsupported here.
- */
-export const SUPPORTED_PLATFORMS: readonly PlatformType[] = [
-  'AWS',
-  'GCP',
-  'Azure',
-  'OpenStack',
-  'VSphere',
-  'BareMetal',
-  LOCAL_PLATFORM_TYPE,
-];
-
-export type PlatformDecision =
-  | {
-      supported: true;
-      type: PlatformType;
-      provider: PlatformProvider;
-      /** The cluster ID: name of the Cluster, the infrastructure cluster and the kubeconfig Secret ('' if unset). */
-      infrastructureName: string;
-    }
-  | {
-      supported: false;
-      /** '' when the Infrastructure or its platformStatus is missing. */
-      type: string;
-      /** Why, for logs and the ClusterOperator. */
-      reason: string;
-    };
-
-export function detectPlatform(infra: Pick<Infrastructure, 'status'> | undefined): PlatformDecision {
-  const type = infra?.status?.platformStatus?.type ?? '';
-  if (!infra) return { supported: false, type, reason: 'Infrastructure/cluster does not exist' };
-  if (!type) return { supported: false, type, reason: 'Infrastructure/cluster has no status.platformStatus.type' };
-  if (!SUPPORTED_PLATFORMS.includes(type as PlatformType)) {
-    return { supported: false, type, reason: `platform ${type} has no Cluster API provider` };
-  }
-  // 4.18+: Azure Stack Hub is not supported by CAPZ as OpenShift ships it.
-  if (type === 'Azure' && infra.status?.platformStatus?.azure?.cloudName === 'AzureStackCloud') {
-    return { supported: false, type, reason: 'Azure Stack Hub (cloudName AzureStackCloud) is not supported' };
-  }
-  const provider = PLATFORM_PROVIDERS[type as PlatformType];
-  if (!provider) return { supported: false, type, reason: `platform ${type} has no provider entry` };
-  // An empty cluster ID still installs the CRDs; the steps that name objects after it report it as degraded.
-  return {
-    supported: true,
-    type: type as PlatformType,
-    provider,
-    infrastructureName: infra.status?.infrastructureName ?? '',
-  };
-}
 
 /** The kinds the installer serves for a provider: every core kind plus the provider's own. */
 export function kindsToInstall(provider: ProviderName): KindDefinition[] {
@@ -73,3 +13,5 @@ export function allInstallableCrdNames(): Set<string> {
   const defs = [...coreKinds, ...Object.values(providerKinds).flat()];
   return new Set(defs.map((d) => `${d.plural}.${d.group}`));
 }
+
+export { detectPlatform, type PlatformDecision, SUPPORTED_PLATFORMS } from '../providers/platform.ts';

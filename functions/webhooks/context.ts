@@ -9,7 +9,7 @@ import {
 } from '../../shared/api/openshift/constants.ts';
 import type { Infrastructure } from '../../shared/api/openshift/infrastructure.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
-import { detectPlatform } from '../operator/platform.ts';
+import { detectPlatform } from '../providers/platform.ts';
 import type { ReviewContext } from './review.ts';
 import type { OpenShiftFacts } from './validate-openshift.ts';
 

@@ -2,8 +2,9 @@
 // §6): cluster-name labels, ref namespaces, version prefix, replica defaults from the autoscaler annotations,
 // selector defaults, MachineHealthCheck timeouts — plus the one provider default OpenShift relies on (AWSCluster
 // identityRef). Works on untrusted JSON: a field of the wrong type is left alone for validation to report.
-import { Annotations, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { Annotations, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import { mustFormatLabelValue } from '../../shared/reconcile/names.ts';
+import { providers } from '../providers/index.ts';
 import { ensureObject, isObject, type JsonObject, obj, str } from './json.ts';
 import type { Violation } from './violation.ts';
 
@@ -198,12 +199,13 @@ function defaultCluster(i: DefaultingInput): Violation[] {
   return [];
 }
 
-function defaultAWSCluster(i: DefaultingInput): Violation[] {
-  // CAPA's default identity: the controller's own credentials (what OpenShift's operator writes too).
-  if (i.object.spec !== undefined && !isObject(i.object.spec)) return [];
-  const spec = ensureObject(i.object, 'spec');
-  spec.identityRef ??= { kind: 'AWSClusterControllerIdentity', name: 'default' };
-  return [];
+/** A provider's defaults for one of its kinds, applied to the spec (made an object if absent). */
+function providerDefaulter(apply: (spec: Record<string, unknown>) => void) {
+  return (i: DefaultingInput): Violation[] => {
+    if (i.object.spec !== undefined && !isObject(i.object.spec)) return [];
+    apply(ensureObject(i.object, 'spec'));
+    return [];
+  };
 }
 
 const DEFAULTERS: Record<string, (i: DefaultingInput) => Violation[]> = {
@@ -212,7 +214,9 @@ const DEFAULTERS: Record<string, (i: DefaultingInput) => Violation[]> = {
   [`${CAPI_GROUP}/MachineDeployment`]: defaultMachineDeployment,
   [`${CAPI_GROUP}/Machine`]: defaultMachine,
   [`${CAPI_GROUP}/MachineHealthCheck`]: defaultMachineHealthCheck,
-  [`${INFRA_GROUP}/AWSCluster`]: defaultAWSCluster,
+  ...Object.fromEntries(
+    providers.flatMap((p) => Object.entries(p.webhookDefaults ?? {}).map(([key, fn]) => [key, providerDefaulter(fn)])),
+  ),
 };
 
 /** Applies the kind's defaults to `i.object` in place; violations are defaults that could not be computed. */

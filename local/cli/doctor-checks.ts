@@ -1,7 +1,5 @@
 // The checks `capi-fn doctor` runs, each with the fix to apply when it fails.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { providerForPlatformType, providerNamed, providers } from '../../functions/providers/index.ts';
 import { toCrd } from '../../shared/api/crd.ts';
 import type { ProviderName } from '../../shared/api/kind.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
@@ -17,16 +15,6 @@ export interface CheckResult {
   detail: string;
   fix?: string;
 }
-
-const PLATFORM_PROVIDER: Record<string, ProviderName> = {
-  AWS: 'aws',
-  GCP: 'gcp',
-  Azure: 'azure',
-  OpenStack: 'openstack',
-  VSphere: 'vsphere',
-  BareMetal: 'metal3',
-  Local: 'local',
-};
 
 interface Infrastructure extends KubeObject {
   status?: { infrastructureName?: string; platformStatus?: { type?: string } };
@@ -64,7 +52,7 @@ export async function runChecks(kube: KubeClient, env: NodeJS.ProcessEnv = proce
       name: 'cluster',
     });
     const type = infra.status?.platformStatus?.type ?? '';
-    provider = PLATFORM_PROVIDER[type];
+    provider = providerForPlatformType(type)?.name;
     add(
       provider
         ? {
@@ -76,7 +64,7 @@ export async function runChecks(kube: KubeClient, env: NodeJS.ProcessEnv = proce
             name: 'platform',
             status: 'warn',
             detail: `"${type}" is not a platform Cluster API supports here`,
-            fix: 'Cluster API machine management is available on AWS, GCP, Azure, OpenStack, VSphere, BareMetal and Local',
+            fix: `Cluster API machine management is available on ${providers.map((p) => p.platformType).join(', ')}`,
           },
     );
   } catch (e) {
@@ -200,55 +188,9 @@ export async function runChecks(kube: KubeClient, env: NodeJS.ProcessEnv = proce
     if (!isNotFound(e)) throw e;
   }
 
-  // 5. provider credentials present (the standard SDK chains)
-  if (provider === 'aws') {
-    const ok = Boolean(
-      env.AWS_ACCESS_KEY_ID ||
-        env.AWS_PROFILE ||
-        env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-        env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-        existsSync(join(homedir(), '.aws', 'credentials')),
-    );
-    add(
-      ok
-        ? { name: 'AWS credentials', status: 'ok', detail: 'found in the SDK credential chain' }
-        : {
-            name: 'AWS credentials',
-            status: 'fail',
-            detail: 'none in the environment or ~/.aws',
-            fix: 'export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_REGION',
-          },
-    );
-  } else if (provider === 'gcp') {
-    const ok = Boolean(
-      env.GOOGLE_APPLICATION_CREDENTIALS ||
-        existsSync(join(homedir(), '.config', 'gcloud', 'application_default_credentials.json')),
-    );
-    add(
-      ok
-        ? { name: 'GCP credentials', status: 'ok', detail: 'application default credentials found' }
-        : {
-            name: 'GCP credentials',
-            status: 'fail',
-            detail: 'no application default credentials',
-            fix: 'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
-          },
-    );
-  } else if (provider === 'azure') {
-    const ok = Boolean(env.AZURE_CLIENT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_FEDERATED_TOKEN_FILE));
-    add(
-      ok
-        ? { name: 'Azure credentials', status: 'ok', detail: 'service principal in the environment' }
-        : {
-            name: 'Azure credentials',
-            status: 'fail',
-            detail: 'AZURE_CLIENT_ID and a secret or federated token are not set',
-            fix: 'export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET',
-          },
-    );
-  } else if (provider === 'local') {
-    add({ name: 'provider credentials', status: 'ok', detail: 'the local provider needs none' });
-  }
+  // 5. provider credentials present (each provider's own check of its standard chain)
+  const check = provider ? providerNamed(provider).credentialCheck : undefined;
+  if (check) add(check(env));
 
   // 6. the ClusterOperator, when an operator reports through one
   try {

@@ -1,25 +1,21 @@
 // What the embedded default seeds on start: the OpenShift objects (Infrastructure, FeatureGate, namespaces,
 // user data) for the chosen platform and feature set. Pure: what the data folder holds and what the user asked
 // for in, what to write out. A run without --platform/--feature-set keeps what the folder already has.
+import { providerForCliPlatform, providerForPlatformType } from '../../functions/providers/index.ts';
 import type { FeatureSet, PlatformType } from '../../shared/api/openshift/constants.ts';
+import type { Platform, SeedFeatureSet } from './platforms.ts';
 
-export const PLATFORMS = ['local', 'aws', 'gcp', 'azure', 'openstack', 'vsphere', 'baremetal'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-export const FEATURE_SETS = ['TechPreviewNoUpgrade', 'Default'] as const;
-export type SeedFeatureSet = (typeof FEATURE_SETS)[number];
+export { FEATURE_SETS, PLATFORMS, type Platform, type SeedFeatureSet } from './platforms.ts';
 
-export const PLATFORM_TYPES: Record<Platform, PlatformType> = {
-  local: 'Local',
-  aws: 'AWS',
-  gcp: 'GCP',
-  azure: 'Azure',
-  openstack: 'OpenStack',
-  vsphere: 'VSphere',
-  baremetal: 'BareMetal',
-};
+/** OpenShift's platform type for a `--platform` word (`baremetal` → `BareMetal`). */
+export function platformTypeOf(platform: Platform): PlatformType {
+  const p = providerForCliPlatform(platform);
+  if (!p) throw new Error(`unknown platform ${platform}`);
+  return p.platformType;
+}
 
 export function platformOfType(type: string | undefined): Platform | undefined {
-  return (Object.keys(PLATFORM_TYPES) as Platform[]).find((p) => PLATFORM_TYPES[p] === type);
+  return providerForPlatformType(type)?.cliPlatform as Platform | undefined;
 }
 
 /** The cluster ID the first run chooses; the local one is the name the sample and the README use. */
@@ -72,7 +68,7 @@ export function planSeed(state: SeededState, asked: { platform?: Platform; featu
     return {
       ...base,
       write: true,
-      reason: `platform changed from ${state.platformType} to ${PLATFORM_TYPES[platform]}`,
+      reason: `platform changed from ${state.platformType} to ${platformTypeOf(platform)}`,
     };
   }
   if (featureSet !== existingSet) {

@@ -12,11 +12,11 @@ import {
   WEBHOOK_CONFIGURATION_NAME,
   type WebhookEndpoint,
 } from '../../functions/operator/webhook-config.ts';
-import { Ec2Cloud } from '../../functions/providers/aws/cloud.ts';
-import { awsProviderHandlers } from '../../functions/providers/aws/handler.ts';
-import { startAwsNodeSimulator } from '../../functions/providers/aws/node-simulator.ts';
-import { LocalCloud } from '../../functions/providers/local/cloud.ts';
-import { coreHandlers, localProviderHandlers } from '../../functions/registry.ts';
+import { providerForCliPlatform } from '../../functions/providers/index.ts';
+import type { EmbeddedProvider } from '../../functions/providers/kit/module.ts';
+import { scannersFor } from '../../functions/providers/kit/orphans.ts';
+import type { LocalCloud } from '../../functions/providers/local/cloud.ts';
+import { coreHandlers } from '../../functions/registry.ts';
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import { toCrd } from '../../shared/api/crd.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
@@ -34,9 +34,9 @@ import { type Host, startHost } from '../host/host.ts';
 import { startWebhookServer, type WebhookServer, type WebhookTls } from '../webhook-server.ts';
 import { lockDataDir } from './lock.ts';
 import { createMissing, SAMPLE_NAMESPACE, sampleObjects } from './sample.ts';
-import { PLATFORM_TYPES, type Platform, planSeed, type SeedFeatureSet, type SeedPlan } from './seed-plan.ts';
+import { type Platform, planSeed, platformTypeOf, type SeedFeatureSet, type SeedPlan } from './seed-plan.ts';
 
-export { FEATURE_SETS, PLATFORMS, type Platform, type SeedFeatureSet } from './seed-plan.ts';
+export { FEATURE_SETS, PLATFORMS, type Platform, type SeedFeatureSet } from './platforms.ts';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -54,7 +54,7 @@ export interface EmbeddedOptions {
   log?: Logger;
   /** Period of the drift check (resync of every object + orphan scan) and of the operator's schedule. */
   driftIntervalMs?: number;
-  /** AWS: register a Ready Node for every running instance, as a kubelet would after ignition. */
+  /** Register a Ready Node for every running instance, as a kubelet would after ignition (clouds without kubelets). */
   simulateNodes?: boolean;
 }
 
@@ -266,11 +266,11 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     if (seed.write) {
       try {
         await seedOpenShiftObjects(kube, {
-          platform: PLATFORM_TYPES[seed.platform],
+          platform: platformTypeOf(seed.platform),
           featureSet: seed.featureSet,
           infrastructureName: seed.infrastructureName,
           apiServerURL: api.url,
-          ...(process.env.AWS_REGION ? { awsRegion: process.env.AWS_REGION } : {}),
+          env: process.env,
         });
       } catch (e) {
         if (isAdmissionDenial(e)) throw new SeedRejectedError(seed, e.message);
@@ -278,42 +278,30 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
       }
     }
 
-    let cloud: LocalCloud | undefined;
-    const providerHandlers: Array<HandlerDefinition<unknown>> = [];
-    if (seed.platform === 'aws') {
-      // The standard SDK chain (AWS_REGION, AWS_ENDPOINT_URL[_EC2], credentials): a moto_server needs nothing else.
-      const ec2 = new Ec2Cloud();
-      cleanups.push(() => ec2.destroy());
-      providerHandlers.push(...awsProviderHandlers({ cloud: () => ec2 }));
-      if (o.simulateNodes) {
-        const sim = startAwsNodeSimulator({
-          kube,
-          ec2,
-          log,
-          ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
-        });
-        cleanups.push(() => sim.stop());
-      }
-    } else if (seed.platform === 'local') {
-      const local = new LocalCloud({
+    // The platform's provider, when it has handlers (the others' infrastructure clusters are marked ready by the
+    // operator, and their Machines stay Provisioning until a machine provider exists for them).
+    const module = providerForCliPlatform(seed.platform);
+    let provider: EmbeddedProvider | undefined;
+    if (module?.embedded) {
+      provider = await module.embedded({
         kube,
-        stateFile: join(dataDir, 'local-cloud.json'),
-        defaultBootDelayMs: o.bootDelayMs ?? 3_000,
+        dataDir,
         log,
+        simulateNodes: Boolean(o.simulateNodes),
+        bootDelayMs: o.bootDelayMs,
+        env: process.env,
       });
-      cleanups.push(() => local.close());
-      cloud = local;
-      providerHandlers.push(...localProviderHandlers(() => local));
+      const started = provider;
+      cleanups.push(() => started.stop());
     }
-    // Other platforms: the operator installs their kinds, creates and readies their infrastructure cluster and
-    // the webhooks check them, but capi-fn has no machine provider for them yet: their Machines stay Provisioning.
+    const cloud = module?.name === 'local' ? (provider?.client as LocalCloud) : undefined;
 
     const bus = new InProcessBus({ concurrency: 16, serializeBySubject: true, maxAttempts: 12 });
     cleanups.push(() => bus.close());
     const host = await startHost({
       kube,
       bus,
-      handlers: [...coreHandlers, ...providerHandlers],
+      handlers: [...coreHandlers, ...(provider?.handlers ?? [])],
       log,
       source: 'capi-fn/embedded',
       checkpoint: { namespace: 'kube-system', name: 'capi-fn-bridge' },
@@ -346,14 +334,17 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     // the schedule, which also runs the operator as its periodic resync does.
     const drift = async () => {
       await operatorBus.publish([operatorResyncEvent('capi-fn/schedule')]).catch(() => undefined);
-      await runDriftCheck({
-        kube,
-        bus,
-        kinds: host.kinds,
-        source: 'capi-fn/drift',
-        scanners: [],
-        log,
-      }).catch((e: unknown) => log.warn({ err: String(e) }, 'drift check failed'));
+      const scan = module?.orphans;
+      const client = provider?.client;
+      await (async () =>
+        runDriftCheck({
+          kube,
+          bus,
+          kinds: host.kinds,
+          source: 'capi-fn/drift',
+          scanners: scan ? await scannersFor(kube, module.kinds.cluster, (c) => scan({ ...c, client })) : [],
+          log,
+        }))().catch((e: unknown) => log.warn({ err: String(e) }, 'drift check failed'));
     };
     await drift();
     const timer = setInterval(() => void drift(), o.driftIntervalMs ?? 5 * 60_000);

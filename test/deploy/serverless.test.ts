@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
+import { EC2_ACTIONS } from '../../functions/providers/aws/permissions.ts';
 import { cloudFunctions } from '../../functions/registry.ts';
-import { AWS_PROVIDER_ROLE, EC2_ACTIONS, renderServerlessYaml } from '../../scripts/serverless-config.ts';
+import { AWS_PROVIDER_ROLE, renderServerlessYaml } from '../../scripts/serverless-config.ts';
 import { eventBridgePatternFor } from '../../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../../shared/runtime/handler.ts';
 

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AWSCluster } from '../../../shared/api/providers/aws.ts';
-import {
-  clusterStatus,
-  type NetworkValidation,
-  REGION_READY,
-  reasonFromCode,
-  SUBNETS_READY,
-  subnetIdsOf,
-  VPC_READY,
-} from './cluster.ts';
+import { clusterStatus as kitClusterStatus } from '../kit/cluster.ts';
+import { reasonFromCode } from '../kit/errors.ts';
+import { assessment, type NetworkValidation, REGION_READY, SUBNETS_READY, subnetIdsOf, VPC_READY } from './cluster.ts';
+
+/** The AWSCluster status the kit computes from the AWS checks. */
+const clusterStatus = (current: AWSCluster['status'], v: NetworkValidation, now: Date) =>
+  kitClusterStatus(current, [REGION_READY, VPC_READY, SUBNETS_READY], assessment(v), now);
 
 const NOW = new Date('2026-11-23T18:02:11Z');
 const LATER = new Date('2026-11-23T18:10:00Z');

@@ -1,14 +1,12 @@
-import { Annotations } from '../../../shared/api/capi/constants.ts';
+// AWSCluster on the kit: it adopts existing infrastructure (OpenShift's externally managed mode). The
+// readiness rule: the region answers and is enabled, and the VPC and subnets the spec names exist (and
+// the subnets are in that VPC); the region's zones become failure domains. Nothing is created.
 import type { AWSCluster } from '../../../shared/api/providers/aws.ts';
-import { falseCondition, setCondition, summary, trueCondition } from '../../../shared/conditions/conditions.ts';
-import type { ObjectRef } from '../../../shared/events/resource-event.ts';
-import { clusterNameOf, findCluster } from '../../../shared/reconcile/cluster-of.ts';
-import { pausedState } from '../../../shared/reconcile/paused.ts';
-import { clone, isDeleting, updateIfChanged, updateStatusIfChanged } from '../../../shared/reconcile/writes.ts';
-import type { HandlerContext, ReconcileResult } from '../../../shared/runtime/handler.ts';
+import type { CheckResult, ClusterAssessment, InfraClusterDefinition } from '../kit/definition.ts';
+import { reasonFromCode } from '../kit/errors.ts';
 import type { Ec2Api } from './cloud.ts';
 import { classifyAwsError } from './errors.ts';
-import { type AwsProviderTimings, FIELD_MANAGER } from './options.ts';
+import { FIELD_MANAGER } from './machine.ts';
 
 /** The `cluster.x-k8s.io/managed-by` value that means "capi-fn's AWS provider"; absent means the same. */
 export const AWS_CLUSTER_MANAGER = 'capi-fn-aws-provider';
@@ -18,16 +16,9 @@ export const VPC_READY = 'VpcReady';
 export const SUBNETS_READY = 'SubnetsReady';
 const CHECKS = [REGION_READY, VPC_READY, SUBNETS_READY];
 
-type Status = NonNullable<AWSCluster['status']>;
-export type CheckResult = { ok: true } | { ok: false; reason: string; message: string };
 export interface NetworkValidation {
   checks: Partial<Record<string, CheckResult>>;
   zones?: string[];
-}
-
-/** A condition reason from an AWS code: `InvalidVpcID.NotFound` stays, `HTTP 500` becomes `HTTP500`. */
-export function reasonFromCode(code: string): string {
-  return code.replace(/[^A-Za-z0-9.]/g, '') || 'Unknown';
 }
 
 function fromError(e: unknown, what: string): CheckResult {
@@ -115,58 +106,19 @@ export async function validateNetwork(cloud: Ec2Api, ac: AWSCluster): Promise<Ne
   return out;
 }
 
-/** Status from the checks: conditions, failure domains (AZ → controlPlane: true), readiness. */
-export function clusterStatus(current: Status | undefined, v: NetworkValidation, now: Date): Status {
-  const s = clone(current ?? {});
-  let conds = (s.conditions ?? []).filter((c) => !CHECKS.includes(c.type) || v.checks[c.type] !== undefined);
-  for (const type of CHECKS) {
-    const r = v.checks[type];
-    if (!r) continue;
-    conds = setCondition(conds, r.ok ? trueCondition(type) : falseCondition(type, r.reason, 'Error', r.message), now);
-  }
-  conds = setCondition(conds, summary(conds, CHECKS), now);
-  s.conditions = conds;
-  const ok = CHECKS.every((type) => v.checks[type]?.ok !== false) && v.checks[REGION_READY]?.ok === true;
-  s.ready = ok;
-  if (v.zones) s.failureDomains = Object.fromEntries(v.zones.map((z) => [z, { controlPlane: true }]));
-  return s;
+/** The assessment the kit turns into conditions, readiness and failure domains (AZ → controlPlane: true). */
+export function assessment(v: NetworkValidation): ClusterAssessment {
+  return {
+    checks: v.checks,
+    ...(v.zones ? { failureDomains: Object.fromEntries(v.zones.map((z) => [z, { controlPlane: true }])) } : {}),
+  };
 }
 
-function endpointSet(e: { host?: string; port?: number } | undefined): e is { host: string; port: number } {
-  return Boolean(e?.host) && Boolean(e?.port);
-}
-
-export async function reconcileAwsCluster(
-  ref: ObjectRef,
-  ctx: HandlerContext<Ec2Api>,
-  t: AwsProviderTimings,
-): Promise<ReconcileResult | undefined> {
-  const { kube, cloud, clock, log } = ctx;
-  // Nothing in the cloud belongs to an AWSCluster (adopted, never created): no finalizer, no deletion work.
-  let ac = await kube.find<AWSCluster>(ref);
-  if (!ac || isDeleting(ac)) return undefined;
-  const managedBy = ac.metadata.annotations?.[Annotations.managedBy];
-  if (managedBy !== undefined && managedBy !== AWS_CLUSTER_MANAGER) return undefined;
-
-  const cluster = await findCluster(kube, ac.metadata.namespace!, clusterNameOf(ac));
-  if (pausedState(cluster, ac).paused) return undefined;
-
-  // The endpoint OpenShift wrote stays as it is; only a missing one is taken from the Cluster.
-  if (!endpointSet(ac.spec?.controlPlaneEndpoint) && endpointSet(cluster?.spec?.controlPlaneEndpoint)) {
-    const want = clone(ac);
-    want.spec = { ...(want.spec ?? {}), controlPlaneEndpoint: { ...cluster.spec.controlPlaneEndpoint } };
-    ac = await updateIfChanged(kube, ac, want, FIELD_MANAGER);
-  }
-
-  const v = await validateNetwork(cloud, ac);
-  const status = clusterStatus(ac.status, v, clock.now());
-  if (!status.ready) {
-    const failed = Object.entries(v.checks).find(([, r]) => r && !r.ok);
-    log.info(
-      { check: failed?.[0], reason: failed && !failed[1]!.ok ? failed[1]!.reason : undefined },
-      'AWSCluster not ready',
-    );
-  }
-  await updateStatusIfChanged(kube, ac, status, FIELD_MANAGER);
-  return status.ready ? undefined : { requeueAfter: t.clusterRetryMs };
-}
+export const awsClusterDefinition: InfraClusterDefinition<Ec2Api, AWSCluster> = {
+  name: 'aws',
+  cluster: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSCluster' },
+  fieldManager: FIELD_MANAGER,
+  manager: AWS_CLUSTER_MANAGER,
+  checks: CHECKS,
+  assess: async (ac, ec2) => assessment(await validateNetwork(ec2, ac)),
+};

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAwsError, describeAwsFailure, retryDelayFor } from './errors.ts';
+import { describeFailure } from '../kit/errors.ts';
+import { classifyAwsError } from './errors.ts';
 
 /** The shape the JS SDK v3 throws: a ServiceException with name = code and $metadata. */
 function sdkError(name: string, status: number, message = 'boom'): Error {
@@ -18,8 +19,8 @@ function netError(code: string): Error {
 
 describe('classifyAwsError', () => {
   it.each([
-    [sdkError('RequestLimitExceeded', 503), 'throttling', 'RequestLimitExceeded', true],
-    [sdkError('ThrottlingException', 400), 'throttling', 'ThrottlingException', true],
+    [sdkError('RequestLimitExceeded', 503), 'throttled', 'RequestLimitExceeded', true],
+    [sdkError('ThrottlingException', 400), 'throttled', 'ThrottlingException', true],
     [sdkError('InternalError', 500), 'transient', 'InternalError', false],
     [sdkError('Unavailable', 503), 'transient', 'Unavailable', false],
     [sdkError('InvalidInstanceID.NotFound', 400), 'not-found', 'InvalidInstanceID.NotFound', true],
@@ -59,20 +60,13 @@ describe('classifyAwsError', () => {
   });
 });
 
-describe('retry policy', () => {
-  it('waits for the user on bad input and longer on quota than on throttling', () => {
-    const p = { badInputRetryMs: 1234 };
-    expect(retryDelayFor('invalid-input', p)).toBe(1234);
-    expect(retryDelayFor('not-found', p)).toBe(1234);
-    expect(retryDelayFor('quota', p)).toBeGreaterThan(retryDelayFor('capacity', p));
-    expect(retryDelayFor('capacity', p)).toBeGreaterThan(retryDelayFor('throttling', p));
-  });
-
+describe('in a condition message', () => {
   it('says what failed, the code and what happens next', () => {
-    const msg = describeAwsFailure(
+    const msg = describeFailure(
       'RunInstances',
       classifyAwsError(sdkError('InsufficientInstanceCapacity', 500, 'no m5.large in us-east-1a')),
       60_000,
+      { cloud: 'EC2', kind: 'AWSMachine' },
     );
     expect(msg).toBe(
       'RunInstances failed: InsufficientInstanceCapacity: no m5.large in us-east-1a (EC2 has no capacity for this request in this zone right now); retrying in 60s',

@@ -1,38 +1,6 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { decideState, defaultDhcpDomain, instanceAddresses, pickInstance } from './instance-status.ts';
-
-describe('decideState (reference §2.9)', () => {
-  it.each([
-    ['pending', false, 'InstanceProvisionStarted', undefined, true, true],
-    ['running', true, undefined, undefined, true, false],
-    ['stopping', false, 'InstanceStopped', undefined, true, true],
-    ['stopped', false, 'InstanceStopped', undefined, true, false],
-    ['shutting-down', false, 'InstanceTerminated', undefined, false, true],
-    ['terminated', false, 'InstanceTerminated', 'UpdateError', false, false],
-    ['rebooting-ish', false, 'InstanceStateUnknown', 'UpdateError', false, false],
-    [undefined, false, 'InstanceStateUnknown', 'UpdateError', false, false],
-  ])('%s', (state, ready, reason, failure, operational, transitioning) => {
-    const d = decideState(state, 'i-1');
-    expect(d.ready).toBe(ready);
-    expect(d.condition.status === 'False' ? d.condition.reason : undefined).toBe(reason);
-    expect(d.failure?.reason).toBe(failure);
-    expect(d.operational).toBe(operational);
-    expect(d.transitioning).toBe(transitioning);
-  });
-
-  it('words the terminated failure as upstream does', () => {
-    expect(decideState('terminated', 'i-0abc').failure?.message).toBe(
-      'EC2 instance state "terminated" is unexpected (instance i-0abc)',
-    );
-  });
-
-  it('stopped is an Error-severity condition, never a failure', () => {
-    const d = decideState('stopped', 'i-1');
-    expect(d.condition).toMatchObject({ severity: 'Error' });
-    expect(d.failure).toBeUndefined();
-  });
-});
+import { defaultDhcpDomain, instanceAddresses } from './instance-status.ts';
 
 describe('instanceAddresses', () => {
   const inst: Instance = {
@@ -95,25 +63,5 @@ describe('instanceAddresses', () => {
   it('knows the default domains', () => {
     expect(defaultDhcpDomain('us-east-1')).toBe('ec2.internal');
     expect(defaultDhcpDomain('eu-west-3')).toBe('eu-west-3.compute.internal');
-  });
-});
-
-describe('pickInstance', () => {
-  const a: Instance = { InstanceId: 'i-b', LaunchTime: new Date('2026-01-01T00:00:02Z') };
-  const b: Instance = { InstanceId: 'i-a', LaunchTime: new Date('2026-01-01T00:00:01Z') };
-  const c: Instance = { InstanceId: 'i-c', LaunchTime: new Date('2026-01-01T00:00:01Z') };
-
-  it('keeps the oldest launch, ties broken by id', () => {
-    const r = pickInstance([a, c, b]);
-    expect(r.keep?.InstanceId).toBe('i-a');
-    expect(r.extras.map((i) => i.InstanceId)).toEqual(['i-c', 'i-b']);
-  });
-
-  it('keeps the recorded instance when there is one', () => {
-    expect(pickInstance([a, b, c], 'i-b').keep?.InstanceId).toBe('i-b');
-  });
-
-  it('handles none', () => {
-    expect(pickInstance([])).toEqual({ extras: [] });
   });
 });

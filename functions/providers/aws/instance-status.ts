@@ -1,87 +1,7 @@
-// EC2 instance state → AWSMachine status (reference §2.9) and the instance's addresses (§2.9,
-// "Addresses"). Pure: the reconcile feeds in what DescribeInstances returned.
+// An EC2 instance's addresses (reference §2.9, "Addresses"). Pure: the port feeds in what
+// DescribeInstances returned.
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { MachineAddress } from '../../../shared/api/capi/common.ts';
-import type { ConditionSeverity } from '../../../shared/api/conditions.ts';
-
-export const INSTANCE_READY = 'InstanceReady';
-
-export interface StateDecision {
-  ready: boolean;
-  /** InstanceReady: True, or False with reason/severity/message. */
-  condition: { status: 'True' } | { status: 'False'; reason: string; severity: ConditionSeverity; message: string };
-  /** Terminal for the machine (upstream `UpdateError`): the core copies it to the Machine. */
-  failure?: { reason: string; message: string };
-  /** The instance can report addresses and groups (upstream's "operational" states). */
-  operational: boolean;
-  /** A transition is in progress: look again soon. */
-  transitioning: boolean;
-}
-
-export function decideState(state: string | undefined, instanceId: string): StateDecision {
-  switch (state) {
-    case 'pending':
-      return {
-        ready: false,
-        condition: {
-          status: 'False',
-          reason: 'InstanceProvisionStarted',
-          severity: 'Info',
-          message: `instance ${instanceId} is pending`,
-        },
-        operational: true,
-        transitioning: true,
-      };
-    case 'running':
-      return { ready: true, condition: { status: 'True' }, operational: true, transitioning: false };
-    case 'stopping':
-    case 'stopped':
-      // Someone stopped it; starting it again brings the machine back, so this is not a failure.
-      return {
-        ready: false,
-        condition: {
-          status: 'False',
-          reason: 'InstanceStopped',
-          severity: 'Error',
-          message: `instance ${instanceId} is ${state}; start it again or delete the Machine`,
-        },
-        operational: true,
-        transitioning: state === 'stopping',
-      };
-    case 'shutting-down':
-      return {
-        ready: false,
-        condition: {
-          status: 'False',
-          reason: 'InstanceTerminated',
-          severity: 'Error',
-          message: `instance ${instanceId} is shutting down`,
-        },
-        operational: false,
-        transitioning: true,
-      };
-    case 'terminated': {
-      const message = `EC2 instance state "terminated" is unexpected (instance ${instanceId})`;
-      return {
-        ready: false,
-        condition: { status: 'False', reason: 'InstanceTerminated', severity: 'Error', message },
-        failure: { reason: 'UpdateError', message },
-        operational: false,
-        transitioning: false,
-      };
-    }
-    default: {
-      const message = `EC2 instance state ${JSON.stringify(state ?? '')} is unexpected (instance ${instanceId})`;
-      return {
-        ready: false,
-        condition: { status: 'False', reason: 'InstanceStateUnknown', severity: 'Error', message },
-        failure: { reason: 'UpdateError', message },
-        operational: false,
-        transitioning: false,
-      };
-    }
-  }
-}
 
 /** The domain a Region's instances get by default; only other DHCP domains add a DNS name. */
 export function defaultDhcpDomain(region: string): string {
@@ -127,19 +47,4 @@ export function instanceAddresses(
     add('ExternalDNS', eni.Association?.PublicDnsName);
   }
   return out;
-}
-
-/** The instance that stands for the Machine when a lost race made several: the oldest launch wins. */
-export function pickInstance(instances: Instance[], preferId?: string): { keep?: Instance; extras: Instance[] } {
-  if (instances.length === 0) return { extras: [] };
-  const sorted = [...instances].sort((a, b) => {
-    if (preferId) {
-      if (a.InstanceId === preferId) return -1;
-      if (b.InstanceId === preferId) return 1;
-    }
-    const ta = a.LaunchTime ? new Date(a.LaunchTime).getTime() : Number.POSITIVE_INFINITY;
-    const tb = b.LaunchTime ? new Date(b.LaunchTime).getTime() : Number.POSITIVE_INFINITY;
-    return ta - tb || (a.InstanceId ?? '').localeCompare(b.InstanceId ?? '');
-  });
-  return { keep: sorted[0]!, extras: sorted.slice(1) };
 }

@@ -4,30 +4,20 @@
 // does not), never compressed. EC2 caps user data at 16 KB before base64.
 import { gzipSync } from 'node:zlib';
 import type { AWSMachineSpec } from '../../../shared/api/providers/aws.ts';
+import type { BootstrapData } from '../kit/definition.ts';
 
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 export type UserDataResult =
   | { ok: true; userData: string; format: 'ignition' | 'cloud-config'; bytes: number }
-  | { ok: false; reason: 'BootstrapDataInvalid' | 'IgnitionStorageUnsupported' | 'UserDataTooLarge'; message: string };
+  | { ok: false; reason: 'IgnitionStorageUnsupported' | 'UserDataTooLarge'; message: string };
 
-/** `data` is the Secret's `data` map (base64 values, as the API returns them). */
 export function buildUserData(
-  secretName: string,
-  data: Record<string, string> | undefined,
+  boot: BootstrapData,
   spec: Pick<AWSMachineSpec, 'ignition' | 'uncompressedUserData'>,
 ): UserDataResult {
-  const value = data?.value;
-  if (value === undefined) {
-    return {
-      ok: false,
-      reason: 'BootstrapDataInvalid',
-      message: `bootstrap data secret ${secretName} has no "value" key`,
-    };
-  }
-  const raw = Buffer.from(value, 'base64');
-  const declared = data?.format !== undefined ? Buffer.from(data.format, 'base64').toString('utf8').trim() : '';
-  const ignition = declared === 'ignition' || spec.ignition !== undefined;
+  const { secretName, value: raw } = boot;
+  const ignition = boot.format === 'ignition' || spec.ignition !== undefined;
 
   let bytes: Buffer;
   if (ignition) {

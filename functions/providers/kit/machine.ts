@@ -129,7 +129,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
-  await def.observe?.(instance, { ...s, im, client: ctx.cloud, log }, status);
+  await def.observe?.(instance, { ...s, im, client: ctx.cloud, log, now }, status);
   setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
   if (d.failure) {
     status.failureReason = d.failure.reason;

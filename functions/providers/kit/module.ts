@@ -53,6 +53,13 @@ export interface SimulatedInstall {
   objects: KubeObject[];
 }
 
+export interface SimulatedInstallInputs {
+  infrastructureName: string;
+  env: NodeJS.ProcessEnv;
+  /** The worker Ignition stub the installer writes (platforms that keep a copy of their own need it). */
+  workerIgnition: string;
+}
+
 /** IAM for a provider's deployed functions: what its cloud calls need (serverless.yml). */
 export interface AwsPermissions {
   /** Actions allowed on every resource (describes). */
@@ -73,8 +80,6 @@ export interface EmbeddedProviderOptions {
 
 export interface EmbeddedProvider {
   handlers: Array<HandlerDefinition<unknown>>;
-  /** The orphan scanners of the drift check, for the clusters that exist now. */
-  scanners(kube: KubeClient): Promise<OrphanScanner[]>;
   stop(): Promise<void> | void;
   /** The provider's cloud client, for tests and the embedded default's callers. */
   client?: unknown;
@@ -95,7 +100,10 @@ export interface ProviderModule {
   handlers?(o?: { client?: () => unknown; timings?: Partial<KitTimings> }): Array<HandlerDefinition<unknown>>;
   /** Deployed as cloud functions: the handler names and what their cloud calls need. */
   deploy?: { aws?: AwsPermissions };
-  /** The orphan scanner of one cluster, from the provider's default client. */
+  /**
+   * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
+   * or the provider's default client.
+   */
   orphans?(o: { cluster: string; infraCluster: InfraClusterObject | undefined; client?: unknown }): OrphanScanner;
   /** The credentials check `capi-fn doctor` runs. */
   credentialCheck?(env: NodeJS.ProcessEnv): DoctorCheck;
@@ -108,7 +116,7 @@ export interface ProviderModule {
   /** Admission defaults for this provider's kinds, by `group/Kind`. */
   webhookDefaults?: Record<string, (spec: Record<string, unknown>) => void>;
   /** What the embedded default seeds for this platform (a simulated installer). */
-  simulatedInstall(infrastructureName: string, env: NodeJS.ProcessEnv): SimulatedInstall;
+  simulatedInstall(o: SimulatedInstallInputs): SimulatedInstall;
   /** Starts the provider inside `capi-fn up` (its cloud client, node simulator …). */
   embedded?(o: EmbeddedProviderOptions): Promise<EmbeddedProvider>;
   /** What `capi-fn up` prints as the next step once the Cluster exists (kubectl is `k`). */

@@ -1,6 +1,11 @@
 // The drift check's view of one cluster's instances in one cloud: everything carrying capi-fn's identity
 // marker for that cluster, with the Machine UID it was created for. Built from the port, so every provider
 // has an orphan scan without writing one.
+import type { Cluster } from '../../../shared/api/capi/cluster.ts';
+import { CAPI_API_VERSION } from '../../../shared/api/capi/constants.ts';
+import type { KubeClient } from '../../../shared/kube/client.ts';
+import { isNotFound } from '../../../shared/kube/errors.ts';
+import type { InfraClusterObject } from './definition.ts';
 import type { CloudPort } from './port.ts';
 
 export interface OwnedInstance {
@@ -47,4 +52,35 @@ export function portScanner(provider: string, port: CloudPort<unknown>, clusterN
       await port.delete(inst);
     },
   };
+}
+
+/**
+ * One scanner per Cluster whose infrastructure is of kind `infraKind`: the ownership marker names the Cluster,
+ * and the infrastructure cluster says where to look (region, project).
+ */
+export async function scannersFor(
+  kube: KubeClient,
+  infraKind: string,
+  make: (o: { cluster: string; infraCluster: InfraClusterObject | undefined }) => OrphanScanner,
+): Promise<OrphanScanner[]> {
+  const out: OrphanScanner[] = [];
+  let clusters: Cluster[];
+  try {
+    clusters = (await kube.listAll<Cluster>({ apiVersion: CAPI_API_VERSION, kind: 'Cluster' })).items;
+  } catch (e) {
+    if (isNotFound(e)) return out; // Cluster API not installed (yet)
+    throw e;
+  }
+  for (const c of clusters) {
+    const ref = c.spec?.infrastructureRef;
+    if (ref?.kind !== infraKind || !ref.name || !ref.apiVersion) continue;
+    const infraCluster = await kube.find<InfraClusterObject>({
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      namespace: ref.namespace ?? c.metadata.namespace!,
+      name: ref.name,
+    });
+    out.push(make({ cluster: c.metadata.name!, infraCluster }));
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // Helpers for a provider's infrastructure-cluster plan (the operator's InfraCluster step).
 import type { APIEndpoint } from '../../../shared/api/capi/cluster.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { Namespaces } from '../../../shared/api/openshift/constants.ts';
+import { MAPI_API_VERSION, MAPILabels, Namespaces } from '../../../shared/api/openshift/constants.ts';
 import type { InfraClusterInputs } from './module.ts';
 
 /** The control-plane endpoint from `status.apiServerInternalURI`, or a note of what is missing. */
@@ -47,3 +47,30 @@ export function secretObject(
 export function secretKey(ref: { namespace: string; name: string }): string {
   return `${ref.namespace}/${ref.name}`;
 }
+
+/** A MAPI MachineSet as the installer writes one (replicas 0): the operator reads its providerSpec. */
+export function mapiMachineSet(infraName: string, providerSpec: Record<string, unknown>): KubeObject {
+  const name = `${infraName}-worker-0`;
+  const labels = { [MAPILabels.clusterAPICluster]: infraName, [MAPILabels.clusterAPIMachineSet]: name };
+  return {
+    apiVersion: MAPI_API_VERSION,
+    kind: 'MachineSet',
+    metadata: { name, namespace: Namespaces.machineAPI, labels: { [MAPILabels.clusterAPICluster]: infraName } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels: { ...labels, [MAPILabels.clusterAPIMachineRole]: 'worker' } },
+        spec: { providerSpec: { value: { apiVersion: MAPI_API_VERSION, ...providerSpec } } },
+      },
+    },
+  };
+}
+
+/** The on-premises platforms' API and ingress VIPs, as the installer reports them. */
+export const SIMULATED_VIP = '10.0.0.5';
+export const SIMULATED_ON_PREM = {
+  apiServerInternalIPs: [SIMULATED_VIP],
+  ingressIPs: ['10.0.0.7'],
+  loadBalancer: { type: 'OpenShiftManagedDefault' },
+};

@@ -17,6 +17,10 @@ export const localProvider: ProviderModule = {
     if (!o?.client) throw new Error('the local provider needs its simulated cloud (it runs only inside capi-fn up)');
     return localProviderHandlers(o.client as () => LocalCloudApi, o.timings);
   },
+  orphans({ cluster, client }) {
+    if (!client) throw new Error('the local provider scans only its own simulated cloud (inside capi-fn up)');
+    return portScanner('local', localPort(client as LocalCloudApi), cluster);
+  },
   credentialCheck: () => ({ name: 'provider credentials', status: 'ok', detail: 'the local provider needs none' }),
   infraCluster: {
     plan(inputs) {
@@ -35,16 +39,6 @@ export const localProvider: ProviderModule = {
     return {
       client: cloud,
       handlers: localProviderHandlers(() => cloud),
-      scanners: async (kube) => {
-        const clusters = await kube.listAll({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster' });
-        return clusters.items
-          .filter(
-            (c) =>
-              (c.spec as { infrastructureRef?: { kind?: string } } | undefined)?.infrastructureRef?.kind ===
-              'LocalCluster',
-          )
-          .map((c) => portScanner('local', localPort(cloud), c.metadata.name!));
-      },
       stop: () => cloud.close(),
     };
   },

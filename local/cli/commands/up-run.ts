@@ -1,6 +1,7 @@
 // The work behind the command, loaded only when it runs (keeps `--help` and the other commands fast).
 import { createWriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
+import { providerForCliPlatform } from '../../../functions/providers/index.ts';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { DataDirLockedError } from '../../embedded/lock.ts';
@@ -68,6 +69,7 @@ export async function up(opts: UpOptions): Promise<number> {
   const out = process.stdout;
   const k = `kubectl --kubeconfig ${kc}`;
   const { platform, featureSet, infrastructureName } = system.seed;
+  const next = providerForCliPlatform(platform)?.quickStart?.({ k, infrastructureName, namespace: SAMPLE_NAMESPACE });
   const lines = [
     `capi-fn: embedded Cluster API on ${system.api.url} (platform ${platform}, feature set ${featureSet}, state in ${opts.dataDir})`,
     `kubeconfig: ${kc}`,
@@ -78,10 +80,8 @@ export async function up(opts: UpOptions): Promise<number> {
       `Cluster API is off: the FeatureGate's feature set is ${featureSet}. Turn it on (it cannot be undone, as on OpenShift):`,
       `      ${k} patch featuregate cluster --type merge -p '{"spec":{"featureSet":"TechPreviewNoUpgrade"}}'`,
     );
-  } else if (platform === 'local') {
-    lines.push(
-      `      ${k} scale machineset.cluster.x-k8s.io/${infrastructureName}-worker-local-a -n ${SAMPLE_NAMESPACE} --replicas=5`,
-    );
+  } else if (next?.length) {
+    lines.push(...next);
   } else {
     lines.push(
       `the operator creates Cluster ${infrastructureName}; write a machine template and a MachineSet for it (README: "Other platforms")`,

@@ -1,7 +1,7 @@
 // `capi-fn up` (what `npm start` runs): the embedded default with a live view of Machines. Only the flags
 // live here; the system loads when the command runs.
 import { type Command, Option } from 'commander';
-import { FEATURE_SETS, PLATFORMS } from '../../embedded/seed-plan.ts';
+import { FEATURE_SETS, PLATFORMS } from '../../embedded/platforms.ts';
 import type { UpOptions } from './up-run.ts';
 
 export function registerUp(program: Command): void {
@@ -25,7 +25,11 @@ export function registerUp(program: Command): void {
         'FeatureGate feature set (default: what DIR has, TechPreviewNoUpgrade on the first start); Cluster API runs only under TechPreviewNoUpgrade',
       ).choices([...FEATURE_SETS]),
     )
-    .option('--simulate-nodes', 'aws: register a Ready Node for each running instance, as a kubelet would', false)
+    .option(
+      '--simulate-nodes',
+      'clouds without kubelets (aws on moto, emulators): register a Ready Node for each running instance',
+      false,
+    )
     .option('--boot-delay <duration>', 'simulated boot time of a local instance', '3s')
     .option('--replicas <n>', 'replicas of the sample MachineSet', '3')
     .addOption(

@@ -16,9 +16,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { Ec2Cloud } from '../../../functions/providers/aws/cloud.ts';
 import { awsProviderHandlers } from '../../../functions/providers/aws/handler.ts';
-import { type AwsNodeSimulator, startAwsNodeSimulator } from '../../../functions/providers/aws/node-simulator.ts';
-import type { AwsProviderTimings } from '../../../functions/providers/aws/options.ts';
+import { awsPort } from '../../../functions/providers/aws/port.ts';
 import { IDENTITY_TAG } from '../../../functions/providers/aws/tags.ts';
+import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
+import { type NodeSimulator, startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../../shared/api/capi/machineset.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -38,7 +39,7 @@ export const IGNITION =
   '{"ignition":{"version":"3.4.0","config":{"merge":[{"source":"https://api-int.ocp-aws.example.com:22623/config/worker"}]}}}';
 
 /** Short waits: the suites assert behaviour, and behaviour must not depend on these. */
-export const TEST_TIMINGS: Partial<AwsProviderTimings> = {
+export const TEST_TIMINGS: Partial<KitTimings> = {
   launchLeaseMs: 3_000,
   notFoundGraceMs: 3_000,
   badInputRetryMs: 300,
@@ -255,7 +256,7 @@ export interface AwsEnv {
   kube: KubeClient;
   ec2: EC2Client;
   counter: CallCounter;
-  nodes: AwsNodeSimulator;
+  nodes: NodeSimulator;
   stop(): Promise<void>;
 }
 
@@ -277,7 +278,12 @@ export async function startAwsEnv(
   const nodes =
     o.withNodes === false
       ? { tick: async () => {}, stop: async () => {} }
-      : startAwsNodeSimulator({ kube: env.kube, ec2: simCloud, intervalMs: 200 });
+      : startNodeSimulator({
+          kube: env.kube,
+          list: () => awsPort(simCloud, REGION).listOwned({}),
+          name: 'aws-node-simulator',
+          intervalMs: 200,
+        });
   const ec2 = ec2Client();
   return {
     env,

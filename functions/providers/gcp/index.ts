@@ -1,0 +1,68 @@
+// The GCP platform (CAPG's GCPCluster): the operator's plan and the simulated installer. No machine provider
+// yet: GCPMachines wait in Provisioning.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ProviderModule } from '../kit/module.ts';
+import { endpointOrMissing, mapiMachineSet, needer, rec, str } from '../kit/plan.ts';
+
+export const gcpProvider: ProviderModule = {
+  name: 'gcp',
+  cliPlatform: 'gcp',
+  platformType: 'GCP',
+  kinds: { cluster: 'GCPCluster', machine: 'GCPMachine', machineTemplate: 'GCPMachineTemplate' },
+  credentialCheck(env) {
+    const ok = Boolean(
+      env.GOOGLE_APPLICATION_CREDENTIALS ||
+        existsSync(join(homedir(), '.config', 'gcloud', 'application_default_credentials.json')),
+    );
+    return ok
+      ? { name: 'GCP credentials', status: 'ok', detail: 'application default credentials found' }
+      : {
+          name: 'GCP credentials',
+          status: 'fail',
+          detail: 'no application default credentials',
+          fix: 'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
+        };
+  },
+  infraCluster: {
+    needsProviderSpec: true,
+    plan(inputs) {
+      const missing: string[] = [];
+      const need = needer(missing);
+      const status = inputs.infrastructure.status?.platformStatus;
+      const ps = inputs.mapiProviderSpec;
+      // platformStatus first; the MAPI providerSpec is the documented fallback for the project.
+      const project = need(
+        str(status?.gcp?.projectID) ?? str(ps?.projectID),
+        'Infrastructure status.platformStatus.gcp.projectID (or a MAPI providerSpec projectID)',
+      );
+      const region = need(str(status?.gcp?.region), 'Infrastructure status.platformStatus.gcp.region');
+      const nics = Array.isArray(ps?.networkInterfaces) ? ps.networkInterfaces : [];
+      const network = str(rec(nics[0])?.network);
+      return {
+        spec: {
+          project,
+          region,
+          controlPlaneEndpoint: endpointOrMissing(inputs, missing),
+          ...(network ? { network: { name: network } } : {}),
+        },
+        prerequisites: [],
+        missing,
+      };
+    },
+  },
+  simulatedInstall: ({ infrastructureName: infraName }) => ({
+    platformSpec: { type: 'GCP', gcp: {} },
+    platformStatus: { type: 'GCP', gcp: { projectID: 'capi-fn-simulated', region: 'us-central1' } },
+    objects: [
+      mapiMachineSet(infraName, {
+        kind: 'GCPMachineProviderSpec',
+        projectID: 'capi-fn-simulated',
+        region: 'us-central1',
+        zone: 'us-central1-a',
+        networkInterfaces: [{ network: `${infraName}-network`, subnetwork: `${infraName}-worker-subnet` }],
+      }),
+    ],
+  }),
+};

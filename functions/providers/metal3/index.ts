@@ -1,0 +1,35 @@
+// The bare-metal platform (CAPM3's Metal3Cluster): the operator's plan and the simulated installer. No
+// machine provider yet: Metal3Machines wait in Provisioning.
+
+import { Namespaces, OperatorNames } from '../../../shared/api/openshift/constants.ts';
+import type { ProviderModule } from '../kit/module.ts';
+import { endpointOrMissing, SIMULATED_ON_PREM, SIMULATED_VIP, secretObject } from '../kit/plan.ts';
+
+export const metal3Provider: ProviderModule = {
+  name: 'metal3',
+  cliPlatform: 'baremetal',
+  platformType: 'BareMetal',
+  kinds: { cluster: 'Metal3Cluster', machine: 'Metal3Machine', machineTemplate: 'Metal3MachineTemplate' },
+  infraCluster: {
+    plan(inputs) {
+      const missing: string[] = [];
+      return {
+        spec: { controlPlaneEndpoint: endpointOrMissing(inputs, missing), noCloudProvider: true },
+        prerequisites: [],
+        missing,
+      };
+    },
+  },
+  simulatedInstall: ({ workerIgnition }) => ({
+    platformSpec: { type: 'BareMetal', baremetal: { apiServerInternalIPs: [SIMULATED_VIP], ingressIPs: ['10.0.0.7'] } },
+    platformStatus: { type: 'BareMetal', baremetal: SIMULATED_ON_PREM },
+    // The docs have the user copy this one into openshift-cluster-api by hand; the operator does not sync it.
+    objects: [
+      secretObject(
+        OperatorNames.bareMetalUserDataSecret,
+        { userData: workerIgnition },
+        { namespace: Namespaces.machineAPI },
+      ),
+    ],
+  }),
+};
