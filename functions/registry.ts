@@ -8,6 +8,7 @@ import { operatorHandler } from './operator/index.ts';
 import { providers } from './providers/index.ts';
 import type { ProviderModule } from './providers/kit/module.ts';
 import { localProviderHandlers } from './providers/local/handler.ts';
+import { runtimes } from './providers/runtimes.ts';
 
 export { localProviderHandlers };
 
@@ -44,8 +45,9 @@ export interface CloudFunction {
 
 /** A deployed provider's functions: `<name>-cluster` and `<name>-machine`, exported as `cluster` and `machine`. */
 function providerFunctions(p: ProviderModule): CloudFunction[] {
-  if (!p.deploy || !p.handlers) return [];
-  return p.handlers().map((def) => ({
+  const runtime = runtimes[p.name];
+  if (!runtime?.deploy) return [];
+  return runtime.handlers().map((def) => ({
     dir: `providers/${p.name}`,
     awsExport: def.name.slice(p.name.length + 1),
     def,

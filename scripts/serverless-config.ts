@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { OPERATOR_HANDLER_NAME } from '../functions/operator/index.ts';
 import { providers } from '../functions/providers/index.ts';
 import type { AwsPermissions } from '../functions/providers/kit/module.ts';
+import { runtimes } from '../functions/providers/runtimes.ts';
 import { type CloudFunction, cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
 import { eventBridgeRuleFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
@@ -176,7 +177,8 @@ export function serverlessConfig(): Record<string, unknown> {
   }
   for (const p of providers) {
     const fns = cloudFunctions.filter((f) => f.provider === p);
-    if (fns.length && p.deploy?.aws) resources[providerRoleId(p.name)] = providerRole(p.name, fns, p.deploy.aws);
+    const aws = runtimes[p.name]?.deploy?.aws;
+    if (fns.length && aws) resources[providerRoleId(p.name)] = providerRole(p.name, fns, aws);
   }
   functions.drift = {
     handler: 'functions/drift/lambda.handler',

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../local/embedded/platforms.ts';
+import { renderRuntimes } from '../../scripts/providers-source.ts';
 import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
 import { providerKinds } from '../../shared/api/registry.ts';
 import { ownsInfraClusterReadiness, providerForPlatformType, providers } from './index.ts';
+import { runtimes } from './runtimes.ts';
 
 describe('the provider list', () => {
   it('has one module per provider name and per platform type', () => {
@@ -29,11 +33,29 @@ describe('the provider list', () => {
     },
   );
 
-  it('a provider with handlers reconciles its own kinds, named after it', () => {
+  it('runtimes.ts is generated from the list (`npm run gen:providers`)', () => {
+    expect(readFileSync(join(import.meta.dirname, 'runtimes.ts'), 'utf8')).toBe(renderRuntimes());
+  });
+
+  it('a provider with a runtime reconciles its own kinds, named after it', () => {
     for (const p of providers.filter(ownsInfraClusterReadiness)) {
-      const defs = p.name === 'local' ? p.handlers!({ client: () => ({}) }) : p.handlers!();
+      const runtime = runtimes[p.name]!;
+      const defs = p.name === 'local' ? runtime.handlers({ client: () => ({}) }) : runtime.handlers();
       expect(defs.map((d) => d.name).sort()).toEqual([`${p.name}-cluster`, `${p.name}-machine`]);
       expect(defs.map((d) => d.reconciles.kind).sort()).toEqual([p.kinds.cluster, p.kinds.machine].sort());
+    }
+  });
+});
+
+describe('descriptors stay light', () => {
+  it('no provider descriptor imports its runtime, a cloud SDK or the kit’s lifecycles (webhooks and operator read them)', () => {
+    for (const p of providers) {
+      const src = readFileSync(join(import.meta.dirname, p.name, 'index.ts'), 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      for (const i of imports)
+        expect(i, `${p.name}/index.ts imports ${i}`).toMatch(
+          /^(node:|\.\.\/kit\/(module|plan)\.ts$|\.\.\/\.\.\/\.\.\/shared\/api\/)/,
+        );
     }
   });
 });

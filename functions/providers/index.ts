@@ -1,6 +1,6 @@
-// Every provider capi-fn knows, in one list. Adding a provider is its folder and one line here; the
-// registry, the embedded default, the deployment generators, `doctor`, the operator and the webhooks
-// iterate this list.
+// Every provider capi-fn knows, in one list. Adding a provider is its folder and one line here (then
+// `npm run gen:providers`, which collects the runtimes into runtimes.ts); the registry, the embedded
+// default, the deployment generators, `doctor`, the operator and the webhooks iterate this list.
 import type { ProviderName } from '../../shared/api/kind.ts';
 import { awsProvider } from './aws/index.ts';
 import { azureProvider } from './azure/index.ts';
@@ -42,5 +42,5 @@ export function providerForInfraClusterKind(kind: string | undefined): ProviderM
 
 /** Whether the provider reconciles its own infrastructure cluster (else the operator marks it ready, as 4.17+ does). */
 export function ownsInfraClusterReadiness(p: ProviderModule): boolean {
-  return p.handlers !== undefined;
+  return p.hasRuntime;
 }

@@ -16,6 +16,7 @@ import { providerForCliPlatform } from '../../functions/providers/index.ts';
 import type { EmbeddedProvider } from '../../functions/providers/kit/module.ts';
 import { scannersFor } from '../../functions/providers/kit/orphans.ts';
 import type { LocalCloud } from '../../functions/providers/local/cloud.ts';
+import { runtimes } from '../../functions/providers/runtimes.ts';
 import { coreHandlers } from '../../functions/registry.ts';
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import { toCrd } from '../../shared/api/crd.ts';
@@ -281,9 +282,10 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     // The platform's provider, when it has handlers (the others' infrastructure clusters are marked ready by the
     // operator, and their Machines stay Provisioning until a machine provider exists for them).
     const module = providerForCliPlatform(seed.platform);
+    const runtime = module ? runtimes[module.name] : undefined;
     let provider: EmbeddedProvider | undefined;
-    if (module?.embedded) {
-      provider = await module.embedded({
+    if (runtime?.embedded) {
+      provider = await runtime.embedded({
         kube,
         dataDir,
         log,
@@ -334,7 +336,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     // the schedule, which also runs the operator as its periodic resync does.
     const drift = async () => {
       await operatorBus.publish([operatorResyncEvent('capi-fn/schedule')]).catch(() => undefined);
-      const scan = module?.orphans;
+      const scan = runtime?.orphans;
       const client = provider?.client;
       await (async () =>
         runDriftCheck({
@@ -342,7 +344,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
           bus,
           kinds: host.kinds,
           source: 'capi-fn/drift',
-          scanners: scan ? await scannersFor(kube, module.kinds.cluster, (c) => scan({ ...c, client })) : [],
+          scanners: scan && module ? await scannersFor(kube, module.kinds.cluster, (c) => scan({ ...c, client })) : [],
           log,
         }))().catch((e: unknown) => log.warn({ err: String(e) }, 'drift check failed'));
     };

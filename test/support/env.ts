@@ -30,7 +30,10 @@ export interface EnvOptions {
    * Provider handlers to run instead of the local provider's; `wrapCloud` counts the calls of (and
    * injects crashes into) any cloud client the same way as for the local cloud.
    */
-  providers?: (wrapCloud: <T extends object>(cloud: T) => T) => Array<HandlerDefinition<unknown>>;
+  providers?: (
+    wrapCloud: <T extends object>(cloud: T) => T,
+    ctx: { kube: KubeClient },
+  ) => Array<HandlerDefinition<unknown>> | Promise<Array<HandlerDefinition<unknown>>>;
   /** Extra CRD objects to install (the default is every kind in the registry). */
   crds?: unknown[];
   logLevel?: string;
@@ -84,7 +87,9 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
     log,
     handlers: [
       ...coreHandlers,
-      ...(o.providers ? o.providers((c) => ledger.cloud(c)) : localProviderHandlers(() => countedCloud)),
+      ...(o.providers
+        ? await o.providers((c) => ledger.cloud(c), { kube })
+        : localProviderHandlers(() => countedCloud)),
       ...(o.extraHandlers ?? []),
     ],
     kubeFor: () => handlerKube,

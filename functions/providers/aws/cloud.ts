@@ -10,6 +10,7 @@ import type {
   Image,
   Instance,
   InstanceStateChange,
+  InstanceTypeInfo,
   Region,
   RunInstancesCommandInput,
   SecurityGroup,
@@ -33,6 +34,8 @@ export interface Ec2Api {
   describeSubnets(region: RegionName, q: { subnetIds?: string[]; filters?: Filter[] }): Promise<Subnet[]>;
   describeSecurityGroups(region: RegionName, q: { groupIds?: string[]; filters?: Filter[] }): Promise<SecurityGroup[]>;
   describeImages(region: RegionName, imageIds: string[]): Promise<Image[]>;
+  /** The instance types offered in the region among `types` (EC2 answers InvalidInstanceType for unknown ones). */
+  describeInstanceTypes(region: RegionName, types: string[]): Promise<InstanceTypeInfo[]>;
   describeInstances(region: RegionName, q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]>;
   runInstances(region: RegionName, input: RunInstancesCommandInput): Promise<Instance>;
   terminateInstances(region: RegionName, instanceIds: string[]): Promise<InstanceStateChange[]>;
@@ -113,6 +116,13 @@ export class Ec2Cloud implements Ec2Api {
   async describeImages(region: RegionName, imageIds: string[]): Promise<Image[]> {
     const r = await (await this.client(region)).send(new (await sdk()).DescribeImagesCommand({ ImageIds: imageIds }));
     return r.Images ?? [];
+  }
+
+  async describeInstanceTypes(region: RegionName, types: string[]): Promise<InstanceTypeInfo[]> {
+    const r = await (await this.client(region)).send(
+      new (await sdk()).DescribeInstanceTypesCommand({ InstanceTypes: types as never[] }),
+    );
+    return r.InstanceTypes ?? [];
   }
 
   async describeInstances(region: RegionName, q: { instanceIds?: string[]; filters?: Filter[] }): Promise<Instance[]> {

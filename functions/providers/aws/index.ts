@@ -1,34 +1,17 @@
-// The AWS provider (CAPA's AWSCluster and AWSMachine on EC2): its descriptor for the provider list.
+// The AWS provider (CAPA's AWSCluster and AWSMachine on EC2): its descriptor for the provider list (the
+// handlers are in runtime.ts).
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { AWSCluster } from '../../../shared/api/providers/aws.ts';
 import type { ProviderModule } from '../kit/module.ts';
-import { startNodeSimulator } from '../kit/node-simulator.ts';
-import { portScanner } from '../kit/orphans.ts';
 import { endpointOrMissing, needer, str } from '../kit/plan.ts';
-import { type Ec2Api, Ec2Cloud } from './cloud.ts';
-import { awsProviderHandlers } from './handler.ts';
-import { awsPermissions } from './permissions.ts';
-import { awsPort } from './port.ts';
 
 export const awsProvider: ProviderModule = {
   name: 'aws',
   cliPlatform: 'aws',
   platformType: 'AWS',
   kinds: { cluster: 'AWSCluster', machine: 'AWSMachine', machineTemplate: 'AWSMachineTemplate' },
-  handlers: (o) =>
-    awsProviderHandlers({
-      ...(o?.client ? { cloud: o.client as () => Ec2Api } : {}),
-      ...(o?.timings ? { timings: o.timings } : {}),
-    }),
-  deploy: { aws: awsPermissions },
-  orphans: ({ cluster, infraCluster, client }) =>
-    portScanner(
-      'aws',
-      awsPort((client as Ec2Api | undefined) ?? new Ec2Cloud(), (infraCluster as AWSCluster | undefined)?.spec?.region),
-      cluster,
-    ),
+  hasRuntime: true,
   credentialCheck(env) {
     const ok = Boolean(
       env.AWS_ACCESS_KEY_ID ||
@@ -76,27 +59,6 @@ export const awsProvider: ProviderModule = {
     platformStatus: { type: 'AWS', aws: { region: env.AWS_REGION || 'us-east-1' } },
     objects: [],
   }),
-  async embedded(o) {
-    // The standard SDK chain (AWS_REGION, AWS_ENDPOINT_URL[_EC2], credentials): a moto_server needs nothing else.
-    const ec2 = new Ec2Cloud();
-    const region = o.env.AWS_REGION || undefined;
-    const sim = o.simulateNodes
-      ? startNodeSimulator({
-          kube: o.kube,
-          list: () => awsPort(ec2, region).listOwned({}),
-          name: 'aws-node-simulator',
-          log: o.log,
-        })
-      : undefined;
-    return {
-      client: ec2,
-      handlers: awsProviderHandlers({ cloud: () => ec2 }),
-      async stop() {
-        await sim?.stop();
-        ec2.destroy();
-      },
-    };
-  },
   quickStart: ({ k }) => [
     `      ${k} apply -f examples/aws/machineset.yaml   (an AWSMachineTemplate and a MachineSet; edit them for a real account)`,
   ],

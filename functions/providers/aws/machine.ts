@@ -12,7 +12,13 @@ import { classifyAwsError } from './errors.ts';
 import { instanceAddresses } from './instance-status.ts';
 import { awsPort } from './port.ts';
 import { parseProviderID, regionOfZone } from './provider-id.ts';
-import { resolveImage, resolveSecurityGroups, resolveSubnet, rootSnapshotSizeGiB } from './resolve.ts';
+import {
+  resolveImage,
+  resolveInstanceType,
+  resolveSecurityGroups,
+  resolveSubnet,
+  rootSnapshotSizeGiB,
+} from './resolve.ts';
 import { buildRunInstancesInput } from './run-input.ts';
 import { machineTags } from './tags.ts';
 import { buildUserData } from './user-data.ts';
@@ -65,6 +71,8 @@ export const awsMachineDefinition: InfraMachineDefinition<Ec2Api, RunInstancesCo
     // launches nothing (EC2 errors here are thrown, for the kit to classify).
     const image = await resolveImage(ec2, region, am.spec);
     if (!image.ok) return image;
+    const type = await resolveInstanceType(ec2, region, am.spec);
+    if (!type.ok) return type;
     let subnet:
       | { SubnetId?: string | undefined; VpcId?: string | undefined; Ipv6Native?: boolean | undefined }
       | undefined;

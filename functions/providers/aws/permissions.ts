@@ -6,6 +6,7 @@ export const EC2_ACTIONS = [
   'ec2:DescribeAvailabilityZones',
   'ec2:DescribeDhcpOptions',
   'ec2:DescribeImages',
+  'ec2:DescribeInstanceTypes',
   'ec2:DescribeInstances',
   'ec2:DescribeRegions',
   'ec2:DescribeSecurityGroups',

@@ -52,6 +52,32 @@ export async function resolveImage(cloud: Ec2Api, region: RegionName, spec: AWSM
   return { ok: true, value: image };
 }
 
+/**
+ * The instance type must be offered in the region: EC2 would refuse the launch, and moto would launch any
+ * string. Asking first names the field in the condition and creates nothing.
+ */
+export async function resolveInstanceType(
+  cloud: Ec2Api,
+  region: RegionName,
+  spec: AWSMachineSpec,
+): Promise<Resolved<string>> {
+  const type = spec.instanceType;
+  const missing = {
+    ok: false as const,
+    reason: 'InstanceTypeNotFound',
+    message: `spec.instanceType "${type}" is not an instance type EC2 offers${where(region)}`,
+  };
+  let offered: Awaited<ReturnType<Ec2Api['describeInstanceTypes']>>;
+  try {
+    offered = await cloud.describeInstanceTypes(region, [type]);
+  } catch (e) {
+    const c = classifyAwsError(e);
+    if (c.code === 'InvalidInstanceType' || c.class === 'not-found') return missing;
+    throw e;
+  }
+  return offered.some((t) => t.InstanceType === type) ? { ok: true, value: type } : missing;
+}
+
 export interface SubnetInput {
   spec: AWSMachineSpec;
   failureDomain?: string | undefined;

@@ -13,6 +13,7 @@ export const azureProvider: ProviderModule = {
   cliPlatform: 'azure',
   platformType: 'Azure',
   kinds: { cluster: 'AzureCluster', machine: 'AzureMachine', machineTemplate: 'AzureMachineTemplate' },
+  hasRuntime: false,
   credentialCheck(env) {
     const ok = Boolean(env.AZURE_CLIENT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_FEDERATED_TOKEN_FILE));
     return ok

@@ -11,6 +11,7 @@ export const gcpProvider: ProviderModule = {
   cliPlatform: 'gcp',
   platformType: 'GCP',
   kinds: { cluster: 'GCPCluster', machine: 'GCPMachine', machineTemplate: 'GCPMachineTemplate' },
+  hasRuntime: false,
   credentialCheck(env) {
     const ok = Boolean(
       env.GOOGLE_APPLICATION_CREDENTIALS ||

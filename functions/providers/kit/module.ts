@@ -1,6 +1,9 @@
 // A provider's descriptor: everything the rest of capi-fn needs to know about it, so the registry, the
 // embedded default, the deployment generators, `doctor`, the operator and the webhooks iterate one list
-// (functions/providers/index.ts) instead of branching per platform.
+// (functions/providers/index.ts) instead of branching per platform. It comes in two halves: the
+// descriptor (`<p>/index.ts`: platform facts, light, read by the webhooks and the operator, whose bundles
+// must not carry a cloud SDK) and the runtime (`<p>/runtime.ts`: handlers, clients, orphan scan, the
+// embedded default), which functions/providers/runtimes.ts collects — generated from the list.
 import type { APIEndpoint } from '../../../shared/api/capi/cluster.ts';
 import type { ProviderName } from '../../../shared/api/kind.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -92,19 +95,12 @@ export interface ProviderModule {
   /** OpenShift's Infrastructure `status.platformStatus.type`. */
   platformType: PlatformType;
   /** The infrastructure kinds (`Cluster.spec.infrastructureRef`, the machine, the template). */
-  kinds: { cluster: string; machine?: string; machineTemplate: string };
+  kinds: { cluster: string; machine: string; machineTemplate: string };
   /**
-   * The provider's handlers (infrastructure cluster and machine), when it has any. `client` overrides the cloud
-   * client (tests, the embedded default); the default comes from the platform's standard credential chain.
+   * Whether `<p>/runtime.ts` exists: the provider reconciles its own infrastructure cluster and machines (else
+   * the operator marks the infrastructure cluster ready, as OpenShift 4.17+ does, and Machines stay Provisioning).
    */
-  handlers?(o?: { client?: () => unknown; timings?: Partial<KitTimings> }): Array<HandlerDefinition<unknown>>;
-  /** Deployed as cloud functions: the handler names and what their cloud calls need. */
-  deploy?: { aws?: AwsPermissions };
-  /**
-   * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
-   * or the provider's default client.
-   */
-  orphans?(o: { cluster: string; infraCluster: InfraClusterObject | undefined; client?: unknown }): OrphanScanner;
+  hasRuntime: boolean;
   /** The credentials check `capi-fn doctor` runs. */
   credentialCheck?(env: NodeJS.ProcessEnv): DoctorCheck;
   /** The infrastructure cluster the operator creates for this platform, and what it needs to read first. */
@@ -117,8 +113,24 @@ export interface ProviderModule {
   webhookDefaults?: Record<string, (spec: Record<string, unknown>) => void>;
   /** What the embedded default seeds for this platform (a simulated installer). */
   simulatedInstall(o: SimulatedInstallInputs): SimulatedInstall;
-  /** Starts the provider inside `capi-fn up` (its cloud client, node simulator …). */
-  embedded?(o: EmbeddedProviderOptions): Promise<EmbeddedProvider>;
   /** What `capi-fn up` prints as the next step once the Cluster exists (kubectl is `k`). */
   quickStart?(o: { k: string; infrastructureName: string; namespace: string }): string[];
+}
+
+/** The half of a provider that runs: its handlers and what the deployment and the embedded default start. */
+export interface ProviderRuntime {
+  /**
+   * The provider's handlers (infrastructure cluster and machine). `client` overrides the cloud client (tests,
+   * the embedded default); the default comes from the platform's standard credential chain.
+   */
+  handlers(o?: { client?: () => unknown; timings?: Partial<KitTimings> }): Array<HandlerDefinition<unknown>>;
+  /** Deployed as cloud functions (`<p>-cluster`, `<p>-machine`), with what their cloud calls need. */
+  deploy?: { aws?: AwsPermissions };
+  /**
+   * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
+   * or the provider's default client.
+   */
+  orphans?(o: { cluster: string; infraCluster: InfraClusterObject | undefined; client?: unknown }): OrphanScanner;
+  /** Starts the provider inside `capi-fn up` (its cloud client, node simulator …). */
+  embedded?(o: EmbeddedProviderOptions): Promise<EmbeddedProvider>;
 }

@@ -11,6 +11,7 @@ export const openstackProvider: ProviderModule = {
   cliPlatform: 'openstack',
   platformType: 'OpenStack',
   kinds: { cluster: 'OpenStackCluster', machine: 'OpenStackMachine', machineTemplate: 'OpenStackMachineTemplate' },
+  hasRuntime: false,
   infraCluster: {
     plan(inputs) {
       const missing: string[] = [];

@@ -12,6 +12,7 @@ export const vsphereProvider: ProviderModule = {
   cliPlatform: 'vsphere',
   platformType: 'VSphere',
   kinds: { cluster: 'VSphereCluster', machine: 'VSphereMachine', machineTemplate: 'VSphereMachineTemplate' },
+  hasRuntime: false,
   infraCluster: {
     needsProviderSpec: true,
     secrets: [VSPHERE_CREDS],
