@@ -114,9 +114,13 @@ async function startHarness(f: ProviderFixture, env: EnvOptions = {}): Promise<H
   let installed: Installed | undefined;
   const capi = await startCapiEnv({
     ...env,
-    providers: async (wrap, { kube }) => {
+    providers: async (wrap, { kube, ledger }) => {
       installed = await f.install({ kube, wrap, timings: f.timings });
-      return installed.handlers;
+      // Each reconcile's calls are measured apart: the crash sweep must cover the longest one.
+      return installed.handlers.map((d) => ({
+        ...d,
+        reconcile: (ref, ctx) => ledger.measureReconcile(d.name, () => d.reconcile(ref, ctx)),
+      }));
     },
   });
   const seeded = await f.seed(capi.kube);
@@ -363,14 +367,19 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     expect(track.uids.size).toBe(3);
   });
 
-  it(`the crash sweep covers the longest first attempt of the machine handler`, async () => {
+  it(`the crash sweep covers the longest reconcile of the machine handler`, async () => {
     const x = await install();
     await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, 'contract-k', TEMPLATE, 2)]);
     await converged(f, x, 'contract-k', 2);
     await scaleTo(x, 'contract-k', 0);
     await converged(f, x, 'contract-k', 0);
-    const longest = x.env.ledger.maxCallsPerFirstAttempt.get(machineHandler()) ?? 0;
-    expect(longest, `a first attempt made ${longest} external calls: raise crashMaxK`).toBeLessThanOrEqual(o.crashMaxK);
+    // A delivery can reconcile several objects (a Cluster event wakes all of a cluster's machines), so a first
+    // attempt may make more calls than any one reconcile; every k up to the longest reconcile reaches every step.
+    const longest = x.env.ledger.maxCallsPerReconcile.get(machineHandler()) ?? 0;
+    process.stdout.write(
+      `${machineHandler()}: longest reconcile ${longest} external calls (crashMaxK ${o.crashMaxK})\n`,
+    );
+    expect(longest, `a reconcile made ${longest} external calls: raise crashMaxK`).toBeLessThanOrEqual(o.crashMaxK);
     expect(longest).toBeGreaterThan(3);
   });
 

@@ -32,7 +32,7 @@ export interface EnvOptions {
    */
   providers?: (
     wrapCloud: <T extends object>(cloud: T) => T,
-    ctx: { kube: KubeClient },
+    ctx: { kube: KubeClient; ledger: FaultLedger },
   ) => Array<HandlerDefinition<unknown>> | Promise<Array<HandlerDefinition<unknown>>>;
   /** Extra CRD objects to install (the default is every kind in the registry). */
   crds?: unknown[];
@@ -88,7 +88,7 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
     handlers: [
       ...coreHandlers,
       ...(o.providers
-        ? await o.providers((c) => ledger.cloud(c), { kube })
+        ? await o.providers((c) => ledger.cloud(c), { kube, ledger })
         : localProviderHandlers(() => countedCloud)),
       ...(o.extraHandlers ?? []),
     ],

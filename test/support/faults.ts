@@ -21,6 +21,9 @@ export class InjectedCrash extends Error {
 
 export const deliveryContext = new AsyncLocalStorage<DeliveryContext>();
 
+/** The calls of one reconcile of one object (a delivery may reconcile several: a Cluster event fans out). */
+const reconcileContext = new AsyncLocalStorage<{ calls: number }>();
+
 export interface WriteRecord {
   handler: string;
   method: string;
@@ -36,6 +39,18 @@ export class FaultLedger {
   readonly maxCallsPerDelivery = new Map<string, number>();
   /** The same for first attempts only: the deliveries a crash sweep can kill. */
   readonly maxCallsPerFirstAttempt = new Map<string, number>();
+  /** The most external calls one reconcile of one object made, per handler (only for measured handlers). */
+  readonly maxCallsPerReconcile = new Map<string, number>();
+
+  /** Runs one reconcile, counting its external calls apart from the rest of its delivery. */
+  async measureReconcile<T>(handler: string, run: () => Promise<T>): Promise<T> {
+    const ctx = { calls: 0 };
+    try {
+      return await reconcileContext.run(ctx, run);
+    } finally {
+      this.maxCallsPerReconcile.set(handler, Math.max(this.maxCallsPerReconcile.get(handler) ?? 0, ctx.calls));
+    }
+  }
 
   recordDelivery(ctx: DeliveryContext): void {
     this.maxCallsPerDelivery.set(ctx.handler, Math.max(this.maxCallsPerDelivery.get(ctx.handler) ?? 0, ctx.calls));
@@ -48,6 +63,8 @@ export class FaultLedger {
   /** Counts one external call and crashes when the delivery's budget is reached. */
   tick(): void {
     this.calls++;
+    const r = reconcileContext.getStore();
+    if (r) r.calls++;
     const ctx = deliveryContext.getStore();
     if (!ctx) return;
     ctx.calls++;
