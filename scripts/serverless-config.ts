@@ -37,6 +37,8 @@ export function providerRoleId(provider: string): string {
   return `${provider[0]!.toUpperCase()}${provider.slice(1)}ProviderRole`;
 }
 export const AWS_PROVIDER_ROLE = providerRoleId('aws');
+/** The drift check's role: publish resyncs, and each deployed provider's orphan scan. */
+export const DRIFT_ROLE = 'DriftRole';
 /** The webhooks' role: logs only (the function is reachable from the internet and needs nothing else). */
 export const WEBHOOKS_ROLE = 'WebhooksRole';
 
@@ -79,6 +81,44 @@ function providerRole(provider: string, fns: CloudFunction[], p: AwsPermissions)
               { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns(fns) },
               ...(p.actions.length ? [{ Sid: 'Describe', Effect: 'Allow', Action: p.actions, Resource: '*' }] : []),
               ...p.statements,
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+function driftRole(): Record<string, unknown> {
+  const scans = providers.flatMap((p) => {
+    const scan = runtimes[p.name]?.deploy?.awsOrphanScan;
+    if (!scan) return [];
+    const sid = p.name[0]!.toUpperCase() + p.name.slice(1);
+    return [
+      ...(scan.actions.length
+        ? [{ Sid: `${sid}OrphanScan`, Effect: 'Allow', Action: scan.actions, Resource: '*' }]
+        : []),
+      ...scan.statements,
+    ];
+  });
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: ASSUME_BY_LAMBDA,
+      ManagedPolicyArns: [BASIC_EXECUTION],
+      Policies: [
+        {
+          PolicyName: 'capi-fn-drift',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'PublishResyncs',
+                Effect: 'Allow',
+                Action: ['events:PutEvents'],
+                Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+              },
+              ...scans,
             ],
           },
         },
@@ -182,10 +222,17 @@ export function serverlessConfig(): Record<string, unknown> {
   }
   functions.drift = {
     handler: 'functions/drift/lambda.handler',
-    description: 'capi-fn drift check: resync of every object the handlers watch (the operator has its own)',
+    description:
+      'capi-fn drift check: resync of every object the handlers watch (the operator has its own), and the orphan scan',
     timeout: 300,
+    role: DRIFT_ROLE,
+    environment: {
+      CAPI_FN_ORPHANS: "${env:CAPI_FN_ORPHANS, 'report'}",
+      CAPI_FN_ORPHAN_GRACE: "${env:CAPI_FN_ORPHAN_GRACE, '10m'}",
+    },
     events: [{ schedule: SCHEDULE }],
   };
+  resources[DRIFT_ROLE] = driftRole();
   functions.bridge = {
     handler: 'functions/bridge/lambda.handler',
     description:

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
 import { EC2_ACTIONS } from '../../functions/providers/aws/permissions.ts';
 import { cloudFunctions } from '../../functions/registry.ts';
-import { AWS_PROVIDER_ROLE, renderServerlessYaml } from '../../scripts/serverless-config.ts';
+import { AWS_PROVIDER_ROLE, DRIFT_ROLE, renderServerlessYaml } from '../../scripts/serverless-config.ts';
 import { eventBridgePatternFor } from '../../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../../shared/runtime/handler.ts';
 
@@ -170,7 +170,17 @@ describe('serverless.yml', () => {
           ),
         )
         .map(([id]) => id);
-      expect(ec2Holders).toEqual([AWS_PROVIDER_ROLE]);
+      expect(ec2Holders.sort()).toEqual([AWS_PROVIDER_ROLE, DRIFT_ROLE].sort());
+      // The drift check only lists instances and deletes those carrying capi-fn's identity tag.
+      const drift = (
+        resources[DRIFT_ROLE]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>
+      )[0]!.PolicyDocument.Statement;
+      const driftEc2 = drift.filter((st) => actions(st).some((a) => a.startsWith('ec2:')));
+      expect(driftEc2.flatMap(actions).sort()).toEqual(['ec2:DescribeInstances', 'ec2:TerminateInstances']);
+      const terminate = driftEc2.find((st) => actions(st).includes('ec2:TerminateInstances')) as Statement & {
+        Condition?: unknown;
+      };
+      expect(terminate.Condition).toEqual({ StringLike: { 'aws:ResourceTag/capi-fn.io/machine-uid': '*' } });
       const statements = (
         resources[AWS_PROVIDER_ROLE]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>
       )[0]!.PolicyDocument.Statement;

@@ -524,7 +524,17 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
       });
     const report = await scan(false);
     expect(report.orphans.map((o) => o.id)).toEqual([orphan]);
-    expect(report.orphans[0]).toMatchObject({ terminated: false });
+    expect(report.orphans[0]).toMatchObject({ terminated: false, cluster: x.seeded.clusterName });
+    // A Kubernetes Event on the Cluster says what was found.
+    const events = (
+      await x.kube.listAll<
+        KubeObject & { reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } }
+      >({ apiVersion: 'v1', kind: 'Event' }, { namespace: x.seeded.namespace })
+    ).items.filter((e) => e.reason === 'OrphanedInstance');
+    expect(events.map((e) => [e.involvedObject?.kind, e.involvedObject?.name])).toEqual([
+      ['Cluster', x.seeded.clusterName],
+    ]);
+    expect(events[0]!.message).toContain(orphan);
     expect((await f.instances()).find((i) => i.id === orphan)?.live).toBe(true);
     const reaped = await scan(true);
     expect(reaped.orphans.map((o) => [o.id, o.terminated])).toEqual([[orphan, true]]);

@@ -1,5 +1,6 @@
 // What the AWS provider's deployed functions may do in the account (serverless.yml's provider role).
 import type { AwsPermissions } from '../kit/module.ts';
+import { IDENTITY_TAG } from './tags.ts';
 
 /** The EC2 calls cloud.ts makes (test/deploy checks the list against the code). */
 export const EC2_ACTIONS = [
@@ -60,6 +61,23 @@ export const awsPermissions: AwsPermissions = {
       ],
       Resource: '*',
       Condition: { StringLike: { 'kms:ViaService': 'ec2.*.amazonaws.com' } },
+    },
+  ],
+};
+
+/**
+ * The drift check's orphan scan: list instances, and terminate only those carrying capi-fn's identity tag (the
+ * scan itself deletes only instances carrying this cluster's ownership tag too).
+ */
+export const awsOrphanScanPermissions: AwsPermissions = {
+  actions: ['ec2:DescribeInstances'],
+  statements: [
+    {
+      Sid: 'TerminateOnlyCapiFnInstances',
+      Effect: 'Allow',
+      Action: 'ec2:TerminateInstances',
+      Resource: '*',
+      Condition: { StringLike: { [`aws:ResourceTag/${IDENTITY_TAG}`]: '*' } },
     },
   ],
 };

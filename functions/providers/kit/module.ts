@@ -124,8 +124,11 @@ export interface ProviderRuntime {
    * the embedded default); the default comes from the platform's standard credential chain.
    */
   handlers(o?: { client?: () => unknown; timings?: Partial<KitTimings> }): Array<HandlerDefinition<unknown>>;
-  /** Deployed as cloud functions (`<p>-cluster`, `<p>-machine`), with what their cloud calls need. */
-  deploy?: { aws?: AwsPermissions };
+  /**
+   * Deployed as cloud functions (`<p>-cluster`, `<p>-machine`), with what their cloud calls need, and what the
+   * drift check's orphan scan needs (list, and delete only what carries capi-fn's marker).
+   */
+  deploy?: { aws?: AwsPermissions; awsOrphanScan?: AwsPermissions };
   /**
    * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
    * or the provider's default client.

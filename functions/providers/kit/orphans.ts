@@ -19,6 +19,8 @@ export interface OrphanScanner {
   provider: string;
   /** The cluster whose instances `listOwned` returns (every one carries its ownership marker). */
   clusterName: string;
+  /** The Cluster object, when known: the drift check records an Event on it for each orphan. */
+  cluster?: { apiVersion: string; kind: string; namespace: string; name: string; uid?: string | undefined };
   listOwned(): Promise<OwnedInstance[]>;
   terminate?(id: string): Promise<void>;
 }
@@ -80,7 +82,16 @@ export async function scannersFor(
       namespace: ref.namespace ?? c.metadata.namespace!,
       name: ref.name,
     });
-    out.push(make({ cluster: c.metadata.name!, infraCluster }));
+    out.push({
+      ...make({ cluster: c.metadata.name!, infraCluster }),
+      cluster: {
+        apiVersion: CAPI_API_VERSION,
+        kind: 'Cluster',
+        namespace: c.metadata.namespace!,
+        name: c.metadata.name!,
+        uid: c.metadata.uid,
+      },
+    });
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runDriftCheck } from '../../../functions/drift/drift.ts';
+import { deployedOrphanScanners, orphanOptionsFromEnv } from '../../../functions/drift/scanners.ts';
 import { cloudFunctions, driftCheckedHandlers } from '../../../functions/registry.ts';
 import { handleWebhookRequest, infrastructureContext, WEBHOOK_PATHS } from '../../../functions/webhooks/index.ts';
 import type { ResourceEvent } from '../../../shared/events/resource-event.ts';
@@ -62,15 +63,25 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
           process.stdout.write(`${JSON.stringify({ resync: e.subject, resourceVersion: e.data.resourceVersion })}\n`);
       },
     };
+    let orphanOptions: ReturnType<typeof orphanOptionsFromEnv>;
+    try {
+      orphanOptions = orphanOptionsFromEnv(process.env);
+    } catch (e) {
+      process.stderr.write(`capi-fn invoke: ${(e as Error).message}\n`);
+      return ExitCodes.usage;
+    }
     const report = await runDriftCheck({
       kube,
       bus,
       kinds: watchedKinds(driftCheckedHandlers()),
       source: 'capi-fn/invoke',
       log,
+      // The clouds of the deployed providers, with the SDKs' standard credential chains, as the function does.
+      scanners: await deployedOrphanScanners(kube),
+      ...orphanOptions,
     });
     process.stdout.write(
-      `${JSON.stringify({ resynced: report.resynced, missingKinds: report.missingKinds, orphans: report.orphans })}\n`,
+      `${JSON.stringify({ resynced: report.resynced, missingKinds: report.missingKinds, orphans: report.orphans, orphansInGrace: report.orphansInGrace, scanErrors: report.scanErrors })}\n`,
     );
     return ExitCodes.ok;
   }

@@ -1,0 +1,42 @@
+// The deployed drift check's orphan scan: one scanner per Cluster of every deployed provider that has one, over
+// that provider's default client (its cloud credentials from the function's own identity), and the options a
+// deployment sets in the function's environment.
+
+import type { KubeClient } from '../../shared/kube/client.ts';
+import { parseDuration } from '../../shared/reconcile/duration.ts';
+import { providers } from '../providers/index.ts';
+import { type OrphanScanner, scannersFor } from '../providers/kit/orphans.ts';
+import { runtimes } from '../providers/runtimes.ts';
+
+export async function deployedOrphanScanners(kube: KubeClient): Promise<OrphanScanner[]> {
+  const out: OrphanScanner[] = [];
+  for (const p of providers) {
+    const runtime = runtimes[p.name];
+    const make = runtime?.orphans;
+    if (!runtime?.deploy || !make) continue;
+    out.push(...(await scannersFor(kube, p.kinds.cluster, (c) => make(c))));
+  }
+  return out;
+}
+
+export interface OrphanOptions {
+  reapOrphans: boolean;
+  orphanGraceMs: number;
+}
+
+/**
+ * `CAPI_FN_ORPHANS`: `report` (default) or `delete`; `CAPI_FN_ORPHAN_GRACE`: how old an orphan must be before it
+ * counts (a duration, default 10m). A wrong value is an error naming the variable, not a silent default.
+ */
+export function orphanOptionsFromEnv(env: NodeJS.ProcessEnv): OrphanOptions {
+  const mode = env.CAPI_FN_ORPHANS || 'report';
+  if (mode !== 'report' && mode !== 'delete') {
+    throw new Error(`CAPI_FN_ORPHANS=${mode}: must be "report" (log, count and record an Event) or "delete"`);
+  }
+  const graceText = env.CAPI_FN_ORPHAN_GRACE || '10m';
+  const grace = parseDuration(graceText);
+  if (grace === undefined || grace < 0) {
+    throw new Error(`CAPI_FN_ORPHAN_GRACE=${graceText}: must be a duration such as 10m or 1h`);
+  }
+  return { reapOrphans: mode === 'delete', orphanGraceMs: grace };
+}
