@@ -65,66 +65,49 @@ function queueArns(fns: CloudFunction[]): unknown[] {
   ]);
 }
 
-/** A provider's role: its own queues, and what its cloud calls need (from its module's permissions). */
-function providerRole(provider: string, fns: CloudFunction[], p: AwsPermissions): Record<string, unknown> {
+/** A Lambda role with logs and one inline policy. */
+function role(policyName: string, statements: unknown[]): Record<string, unknown> {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: ASSUME_BY_LAMBDA,
       ManagedPolicyArns: [BASIC_EXECUTION],
-      Policies: [
-        {
-          PolicyName: `capi-fn-${provider}-provider`,
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns(fns) },
-              ...(p.actions.length ? [{ Sid: 'Describe', Effect: 'Allow', Action: p.actions, Resource: '*' }] : []),
-              ...p.statements,
-            ],
-          },
-        },
-      ],
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
     },
   };
 }
 
+/** The statements for a permission set: its actions on every resource (under `sid`), then its own statements. */
+function permissionStatements(sid: string, p: AwsPermissions): unknown[] {
+  return [
+    ...(p.actions.length ? [{ Sid: sid, Effect: 'Allow', Action: p.actions, Resource: '*' }] : []),
+    ...p.statements,
+  ];
+}
+
+/** A provider's role: its own queues, and what its cloud calls need (from its module's permissions). */
+function providerRole(provider: string, fns: CloudFunction[], p: AwsPermissions): Record<string, unknown> {
+  return role(`capi-fn-${provider}-provider`, [
+    { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns(fns) },
+    ...permissionStatements('Describe', p),
+  ]);
+}
+
+/** The drift check's role: publish resyncs, and each deployed provider's orphan scan. */
 function driftRole(): Record<string, unknown> {
   const scans = providers.flatMap((p) => {
     const scan = runtimes[p.name]?.deploy?.awsOrphanScan;
-    if (!scan) return [];
-    const sid = p.name[0]!.toUpperCase() + p.name.slice(1);
-    return [
-      ...(scan.actions.length
-        ? [{ Sid: `${sid}OrphanScan`, Effect: 'Allow', Action: scan.actions, Resource: '*' }]
-        : []),
-      ...scan.statements,
-    ];
+    return scan ? permissionStatements(`${p.name[0]!.toUpperCase()}${p.name.slice(1)}OrphanScan`, scan) : [];
   });
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: ASSUME_BY_LAMBDA,
-      ManagedPolicyArns: [BASIC_EXECUTION],
-      Policies: [
-        {
-          PolicyName: 'capi-fn-drift',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'PublishResyncs',
-                Effect: 'Allow',
-                Action: ['events:PutEvents'],
-                Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
-              },
-              ...scans,
-            ],
-          },
-        },
-      ],
+  return role('capi-fn-drift', [
+    {
+      Sid: 'PublishResyncs',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
     },
-  };
+    ...scans,
+  ]);
 }
 
 export function serverlessConfig(): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderModule } from '../kit/module.ts';
-import { endpointOrMissing, needer, str } from '../kit/plan.ts';
+import { credentialCheck, endpointOrMissing, needer, str } from '../kit/plan.ts';
 
 export const awsProvider: ProviderModule = {
   name: 'aws',
@@ -20,14 +20,11 @@ export const awsProvider: ProviderModule = {
         env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
         existsSync(join(homedir(), '.aws', 'credentials')),
     );
-    return ok
-      ? { name: 'AWS credentials', status: 'ok', detail: 'found in the SDK credential chain' }
-      : {
-          name: 'AWS credentials',
-          status: 'fail',
-          detail: 'none in the environment or ~/.aws',
-          fix: 'export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_REGION',
-        };
+    return credentialCheck('AWS credentials', ok, {
+      ok: 'found in the SDK credential chain',
+      missing: 'none in the environment or ~/.aws',
+      fix: 'export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and AWS_REGION',
+    });
   },
   infraCluster: {
     plan(inputs) {

@@ -2,7 +2,15 @@
 // first) and the simulated installer. No machine provider yet: AzureMachines wait in Provisioning.
 import { Namespaces, PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
 import type { ProviderModule } from '../kit/module.ts';
-import { endpointOrMissing, mapiMachineSet, needer, secretKey, secretObject, str } from '../kit/plan.ts';
+import {
+  credentialCheck,
+  endpointOrMissing,
+  mapiMachineSet,
+  needer,
+  secretKey,
+  secretObject,
+  str,
+} from '../kit/plan.ts';
 
 /** The Secret the AzureClusterIdentity points at (immutable; key `clientSecret`). */
 export const AZURE_CLUSTER_CREDENTIAL_SECRET = 'capz-manager-cluster-credential';
@@ -16,14 +24,11 @@ export const azureProvider: ProviderModule = {
   hasRuntime: false,
   credentialCheck(env) {
     const ok = Boolean(env.AZURE_CLIENT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_FEDERATED_TOKEN_FILE));
-    return ok
-      ? { name: 'Azure credentials', status: 'ok', detail: 'service principal in the environment' }
-      : {
-          name: 'Azure credentials',
-          status: 'fail',
-          detail: 'AZURE_CLIENT_ID and a secret or federated token are not set',
-          fix: 'export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET',
-        };
+    return credentialCheck('Azure credentials', ok, {
+      ok: 'service principal in the environment',
+      missing: 'AZURE_CLIENT_ID and a secret or federated token are not set',
+      fix: 'export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET',
+    });
   },
   infraCluster: {
     needsProviderSpec: true,

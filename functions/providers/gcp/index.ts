@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderModule } from '../kit/module.ts';
-import { endpointOrMissing, mapiMachineSet, needer, rec, str } from '../kit/plan.ts';
+import { credentialCheck, endpointOrMissing, mapiMachineSet, needer, rec, str } from '../kit/plan.ts';
 
 export const gcpProvider: ProviderModule = {
   name: 'gcp',
@@ -17,14 +17,11 @@ export const gcpProvider: ProviderModule = {
       env.GOOGLE_APPLICATION_CREDENTIALS ||
         existsSync(join(homedir(), '.config', 'gcloud', 'application_default_credentials.json')),
     );
-    return ok
-      ? { name: 'GCP credentials', status: 'ok', detail: 'application default credentials found' }
-      : {
-          name: 'GCP credentials',
-          status: 'fail',
-          detail: 'no application default credentials',
-          fix: 'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
-        };
+    return credentialCheck('GCP credentials', ok, {
+      ok: 'application default credentials found',
+      missing: 'no application default credentials',
+      fix: 'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
+    });
   },
   infraCluster: {
     needsProviderSpec: true,

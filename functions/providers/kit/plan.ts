@@ -74,3 +74,12 @@ export const SIMULATED_ON_PREM = {
   ingressIPs: ['10.0.0.7'],
   loadBalancer: { type: 'OpenShiftManagedDefault' },
 };
+
+/** A `doctor` credentials check: ok when `found`, else a failure with the fix. */
+export function credentialCheck(
+  name: string,
+  found: boolean,
+  o: { ok: string; missing: string; fix: string },
+): { name: string; status: 'ok' | 'fail'; detail: string; fix?: string } {
+  return found ? { name, status: 'ok', detail: o.ok } : { name, status: 'fail', detail: o.missing, fix: o.fix };
+}
