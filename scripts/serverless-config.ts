@@ -32,15 +32,18 @@ const TIMEOUT_SECONDS = 60;
  */
 const WEBHOOK_TIMEOUT_SECONDS = 30;
 
-/** The role of a provider's functions; no other function holds that provider's cloud rights. */
-export function providerRoleId(provider: string): string {
-  return `${provider[0]!.toUpperCase()}${provider.slice(1)}ProviderRole`;
+/** Every function has a role of its own: its queues, its kubeconfig secret, and only the rights its calls need. */
+export function functionRoleId(fn: string): string {
+  return logicalId(fn, 'FunctionRole');
 }
-export const AWS_PROVIDER_ROLE = providerRoleId('aws');
-/** The drift check's role: publish resyncs, and each deployed provider's orphan scan. */
-export const DRIFT_ROLE = 'DriftRole';
-/** The webhooks' role: logs only (the function is reachable from the internet and needs nothing else). */
-export const WEBHOOKS_ROLE = 'WebhooksRole';
+
+/**
+ * The Secrets Manager secret holding a function's kubeconfig (its own Kubernetes identity, infra/rbac/). The
+ * template names it; only that function's role may read it; the deployer stores it (README, "Deploying to AWS").
+ */
+export function kubeconfigSecretName(fn: string): string {
+  return `capi-fn/${fn}/kubeconfig`;
+}
 
 function logicalId(handler: string, suffix: string): string {
   return `${handler.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())}${suffix}`;
@@ -66,13 +69,13 @@ function queueArns(fns: CloudFunction[]): unknown[] {
 }
 
 /** A Lambda role with logs and one inline policy. */
-function role(policyName: string, statements: unknown[]): Record<string, unknown> {
+function role(fn: string, statements: unknown[]): Record<string, unknown> {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: ASSUME_BY_LAMBDA,
       ManagedPolicyArns: [BASIC_EXECUTION],
-      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      Policies: [{ PolicyName: `capi-fn-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
     },
   };
 }
@@ -85,29 +88,44 @@ function permissionStatements(sid: string, p: AwsPermissions): unknown[] {
   ];
 }
 
-/** A provider's role: its own queues, and what its cloud calls need (from its module's permissions). */
-function providerRole(provider: string, fns: CloudFunction[], p: AwsPermissions): Record<string, unknown> {
-  return role(`capi-fn-${provider}-provider`, [
-    { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns(fns) },
-    ...permissionStatements('Describe', p),
+function ownKubeconfig(fn: string): Record<string, unknown> {
+  return {
+    Sid: 'OwnKubeconfig',
+    Effect: 'Allow',
+    Action: 'secretsmanager:GetSecretValue',
+    // Secrets Manager appends six random characters to a secret's ARN.
+    Resource: {
+      'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${kubeconfigSecretName(fn)}-*`,
+    },
+  };
+}
+
+const PUBLISH = {
+  Sid: 'Publish',
+  Effect: 'Allow',
+  Action: ['events:PutEvents'],
+  Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+};
+
+/** A handler function's role: its own queue and dead-letter queue, its kubeconfig, and its cloud's rights. */
+function handlerRole(f: CloudFunction): Record<string, unknown> {
+  const cloud = f.provider ? runtimes[f.provider.name]?.deploy?.aws?.[f.awsExport ?? ''] : undefined;
+  return role(f.def.name, [
+    { Sid: 'OwnQueues', Effect: 'Allow', Action: QUEUE_ACTIONS, Resource: queueArns([f]) },
+    ownKubeconfig(f.def.name),
+    // The operator resyncs itself through the bus (its schedule's targeted resync).
+    ...(f.def.name === OPERATOR_HANDLER_NAME ? [PUBLISH] : []),
+    ...(cloud ? permissionStatements('CloudReads', cloud) : []),
   ]);
 }
 
-/** The drift check's role: publish resyncs, and each deployed provider's orphan scan. */
+/** The drift check's role: publish resyncs, its kubeconfig, and each deployed provider's orphan scan. */
 function driftRole(): Record<string, unknown> {
   const scans = providers.flatMap((p) => {
     const scan = runtimes[p.name]?.deploy?.awsOrphanScan;
     return scan ? permissionStatements(`${p.name[0]!.toUpperCase()}${p.name.slice(1)}OrphanScan`, scan) : [];
   });
-  return role('capi-fn-drift', [
-    {
-      Sid: 'PublishResyncs',
-      Effect: 'Allow',
-      Action: ['events:PutEvents'],
-      Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
-    },
-    ...scans,
-  ]);
+  return role('drift', [PUBLISH, ownKubeconfig('drift'), ...scans]);
 }
 
 export function serverlessConfig(): Record<string, unknown> {
@@ -139,6 +157,7 @@ export function serverlessConfig(): Record<string, unknown> {
     const environment: Record<string, unknown> = {
       CAPI_FN_QUEUE_URL: { Ref: queueId },
       CAPI_FN_DLQ_URL: { Ref: dlqId },
+      CAPI_FN_KUBECONFIG_SECRET: kubeconfigSecretName(def.name),
     };
     if (def.name === OPERATOR_HANDLER_NAME) {
       // The operator registers the webhook configurations at this stack's webhook URL (a public Amazon
@@ -148,7 +167,7 @@ export function serverlessConfig(): Record<string, unknown> {
     functions[def.name] = {
       handler: `functions/${dir}/lambda.${f.awsExport ?? 'handler'}`,
       description: `capi-fn ${def.name} handler (reconciles ${def.reconciles.kind})`,
-      ...(f.provider ? { role: providerRoleId(f.provider.name) } : {}),
+      role: functionRoleId(def.name),
       ...(f.singleton ? { reservedConcurrency: 1 } : {}),
       environment,
       events: [{ sqs }, ...(f.ownSchedule ? [{ schedule: SCHEDULE }] : [])],
@@ -198,45 +217,45 @@ export function serverlessConfig(): Record<string, unknown> {
       },
     };
   }
-  for (const p of providers) {
-    const fns = cloudFunctions.filter((f) => f.provider === p);
-    const aws = runtimes[p.name]?.deploy?.aws;
-    if (fns.length && aws) resources[providerRoleId(p.name)] = providerRole(p.name, fns, aws);
-  }
+  for (const f of cloudFunctions) resources[functionRoleId(f.def.name)] = handlerRole(f);
   functions.drift = {
     handler: 'functions/drift/lambda.handler',
     description:
       'capi-fn drift check: resync of every object the handlers watch (the operator has its own), and the orphan scan',
     timeout: 300,
-    role: DRIFT_ROLE,
+    role: functionRoleId('drift'),
     environment: {
+      CAPI_FN_KUBECONFIG_SECRET: kubeconfigSecretName('drift'),
       CAPI_FN_ORPHANS: "${env:CAPI_FN_ORPHANS, 'report'}",
       CAPI_FN_ORPHAN_GRACE: "${env:CAPI_FN_ORPHAN_GRACE, '10m'}",
     },
     events: [{ schedule: SCHEDULE }],
   };
-  resources[DRIFT_ROLE] = driftRole();
+  resources[functionRoleId('drift')] = driftRole();
   functions.bridge = {
     handler: 'functions/bridge/lambda.handler',
     description:
       'capi-fn watch bridge, bounded: watches until shortly before its deadline, resumes from the in-cluster checkpoint',
     timeout: 300,
     reservedConcurrency: 1,
+    role: functionRoleId('bridge'),
+    environment: { CAPI_FN_KUBECONFIG_SECRET: kubeconfigSecretName('bridge') },
     events: [{ schedule: SCHEDULE }],
   };
-  // The API server cannot sign requests (SigV4) nor add headers, so the URL is unauthenticated; the
-  // function has no side effects and its role only writes logs.
+  resources[functionRoleId('bridge')] = role('bridge', [PUBLISH, ownKubeconfig('bridge')]);
+  // The API server cannot sign requests (SigV4) nor add headers, so the URL is unauthenticated at the AWS
+  // level; the function has no side effects, and its role reads only its own kubeconfig.
   functions[WEBHOOKS_FUNCTION_NAME] = {
     handler: 'functions/webhooks/lambda.handler',
     description: 'capi-fn admission webhooks: POST /mutate (defaulting) and /validate, behind a function URL',
     timeout: WEBHOOK_TIMEOUT_SECONDS,
-    role: WEBHOOKS_ROLE,
+    role: functionRoleId(WEBHOOKS_FUNCTION_NAME),
+    environment: { CAPI_FN_KUBECONFIG_SECRET: kubeconfigSecretName(WEBHOOKS_FUNCTION_NAME) },
     url: true,
   };
-  resources[WEBHOOKS_ROLE] = {
-    Type: 'AWS::IAM::Role',
-    Properties: { AssumeRolePolicyDocument: ASSUME_BY_LAMBDA, ManagedPolicyArns: [BASIC_EXECUTION] },
-  };
+  resources[functionRoleId(WEBHOOKS_FUNCTION_NAME)] = role(WEBHOOKS_FUNCTION_NAME, [
+    ownKubeconfig(WEBHOOKS_FUNCTION_NAME),
+  ]);
   return {
     service: 'capi-fn',
     frameworkVersion: '4',
@@ -248,24 +267,11 @@ export function serverlessConfig(): Record<string, unknown> {
       timeout: TIMEOUT_SECONDS,
       region: "${opt:region, env:AWS_REGION, 'us-east-1'}",
       logRetentionInDays: 14,
+      // Nothing secret here: each function reads its kubeconfig from its own Secrets Manager secret.
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         CAPI_FN_EVENT_BUS: BUS_NAME,
-        // How the functions reach the cluster: a kubeconfig (base64) from the deployer's environment.
-        CAPI_FN_KUBECONFIG_DATA: "${env:CAPI_FN_KUBECONFIG_DATA, ''}",
         CAPI_FN_SOURCE: "${env:CAPI_FN_SOURCE, 'capi-fn'}",
-      },
-      iam: {
-        role: {
-          statements: [
-            { Effect: 'Allow', Action: ['events:PutEvents'], Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] } },
-            {
-              Effect: 'Allow',
-              Action: QUEUE_ACTIONS,
-              Resource: { 'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:capifn-*' },
-            },
-          ],
-        },
       },
     },
     plugins: ['serverless-esbuild'],

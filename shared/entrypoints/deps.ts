@@ -1,11 +1,12 @@
 // What a handler needs inside a cloud function, built once per warm instance from the environment:
-// the Kubernetes client (kubeconfig path or inline, else the in-cluster service account) and a logger.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { KubeClient } from '../kube/client.ts';
+// the Kubernetes client (credentials as credentials.ts says) and a logger.
+import { KubeClient } from '../kube/client.ts';
 import { createKubeClient } from '../kube/index.ts';
+import { loadConnection } from '../kube/kubeconfig.ts';
+import { LazyTransport } from '../kube/lazy-transport.ts';
+import { HttpsTransport } from '../kube/transport.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
+import { kubeconfigSource, kubeconfigText, secretReader, writePrivateKubeconfig } from './credentials.ts';
 
 export interface FunctionEnv {
   kube: KubeClient;
@@ -14,28 +15,30 @@ export interface FunctionEnv {
 
 let cached: FunctionEnv | undefined;
 
-/**
- * `CAPI_FN_KUBECONFIG` (a path) or `CAPI_FN_KUBECONFIG_DATA` (the YAML, or base64 of it — what a
- * secret manager hands a function), else KUBECONFIG / ~/.kube/config / in-cluster.
- */
+/** The function's Kubernetes client and logger, built on first use (credentials.ts: where they come from). */
 export function functionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
   if (cached) return cached;
-  let kubeconfig = env.CAPI_FN_KUBECONFIG;
-  const data = env.CAPI_FN_KUBECONFIG_DATA;
-  if (!kubeconfig && data) {
-    const text = /^\s*(apiVersion|kind|clusters|current-context)\s*:/m.test(data)
-      ? data
-      : Buffer.from(data, 'base64').toString('utf8');
-    kubeconfig = join(mkdtempSync(join(tmpdir(), 'capi-fn-')), 'kubeconfig');
-    writeFileSync(kubeconfig, text, { mode: 0o600 });
+  const context = env.CAPI_FN_CONTEXT ? { context: env.CAPI_FN_CONTEXT } : {};
+  const source = kubeconfigSource(env);
+  let kube: KubeClient;
+  if (source.kind === 'secrets-manager') {
+    // Fetched from the host's secret store on the first request, then kept for the warm instance.
+    kube = new KubeClient(
+      new LazyTransport(async () => {
+        const kubeconfig = writePrivateKubeconfig(kubeconfigText(await secretReader()(source.secretId)));
+        return new HttpsTransport(loadConnection({ kubeconfig, ...context }));
+      }),
+    );
+  } else {
+    const kubeconfig =
+      source.kind === 'file'
+        ? source.path
+        : source.kind === 'inline'
+          ? writePrivateKubeconfig(kubeconfigText(source.data))
+          : undefined;
+    kube = createKubeClient({ ...(kubeconfig ? { kubeconfig } : {}), ...context });
   }
-  cached = {
-    kube: createKubeClient({
-      ...(kubeconfig ? { kubeconfig } : {}),
-      ...(env.CAPI_FN_CONTEXT ? { context: env.CAPI_FN_CONTEXT } : {}),
-    }),
-    log: createLogger({ name: 'capi-fn' }),
-  };
+  cached = { kube, log: createLogger({ name: 'capi-fn' }) };
   return cached;
 }
 

@@ -2,6 +2,7 @@
 // and the bounded bridge. Translation only: the tick becomes a call, failures are logged and rethrown.
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import './aws-secrets.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
 
 export function scheduledHandler<T>(

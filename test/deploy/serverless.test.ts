@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
 import { EC2_ACTIONS } from '../../functions/providers/aws/permissions.ts';
 import { cloudFunctions } from '../../functions/registry.ts';
-import { AWS_PROVIDER_ROLE, DRIFT_ROLE, renderServerlessYaml } from '../../scripts/serverless-config.ts';
+import { functionRoleId, kubeconfigSecretName, renderServerlessYaml } from '../../scripts/serverless-config.ts';
 import { eventBridgePatternFor } from '../../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../../shared/runtime/handler.ts';
 
@@ -20,12 +20,16 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DEFAULT_PATTERN_QUOTA = 2048;
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string | string[] };
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /** osls' logical id of a function (`<name with - as Dash, first letter upper>LambdaFunction`). */
 const fnId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/** The logical id prefix of a handler's queues (`aws-machine` → `AwsMachine`). */
+const fnLogical = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+const CLUSTER = 'ocp-aws-7xk2p';
+const CANARY = 'CANARYSECRET0123456789';
 
 /** The EC2 operations the provider's cloud port calls, read from its source. */
 function ec2CallsInCode(): string[] {
@@ -59,6 +63,7 @@ describe('serverless.yml', () => {
   describe('packaged offline with osls', () => {
     let out: string;
     let resources: Record<string, Resource>;
+    let templateText: string;
     let outputs: Record<string, { Value: unknown }>;
     const byType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
 
@@ -73,7 +78,20 @@ describe('serverless.yml', () => {
         execFile(
           process.execPath,
           [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package'],
-          { cwd: dir, timeout: 180_000, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } },
+          {
+            cwd: dir,
+            timeout: 180_000,
+            env: {
+              ...process.env,
+              SLS_TELEMETRY_DISABLED: '1',
+              CAPI_FN_CLUSTER_NAME: CLUSTER,
+              // What earlier versions put into every function's environment, and credentials in general.
+              CAPI_FN_KUBECONFIG_DATA: CANARY,
+              CAPI_FN_KUBECONFIG: CANARY,
+              AWS_SECRET_ACCESS_KEY: CANARY,
+              AZURE_CLIENT_SECRET: CANARY,
+            },
+          },
           (err, stdout, stderr) =>
             err ? reject(new Error(`osls package failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(),
         ),
@@ -84,6 +102,7 @@ describe('serverless.yml', () => {
         Outputs: Record<string, { Value: unknown }>;
       };
       resources = template.Resources;
+      templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
       outputs = template.Outputs;
     }, 240_000);
 
@@ -157,42 +176,95 @@ describe('serverless.yml', () => {
       expect(Object.values(outputs).map((o) => o.Value)).toContainEqual({ 'Fn::GetAtt': [urlId, 'FunctionUrl'] });
       const webhooks = resources[fnId('webhooks')]!.Properties;
       expect(webhooks.Timeout).toBe(30);
-      expect(webhooks.Role).toEqual(arnOf('WebhooksRole'));
-      // Logs only: the internet-facing function holds no queue, bus or cloud rights.
-      expect(resources.WebhooksRole!.Properties.Policies).toBeUndefined();
+      expect(webhooks.Role).toEqual(arnOf(functionRoleId('webhooks')));
     });
 
-    it('gives EC2 rights to the AWS provider functions only', () => {
-      const ec2Holders = byType('AWS::IAM::Role')
-        .filter(([, r]) =>
-          ((r.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? []).some((p) =>
-            p.PolicyDocument.Statement.some((s) => actions(s).some((a) => a.startsWith('ec2:'))),
-          ),
-        )
-        .map(([id]) => id);
-      expect(ec2Holders.sort()).toEqual([AWS_PROVIDER_ROLE, DRIFT_ROLE].sort());
-      // The drift check only lists instances and deletes those carrying capi-fn's identity tag.
-      const drift = (
-        resources[DRIFT_ROLE]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>
-      )[0]!.PolicyDocument.Statement;
-      const driftEc2 = drift.filter((st) => actions(st).some((a) => a.startsWith('ec2:')));
-      expect(driftEc2.flatMap(actions).sort()).toEqual(['ec2:DescribeInstances', 'ec2:TerminateInstances']);
-      const terminate = driftEc2.find((st) => actions(st).includes('ec2:TerminateInstances')) as Statement & {
-        Condition?: unknown;
-      };
-      expect(terminate.Condition).toEqual({ StringLike: { 'aws:ResourceTag/capi-fn.io/machine-uid': '*' } });
-      const statements = (
-        resources[AWS_PROVIDER_ROLE]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>
-      )[0]!.PolicyDocument.Statement;
-      const granted = new Set(statements.flatMap(actions));
-      for (const a of [...ec2CallsInCode(), 'ec2:CreateTags', 'iam:PassRole', 'sqs:ReceiveMessage']) {
-        expect(granted.has(a), a).toBe(true);
+    const policyOf = (roleId: string): Statement[] =>
+      (resources[roleId]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>)[0]!
+        .PolicyDocument.Statement;
+    const allFunctions = () => [...cloudFunctions.map((f) => f.def.name), 'drift', 'bridge', 'webhooks'];
+
+    it('gives every function a role of its own, reading only its own kubeconfig secret, and nothing secret in the template', () => {
+      for (const fn of allFunctions()) {
+        const props = resources[fnId(fn)]!.Properties;
+        expect(props.Role, fn).toEqual(arnOf(functionRoleId(fn)));
+        const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(env.CAPI_FN_KUBECONFIG_SECRET, fn).toBe(kubeconfigSecretName(fn));
+        expect(env.CAPI_FN_KUBECONFIG_DATA, fn).toBeUndefined();
+        const reads = policyOf(functionRoleId(fn)).filter((st) =>
+          actions(st).includes('secretsmanager:GetSecretValue'),
+        );
+        expect(
+          reads.map((st) => JSON.stringify(st.Resource)),
+          fn,
+        ).toEqual([
+          JSON.stringify({
+            'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:capi-fn/${fn}/kubeconfig-*`,
+          }),
+        ]);
       }
-      for (const [id, fn] of byType('AWS::Lambda::Function')) {
-        const role = fn.Properties.Role;
-        if (id === fnId('aws-cluster') || id === fnId('aws-machine'))
-          expect(role, id).toEqual(arnOf(AWS_PROVIDER_ROLE));
-        else expect(role, id).not.toEqual(arnOf(AWS_PROVIDER_ROLE));
+      // Canary values in every variable a deployer might set: none reaches the packaged template.
+      expect(templateText).not.toContain(CANARY);
+    });
+
+    it('lets a handler use only its own queues, and only the bridge, the drift check and the operator publish', () => {
+      for (const { def } of cloudFunctions) {
+        const queues = policyOf(functionRoleId(def.name)).filter((st) => actions(st).includes('sqs:ReceiveMessage'));
+        expect(
+          queues.flatMap((st) => (st.Resource as Array<{ 'Fn::GetAtt': string[] }>).map((r) => r['Fn::GetAtt'][0])),
+          def.name,
+        ).toEqual([`${fnLogical(def.name)}Queue`, `${fnLogical(def.name)}DeadLetterQueue`]);
+      }
+      const publishers = allFunctions().filter((fn) =>
+        policyOf(functionRoleId(fn)).some((st) => actions(st).includes('events:PutEvents')),
+      );
+      expect(publishers.sort()).toEqual(['bridge', 'cluster-capi-operator', 'drift']);
+    });
+
+    it('scopes EC2 to the AWS functions and the drift scan, with this cluster’s tags as conditions', () => {
+      const ec2Holders = byType('AWS::IAM::Role')
+        .filter(([id]) => policyOf(id).some((st) => actions(st).some((a) => a.startsWith('ec2:'))))
+        .map(([id]) => id);
+      expect(ec2Holders.sort()).toEqual(['aws-cluster', 'aws-machine', 'drift'].map(functionRoleId).sort());
+      // The AWSCluster handler only reads.
+      expect(
+        policyOf(functionRoleId('aws-cluster'))
+          .flatMap(actions)
+          .filter((a) => a.startsWith('ec2:'))
+          .every((a) => a.startsWith('ec2:Describe')),
+      ).toBe(true);
+      const machine = policyOf(functionRoleId('aws-machine'));
+      const granted = new Set(machine.flatMap(actions));
+      for (const a of [...ec2CallsInCode(), 'ec2:CreateTags', 'iam:PassRole', 'sqs:ReceiveMessage'])
+        expect(granted.has(a), a).toBe(true);
+
+      const launch = machine.find((st) => st.Sid === 'LaunchOnlyTaggedForThisCluster')!;
+      expect(launch.Condition).toEqual({
+        StringEquals: { 'aws:RequestTag/capi-fn.io/cluster-name': CLUSTER },
+        StringLike: { 'aws:RequestTag/capi-fn.io/machine-uid': '*' },
+      });
+      const terminateConditions = (role: string) =>
+        policyOf(role)
+          .filter((st) => actions(st).includes('ec2:TerminateInstances'))
+          .map((st) => st.Condition);
+      for (const role of [functionRoleId('aws-machine'), functionRoleId('drift')]) {
+        expect(terminateConditions(role), role).toEqual([
+          {
+            StringEquals: { 'ec2:ResourceTag/capi-fn.io/cluster-name': CLUSTER },
+            StringLike: { 'ec2:ResourceTag/capi-fn.io/machine-uid': '*' },
+          },
+        ]);
+      }
+      const passRole = machine.find((st) => actions(st).includes('iam:PassRole'))!;
+      expect(passRole.Resource).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${CLUSTER}-*`,
+      });
+      // Nothing EC2-mutating on every resource.
+      for (const st of machine.filter((x) => x.Resource === '*')) {
+        expect(
+          actions(st).filter((a) => /^ec2:(Run|Terminate)/.test(a)),
+          JSON.stringify(st),
+        ).toEqual([]);
       }
     });
 

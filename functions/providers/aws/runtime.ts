@@ -6,7 +6,7 @@ import { startNodeSimulator } from '../kit/node-simulator.ts';
 import { portScanner } from '../kit/orphans.ts';
 import { type Ec2Api, Ec2Cloud } from './cloud.ts';
 import { awsProviderHandlers } from './handler.ts';
-import { awsOrphanScanPermissions, awsPermissions } from './permissions.ts';
+import { awsClusterPermissions, awsMachinePermissions, awsOrphanScanPermissions } from './permissions.ts';
 import { awsPort } from './port.ts';
 
 export const runtime: ProviderRuntime = {
@@ -15,7 +15,10 @@ export const runtime: ProviderRuntime = {
       ...(o?.client ? { cloud: o.client as () => Ec2Api } : {}),
       ...(o?.timings ? { timings: o.timings } : {}),
     }),
-  deploy: { aws: awsPermissions, awsOrphanScan: awsOrphanScanPermissions },
+  deploy: {
+    aws: { cluster: awsClusterPermissions, machine: awsMachinePermissions },
+    awsOrphanScan: awsOrphanScanPermissions,
+  },
   orphans: ({ cluster, infraCluster, client }) =>
     portScanner(
       'aws',

@@ -11,7 +11,7 @@ const base = {
 };
 
 describe('machineTags', () => {
-  it('carries ownership, role, Name, MachineName and the identity tag', () => {
+  it('carries ownership, role, Name, MachineName, the identity tag and the cluster name (what IAM conditions compare)', () => {
     expect(machineTags(base)).toEqual({
       tags: {
         'kubernetes.io/cluster/ocp-aws-7xk2p': 'owned',
@@ -20,6 +20,7 @@ describe('machineTags', () => {
         Name: 'ocp-aws-7xk2p-worker-a-x7p2k',
         MachineName: 'openshift-cluster-api/ocp-aws-7xk2p-worker-a-x7p2k',
         'capi-fn.io/machine-uid': 'c51d2e8a-3f47-4b90-a6d1-a1a1a1a10003',
+        'capi-fn.io/cluster-name': 'ocp-aws-7xk2p',
       },
       problems: [],
     });
@@ -43,14 +44,14 @@ describe('machineTags', () => {
     [{ 'aws:cost': 'x' }, /reserved "aws:" prefix/],
     [{ ['k'.repeat(129)]: 'x' }, /1-128 characters/],
     [{ k: 'v'.repeat(257) }, /longer than 256/],
-    [Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`t${i}`, 'v'])), /51 tags exceed EC2's limit of 50/],
+    [Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, 'v'])), /51 tags exceed EC2's limit of 50/],
   ])('reports unusable user tags %#', (extra, problem) => {
     const r = machineTags({ ...base, machineAdditionalTags: extra });
     expect(r.problems.join('\n')).toMatch(problem);
   });
 
   it('accepts exactly 50 tags', () => {
-    const extra = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, 'v']));
+    const extra = Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, 'v']));
     expect(machineTags({ ...base, machineAdditionalTags: extra }).problems).toEqual([]);
   });
 

@@ -5,6 +5,11 @@ import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 
 /** The Machine UID the instance was launched for. One Machine, one instance carrying it. */
 export const IDENTITY_TAG = 'capi-fn.io/machine-uid';
+/**
+ * The cluster's name under a fixed key: IAM conditions cannot name CAPA's per-cluster key
+ * (`…/cluster/<name>`) without knowing it when the policy is written, but can compare this value.
+ */
+export const CLUSTER_NAME_TAG = 'capi-fn.io/cluster-name';
 export const CAPA_CLUSTER_TAG_PREFIX = 'sigs.k8s.io/cluster-api-provider-aws/cluster/';
 export const CAPA_ROLE_TAG = 'sigs.k8s.io/cluster-api-provider-aws/role';
 export const CLOUD_PROVIDER_CLUSTER_TAG_PREFIX = 'kubernetes.io/cluster/';
@@ -56,6 +61,7 @@ export function machineTags(i: TagInput): TagResult {
     Name: i.awsMachineName,
     [MACHINE_NAME_TAG]: `${i.namespace}/${i.machineName}`,
     [IDENTITY_TAG]: i.machineUid,
+    [CLUSTER_NAME_TAG]: i.clusterName,
   };
   if (Object.keys(tags).length > MAX_TAGS) {
     problems.push(

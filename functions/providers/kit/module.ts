@@ -128,7 +128,11 @@ export interface ProviderRuntime {
    * Deployed as cloud functions (`<p>-cluster`, `<p>-machine`), with what their cloud calls need, and what the
    * drift check's orphan scan needs (list, and delete only what carries capi-fn's marker).
    */
-  deploy?: { aws?: AwsPermissions; awsOrphanScan?: AwsPermissions };
+  deploy?: {
+    /** What each deployed handler's role may do in AWS, by handler name suffix (`cluster`, `machine`). */
+    aws?: Record<string, AwsPermissions>;
+    awsOrphanScan?: AwsPermissions;
+  };
   /**
    * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
    * or the provider's default client.

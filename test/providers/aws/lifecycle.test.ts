@@ -95,6 +95,7 @@ describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: the documented w
         'sigs.k8s.io/cluster-api-provider-aws/role': 'node',
         MachineName: `${NS}/${m.metadata.name}`,
         [IDENTITY_TAG]: m.metadata.uid!,
+        'capi-fn.io/cluster-name': CLUSTER,
         'cost-center': 'platform',
         team: 'ml',
       };
