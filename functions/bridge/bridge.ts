@@ -84,7 +84,10 @@ export class Bridge {
     if (this.started) throw new Error('bridge already started');
     this.started = true;
     await this.checkpoint.load();
-    this.loops = this.o.kinds.map((k) => this.runKind(k));
+    // A kind watched in given namespaces gets one watch per namespace, each with its own resume point.
+    this.loops = this.o.kinds.flatMap((k) =>
+      k.namespaces && !this.o.namespace ? k.namespaces.map((ns) => this.runKind(k, ns)) : [this.runKind(k)],
+    );
     this.checkpointTimer = setInterval(() => {
       this.checkpoint
         .save()
@@ -134,10 +137,11 @@ export class Bridge {
     });
   }
 
-  private async runKind(k: WatchedKind): Promise<void> {
-    const key = checkpointKey(k.group, k.kind);
+  private async runKind(k: WatchedKind, inNamespace?: string): Promise<void> {
+    const key = checkpointKey(k.group, k.kind, inNamespace);
+    const namespace = inNamespace ?? this.o.namespace;
     const type = { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind };
-    const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}` });
+    const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}${inNamespace ? ` in ${inNamespace}` : ''}` });
     const cache = new FingerprintCache();
     this.caches.set(key, cache);
     const lane = new Lane();
@@ -193,7 +197,7 @@ export class Bridge {
     while (!this.stopped) {
       try {
         if (!rv) {
-          rv = await this.relist(type, cache, emit, enqueue, log);
+          rv = await this.relist(type, namespace, cache, emit, enqueue, log);
           served();
           await flush();
           if (this.stopped) break;
@@ -205,7 +209,7 @@ export class Bridge {
             .catch((e: unknown) => log.warn({ err: String(e) }, 'checkpoint save failed; will retry'));
         }
         for await (const ev of this.o.kube.watch(type, {
-          ...(this.o.namespace ? { namespace: this.o.namespace } : {}),
+          ...(namespace ? { namespace } : {}),
           resourceVersion: rv,
           allowWatchBookmarks: true,
           timeoutSeconds: this.o.watchTimeoutSeconds,
@@ -267,13 +271,14 @@ export class Bridge {
   /** Lists the kind; everything listed is a `resync`, everything remembered but gone is `deleted`. */
   private async relist(
     type: { apiVersion: string; kind: string },
+    namespace: string | undefined,
     cache: FingerprintCache,
     emit: (t: ResourceEventType, o: KubeObject, s?: boolean) => ResourceEvent,
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
   ): Promise<string> {
     this.stats.relists++;
-    const list = await this.o.kube.listAll(type, this.o.namespace ? { namespace: this.o.namespace } : {});
+    const list = await this.o.kube.listAll(type, namespace ? { namespace } : {});
     const before = cache.uids();
     for (const obj of list.items) {
       before.delete(obj.metadata.uid ?? '');

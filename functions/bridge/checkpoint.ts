@@ -17,8 +17,9 @@ interface ConfigMap extends KubeObject {
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
 
 /** ConfigMap data keys allow `[-._a-zA-Z0-9]`: `cluster.x-k8s.io/Machine` becomes `cluster.x-k8s.io.Machine`. */
-export function checkpointKey(group: string, kind: string): string {
-  return `${group || 'core'}.${kind}`;
+export function checkpointKey(group: string, kind: string, namespace?: string): string {
+  // ConfigMap keys allow only [-._a-zA-Z0-9]; a namespace-scoped watch keeps a resume point per namespace.
+  return `${group || 'core'}.${kind}${namespace ? `_${namespace}` : ''}`;
 }
 
 export class Checkpoint {

@@ -33,6 +33,15 @@ const inClusterAPINamespace = (r: ObjectRef) => r.namespace === Namespaces.clust
 /** The Secrets provider modules read to plan their infrastructure cluster (vSphere's kube-system/vsphere-creds). */
 const PROVIDER_SECRETS = new Set(providers.flatMap((p) => (p.infraCluster.secrets ?? []).map(secretKey)));
 
+/** Where the operator's Secrets live: its two namespaces and wherever a provider's installer credentials are. */
+export const OPERATOR_SECRET_NAMESPACES = [
+  ...new Set([
+    Namespaces.clusterAPI,
+    Namespaces.machineAPI,
+    ...providers.flatMap((p) => (p.infraCluster.secrets ?? []).map((r) => r.namespace)),
+  ]),
+].sort();
+
 const CREDENTIAL_SECRETS = new Set(
   Object.values(PLATFORM_PROVIDERS)
     .map((p) => p?.credentialsSecret)
@@ -81,7 +90,8 @@ export function operatorWatches(): Watch[] {
       statusChanges: false,
       map: toOperator(inClusterAPINamespace),
     })),
-    { group: '', kind: 'Secret', map: toOperator(operatorSecret) },
+    // Only the namespaces the operator reads Secrets in: no other Secret of the cluster is watched or published.
+    { group: '', kind: 'Secret', namespaces: OPERATOR_SECRET_NAMESPACES, map: toOperator(operatorSecret) },
     // The MAPI providerSpec some infrastructure clusters are built from; only spec changes matter.
     ...(['MachineSet', 'Machine'] as const).map((kind) => ({
       group: MAPI_GROUP,

@@ -28,6 +28,11 @@ export interface Watch {
   map?: (event: ResourceEvent, ctx: MapContext) => Promise<ObjectRef[]> | ObjectRef[];
   /** False: modifications that touch only `status` do not wake the handler (default true). */
   statusChanges?: boolean;
+  /**
+   * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
+   * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.
+   */
+  namespaces?: string[];
 }
 
 export interface ReconcileResult {

@@ -9,6 +9,8 @@ export interface WatchedKind {
   group: string;
   version: string;
   kind: string;
+  /** Watched only in these namespaces (every watch of the kind asked for namespaces); absent: cluster-wide. */
+  namespaces?: string[];
 }
 
 const BUILTIN_VERSIONS: Record<string, string> = {
@@ -33,12 +35,17 @@ export function versionFor(group: string, kind: string): string {
 
 export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKind[] {
   const out = new Map<string, WatchedKind>();
+  // A kind any handler watches cluster-wide is watched cluster-wide; otherwise in the union of namespaces.
+  const clusterWide = new Set<string>();
   for (const d of defs) {
     for (const w of d.watches) {
       const key = `${w.group}/${w.kind}`;
-      if (!out.has(key))
-        out.set(key, { group: w.group, kind: w.kind, version: w.version ?? versionFor(w.group, w.kind) });
+      const k = out.get(key) ?? { group: w.group, kind: w.kind, version: w.version ?? versionFor(w.group, w.kind) };
+      if (!w.namespaces) clusterWide.add(key);
+      else k.namespaces = [...new Set([...(k.namespaces ?? []), ...w.namespaces])].sort();
+      out.set(key, k);
     }
   }
+  for (const key of clusterWide) delete out.get(key)!.namespaces;
   return [...out.values()];
 }

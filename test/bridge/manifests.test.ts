@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CHECKPOINT_NAME, deployedWatchedKinds } from '../../functions/bridge/deployed.ts';
-import { CLUSTER_ROLE_FILE, clusterRoleFile, clusterRoleFileIsCurrent } from '../../functions/bridge/rbac.ts';
+import { CLUSTER_ROLE_FILE, rbacFilesAreCurrent } from '../../functions/bridge/rbac.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import { knownResource } from '../../shared/kube/resources.ts';
 import { tempDir } from '../support/env.ts';
@@ -69,27 +69,39 @@ function unknownFields(value: unknown, type: string, path: string): string[] {
 
 describe(CLUSTER_ROLE_FILE, () => {
   it('is what the deployed handlers’ watches render (npm run gen:bridge-rbac)', () => {
-    expect(clusterRoleFileIsCurrent(clusterRoleFile(ROOT)), 'run npm run gen:bridge-rbac').toBe(true);
+    expect(rbacFilesAreCurrent(ROOT), 'run npm run gen:bridge-rbac').toBe(true);
   });
 
   it('passes gen-bridge-rbac --check', async () => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'scripts/gen-bridge-rbac.ts'), '--check'], {
       cwd: ROOT,
     });
-    expect(stdout).toContain(`${CLUSTER_ROLE_FILE} up to date`);
+    expect(stdout).toContain(`${CLUSTER_ROLE_FILE} and infra/bridge/namespaced-roles.yaml up to date`);
   });
 
-  it('grants get, list and watch on every kind the bridge watches, and nothing else', () => {
-    const role = one<Manifest & { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> }>(
-      'ClusterRole',
-    );
-    const granted = new Set(role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${x}.${g}`))));
-    const watched = deployedWatchedKinds().map((k) => {
-      const info = knownResource(k.group ? `${k.group}/${k.version}` : k.version, k.kind)!;
-      return `${info.plural}.${k.group}`;
-    });
-    expect([...granted].sort()).toEqual([...new Set(watched)].sort());
+  type Rules = Manifest & { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+  const resourcesOf = (k: { group: string; version: string; kind: string }) =>
+    `${knownResource(k.group ? `${k.group}/${k.version}` : k.version, k.kind)!.plural}.${k.group}`;
+  const grantedBy = (role: Rules) =>
+    role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${x}.${g}`))).sort();
+
+  it('grants get, list and watch on every kind the bridge watches cluster-wide, and nothing else', () => {
+    const role = one<Rules>('ClusterRole');
+    const watched = deployedWatchedKinds().filter((k) => !k.namespaces);
+    expect(grantedBy(role)).toEqual([...new Set(watched.map(resourcesOf))].sort());
     for (const r of role.rules) expect(r.verbs).toEqual(['get', 'list', 'watch']);
+    // Secrets are never read cluster-wide.
+    expect(grantedBy(role)).not.toContain('secrets.');
+  });
+
+  it('grants the namespace-scoped kinds (Secrets) only in their namespaces, by Role', () => {
+    const scoped = deployedWatchedKinds().filter((k) => k.namespaces);
+    expect(scoped.map((k) => k.kind)).toEqual(['Secret']);
+    const roles = manifests()
+      .map((m) => m.doc)
+      .filter((d) => d.kind === 'Role' && d.metadata.name === 'capi-fn-bridge-watch') as Rules[];
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(scoped[0]!.namespaces);
+    for (const r of roles) expect(grantedBy(r)).toEqual(['secrets.']);
   });
 });
 
@@ -105,7 +117,7 @@ describe('infra/bridge manifests', () => {
 
   it('use only fields Kubernetes knows, and only the expected kinds', () => {
     const all = manifests();
-    expect(all.map((m) => m.doc.kind).sort()).toEqual(
+    expect([...new Set(all.map((m) => m.doc.kind))].sort()).toEqual(
       ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount'].sort(),
     );
     const problems = all.flatMap(({ file, doc }) => unknownFields(doc, TYPES[doc.kind]!, file));
@@ -132,8 +144,8 @@ describe('infra/bridge manifests', () => {
     const crb = one<Manifest & { roleRef: object; subjects: object[] }>('ClusterRoleBinding');
     expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'capi-fn-bridge' });
     expect(crb.subjects).toEqual([subject]);
-    const rb = one<Manifest & { roleRef: object; subjects: object[] }>('RoleBinding');
-    const role = one<Manifest & { rules: object[] }>('Role');
+    const rb = one<Manifest & { roleRef: object; subjects: object[] }>('RoleBinding', 'capi-fn-bridge-checkpoint');
+    const role = one<Manifest & { rules: object[] }>('Role', 'capi-fn-bridge-checkpoint');
     expect(rb.metadata.namespace).toBe(NS);
     expect(role.metadata.namespace).toBe(NS);
     expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
@@ -201,15 +213,23 @@ describe.skipIf(!hasPeer('kubectl'))('kubectl apply --dry-run=server -f infra/br
     expect(refused?.stderr).toContain(`namespaces "${NS}" not found`);
 
     await kubectl('create', 'namespace', NS);
+    await kubectl('create', 'namespace', 'openshift-machine-api');
+    await kubectl('create', 'namespace', 'kube-system').catch(() => undefined);
     const { stdout } = await kubectl('apply', '--dry-run=server', '-f', 'infra/bridge/');
-    expect(stdout.trim().split('\n').sort()).toEqual([
-      'clusterrole.rbac.authorization.k8s.io/capi-fn-bridge created (server dry run)',
-      'clusterrolebinding.rbac.authorization.k8s.io/capi-fn-bridge created (server dry run)',
-      'deployment.apps/capi-fn-bridge created (server dry run)',
-      'role.rbac.authorization.k8s.io/capi-fn-bridge-checkpoint created (server dry run)',
-      'rolebinding.rbac.authorization.k8s.io/capi-fn-bridge-checkpoint created (server dry run)',
-      'serviceaccount/capi-fn-bridge created (server dry run)',
-    ]);
+    expect(stdout.trim().split('\n').sort()).toEqual(
+      [
+        'clusterrole.rbac.authorization.k8s.io/capi-fn-bridge created (server dry run)',
+        'clusterrolebinding.rbac.authorization.k8s.io/capi-fn-bridge created (server dry run)',
+        'deployment.apps/capi-fn-bridge created (server dry run)',
+        'role.rbac.authorization.k8s.io/capi-fn-bridge-checkpoint created (server dry run)',
+        ...['kube-system', 'openshift-cluster-api', 'openshift-machine-api'].flatMap(() => [
+          'role.rbac.authorization.k8s.io/capi-fn-bridge-watch created (server dry run)',
+          'rolebinding.rbac.authorization.k8s.io/capi-fn-bridge-watch created (server dry run)',
+        ]),
+        'rolebinding.rbac.authorization.k8s.io/capi-fn-bridge-checkpoint created (server dry run)',
+        'serviceaccount/capi-fn-bridge created (server dry run)',
+      ].sort(),
+    );
     const left = await kubectl('get', 'deployments,serviceaccounts,roles', '-n', NS, '-o', 'name');
     expect(left.stdout).not.toContain('capi-fn-bridge');
   });
