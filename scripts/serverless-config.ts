@@ -31,6 +31,11 @@ const TIMEOUT_SECONDS = 60;
  * and the function answers within the `?timeout=` it is given; this only bounds a hung invocation.
  */
 const WEBHOOK_TIMEOUT_SECONDS = 30;
+/**
+ * The webhooks' reserved concurrency: the public URL cannot eat the account's Lambda concurrency (a flood is
+ * throttled here, not everywhere), and admission keeps this much capacity whatever else runs.
+ */
+export const WEBHOOK_RESERVED_CONCURRENCY = 20;
 
 /** Every function has a role of its own: its queues, its kubeconfig secret, and only the rights its calls need. */
 export function functionRoleId(fn: string): string {
@@ -249,6 +254,7 @@ export function serverlessConfig(): Record<string, unknown> {
     handler: 'functions/webhooks/lambda.handler',
     description: 'capi-fn admission webhooks: POST /mutate (defaulting) and /validate, behind a function URL',
     timeout: WEBHOOK_TIMEOUT_SECONDS,
+    reservedConcurrency: WEBHOOK_RESERVED_CONCURRENCY,
     role: functionRoleId(WEBHOOKS_FUNCTION_NAME),
     environment: { CAPI_FN_KUBECONFIG_SECRET: kubeconfigSecretName(WEBHOOKS_FUNCTION_NAME) },
     url: true,

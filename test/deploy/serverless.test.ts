@@ -138,13 +138,15 @@ describe('serverless.yml', () => {
       expect(targets.sort()).toEqual([fnId('bridge'), fnId(OPERATOR_HANDLER_NAME), fnId('drift')].sort());
     });
 
-    it('runs the operator and the bridge at reserved concurrency 1, and bounds the others by their event source', () => {
+    it('runs the operator and the bridge at reserved concurrency 1, caps the webhooks, and bounds the others by their event source', () => {
       const reserved = byType('AWS::Lambda::Function')
         .filter(([, r]) => r.Properties.ReservedConcurrentExecutions !== undefined)
         .map(([id, r]) => [id, r.Properties.ReservedConcurrentExecutions]);
       expect(reserved.sort()).toEqual([
         [fnId('bridge'), 1],
         [fnId(OPERATOR_HANDLER_NAME), 1],
+        // The public webhook URL is capped, so a flood cannot take the account's concurrency.
+        [fnId('webhooks'), 20],
       ]);
       for (const [, esm] of byType('AWS::Lambda::EventSourceMapping')) {
         const fn = (esm.Properties.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
