@@ -1,5 +1,5 @@
-// The GCP platform (CAPG's GCPCluster): the operator's plan and the simulated installer. No machine provider
-// yet: GCPMachines wait in Provisioning.
+// The GCP provider (CAPG's GCPCluster and GCPMachine on Compute Engine): its descriptor for the provider list
+// (the handlers are in runtime.ts).
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,9 @@ export const gcpProvider: ProviderModule = {
       };
     },
   },
+  quickStart: ({ k }) => [
+    `      ${k} apply -f examples/gcp/machineset.yaml   (a GCPMachineTemplate and a MachineSet; the README says what to create first)`,
+  ],
   simulatedInstall: ({ infrastructureName: infraName }) => ({
     platformSpec: { type: 'GCP', gcp: {} },
     platformStatus: { type: 'GCP', gcp: { projectID: 'capi-fn-simulated', region: 'us-central1' } },

@@ -58,7 +58,8 @@ export async function reconcileInfraCluster<Client, IC extends InfraClusterObjec
     ic = await updateIfChanged(kube, ic, want, def.fieldManager);
   }
 
-  const a = await def.assess(ic, ctx.cloud, log);
+  const client = def.connect ? await def.connect(ctx.cloud, { kube, ic }) : ctx.cloud;
+  const a = await def.assess(ic, client, log);
   const status = clusterStatus(ic.status, def.checks, a, clock.now());
   if (!status.ready) {
     const failed = Object.entries(a.checks).find(([, r]) => r && !r.ok);

@@ -167,7 +167,17 @@ export interface InfraMachineDefinition<
   port(client: Client, location: string | undefined): CloudPort<Req>;
   classify(e: unknown): ClassifiedError;
   /** Where the machine's instance lives: from the infrastructure cluster, the intent, or the providerID. */
-  locate(s: { im: IM; infraCluster?: IC | undefined; intent?: LaunchIntent | undefined }): string | undefined;
+  locate(s: {
+    im: IM;
+    machine?: Machine | undefined;
+    infraCluster?: IC | undefined;
+    intent?: LaunchIntent | undefined;
+  }): string | undefined;
+  /**
+   * The client to use for this machine, when credentials come from the cluster (a Secret the infrastructure
+   * cluster or the platform names) rather than from the process: reads them and returns a client bound to them.
+   */
+  connect?(client: Client, s: { kube: KubeClient; im: IM; infraCluster?: IC | undefined }): Promise<Client>;
   /** The cloud ID recorded in the spec; a recorded instance is looked up by it, never created again. */
   recordedId?(im: IM): string | undefined;
   /** Writes what identifies the instance into the spec (providerID, the cloud ID, the failure domain). */
@@ -202,4 +212,6 @@ export interface InfraClusterDefinition<Client, IC extends InfraClusterObject = 
   timings?: Partial<KitTimings>;
   /** The readiness rule: read-only checks against the cloud; nothing is created. */
   assess(ic: IC, client: Client, log: Logger): Promise<ClusterAssessment>;
+  /** As the machine definition's `connect`: the client bound to credentials the cluster holds. */
+  connect?(client: Client, s: { kube: KubeClient; ic: IC }): Promise<Client>;
 }

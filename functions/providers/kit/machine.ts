@@ -43,8 +43,11 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   const s = await loadScope(def as InfraMachineDefinition<unknown, unknown, IM, IC>, kube, im);
   // Paused means paused (DESIGN.md rule 7): no cloud call, no write, deletion included.
   if (pausedState(s.cluster, im).paused) return undefined;
-  const port = def.port(ctx.cloud, s.location);
-  if (isDeleting(im)) return reconcileDeletion(def, ctx, port, s, t);
+  // Credentials the cluster holds (a Secret) bind the client for this reconcile; the process's otherwise.
+  const client = def.connect ? await def.connect(ctx.cloud, { kube, im, infraCluster: s.infraCluster }) : ctx.cloud;
+  const cctx: HandlerContext<Client> = client === ctx.cloud ? ctx : { ...ctx, cloud: client };
+  const port = def.port(client, s.location);
+  if (isDeleting(im)) return reconcileDeletion(def, cctx, port, s, t);
   // Until the Machine adopts it there is no identity to create with; the adoption wakes us.
   if (!s.machine || !s.machineUid) return undefined;
   // Terminal (upstream keeps failed machines as they are until they are deleted).
@@ -94,7 +97,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
       return undefined;
     }
     case 'none': {
-      const out = await launch(def, ctx, scope, status, t);
+      const out = await launch(def, cctx, scope, status, t);
       im = out.im;
       if (out.kind === 'blocked') {
         await updateStatusIfChanged(kube, im, status, def.fieldManager);
@@ -129,7 +132,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
-  await def.observe?.(instance, { ...s, im, client: ctx.cloud, log, now }, status);
+  await def.observe?.(instance, { ...s, im, client, log, now }, status);
   setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
   if (d.failure) {
     status.failureReason = d.failure.reason;

@@ -40,7 +40,7 @@ export async function loadScope<IM extends InfraMachine, IC extends KubeObject>(
   const intent = parseIntent(im.metadata.annotations);
   // A Machine replaced under the same name has a new UID: only the owner reference's UID counts.
   const machineUid = ownerIsMachine && (!machine || machine.metadata.uid === owner.uid) ? owner.uid : undefined;
-  const location = def.locate({ im, infraCluster, intent });
+  const location = def.locate({ im, machine, infraCluster, intent });
   return { im, machine, cluster, infraCluster, intent, machineUid, clusterName, location };
 }
 
