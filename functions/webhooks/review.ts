@@ -11,6 +11,7 @@ import { type JsonObject, obj, str } from './json.ts';
 import { diffPatch } from './json-patch.ts';
 import { validateCoreRules } from './validate-core.ts';
 import { type OpenShiftFacts, validatePolicy } from './validate-openshift.ts';
+import { validateProviderRules } from './validate-providers.ts';
 import { validateSchema } from './validate-schema.ts';
 import { denial, type Subject, type Violation } from './violation.ts';
 
@@ -75,6 +76,15 @@ function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, n
   const rules = (o: JsonObject, old: JsonObject | undefined): Violation[] => [
     ...validatePolicy({ ...base, operation: req.operation, object: o, oldObject: old, openshift: ctx.openshift }),
     ...validateCoreRules({ ...base, object: o, oldObject: old }),
+    ...(req.operation === 'CREATE' || req.operation === 'UPDATE'
+      ? validateProviderRules({
+          ...base,
+          operation: req.operation,
+          object: o,
+          oldObject: old,
+          openshift: ctx.openshift,
+        })
+      : []),
   ];
   let violations = rules(object, oldObject);
   if (req.operation === 'UPDATE' && oldObject && violations.length) {

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderModule } from '../kit/module.ts';
 import { credentialCheck, endpointOrMissing, needer, str } from '../kit/plan.ts';
+import { awsMachineRules, awsMachineTemplateRules } from './admission.ts';
 
 export const awsProvider: ProviderModule = {
   name: 'aws',
@@ -44,6 +45,10 @@ export const awsProvider: ProviderModule = {
         missing,
       };
     },
+  },
+  webhookRules: {
+    'infrastructure.cluster.x-k8s.io/AWSMachine': awsMachineRules,
+    'infrastructure.cluster.x-k8s.io/AWSMachineTemplate': awsMachineTemplateRules,
   },
   webhookDefaults: {
     // CAPA's default identity: the controller's own credentials (what OpenShift's operator writes too).

@@ -15,6 +15,25 @@ import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { InfraClusterObject, KitTimings } from './definition.ts';
 import type { OrphanScanner } from './orphans.ts';
 
+/** What a provider's admission rule sees: the write, and what the webhook knows of the cluster. */
+export interface ProviderRuleInput {
+  operation: 'CREATE' | 'UPDATE';
+  object: Record<string, unknown>;
+  oldObject?: Record<string, unknown> | undefined;
+  /** The cluster ID on OpenShift (Infrastructure status.infrastructureName), when known. */
+  infrastructureName?: string | undefined;
+  /** The webhook function's environment (deployment-time allow-lists). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A refused field, as the webhook shows it: which field, what the rule is, what to do instead. */
+export interface ProviderViolation {
+  field: string;
+  type: 'Required' | 'Invalid' | 'Unsupported' | 'Forbidden' | 'Immutable';
+  rule: string;
+  fix: string;
+}
+
 /** One check `capi-fn doctor` prints, with the fix when it fails. */
 export interface DoctorCheck {
   name: string;
@@ -111,6 +130,8 @@ export interface ProviderModule {
   };
   /** Admission defaults for this provider's kinds, by `group/Kind`. */
   webhookDefaults?: Record<string, (spec: Record<string, unknown>) => void>;
+  /** Admission rules for this provider's kinds, by `group/Kind` (what a spec may not ask for, and why). */
+  webhookRules?: Record<string, (i: ProviderRuleInput) => ProviderViolation[]>;
   /** What the embedded default seeds for this platform (a simulated installer). */
   simulatedInstall(o: SimulatedInstallInputs): SimulatedInstall;
   /** What `capi-fn up` prints as the next step once the Cluster exists (kubectl is `k`). */
