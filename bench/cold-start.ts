@@ -11,7 +11,7 @@ import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** `bundles` or `clients` runs only that part. */
+/** `bundles`, `clients` or `gcp-clients` runs only that part. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
@@ -51,6 +51,71 @@ console.log(`cold start, ${RUNS} runs each (node ${process.version})`);
 const empty = join(work, 'empty.mjs');
 writeFileSync(empty, PRINT_RSS);
 console.log(`  ${'node, empty script'.padEnd(44)} ${fmt(await timeNode([empty]))}`);
+
+async function bundled(label: string, src: string): Promise<string> {
+  const out = join(work, `${label.replace(/\W+/g, '-')}.mjs`);
+  await build({
+    entryPoints: [src],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return out;
+}
+
+// The Compute Engine client choice (issue: GCP provider): the two Google SDKs, installed on demand from the npm
+// registry into a scratch folder, against our thin REST client over google-auth-library. Import and build a client.
+if (ONLY === 'gcp-clients') {
+  const sdks = mkdtempSync(join(tmpdir(), 'capi-fn-gcp-sdks-'));
+  await run('npm', [
+    'install',
+    '--prefix',
+    sdks,
+    '--no-save',
+    '--no-package-lock',
+    '--no-fund',
+    '--no-audit',
+    '@google-cloud/compute',
+    '@googleapis/compute',
+  ]);
+  const probes: Array<[string, string]> = [
+    [
+      '@google-cloud/compute (gRPC/gax)',
+      `import { InstancesClient } from ${JSON.stringify(join(sdks, 'node_modules/@google-cloud/compute/build/src/index.js'))}; new InstancesClient();`,
+    ],
+    [
+      '@googleapis/compute (discovery)',
+      `import { compute } from ${JSON.stringify(join(sdks, 'node_modules/@googleapis/compute/build/index.js'))}; compute('v1');`,
+    ],
+    [
+      'thin REST + google-auth-library',
+      `import { GceRest } from ${JSON.stringify(join(ROOT, 'functions/providers/gcp/client.ts'))}; const { GoogleAuth } = await import('google-auth-library'); new GoogleAuth(); new GceRest();`,
+    ],
+  ];
+  console.log('\nCompute Engine client: import + construct');
+  for (const [label, code] of probes) {
+    const src = join(work, `${label.replace(/\W+/g, '-')}-src.mjs`);
+    writeFileSync(src, `${code} ${PRINT_RSS}`);
+    try {
+      const out = await bundled(label, src);
+      console.log(
+        `  ${`${label}, bundled (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(60)} ${fmt(await timeNode([out]))}`,
+      );
+    } catch (e) {
+      console.log(`  ${`${label}, bundled`.padEnd(60)} fails: ${String((e as Error).message).split('\n')[0]}`);
+    }
+    try {
+      console.log(`  ${`${label}, unbundled`.padEnd(60)} ${fmt(await timeNode([src]))}`);
+    } catch (e) {
+      console.log(`  ${`${label}, unbundled`.padEnd(60)} fails: ${String((e as Error).message).split('\n')[0]}`);
+    }
+  }
+  process.exit(0);
+}
 
 if (ONLY !== 'clients') console.log('\nfunction bundles (import only):');
 for (const e of entries().filter((x) => ONLY !== 'clients' && (x.platform === 'aws' || x.name === 'machineset'))) {
@@ -92,17 +157,7 @@ for (const [label, src] of [
   ['thin client, esbuild bundle', thin],
   ['@kubernetes/client-node, esbuild bundle', cn],
 ] as const) {
-  const out = join(work, `${label.replace(/\W+/g, '-')}.mjs`);
-  await build({
-    entryPoints: [src],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  const out = await bundled(label, src);
   console.log(
     `  ${`${label} (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(await timeNode([out]))}`,
   );
