@@ -164,11 +164,12 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     expect(planInfraCluster(i).ok).toBe(false);
   });
 
-  it('bare metal: endpoint and noCloudProvider; managed', () => {
+  it('bare metal: endpoint and noCloudProvider; no managed-by (capi-fn’s Metal3 provider owns readiness)', () => {
     const p = plan('BareMetal');
+    expect(p.managed).toBe(false);
+    expect(p.infraCluster.metadata.annotations).toBeUndefined();
     expect(p.infraCluster).toMatchObject({
       kind: 'Metal3Cluster',
-      metadata: { annotations: MANAGED },
       spec: { controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 }, noCloudProvider: true },
     });
   });
@@ -187,7 +188,9 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
   it('managed-by is set exactly for providers without capi-fn handlers', () => {
     for (const type of ['AWS', 'GCP', 'Azure', 'OpenStack', 'VSphere', 'BareMetal', 'Local'] as const) {
       const provider = PLATFORM_PROVIDERS[type]!.provider;
-      expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(provider === 'aws' || provider === 'local');
+      expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(
+        provider === 'aws' || provider === 'local' || provider === 'metal3',
+      );
     }
   });
 

@@ -3,9 +3,11 @@ import type { ProviderName } from '../../shared/api/kind.ts';
 import { runtime as aws } from './aws/runtime.ts';
 import type { ProviderRuntime } from './kit/module.ts';
 import { runtime as local } from './local/runtime.ts';
+import { runtime as metal3 } from './metal3/runtime.ts';
 
 /** The runtime of every provider that has one, by provider name. */
 export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
   local,
   aws,
+  metal3,
 };

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
+import { providerForPlatformType } from '../../functions/providers/index.ts';
 import type { Cluster } from '../../shared/api/capi/cluster.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { PLATFORM_PROVIDERS, type PlatformType } from '../../shared/api/openshift/constants.ts';
@@ -225,8 +226,8 @@ describe('the six OpenShift platforms, switched under the running operator', () 
       name,
     });
     const managedBy = infra.metadata.annotations?.['cluster.x-k8s.io/managed-by'];
-    if (platform === 'AWS') {
-      // capi-fn's AWS provider owns its readiness.
+    if (providerForPlatformType(platform)?.hasRuntime) {
+      // capi-fn's own provider for the platform owns its readiness.
       expect(managedBy).toBeUndefined();
     } else {
       expect(managedBy).toBe('cluster-capi-operator-infracluster-controller');

@@ -9,6 +9,7 @@ import type { Machine } from '../../../shared/api/capi/machine.ts';
 import type { Condition, ConditionSeverity } from '../../../shared/api/conditions.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
+import type { Watch } from '../../../shared/runtime/handler.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { ClassifiedError } from './errors.ts';
 import type { LaunchIntent } from './intent.ts';
@@ -156,12 +157,19 @@ export interface InfraMachineDefinition<
   /** What the cloud is called in messages (`EC2`, `Compute Engine`) and what it calls an instance (`EC2 instance`). */
   cloudName: string;
   instanceNoun: string;
+  /** False when the kind's status has no `instanceState` (Metal3Machine): a field the schema prunes would be rewritten forever. */
+  reportsInstanceState?: boolean;
   /** The cloud's word for an instance it was just asked to delete (`shutting-down`); default `terminating`. */
   deletingState?: string;
   /** The spec field a recorded cloud ID lives in (`spec.instanceID`), for messages. */
   recordedIdField?: string;
   /** Conditions of the provider's own summarised into Ready besides InstanceReady. */
   extraConditions?: string[];
+  /**
+   * More events that wake the machine handler, when the provider's "cloud" is in the cluster (Metal3's
+   * BareMetalHosts: a host becoming available wakes the machines waiting for one).
+   */
+  watches?: Watch[];
   timings?: Partial<KitTimings>;
   /** The domain port over the provider's client, bound to one location. */
   port(client: Client, location: string | undefined): CloudPort<Req>;

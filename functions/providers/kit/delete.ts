@@ -67,7 +67,8 @@ export async function reconcileDeletion<Client, Req, IM extends InfraMachine, IC
     }
     const primary = live.find((i) => i.id === recorded) ?? live[0]!;
     status.ready = false;
-    status.instanceState = toDelete.includes(primary) ? (def.deletingState ?? 'terminating') : primary.nativeState;
+    if (def.reportsInstanceState !== false)
+      status.instanceState = toDelete.includes(primary) ? (def.deletingState ?? 'terminating') : primary.nativeState;
     setMachineCondition(
       status,
       INSTANCE_READY,

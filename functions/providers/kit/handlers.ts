@@ -65,6 +65,7 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
         kind: 'Cluster',
         map: listedBy(def.machine, (c) => ({ labelSelector: `${Labels.clusterName}=${c.metadata.name}` })),
       },
+      ...(def.watches ?? []),
     ],
     reconcile: (ref, ctx) => reconcileInfraMachine(def, ref, ctx, t),
   });

@@ -129,7 +129,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
     kind: im.kind ?? def.machine.kind,
     transitionPollMs: t.transitionPollMs,
   });
-  status.instanceState = instance.nativeState;
+  if (def.reportsInstanceState !== false) status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
   await def.observe?.(instance, { ...s, im, client, log, now }, status);

@@ -97,6 +97,8 @@ export interface EmbeddedProviderOptions {
   /** Register a Ready Node for every running instance, as a kubelet would after ignition. */
   simulateNodes: boolean;
   bootDelayMs?: number | undefined;
+  /** Bare metal: how many simulated hosts to register (`capi-fn up --hosts N`). */
+  hosts?: number | undefined;
   env: NodeJS.ProcessEnv;
 }
 
@@ -158,7 +160,12 @@ export interface ProviderRuntime {
    * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`
    * or the provider's default client.
    */
-  orphans?(o: { cluster: string; infraCluster: InfraClusterObject | undefined; client?: unknown }): OrphanScanner;
+  orphans?(o: {
+    cluster: string;
+    infraCluster: InfraClusterObject | undefined;
+    client?: unknown;
+    kube: KubeClient;
+  }): OrphanScanner;
   /** Starts the provider inside `capi-fn up` (its cloud client, node simulator …). */
   embedded?(o: EmbeddedProviderOptions): Promise<EmbeddedProvider>;
 }

@@ -63,7 +63,7 @@ export function portScanner(provider: string, port: CloudPort<unknown>, clusterN
 export async function scannersFor(
   kube: KubeClient,
   infraKind: string,
-  make: (o: { cluster: string; infraCluster: InfraClusterObject | undefined }) => OrphanScanner,
+  make: (o: { cluster: string; infraCluster: InfraClusterObject | undefined; kube: KubeClient }) => OrphanScanner,
 ): Promise<OrphanScanner[]> {
   const out: OrphanScanner[] = [];
   let clusters: Cluster[];
@@ -83,7 +83,7 @@ export async function scannersFor(
       name: ref.name,
     });
     out.push({
-      ...make({ cluster: c.metadata.name!, infraCluster }),
+      ...make({ cluster: c.metadata.name!, infraCluster, kube }),
       cluster: {
         apiVersion: CAPI_API_VERSION,
         kind: 'Cluster',

@@ -10,7 +10,7 @@ export const metal3Provider: ProviderModule = {
   cliPlatform: 'baremetal',
   platformType: 'BareMetal',
   kinds: { cluster: 'Metal3Cluster', machine: 'Metal3Machine', machineTemplate: 'Metal3MachineTemplate' },
-  hasRuntime: false,
+  hasRuntime: true,
   infraCluster: {
     plan(inputs) {
       const missing: string[] = [];
