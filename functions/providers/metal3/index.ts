@@ -1,5 +1,5 @@
-// The bare-metal platform (CAPM3's Metal3Cluster): the operator's plan and the simulated installer. No
-// machine provider yet: Metal3Machines wait in Provisioning.
+// The bare-metal platform (CAPM3's Metal3Cluster, Metal3Machine on BareMetalHosts): the operator's plan
+// and the simulated installer. The machine provider is runtime.ts.
 
 import { Namespaces, OperatorNames } from '../../../shared/api/openshift/constants.ts';
 import type { ProviderModule } from '../kit/module.ts';
