@@ -57,6 +57,8 @@ export interface EmbeddedOptions {
   driftIntervalMs?: number;
   /** Register a Ready Node for every running instance, as a kubelet would after ignition (clouds without kubelets). */
   simulateNodes?: boolean;
+  /** Bare metal: how many simulated BareMetalHosts to register. */
+  hosts?: number;
 }
 
 export interface Embedded {
@@ -291,6 +293,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
         log,
         simulateNodes: Boolean(o.simulateNodes),
         bootDelayMs: o.bootDelayMs,
+        hosts: o.hosts,
         env: process.env,
       });
       const started = provider;

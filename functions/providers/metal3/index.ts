@@ -21,6 +21,9 @@ export const metal3Provider: ProviderModule = {
       };
     },
   },
+  quickStart: ({ k, namespace }) => [
+    `      ${k} get baremetalhosts -n ${namespace}   (then README, "Other platforms": copy the user data, apply examples/baremetal/machineset.yaml)`,
+  ],
   simulatedInstall: ({ workerIgnition }) => ({
     platformSpec: { type: 'BareMetal', baremetal: { apiServerInternalIPs: [SIMULATED_VIP], ingressIPs: ['10.0.0.7'] } },
     platformStatus: { type: 'BareMetal', baremetal: SIMULATED_ON_PREM },

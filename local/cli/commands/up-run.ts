@@ -27,17 +27,20 @@ export interface UpOptions {
   bootDelay: string;
   logLevel: string;
   replicas: string;
+  hosts: string;
 }
 
 export async function up(opts: UpOptions): Promise<number> {
   const port = Number(opts.port);
   const bootDelayMs = parseDuration(opts.bootDelay);
   const replicas = Number(opts.replicas);
+  const hosts = Number(opts.hosts);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return usage(`--port ${opts.port}: must be a port number 0-65535`);
   if (bootDelayMs === undefined) return usage(`--boot-delay ${opts.bootDelay}: must be a duration such as 3s or 500ms`);
   if (!Number.isInteger(replicas) || replicas < 0)
     return usage(`--replicas ${opts.replicas}: must be a whole number >= 0`);
+  if (!Number.isInteger(hosts) || hosts < 0) return usage(`--hosts ${opts.hosts}: must be a whole number >= 0`);
 
   const logFile = join(opts.dataDir, 'capi-fn.log');
   let system: Embedded;
@@ -52,6 +55,7 @@ export async function up(opts: UpOptions): Promise<number> {
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(opts.featureSet ? { featureSet: opts.featureSet } : {}),
       simulateNodes: opts.simulateNodes,
+      hosts,
       sample: opts.sample,
       sampleReplicas: replicas,
       bootDelayMs,

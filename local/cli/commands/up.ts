@@ -32,6 +32,11 @@ export function registerUp(program: Command): void {
     )
     .option('--boot-delay <duration>', 'simulated boot time of a local instance', '3s')
     .option('--replicas <n>', 'replicas of the sample MachineSet', '3')
+    .option(
+      '--hosts <n>',
+      'baremetal: simulated BareMetalHosts to register (the simulated baremetal-operator moves them)',
+      '3',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level of DIR/capi-fn.log')
         .choices(['debug', 'info', 'warn', 'error'])
