@@ -5,7 +5,7 @@
 // come up). It is not a BMO: no BMC is spoken to, no disk is written.
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { BareMetalHost, BareMetalHostStatus } from '../../../shared/api/providers/metal3.ts';
-import { BareMetalHostFinalizer } from '../../../shared/api/providers/metal3.ts';
+import { BareMetalHostFinalizer, BMHAnnotations } from '../../../shared/api/providers/metal3.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
 import { type Logger, silentLogger } from '../../../shared/runtime/logger.ts';
@@ -144,6 +144,8 @@ export function startBmoSimulator(o: BmoSimulatorOptions): BmoSimulator {
         provisioning: { ...status.provisioning, ...(extra.provisioning ?? {}), state: next },
       });
 
+    // BMO leaves a paused host alone entirely (CAPM3 pauses hosts during a move), deletion included.
+    if (BMHAnnotations.paused in (h.metadata.annotations ?? {})) return;
     if (h.metadata.deletionTimestamp) {
       if (state !== 'deleting') return go('deleting', { poweredOn: false });
       if (!due(h)) return;
@@ -270,7 +272,7 @@ export function startBmoSimulator(o: BmoSimulatorOptions): BmoSimulator {
 /** N hosts with BMC credentials, as an installer or a user registers them (`capi-fn up --hosts N`). */
 export async function seedHosts(
   kube: KubeClient,
-  o: { namespace: string; count: number; prefix?: string },
+  o: { namespace: string; count: number; prefix?: string; annotations?: Record<string, string> },
 ): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < o.count; i++) {
@@ -291,7 +293,7 @@ export async function seedHosts(
       {
         apiVersion: 'metal3.io/v1alpha1',
         kind: 'BareMetalHost',
-        metadata: { name, namespace: o.namespace },
+        metadata: { name, namespace: o.namespace, ...(o.annotations ? { annotations: o.annotations } : {}) },
         spec: {
           online: false,
           bootMACAddress: `52:54:00:00:01:${i.toString(16).padStart(2, '0')}`,

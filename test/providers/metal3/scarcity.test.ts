@@ -11,7 +11,7 @@ import {
 import { metal3ProviderHandlers } from '../../../functions/providers/metal3/handler.ts';
 import { BMH } from '../../../functions/providers/metal3/hosts.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
-import type { BareMetalHost, Metal3Machine } from '../../../shared/api/providers/metal3.ts';
+import { type BareMetalHost, BMHAnnotations, type Metal3Machine } from '../../../shared/api/providers/metal3.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
 
@@ -174,5 +174,29 @@ describe('Metal3 provider: hosts are scarce', () => {
       async () => (await machines()).find((m) => m.status?.phase === 'Failed') ?? false,
     );
     expect(failed.status?.failureMessage).toContain('provisioning error: simulated provisioning failure');
+  });
+
+  it('a paused host is left alone by the baremetal-operator and by claims until the annotation goes', async () => {
+    await seedHosts(env.kube, {
+      namespace: NS,
+      count: 1,
+      prefix: 'paused-host',
+      annotations: { [BMHAnnotations.paused]: 'maintenance' },
+    });
+    await seedHosts(env.kube, { namespace: NS, count: 1, prefix: 'fresh-host' });
+    await eventually('the unpaused host seeded with it is available', async () =>
+      (await hosts()).some((h) => h.metadata.name === 'fresh-host-0' && h.status?.provisioning?.state === 'available'),
+    );
+    const paused = (await hosts()).find((h) => h.metadata.name === 'paused-host-0')!;
+    expect(paused.status?.provisioning?.state ?? '').toBe('');
+    expect(paused.spec?.consumerRef).toBeUndefined();
+    await env.kube.patch(
+      { ...BMH, namespace: NS, name: 'paused-host-0' },
+      { metadata: { annotations: { [BMHAnnotations.paused]: null } } },
+      { type: 'merge' },
+    );
+    await eventually('the host moves once unpaused', async () =>
+      (await hosts()).some((h) => h.metadata.name === 'paused-host-0' && h.status?.provisioning?.state),
+    );
   });
 });
