@@ -59,10 +59,10 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     });
   });
 
-  it('GCP: project and region from platformStatus, network from the MAPI providerSpec; managed', () => {
+  it('GCP: project and region from platformStatus, network from the MAPI providerSpec; no managed-by (capi-fn’s GCP provider owns readiness)', () => {
     const p = plan('GCP', { mapiProviderSpec: { networkInterfaces: [{ network: 'ocp-gcp-4wq8n-network' }] } });
-    expect(p.managed).toBe(true);
-    expect(p.infraCluster.metadata.annotations).toEqual(MANAGED);
+    expect(p.managed).toBe(false);
+    expect(p.infraCluster.metadata.annotations).toBeUndefined();
     expect(p.infraCluster.spec).toEqual({
       project: 'openshift-gce-devel',
       region: 'us-central1',
@@ -189,7 +189,7 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     for (const type of ['AWS', 'GCP', 'Azure', 'OpenStack', 'VSphere', 'BareMetal', 'Local'] as const) {
       const provider = PLATFORM_PROVIDERS[type]!.provider;
       expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(
-        provider === 'aws' || provider === 'local' || provider === 'metal3',
+        provider === 'aws' || provider === 'local' || provider === 'metal3' || provider === 'gcp',
       );
     }
   });

@@ -86,7 +86,7 @@ describe('capi-fn up --feature-set Default', () => {
     await sys.stop();
     sys = undefined;
     // Refused before anything is written: the platform asked for alongside does not sneak in either.
-    const again = startEmbedded({ dataDir, port: 0, platform: 'gcp', featureSet: 'Default', sample: true });
+    const again = startEmbedded({ dataDir, port: 0, platform: 'azure', featureSet: 'Default', sample: true });
     await expect(again).rejects.toBeInstanceOf(SeedRejectedError);
     await expect(again).rejects.toThrow(/cannot be changed back to the default set.*use a fresh --data-dir/);
 
@@ -103,15 +103,15 @@ describe('capi-fn up --feature-set Default', () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(saved.port, '127.0.0.1', resolve));
     try {
-      sys = await startEmbedded({ dataDir, port: 0, platform: 'gcp', sample: true });
-      expect(sys.seed).toMatchObject({ platform: 'gcp', write: true });
+      sys = await startEmbedded({ dataDir, port: 0, platform: 'azure', sample: true });
+      expect(sys.seed).toMatchObject({ platform: 'azure', write: true });
       expect(new URL(sys.webhook.url).port).not.toBe(String(saved.port));
       const infra = await sys.kube.get<{ metadata: object; status?: { platformStatus?: { type?: string } } }>({
         apiVersion: 'config.openshift.io/v1',
         kind: 'Infrastructure',
         name: 'cluster',
       });
-      expect(infra.status?.platformStatus?.type).toBe('GCP');
+      expect(infra.status?.platformStatus?.type).toBe('Azure');
     } finally {
       squatter.close();
     }

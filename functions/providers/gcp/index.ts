@@ -11,7 +11,7 @@ export const gcpProvider: ProviderModule = {
   cliPlatform: 'gcp',
   platformType: 'GCP',
   kinds: { cluster: 'GCPCluster', machine: 'GCPMachine', machineTemplate: 'GCPMachineTemplate' },
-  hasRuntime: false,
+  hasRuntime: true,
   credentialCheck(env) {
     const ok = Boolean(
       env.GOOGLE_APPLICATION_CREDENTIALS ||

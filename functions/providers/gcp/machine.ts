@@ -41,7 +41,9 @@ export const gcpMachineDefinition: InfraMachineDefinition<GceApi, GceInstance, G
     const fromIntent = parseLocation(intent?.location);
     const project = infraCluster?.spec?.project ?? fromIntent.project;
     if (!project) return undefined;
-    return formatLocation(project, machine?.spec.failureDomain ?? fromIntent.zone);
+    // CAPG: a Machine without a failure domain goes to the first (sorted) failure domain of the cluster.
+    const first = Object.keys(infraCluster?.status?.failureDomains ?? {}).sort()[0];
+    return formatLocation(project, machine?.spec.failureDomain ?? fromIntent.zone ?? first);
   },
   recordedId: (gm) => parseProviderID(gm.spec.providerID)?.name,
   recordIdentity(spec, inst) {
@@ -65,7 +67,7 @@ export const gcpMachineDefinition: InfraMachineDefinition<GceApi, GceInstance, G
         ok: false,
         reason: 'ZoneNotSet',
         message:
-          'Machine spec.failureDomain is not set; a GCE instance needs a zone: set spec.template.spec.failureDomain on the MachineSet',
+          'Machine spec.failureDomain is not set and the GCPCluster has no failure domains yet; a GCE instance needs a zone: set spec.template.spec.failureDomain on the MachineSet',
       };
     }
     const region = s.infraCluster.spec.region || regionOfZone(zone);

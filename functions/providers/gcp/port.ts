@@ -10,6 +10,7 @@ import {
   IDENTITY_LABEL,
   lastSegment,
   parseLocation,
+  parseProviderID,
   requestIdFor,
 } from './names.ts';
 
@@ -132,10 +133,10 @@ export function gcpPort(
       return toCloudInstance(inst ?? { ...body, status: 'PROVISIONING' }, w.project, w.zone);
     },
     async delete(inst) {
-      const w = where();
-      const zoneOf = inst.failureDomain ?? w.zone;
+      // The instance says where it is (the orphan scan's port knows only the project).
+      const at = parseProviderID(inst.providerID) ?? { ...where(), name: inst.id };
       try {
-        await api.deleteInstance(w.project, zoneOf, inst.id, requestIdFor(`${inst.providerID}`, 'delete'));
+        await api.deleteInstance(at.project, at.zone, at.name, requestIdFor(`${inst.providerID}`, 'delete'));
       } catch (e) {
         if (e instanceof GoogleApiError && e.status === 404) return;
         throw e;

@@ -10,6 +10,8 @@ export const INVOKABLE = [
   'machine',
   'aws-cluster',
   'aws-machine',
+  'gcp-cluster',
+  'gcp-machine',
   'metal3-cluster',
   'metal3-machine',
   'cluster-capi-operator',

@@ -103,6 +103,17 @@ export class GceState {
   readonly zones: string[];
   readonly cpuQuota: number;
   readonly faults: Fault[] = [];
+  /**
+   * Every instance ever inserted, deleted ones included (the API forgets them): what tests check "one instance
+   * per Machine, ever" against.
+   */
+  readonly ledger: Array<{
+    project: string;
+    zone: string;
+    name: string;
+    labels: Record<string, string>;
+    gone: boolean;
+  }> = [];
   /** Every request answered, for tests and the closing figures (method and path after /compute/v1/). */
   readonly requests: Array<{ method: string; path: string; status: number }> = [];
   private readonly projects = new Map<string, Project>();
@@ -114,6 +125,19 @@ export class GceState {
     this.zones = o.zones ?? DEFAULT_ZONES;
     this.cpuQuota = o.cpuQuota ?? DEFAULT_CPU_QUOTA;
     this.now = o.now ?? Date.now;
+  }
+
+  /** Applies the transitions that are due in every project (before reading the ledger). */
+  settleAll(): void {
+    for (const p of this.projects.values()) this.settle(p);
+  }
+
+  /** Forgets every project, fault and request (between tests). */
+  reset(): void {
+    this.projects.clear();
+    this.ledger.length = 0;
+    this.faults.length = 0;
+    this.requests.length = 0;
   }
 
   get regions(): string[] {
@@ -178,7 +202,11 @@ export class GceState {
     const now = this.now();
     for (const [name, inst] of p.instances) {
       const t = now - inst.since;
-      if (inst.phase === 'delete' && t >= this.stepMs) p.instances.delete(name);
+      if (inst.phase === 'delete' && t >= this.stepMs) {
+        p.instances.delete(name);
+        const entry = this.ledger.find((e) => e.zone === inst.zone && e.name === name && !e.gone);
+        if (entry) entry.gone = true;
+      }
     }
     for (const [, img] of p.images)
       if (img.status === 'PENDING' && now - img.createdAt >= this.stepMs) img.status = 'READY';
@@ -690,6 +718,13 @@ export class GceState {
     }
     const metadata = (body.metadata as Json | undefined) ?? {};
     const labels = (body.labels as Json | undefined) ?? {};
+    this.ledger.push({
+      project: projectName,
+      zone,
+      name,
+      labels: { ...(labels as Record<string, string>) },
+      gone: false,
+    });
     const tags = (body.tags as Json | undefined) ?? {};
     p.instances.set(name, {
       zone,
