@@ -1,5 +1,6 @@
 // AWS Lambda's secret store: a function's kubeconfig from Secrets Manager, read with the function's own role.
-// Imported by the Lambda entrypoints only (the SDK ships with the Lambda runtime and is never bundled).
+// Imported by every Lambda entrypoint (lambda.ts, lambda-http.ts, lambda-schedule.ts), so whichever one a function
+// is built on reads CAPI_FN_KUBECONFIG_SECRET; the SDK ships with the Lambda runtime and is never bundled.
 import { CredentialsError, setSecretReader } from './credentials.ts';
 
 export async function readSecretsManager(secretId: string): Promise<string> {

@@ -5,6 +5,7 @@
 // crashed invocation (which the caller would see as a bare 502).
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import './aws-secrets.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
 import { type HttpAnswer, type HttpCall, type HttpServe, internalErrorAnswer, pathWithQuery } from './http.ts';
 

@@ -11,6 +11,7 @@ import {
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { payloadOfSqsBody } from '../bus/eventbridge-publish.ts';
+import './aws-secrets.ts';
 import { parseResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
 import { deliver } from './deliver.ts';
