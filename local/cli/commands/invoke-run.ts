@@ -31,6 +31,16 @@ export function invokableHandlers(): string[] {
   return [...handlers().map((h) => h.name), 'drift', WEBHOOKS];
 }
 
+/** What is wrong with `raw` as a schedule tick, in words; undefined when it is one. */
+export function scheduleTickProblem(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return `holds ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`}, not an event object`;
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (type !== SCHEDULE_TICK_TYPE) return `has type ${JSON.stringify(type ?? null)}`;
+  return undefined;
+}
+
 export interface InvokeOptions {
   event: string;
   attempt: string;
@@ -49,13 +59,18 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
     process.stderr.write(`capi-fn invoke: cannot read --event ${opts.event}: ${(e as Error).message}\n`);
     return ExitCodes.usage;
   }
+  if (name === 'drift') {
+    const problem = scheduleTickProblem(raw);
+    if (problem) {
+      process.stderr.write(
+        `capi-fn invoke: drift expects a ${SCHEDULE_TICK_TYPE} event (events/schedule-tick.json), but --event ${opts.event} ${problem}\n`,
+      );
+      return ExitCodes.usage;
+    }
+  }
   const kube = clientFromCommand(cmd);
   const log = createLogger({ name: `invoke/${name}` });
   if (name === 'drift') {
-    if ((raw as { type?: string }).type !== SCHEDULE_TICK_TYPE) {
-      process.stderr.write(`capi-fn invoke: drift expects a ${SCHEDULE_TICK_TYPE} event (events/schedule-tick.json)\n`);
-      return ExitCodes.usage;
-    }
     // No bus here: the resync events the check would publish are printed instead.
     const bus = {
       publish: async (events: ResourceEvent[]) => {
