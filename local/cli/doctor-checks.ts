@@ -191,6 +191,8 @@ export async function runChecks(kube: KubeClient, env: NodeJS.ProcessEnv = proce
   // 5. provider credentials present (each provider's own check of its standard chain)
   const check = provider ? providerNamed(provider).credentialCheck : undefined;
   if (check) add(check(env));
+  const endpoint = provider ? await providerNamed(provider).endpointCheck?.(env) : undefined;
+  if (endpoint) add(endpoint);
 
   // 6. the ClusterOperator, when an operator reports through one
   try {

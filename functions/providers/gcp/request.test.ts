@@ -155,9 +155,9 @@ describe('buildInsertBody (reference §3.3)', () => {
     expect(r.ok).toBe(false);
     const text = r.ok ? '' : r.problems.join('\n');
     expect(text).toContain('GCPMachine name "Bad_Name"');
-    expect(text).toContain('spec.preemptible and spec.provisioningModel: Spot');
-    expect(text).toContain('spec.onHostMaintenance: Migrate');
-    expect(text).toContain('spec.guestAccelerators[0].type');
-    expect(text).toContain('label key "Bad Key"');
+    expect(text).toContain('spec.preemptible: cannot be set together with provisioningModel: Spot');
+    expect(text).toContain('spec.onHostMaintenance: Migrate is not possible with guestAccelerators');
+    expect(text).toContain('spec.guestAccelerators[0].type: is required');
+    expect(text).toContain('spec.additionalLabels[Bad Key]: is not a valid GCE label key');
   });
 });

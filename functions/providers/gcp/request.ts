@@ -70,6 +70,66 @@ function encryptionKey(k: GCPMachineSpec['rootDiskEncryptionKey']): Record<strin
   return undefined;
 }
 
+const LABEL_KEY = /^[a-z][-_a-z0-9]{0,62}$/;
+const LABEL_VALUE = /^[-_a-z0-9]{0,63}$/;
+
+/** A problem in a GCPMachine spec: the field, what is wrong, and the fix (the webhook's words too). */
+export interface SpecProblem {
+  field: string;
+  rule: string;
+  fix: string;
+}
+
+/**
+ * What Compute Engine would refuse in a GCPMachine spec, found before any call: the webhook refuses it at
+ * admission (naming the field), and a machine admitted before this rule existed gets it as a condition.
+ * `at` is the path of the spec (`spec` or `spec.template.spec`).
+ */
+export function specProblems(s: Partial<GCPMachineSpec>, at: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  if (s.rootDiskEncryptionKey && !encryptionKey(s.rootDiskEncryptionKey))
+    out.push({
+      field: `${at}.rootDiskEncryptionKey`,
+      rule: 'names no key',
+      fix: 'set managedKey.kmsKeyName (keyType Managed), or suppliedKey.rawKey / rsaEncryptedKey (keyType Supplied)',
+    });
+  if (s.provisioningModel === 'Spot' && s.preemptible)
+    out.push({
+      field: `${at}.preemptible`,
+      rule: 'cannot be set together with provisioningModel: Spot',
+      fix: 'keep one: Spot is the newer form of preemptible',
+    });
+  const gpus = s.guestAccelerators ?? [];
+  if (gpus.length && s.onHostMaintenance === 'Migrate')
+    out.push({
+      field: `${at}.onHostMaintenance`,
+      rule: 'Migrate is not possible with guestAccelerators (GPUs cannot live-migrate)',
+      fix: 'set onHostMaintenance: Terminate, or leave it unset',
+    });
+  for (const [i, g] of gpus.entries())
+    if (!g.type)
+      out.push({
+        field: `${at}.guestAccelerators[${i}].type`,
+        rule: 'is required',
+        fix: 'name the type, e.g. nvidia-tesla-t4',
+      });
+  for (const [k, v] of Object.entries(s.additionalLabels ?? {})) {
+    if (!LABEL_KEY.test(k.toLowerCase()))
+      out.push({
+        field: `${at}.additionalLabels[${k}]`,
+        rule: 'is not a valid GCE label key',
+        fix: 'start with a letter; use lowercase letters, digits, - and _ (at most 63)',
+      });
+    else if (!LABEL_VALUE.test(labelValue(v)))
+      out.push({
+        field: `${at}.additionalLabels[${k}]`,
+        rule: `value "${v}" is not a valid GCE label value`,
+        fix: 'use lowercase letters, digits, - and _ (at most 63)',
+      });
+  }
+  return out;
+}
+
 export function buildInsertBody(p: InsertPlan): InsertBody {
   const s = p.spec;
   const problems: string[] = [];
@@ -80,24 +140,15 @@ export function buildInsertBody(p: InsertPlan): InsertBody {
 
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(p.name))
     problems.push(`the GCPMachine name "${p.name}" is not a valid GCE instance name ([a-z]([-a-z0-9]{0,61}[a-z0-9])?)`);
-  if (s.rootDiskEncryptionKey && !encryptionKey(s.rootDiskEncryptionKey))
-    problems.push(
-      'spec.rootDiskEncryptionKey names no key (managedKey.kmsKeyName, or suppliedKey.rawKey / rsaEncryptedKey)',
-    );
+  for (const v of specProblems(s, 'spec')) problems.push(`${v.field}: ${v.rule}`);
   const spot = s.provisioningModel === 'Spot';
-  if (spot && s.preemptible) problems.push('spec.preemptible and spec.provisioningModel: Spot cannot both be set');
-  if (gpus.length && s.onHostMaintenance === 'Migrate')
-    problems.push('spec.onHostMaintenance: Migrate is not allowed with spec.guestAccelerators (GPUs need Terminate)');
-  for (const [i, g] of gpus.entries()) {
-    if (!g.type) problems.push(`spec.guestAccelerators[${i}].type is required`);
-  }
   const userLabels: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...(p.cluster.spec?.additionalLabels ?? {}), ...(s.additionalLabels ?? {}) })) {
     const key = k.toLowerCase();
-    if (!/^[a-z][-_a-z0-9]{0,62}$/.test(key))
-      problems.push(`label key "${k}" (additionalLabels) is not a valid GCE label key`);
-    else if (!/^[-_a-z0-9]{0,63}$/.test(labelValue(v)))
-      problems.push(`label "${k}" (additionalLabels) has an invalid value "${v}"`);
+    if (!LABEL_KEY.test(key))
+      problems.push(`label key "${k}" (GCPCluster additionalLabels) is not a valid GCE label key`);
+    else if (!LABEL_VALUE.test(labelValue(v)))
+      problems.push(`label "${k}" (GCPCluster additionalLabels) has an invalid value "${v}"`);
     else userLabels[key] = labelValue(v);
   }
   const clusterLabel = `${CLUSTER_LABEL_PREFIX}${p.clusterName}`;

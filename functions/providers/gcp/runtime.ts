@@ -22,7 +22,7 @@ export function missingGcpAccess(env: NodeJS.ProcessEnv): string | undefined {
   if (existsSync(join(homedir(), '.config', 'gcloud', 'application_default_credentials.json'))) return undefined;
   return (
     '--platform gcp needs Compute Engine: set CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE to an endpoint ' +
-    '(npx capi-fn emulator gcp --port 8085 prints it) or GOOGLE_APPLICATION_CREDENTIALS to a service-account key'
+    '(npx capi-fn emulator gcp prints it) or GOOGLE_APPLICATION_CREDENTIALS to a service-account key'
   );
 }
 

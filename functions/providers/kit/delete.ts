@@ -87,8 +87,12 @@ export async function reconcileDeletion<Client, Req, IM extends InfraMachine, IC
 
   // Nothing live. Two reasons to wait all the same: a recorded instance the cloud may not show yet, and a
   // create another invocation may still be making (its instance would outlive the finalizer).
+  // An instance this deletion saw live and asked to delete (its condition says so) is gone for real when it is
+  // missing: the grace is for one that was never seen since its create.
   const started = s.intent?.startedAt ? Date.parse(s.intent.startedAt) : Number.NaN;
-  if (recordedMissing && now.getTime() - started < t.notFoundGraceMs) return { requeueAfter: t.terminatePollMs };
+  const seenDeleting = im.status?.conditions?.some((c) => c.type === INSTANCE_READY && c.reason === 'Deleting');
+  if (recordedMissing && !seenDeleting && now.getTime() - started < t.notFoundGraceMs)
+    return { requeueAfter: t.terminatePollMs };
   const held = recorded ? undefined : leaseHeld(s.intent, now, t.launchLeaseMs);
   if (held !== undefined) {
     log.info({ waitMs: held }, 'a create may be in flight; waiting before releasing the finalizer');

@@ -4,6 +4,7 @@
 import { Labels } from '../../../shared/api/capi/constants.ts';
 import type { ConditionSeverity } from '../../../shared/api/conditions.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
+import { isConflict } from '../../../shared/kube/errors.ts';
 import { clone, withFinalizer } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext } from '../../../shared/runtime/handler.ts';
 import { readBootstrapData } from './bootstrap.ts';
@@ -22,6 +23,7 @@ import {
   decideLaunch,
   formatIntent,
   type LaunchIntent,
+  parseIntent,
   releaseAfterRefusal,
 } from './intent.ts';
 import type { CloudInstance } from './port.ts';
@@ -168,9 +170,7 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
     const delay = retryDelayFor(c, t);
     if (c.definitive) {
       // The cloud refused: nothing is in flight, so release the lease and move to a fresh key.
-      im = await kube.update<IM>(withIntent(im, releaseAfterRefusal(decision.intent, uid)), {
-        fieldManager: def.fieldManager,
-      });
+      im = await releaseLease(kube, im, decision.intent, uid, def.fieldManager);
     }
     log.warn({ code: c.code, class: c.class, definitive: c.definitive }, 'create failed');
     const where = { cloud: def.cloudName, kind: def.machine.kind };
@@ -189,6 +189,36 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
   im = await kube.update<IM>(want, { fieldManager: def.fieldManager });
   for (const [type, c] of Object.entries(prepared.conditions ?? {})) set(type, c);
   return { kind: 'launched', im, instance };
+}
+
+/**
+ * The release after a refusal, written also when the object changed meanwhile (a user's label, another write):
+ * a lost release would leave the lease held, and the next try would wait it out, then repeat the refused key.
+ * Re-read and write again while the intent there is still the one this invocation holds.
+ */
+async function releaseLease<IM extends KubeObject>(
+  kube: HandlerContext<unknown>['kube'],
+  im: IM,
+  held: LaunchIntent,
+  uid: string,
+  fieldManager: string,
+): Promise<IM> {
+  let cur = im;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await kube.update<IM>(withIntent(cur, releaseAfterRefusal(held, uid)), { fieldManager });
+    } catch (e) {
+      if (!isConflict(e) || tries >= 4) throw e;
+      const fresh = await kube.find<IM>({
+        apiVersion: cur.apiVersion!,
+        kind: cur.kind!,
+        namespace: cur.metadata.namespace,
+        name: cur.metadata.name!,
+      });
+      if (!fresh || parseIntent(fresh.metadata.annotations)?.key !== held.key) return fresh ?? cur;
+      cur = fresh;
+    }
+  }
 }
 
 function withIntent<T extends KubeObject>(o: T, intent: LaunchIntent): T {

@@ -124,6 +124,8 @@ export interface ProviderModule {
   hasRuntime: boolean;
   /** The credentials check `capi-fn doctor` runs. */
   credentialCheck?(env: NodeJS.ProcessEnv): DoctorCheck;
+  /** Whether the cloud endpoint the environment points at answers (`capi-fn doctor`); undefined: nothing to check. */
+  endpointCheck?(env: NodeJS.ProcessEnv): Promise<DoctorCheck | undefined>;
   /** The infrastructure cluster the operator creates for this platform, and what it needs to read first. */
   infraCluster: {
     secrets?: SecretRef[];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as apiserver } from './apiserver.ts';
 import { registerBridge } from './bridge.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerEmulator } from './emulator.ts';
 import { registerGet } from './get.ts';
 import { registerInvoke } from './invoke.ts';
 import { registerUp } from './up.ts';
@@ -14,4 +15,5 @@ export const commands: Array<(program: Command) => void> = [
   registerDoctor,
   registerBridge,
   apiserver,
+  registerEmulator,
 ];

@@ -126,9 +126,10 @@ async function dispatch(
   url: URL,
   readJson: () => Promise<Json>,
   host: string,
+  agent: string,
 ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   const record = (status: number) =>
-    state.requests.push({ method, path: url.pathname.replace(/^\/compute\/v1\//, ''), status });
+    state.requests.push({ method, path: url.pathname.replace(/^\/compute\/v1\//, ''), status, agent });
   const base = `http://${host}/compute/v1/`;
   try {
     if (!url.pathname.startsWith('/compute/v1/')) throw notFound(url.pathname);
@@ -202,6 +203,7 @@ async function batch(
         return b ? (JSON.parse(b) as Json) : {};
       },
       host,
+      req.headers['user-agent'] ?? '',
     );
     const json = JSON.stringify(r.body);
     answer += `--${out}\r\nContent-Type: application/http\r\nContent-ID: <response-${id}>\r\n\r\nHTTP/1.1 ${r.status} ${r.status === 200 ? 'OK' : 'Error'}\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n`;
@@ -236,7 +238,15 @@ async function handle(
     return send(res, 200, { faults: 0 });
   }
   if (url.pathname === '/batch/compute/v1' && method === 'POST') return batch(state, waits, req, res);
-  const r = await dispatch(state, waits, method, url, () => readBody(req), req.headers.host ?? '127.0.0.1');
+  const r = await dispatch(
+    state,
+    waits,
+    method,
+    url,
+    () => readBody(req),
+    req.headers.host ?? '127.0.0.1',
+    req.headers['user-agent'] ?? '',
+  );
   for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
   return send(res, r.status, r.body);
 }

@@ -101,7 +101,8 @@ function relative(ref: string, project: string): string {
 export class GceState {
   readonly stepMs: number;
   readonly zones: string[];
-  readonly cpuQuota: number;
+  /** vCPUs per region; tests may change it while running. */
+  cpuQuota: number;
   readonly faults: Fault[] = [];
   /**
    * Every instance ever inserted, deleted ones included (the API forgets them): what tests check "one instance
@@ -115,7 +116,7 @@ export class GceState {
     gone: boolean;
   }> = [];
   /** Every request answered, for tests and the closing figures (method and path after /compute/v1/). */
-  readonly requests: Array<{ method: string; path: string; status: number }> = [];
+  readonly requests: Array<{ method: string; path: string; status: number; agent?: string }> = [];
   private readonly projects = new Map<string, Project>();
   private readonly now: () => number;
   private natNext = 1;
