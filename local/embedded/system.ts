@@ -1,7 +1,7 @@
 // The embedded default in one process: the API server on a persistent data folder, the in-process
 // bus, the bridge, every handler, the local provider's simulated cloud, the periodic drift check, and
 // the sample. `capi-fn up` (npm start) drives it; tests start it in-process.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
 import { operatorHandler, operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
@@ -34,6 +34,7 @@ import { type ApiServer, startApiServer } from '../apiserver/index.ts';
 import { type Host, startHost } from '../host/host.ts';
 import { startWebhookServer, type WebhookServer, type WebhookTls } from '../webhook-server.ts';
 import { lockDataDir } from './lock.ts';
+import { ensurePrivateDir, makePrivate } from './private-files.ts';
 import { createMissing, SAMPLE_NAMESPACE, sampleObjects } from './sample.ts';
 import { type Platform, planSeed, platformTypeOf, type SeedFeatureSet, type SeedPlan } from './seed-plan.ts';
 
@@ -151,6 +152,7 @@ async function startPersistentWebhook(
   cleanups.push(() => server.stop());
   const state: WebhookState = { ...server.tls, port: Number(new URL(server.url).port) };
   writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+  makePrivate(file);
   return server;
 }
 
@@ -227,7 +229,8 @@ async function applySampleWhenReady(o: {
 export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
   const log = o.log ?? silentLogger;
   const dataDir = resolve(o.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const openFolder = ensurePrivateDir(dataDir);
+  if (openFolder) log.warn({ dataDir }, openFolder);
   const release = lockDataDir(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [release];
   let stopped = false;
@@ -253,6 +256,9 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     cleanups.push(() => api.stop());
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     await api.writeKubeconfig(kubeconfigPath);
+    makePrivate(kubeconfigPath);
+    // The API server rewrites its own copy on every start, with the mode it had.
+    makePrivate(join(dataDir, 'apiserver', 'kubeconfig'));
     const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'capi-fn-up' });
 
     const webhook = await startPersistentWebhook(dataDir, kube, log, cleanups);

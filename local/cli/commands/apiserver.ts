@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where objects, TLS material, the token and the kubeconfig live', '.capi-fn')
     .action(async (opts: { port?: number; dataDir: string }) => {
       const { startApiServer } = await import('../../apiserver/index.ts');
+      const { ensurePrivateDir, makePrivate } = await import('../../embedded/private-files.ts');
       const dataDir = resolve(opts.dataDir);
       const api = await startApiServer({
         dataDir,
@@ -21,6 +22,10 @@ export function register(program: Command): void {
         logger: (line) => process.stderr.write(`${line}\n`),
       });
       const kubeconfig = resolve(dataDir, 'kubeconfig');
+      // Rewritten on every start, but a file that already existed keeps its old mode: set it.
+      makePrivate(kubeconfig);
+      const openFolder = ensurePrivateDir(dataDir);
+      if (openFolder) process.stderr.write(`warning: ${openFolder}\n`);
       process.stdout.write(`API server listening on ${api.url}\nkubeconfig: ${kubeconfig}\n`);
       let stopping = false;
       const stop = async () => {

@@ -5,6 +5,7 @@ import { providerForCliPlatform } from '../../../functions/providers/index.ts';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { DataDirLockedError } from '../../embedded/lock.ts';
+import { touchPrivate } from '../../embedded/private-files.ts';
 import { SAMPLE_NAMESPACE } from '../../embedded/sample.ts';
 import {
   type Embedded,
@@ -48,6 +49,8 @@ export async function up(opts: UpOptions): Promise<number> {
   try {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    // The log names objects and errors of the cluster: owner-only, like the kubeconfig beside it.
+    touchPrivate(logFile);
     log = createLogger({ level: opts.logLevel, destination: createWriteStream(logFile, { flags: 'a' }) });
     system = await startEmbedded({
       dataDir: opts.dataDir,
