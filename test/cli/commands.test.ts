@@ -201,7 +201,7 @@ describe('capi-fn commands', () => {
   });
 
   it('--help works on every command', async () => {
-    for (const c of ['up', 'get', 'invoke', 'doctor', 'bridge', 'apiserver']) {
+    for (const c of ['up', 'get', 'invoke', 'doctor', 'bridge', 'apiserver', 'emulator']) {
       const r = await cli(c, '--help');
       expect(r.status, c).toBe(0);
       expect(r.stdout).toContain('--kubeconfig');
