@@ -1,7 +1,9 @@
 // AWS Lambda entrypoints, built with middy. They translate, and only translate: SQS records (the
 // production shape: EventBridge rule → SQS queue → event source mapping) and direct EventBridge
 // events become deliveries for the shared runtime; its verdicts become batch item failures,
-// visibility changes, delayed re-sends and dead letters with a reason.
+// visibility changes, delayed re-sends and dead letters with a reason. A record whose handling throws
+// (an SQS call refused, say) is reported alone in batchItemFailures; the event source mapping must set
+// functionResponseType ReportBatchItemFailures (scripts/serverless-config.ts does) or the answer is ignored.
 import {
   ChangeMessageVisibilityCommand,
   type MessageAttributeValue,
@@ -12,12 +14,36 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { payloadOfSqsBody } from '../bus/eventbridge-publish.ts';
 import './aws-secrets.ts';
-import { parseResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
+import { NOT_BEFORE_EXTENSION, parseResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
 import { deliver } from './deliver.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
 
 const SQS_MAX_DELAY_SECONDS = 900;
+
+/**
+ * The body and delay to re-send a not-yet-due event with. SQS delays stop at 15 minutes; an event due later
+ * is clamped to that bound (its capifnnotbefore rewritten), so it hops once and then runs rather than
+ * hopping until a far-future date. Running early is safe: a handler treats every event as "look again".
+ */
+export function boundedNotBefore(
+  raw: unknown,
+  delayMs: number,
+  nowMs: number,
+): { body: string; delaySeconds: number; clamped: boolean; requested?: string; runsAt?: string } {
+  const seconds = Math.ceil(delayMs / 1000);
+  if (seconds <= SQS_MAX_DELAY_SECONDS) return { body: JSON.stringify(raw), delaySeconds: seconds, clamped: false };
+  const runsAt = new Date(nowMs + SQS_MAX_DELAY_SECONDS * 1000).toISOString();
+  const ev = raw as Record<string, unknown>;
+  const requested = String(ev[NOT_BEFORE_EXTENSION]);
+  return {
+    body: JSON.stringify({ ...ev, [NOT_BEFORE_EXTENSION]: runsAt }),
+    delaySeconds: SQS_MAX_DELAY_SECONDS,
+    clamped: true,
+    requested,
+    runsAt,
+  };
+}
 
 /** The SQS calls the adapter makes; a port so tests can point it at moto or record calls. */
 export interface SqsPort {
@@ -184,46 +210,75 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
   const getSqs = () => (sqs ??= opts.sqs ? opts.sqs() : sqsPortFromEnv());
   const now = opts.now ?? Date.now;
 
+  /** One record, start to finish; a throw means "this record failed" (its port calls may have failed). */
+  const handleOne = async (d: Delivery, env: FunctionEnv): Promise<'done' | 'failed'> => {
+    const { kube, log } = env;
+    const result = d.invalid
+      ? ({ status: 'dead-letter', reason: d.invalid } as const)
+      : await deliver(
+          def,
+          d.raw,
+          { attempt: d.attempt, messageId: d.messageId },
+          { kube, log },
+          {
+            requeue: (ev: ResourceEvent, delayMs: number) =>
+              getSqs().sendDelayed(JSON.stringify(ev), Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000))),
+            now,
+            ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+          },
+        );
+    if (result.status === 'not-due') {
+      if (!d.receiptHandle) throw new Error('a delayed event arrived early on a direct invocation');
+      const next = boundedNotBefore(d.raw, result.delayMs, now());
+      if (next.clamped) {
+        // Each hop is a new message, so the receive count never reaches the DLQ: a far-future (or forged)
+        // capifnnotbefore would hop every 15 minutes forever. One hop at most, then it runs.
+        log.warn(
+          { messageId: d.messageId, notBefore: next.requested, runsAt: next.runsAt },
+          `capifnnotbefore is more than the queue's maximum delay (${SQS_MAX_DELAY_SECONDS} s) away; clamped to it`,
+        );
+      }
+      await getSqs().sendDelayed(next.body, next.delaySeconds);
+      return 'done';
+    }
+    if (result.status === 'dead-letter') {
+      if (d.receiptHandle) await getSqs().deadLetter(d.body, result.reason);
+      else
+        log.error(
+          { messageId: d.messageId, reason: result.reason },
+          'dead letter (direct EventBridge invocation: see the function destination)',
+        );
+      return 'done';
+    }
+    if (result.status === 'retry') {
+      if (!d.receiptHandle) throw new Error(`retry requested: ${result.error}`);
+      await getSqs().changeVisibility(
+        d.receiptHandle,
+        Math.min(43_200, Math.max(0, Math.ceil((result.delayMs ?? 0) / 1000))),
+      );
+      return 'failed';
+    }
+    return 'done';
+  };
+
   const base = async (event: LambdaEvent | Deliveries): Promise<SQSBatchResponse | undefined> => {
     const { deliveries, batch } = event as Deliveries;
-    const { kube, log } = getEnv();
+    const env = getEnv();
     const failures: string[] = [];
     for (const d of deliveries) {
-      const result = d.invalid
-        ? ({ status: 'dead-letter', reason: d.invalid } as const)
-        : await deliver(
-            def,
-            d.raw,
-            { attempt: d.attempt, messageId: d.messageId },
-            { kube, log },
-            {
-              requeue: (ev: ResourceEvent, delayMs: number) =>
-                getSqs().sendDelayed(JSON.stringify(ev), Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000))),
-              now,
-              ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
-            },
-          );
-      if (result.status === 'not-due') {
-        if (!d.receiptHandle) throw new Error('a delayed event arrived early on a direct invocation');
-        // SQS delays stop at 15 minutes; longer requeues hop until they are due.
-        await getSqs().sendDelayed(
-          JSON.stringify(d.raw),
-          Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(result.delayMs / 1000)),
-        );
+      if (!batch) {
+        // A direct invocation has no per-record answer: a throw is how Lambda is told to retry it.
+        await handleOne(d, env);
         continue;
       }
-      if (result.status === 'dead-letter') {
-        if (d.receiptHandle) await getSqs().deadLetter(d.body, result.reason);
-        else
-          log.error(
-            { messageId: d.messageId, reason: result.reason },
-            'dead letter (direct EventBridge invocation: see the function destination)',
-          );
-      } else if (result.status === 'retry') {
-        if (!d.receiptHandle) throw new Error(`retry requested: ${result.error}`);
-        await getSqs().changeVisibility(
-          d.receiptHandle,
-          Math.min(43_200, Math.max(0, Math.ceil((result.delayMs ?? 0) / 1000))),
+      try {
+        if ((await handleOne(d, env)) === 'failed') failures.push(d.messageId);
+      } catch (e) {
+        // Only this record comes back (ReportBatchItemFailures): the others' side effects are done and
+        // must not be repeated by redelivering the whole batch.
+        env.log.error(
+          { messageId: d.messageId, err: e instanceof Error ? e.message : String(e) },
+          'record failed; reported as a batch item failure',
         );
         failures.push(d.messageId);
       }

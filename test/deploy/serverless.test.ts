@@ -150,6 +150,8 @@ describe('serverless.yml', () => {
       ]);
       for (const [, esm] of byType('AWS::Lambda::EventSourceMapping')) {
         const fn = (esm.Properties.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+        // Without it Lambda ignores the handler's batchItemFailures and a failed record redelivers the whole batch.
+        expect(esm.Properties.FunctionResponseTypes, fn).toEqual(['ReportBatchItemFailures']);
         // An SQS event source cannot go below 2; the singleton relies on reserved concurrency alone.
         if (fn === fnId(OPERATOR_HANDLER_NAME)) expect(esm.Properties.ScalingConfig, fn).toBeUndefined();
         else expect(esm.Properties.ScalingConfig, fn).toEqual({ MaximumConcurrency: 50 });

@@ -1,7 +1,9 @@
 // The Lambda entrypoint invoked in-process with the event shapes Lambda delivers.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { FunctionEnv } from '../../shared/entrypoints/deps.ts';
 import { lambdaHandler, type SqsPort } from '../../shared/entrypoints/lambda.ts';
+import type { Logger } from '../../shared/runtime/logger.ts';
 import { machineEvent, offlineEnv, reconciled, recordingHandler } from './handlers.ts';
 
 const ctx = { awsRequestId: 'req-1', functionName: 'capifn-recorder' } as Context;
@@ -11,7 +13,9 @@ class RecordingSqs implements SqsPort {
   async changeVisibility(h: string, s: number) {
     this.calls.push(`visibility ${h} ${s}`);
   }
+  readonly bodies: string[] = [];
   async sendDelayed(body: string, s: number) {
+    this.bodies.push(body);
     this.calls.push(`delayed ${s} ${JSON.parse(body).data.ref.name}`);
   }
   async deadLetter(_body: string, reason: string) {
@@ -150,5 +154,88 @@ describe('Lambda entrypoint', () => {
     expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
     await handler(tick, ctx);
     expect(reconciled.map((r) => r.name)).toEqual(['singleton']);
+  });
+});
+
+/** SQS refusing the dead-letter send, as it does when the body plus the reason attribute exceed 256 KiB. */
+class RefusingDlq extends RecordingSqs {
+  override async deadLetter(_body: string, _reason: string): Promise<void> {
+    this.calls.push('dead-letter refused');
+    throw new Error('SQS SendMessage: message too long');
+  }
+}
+
+function recordingEnv(lines: string[]): FunctionEnv {
+  const rec = (level: string) => (obj: object, msg?: string) =>
+    lines.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
+  const log: Logger = { debug() {}, info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => log };
+  return { ...offlineEnv, log };
+}
+
+describe('Lambda entrypoint: partial batch failures (audit 12)', () => {
+  beforeEach(() => {
+    reconciled.length = 0;
+  });
+
+  it('an SQS call that throws mid-batch fails only its record; the others are handled once', async () => {
+    const sqs = new RefusingDlq();
+    const lines: string[] = [];
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const handler = lambdaHandler(recordingHandler, { env: () => recordingEnv(lines), sqs: () => sqs, now: () => now });
+    const later = new Date(now + 600_000).toISOString();
+    const event = {
+      Records: [
+        sqsRecord('first', machineEvent('first', { capifnnotbefore: later })),
+        { ...sqsRecord('garbage', {}), body: 'not json at all' },
+        sqsRecord('third', machineEvent('third', { capifnnotbefore: later })),
+        sqsRecord('fourth', machineEvent('ok')),
+      ],
+    } as unknown as SQSEvent;
+    const res = await handler(event, ctx);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'garbage' }] });
+    expect(sqs.calls).toEqual(['delayed 600 first', 'dead-letter refused', 'delayed 600 third']);
+    expect(reconciled.map((r) => r.name)).toEqual(['ok']);
+    expect(lines.join('\n')).toMatch(
+      /error record failed; reported as a batch item failure .*"messageId":"garbage".*message too long/,
+    );
+  });
+
+  it('a direct EventBridge invocation still throws, so Lambda retries it', async () => {
+    const sqs = new RecordingSqs();
+    const handler = lambdaHandler(recordingHandler, { env: () => offlineEnv, sqs: () => sqs });
+    const direct = {
+      version: '0',
+      id: 'e3',
+      'detail-type': 'io.capifn.resource.modified',
+      source: 'test',
+      account: '1',
+      time: '',
+      region: 'us-east-1',
+      resources: [],
+      detail: machineEvent('fail'),
+    };
+    await expect(handler(direct, ctx)).rejects.toThrow(/retry requested/);
+  });
+
+  it('a far-future capifnnotbefore is clamped to the 15-minute maximum delay, with a log line, and then runs', async () => {
+    const sqs = new RecordingSqs();
+    const lines: string[] = [];
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const handler = lambdaHandler(recordingHandler, { env: () => recordingEnv(lines), sqs: () => sqs, now: () => now });
+    const far = machineEvent('far', { capifnnotbefore: '9999-12-31T00:00:00Z' });
+    expect(await handler({ Records: [sqsRecord('f1', far)] } as unknown as SQSEvent, ctx)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(sqs.calls).toEqual(['delayed 900 far']);
+    const resent = JSON.parse(sqs.bodies[0]!);
+    expect(resent.capifnnotbefore).toBe('2026-01-01T00:15:00.000Z');
+    expect(lines.join('\n')).toMatch(
+      /warn capifnnotbefore is more than the queue's maximum delay \(900 s\) away; clamped to it .*"notBefore":"9999-12-31T00:00:00Z"/,
+    );
+    // SQS delivers the re-sent body 15 minutes later: it is due and runs, instead of hopping again.
+    now += 900_000;
+    await handler({ Records: [{ ...sqsRecord('f2', {}), body: sqs.bodies[0]! }] } as unknown as SQSEvent, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['far']);
+    expect(sqs.calls).toEqual(['delayed 900 far']);
   });
 });
