@@ -132,3 +132,32 @@ describe('handleWebhookRequest', () => {
     expect(budgetMs(new URLSearchParams('timeout=1s'))).toBe(250);
   });
 });
+
+describe('an internal failure of the review (audit 6)', () => {
+  it('is a 500 carrying only a correlation ID; the detail is logged under it', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const log = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (o: object) => logged.push(o as Record<string, unknown>),
+      child: () => log,
+    };
+    // Facts whose reading throws stand in for a bug inside review().
+    const broken = {
+      get openshift(): never {
+        throw new Error('token: sha256~LEAKED');
+      },
+    } as ReviewContext;
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate', body: body('AWSMachineTemplate') },
+      { context: async () => broken, log },
+    );
+    expect(r.status).toBe(500);
+    expect(r.body).not.toMatch(/LEAKED|AWSMachineTemplate|token/);
+    const id = JSON.parse(r.body).details.uid;
+    expect(r.headers['x-correlation-id']).toBe(id);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ correlationId: id, uid: 'u1', kind: 'AWSMachineTemplate' });
+  });
+});

@@ -1,9 +1,11 @@
 // The webhook as HTTP: POST an AdmissionReview to /mutate or /validate, get one back. `handleWebhookRequest` is
 // framework-neutral (Lambda, Azure and GCP adapters call it with the raw body); `webhookHttpHandler` serves it with
 // Node's http request/response. Anything that is not an AdmissionReview is a 400, never a crash; only a genuine
-// internal failure is a 500.
+// internal failure is a 500, whose body carries a correlation ID and nothing else (the detail is logged).
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
+import { internalErrorAnswer } from '../../shared/entrypoints/http.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import { type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
@@ -132,13 +134,13 @@ export async function handleWebhookRequest(
       if (fresh) response = review(request, fresh, mode);
     }
   } catch (e) {
-    // review() rejects bad input itself; reaching here is a bug, reported as one.
-    log.error({ err: e instanceof Error ? e.stack : String(e), uid: request.uid }, 'webhook internal error');
-    return status(
-      500,
-      'InternalError',
-      `internal error reviewing ${request.kind.kind}: ${e instanceof Error ? e.message : String(e)}`,
+    // review() rejects bad input itself; reaching here is a bug, logged in full and answered without detail.
+    const correlationId = randomUUID();
+    log.error(
+      { err: e instanceof Error ? e : String(e), uid: request.uid, kind: request.kind.kind, correlationId },
+      'webhook internal error',
     );
+    return internalErrorAnswer(correlationId);
   }
   return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(envelope(response)) };
 }
@@ -173,6 +175,13 @@ export function webhookHttpHandler(opts: WebhookHttpOptions): (req: IncomingMess
           ? status(413, 'RequestEntityTooLarge', `request body exceeds ${max} bytes`)
           : handleWebhookRequest({ method: req.method ?? 'GET', url: req.url ?? '/', body }, opts),
       )
-      .then(send, (e: unknown) => send(status(500, 'InternalError', e instanceof Error ? e.message : String(e))));
+      .then(send, (e: unknown) => {
+        const correlationId = randomUUID();
+        (opts.log ?? silentLogger).error(
+          { err: e instanceof Error ? e : String(e), correlationId },
+          'webhook request failed',
+        );
+        send(internalErrorAnswer(correlationId));
+      });
   };
 }

@@ -4,7 +4,7 @@
 // Anonymous: the Kubernetes API server can send neither a function key header nor a query in a webhook URL.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { type FunctionEnv, functionEnv } from './deps.ts';
-import { type HttpServe, internalErrorAnswer, pathWithQuery } from './http.ts';
+import { type HttpServe, internalFailure, pathWithQuery } from './http.ts';
 
 export interface AzureHttpOptions {
   env?: () => FunctionEnv;
@@ -21,8 +21,11 @@ export function azureHttpHandler(serve: HttpServe, opts: AzureHttpOptions = {}) 
       );
       return { status: a.status, headers: a.headers, body: a.body };
     } catch (e) {
-      context.error(`request failed: ${e instanceof Error ? e.message : String(e)}`);
-      const a = internalErrorAnswer(e);
+      const a = internalFailure(e, {
+        fn: context.functionName,
+        correlationId: context.invocationId,
+        log: () => getEnv().log,
+      });
       return { status: a.status, headers: a.headers, body: a.body };
     }
   };

@@ -3,7 +3,7 @@
 // bytes it keeps (`rawBody`), so the function parses exactly what the caller sent.
 import * as ff from '@google-cloud/functions-framework';
 import { type FunctionEnv, functionEnv } from './deps.ts';
-import { type HttpServe, internalErrorAnswer } from './http.ts';
+import { type HttpServe, internalFailure } from './http.ts';
 
 export interface GcpHttpOptions {
   env?: () => FunctionEnv;
@@ -18,19 +18,21 @@ function rawBodyOf(req: ff.Request): string | Buffer {
     : JSON.stringify(b);
 }
 
-export function gcpHttpHandler(serve: HttpServe, opts: GcpHttpOptions = {}): ff.HttpFunction {
+export function gcpHttpHandler(name: string, serve: HttpServe, opts: GcpHttpOptions = {}): ff.HttpFunction {
   const getEnv = opts.env ?? (() => functionEnv());
   return async (req, res) => {
     let a: Awaited<ReturnType<HttpServe>>;
     try {
       a = await serve({ method: req.method, url: req.originalUrl || req.url, body: rawBodyOf(req) }, getEnv());
     } catch (e) {
-      a = internalErrorAnswer(e);
+      // The framework's execution id (set on Cloud Run functions) ties the answer to the platform's own log.
+      const id = req.get('function-execution-id');
+      a = internalFailure(e, { fn: name, ...(id ? { correlationId: id } : {}), log: () => getEnv().log });
     }
     res.status(a.status).set(a.headers).send(a.body);
   };
 }
 
 export function registerGcpHttp(name: string, serve: HttpServe): void {
-  ff.http(name, gcpHttpHandler(serve));
+  ff.http(name, gcpHttpHandler(name, serve));
 }

@@ -1,13 +1,14 @@
 // AWS Lambda entrypoint for HTTP functions (the admission webhooks), built with middy: API Gateway HTTP
 // API (payload format 2.0) and Lambda function URL events, which share one shape, become an HttpCall; the
 // answer becomes the structured result. Translation only: a body may arrive base64-encoded (function URLs
-// encode anything not recognisably text); a failure of the function itself is a 500 answer, never a
-// crashed invocation (which the caller would see as a bare 502).
+// encode anything not recognisably text); a failure of the function itself is a generic 500 answer carrying
+// the request id (the detail is logged under it), never a crashed invocation (which the caller would see as
+// a bare 502).
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import './aws-secrets.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
-import { type HttpAnswer, type HttpCall, type HttpServe, internalErrorAnswer, pathWithQuery } from './http.ts';
+import { type HttpAnswer, type HttpCall, type HttpServe, internalFailure, pathWithQuery } from './http.ts';
 
 /** API Gateway HTTP API v2 and function URL events (LambdaFunctionURLEvent is an alias of the same shape). */
 export type LambdaHttpEvent = Pick<
@@ -41,16 +42,13 @@ export function lambdaHttpHandler(name: string, serve: HttpServe, opts: LambdaHt
     toResult(await serve(httpCallOfLambdaEvent(event), getEnv())),
   ).use({
     name: 'capi-fn-http-errors',
-    onError: (req) => {
-      try {
-        getEnv().log.error(
-          { fn: name, awsRequestId: req.context?.awsRequestId, err: String(req.error) },
-          'request failed',
-        );
-      } catch {
-        // The environment itself is what failed; the answer below says so.
-      }
-      return toResult(internalErrorAnswer(req.error));
-    },
+    onError: (req) =>
+      toResult(
+        internalFailure(req.error, {
+          fn: name,
+          ...(req.context?.awsRequestId ? { correlationId: req.context.awsRequestId } : {}),
+          log: () => getEnv().log,
+        }),
+      ),
   });
 }

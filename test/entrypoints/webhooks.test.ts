@@ -4,14 +4,18 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serveWebhooks } from '../../functions/webhooks/serve.ts';
 import { azureHttpHandler } from '../../shared/entrypoints/azure-functions-http.ts';
+import { gcpHttpHandler } from '../../shared/entrypoints/cloud-functions-http.ts';
 import { setFunctionEnv } from '../../shared/entrypoints/deps.ts';
+import { setEntrypointLog } from '../../shared/entrypoints/http.ts';
 import { type LambdaHttpEvent, lambdaHttpHandler } from '../../shared/entrypoints/lambda-http.ts';
+import { createLogger } from '../../shared/runtime/logger.ts';
 import { scriptedEnv } from './handlers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -122,7 +126,134 @@ describe('webhooks on AWS Lambda (function URL)', () => {
     });
     const r = await broken(urlEvent('POST', '/validate', invalidMachineSetReview()), ctx);
     expect(r.statusCode).toBe(500);
-    expect(json(r.body)).toMatchObject({ code: 500, message: 'CAPI_FN_KUBECONFIG_DATA is not a kubeconfig' });
+    expect(json(r.body)).toMatchObject({ code: 500, reason: 'InternalError', details: { uid: 'req-1' } });
+  });
+});
+
+/** A kubeconfig whose user line is malformed YAML: the parser's error quotes the line, token and all. */
+const BROKEN_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://10.0.0.1:6443
+users:
+- name: u
+  user:
+    token: sha256~TOPSECRETTOKENVALUE: x
+contexts:
+- name: c
+  context: {cluster: c, user: u}
+current-context: c
+`;
+
+function capturingLog(lines: string[]) {
+  return createLogger({
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+}
+
+describe('a 500 from any HTTP entrypoint says nothing but a correlation ID (audit 6)', () => {
+  let saved: string | undefined;
+  let lines: string[];
+  beforeEach(() => {
+    saved = process.env.CAPI_FN_KUBECONFIG_DATA;
+    lines = [];
+    setEntrypointLog(capturingLog(lines));
+    setFunctionEnv(undefined);
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CAPI_FN_KUBECONFIG_DATA;
+    else process.env.CAPI_FN_KUBECONFIG_DATA = saved;
+    setEntrypointLog(undefined);
+    setFunctionEnv(undefined);
+  });
+
+  it('the deployed Lambda with a malformed kubeconfig answers a generic 500 and logs the redacted reason', async () => {
+    process.env.CAPI_FN_KUBECONFIG_DATA = Buffer.from(BROKEN_KUBECONFIG).toString('base64');
+    const { handler } = await import('../../functions/webhooks/lambda.ts');
+    const r = await handler(urlEvent('POST', '/validate', '{}'), { ...ctx, awsRequestId: 'corr-42' } as Context);
+    expect(r.statusCode).toBe(500);
+    expect(r.headers).toMatchObject({ 'x-correlation-id': 'corr-42' });
+    expect(json(r.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'InternalError',
+      code: 500,
+      message: "internal error; the function's log has the details under correlation ID corr-42",
+      details: { uid: 'corr-42' },
+    });
+    expect(r.body).not.toMatch(/TOPSECRET|token|Nested mappings|10\.0\.0\.1/);
+    const logged = lines.join('');
+    expect(logged).toMatch(/"correlationId":"corr-42"/);
+    expect(logged).toMatch(/Nested mappings are not allowed.*token: \[REDACTED\]/);
+    expect(logged).not.toContain('TOPSECRETTOKENVALUE');
+  });
+
+  it('Azure: the invocation id is the correlation ID, the detail is logged redacted', async () => {
+    const failing = azureHttpHandler(
+      async () => {
+        throw new Error('client-key-data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t is not valid');
+      },
+      { env: () => ({ ...scriptedEnv().env, log: capturingLog(lines) }) },
+    );
+    const r = await failing(
+      new HttpRequest({
+        method: 'POST',
+        url: 'https://x.azurewebsites.net/api/validate',
+        params: { path: 'validate' },
+      }),
+      new InvocationContext({ functionName: 'webhooks', invocationId: 'inv-9', logHandler: () => {} }),
+    );
+    expect(r.status).toBe(500);
+    expect(String(r.body)).not.toMatch(/client-key|LS0t/);
+    expect(json(r.body as string)).toMatchObject({ code: 500, details: { uid: 'inv-9' } });
+    expect(lines.join('')).toMatch(/"correlationId":"inv-9".*client-key-data: \[REDACTED\]/);
+    expect(lines.join('')).not.toContain('LS0t');
+  });
+
+  it('Google: a generated correlation ID in the body and in the log, never the message', async () => {
+    const failing = gcpHttpHandler(
+      'webhooks',
+      async () => {
+        throw new Error('password: hunter2');
+      },
+      { env: () => ({ ...scriptedEnv().env, log: capturingLog(lines) }) },
+    );
+    const sent: { status?: number; body?: string } = {};
+    const res = {
+      status(s: number) {
+        sent.status = s;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      send(b: string) {
+        sent.body = b;
+        return this;
+      },
+    };
+    const req = {
+      method: 'POST',
+      originalUrl: '/validate',
+      url: '/validate',
+      rawBody: Buffer.from('{}'),
+      get: () => undefined,
+    };
+    await failing(req as never, res as never);
+    expect(sent.status).toBe(500);
+    expect(sent.body).not.toContain('hunter2');
+    const id = json(sent.body).details.uid as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.join('')).toContain(`"correlationId":"${id}"`);
+    expect(lines.join('')).not.toContain('hunter2');
   });
 });
 
