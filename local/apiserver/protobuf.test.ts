@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeProtobufObject, pbBytes, pbEnvelope, pbVarint } from './protobuf.ts';
+import { type DecodeWork, decodeProtobufObject, pbBytes, pbEnvelope, pbVarint } from './protobuf.ts';
 
 const entry = (k: string, v: string) => Buffer.concat([pbBytes(1, k), pbBytes(2, v)]);
 
@@ -151,5 +151,53 @@ describe('protobuf envelope decoding', () => {
     expect(() => decodeProtobufObject(pbEnvelope('v1', 'Secret', raw))).toThrow(
       'protobuf field 99 of Secret is not supported by this server; send JSON',
     );
+  });
+});
+
+describe('protobuf decoding cost (audit 7)', () => {
+  // The audit's probe A2: a ConfigMap whose ObjectMeta holds a name and N finalizers "a" (30,000 froze the
+  // server for 40 s because every append copied the array so far).
+  const finalizers = (n: number) => {
+    const meta = Buffer.concat([pbBytes(1, `pb-${n}`), ...Array.from({ length: n }, () => pbBytes(14, 'a'))]);
+    return pbEnvelope('v1', 'ConfigMap', pbBytes(1, meta));
+  };
+  const decode = (n: number) => {
+    const work: DecodeWork = { fields: 0, elementWrites: 0 };
+    const obj = decodeProtobufObject(finalizers(n), { work });
+    return { obj, work };
+  };
+
+  it('does work linear in the number of repeated elements', () => {
+    const small = decode(1000);
+    const big = decode(30_000);
+    expect((big.obj.metadata as { finalizers: string[] }).finalizers).toHaveLength(30_000);
+    // One slot written per element: the quadratic decoder wrote n(n+1)/2 = 450,015,000 for 30,000.
+    expect(small.work.elementWrites).toBe(1000);
+    expect(big.work.elementWrites).toBe(30_000);
+    // Tags read: each finalizer once, plus a constant for the envelope and the ObjectMeta.
+    expect(big.work.fields - 30_000).toBe(small.work.fields - 1000);
+  });
+
+  it('stops at the per-request field budget with a 400', () => {
+    const body = finalizers(5000);
+    const work: DecodeWork = { fields: 0, elementWrites: 0 };
+    expect(() => decodeProtobufObject(body, { maxFields: 4000, work })).toThrow(
+      expect.objectContaining({ code: 400, message: expect.stringMatching(/more than 4000 fields/) }),
+    );
+    // It gave up as soon as the budget was spent rather than after reading everything.
+    expect(work.fields).toBe(4001);
+    expect(() => decodeProtobufObject(body, { maxFields: 6000 })).not.toThrow();
+  });
+
+  it('answers 400, not a RangeError, for a timestamp outside what RFC 3339 can print', () => {
+    const meta = Buffer.concat([pbBytes(1, 'ns'), pbBytes(8, pbVarint(1, 2 ** 52))]);
+    expect(() => decodeProtobufObject(pbEnvelope('v1', 'Namespace', pbBytes(1, meta)))).toThrow(
+      expect.objectContaining({ code: 400 }),
+    );
+    const ok = Buffer.concat([pbBytes(1, 'ns'), pbBytes(8, pbVarint(1, 1_700_000_000))]);
+    expect(decodeProtobufObject(pbEnvelope('v1', 'Namespace', pbBytes(1, ok))).metadata).toEqual({
+      name: 'ns',
+      creationTimestamp: '2023-11-14T22:13:20Z',
+    });
   });
 });
