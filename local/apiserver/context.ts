@@ -12,6 +12,8 @@ export interface ApiContext {
   address: () => string;
   /** bookmark interval for watches that allow bookmarks */
   bookmarkIntervalMs: number;
+  /** live-event bytes a watch may have queued for a client that does not read before it is closed with 410 */
+  watchBufferBytes: number;
   /** resolve a webhook service reference to an https base URL */
   resolveService?: (namespace: string, name: string, port: number) => string | undefined;
   /** called after a CRD changed so the served resource set follows */

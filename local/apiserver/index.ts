@@ -34,6 +34,10 @@ export interface ApiServerOptions {
   token?: string;
   /** how many change events are kept for watch resume before 410 Gone (default 10000) */
   watchHistory?: number;
+  /** and how many bytes of objects those changes may hold (default DEFAULT_WATCH_HISTORY_BYTES) */
+  watchHistoryBytes?: number;
+  /** queued bytes after which a watch whose client does not read is closed (default DEFAULT_WATCH_BUFFER_BYTES) */
+  watchBufferBytes?: number;
   /** CRD objects to install at start (same effect as creating them) */
   crds?: unknown[];
   /** webhook service refs -> https base URL */
@@ -58,6 +62,20 @@ export interface ApiServer {
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Each change in the watch history holds a whole object: 10,000 of the largest (3 MiB) would be 30 GiB. 64 MiB
+ * still keeps all 10,000 changes while objects average under 6.5 KiB, while a loop rewriting a 1 MiB ConfigMap
+ * keeps the last ~64 changes; a client resuming from before them relists, as after compaction.
+ */
+export const DEFAULT_WATCH_HISTORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Four events of the largest object a request may carry (3 MiB), so a burst of big updates does not cut off a
+ * client that reads, while a client that stopped reading costs at most this much instead of a copy of every
+ * later change (the audit saw 140 MB per stalled watch per 100 MB of changes).
+ */
+export const DEFAULT_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
 interface Material {
   ca: KeyPairPem;
@@ -122,7 +140,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const material = await loadOrCreateMaterial(opts.dataDir, host, opts.token);
   const log = opts.logger ?? (() => {});
-  const store = new Store(opts.watchHistory ?? 10000);
+  const store = new Store(opts.watchHistory ?? 10000, opts.watchHistoryBytes ?? DEFAULT_WATCH_HISTORY_BYTES);
   let wal: Wal | undefined;
   if (opts.dataDir) {
     const storeDir = join(opts.dataDir, 'store');
@@ -144,6 +162,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     log,
     address: () => address,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
+    watchBufferBytes: opts.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
     ...(opts.resolveService ? { resolveService: opts.resolveService } : {}),
     onCrdChanged: () => openapi.invalidate(),
     stopping: false,

@@ -209,6 +209,13 @@ export function tableBody(t: ReadTarget, objs: JsonObject[], meta: JsonObject, q
   return buildTable(t.version.columns, objs, meta, includeObjectParam(q), q.get('noHeaders') !== 'true');
 }
 
+/**
+ * How long a watch closed for falling behind may keep its queued bytes for the client to read the final ERROR
+ * before the connection is cut: long enough for a client that is merely slow, short enough that a stalled one
+ * does not pin the buffer.
+ */
+export const WATCH_OVERFLOW_GRACE_MS = 30_000;
+
 export interface WatchOptions {
   table: boolean;
   includeObject: IncludeObject;
@@ -258,8 +265,27 @@ export function serveWatch(t: ReadTarget, q: URLSearchParams, res: ServerRespons
     }
     return `${JSON.stringify({ type, object })}\n`;
   };
+  // Bytes queued before the watch went live (initial ADDED events, history replay) are bounded by the store and
+  // its history like a LIST response is; only a backlog of live events beyond them means the client fell behind.
+  let live = false;
+  let allowance = t.ctx.watchBufferBytes;
   const send = (line: string) => {
-    if (!closed) res.write(line);
+    if (closed) return;
+    res.write(line);
+    if (live && res.writableLength > allowance) fellBehind();
+  };
+  const fellBehind = () => {
+    // As kube-apiserver does with a watcher whose buffer is full: stop queueing, tell the client to relist.
+    const st = new ApiError(
+      410,
+      'Expired',
+      `too old resource version: ${lastRv} (${store.currentRv()}): the watch fell more than ${t.ctx.watchBufferBytes} bytes behind and was closed; list again`,
+    ).toStatus();
+    res.write(`${JSON.stringify({ type: 'ERROR', object: st })}\n`);
+    finish();
+    // A client that never reads again would hold the queued bytes as long as its connection lives.
+    const reap = setTimeout(() => res.destroy(), WATCH_OVERFLOW_GRACE_MS).unref();
+    res.once('close', () => clearTimeout(reap));
   };
   const inScope = (c: { namespace: string }) => ns === undefined || c.namespace === ns;
   const onChange = (c: Change) => {
@@ -332,14 +358,12 @@ export function serveWatch(t: ReadTarget, q: URLSearchParams, res: ServerRespons
     }
     throw e;
   }
+  allowance += res.writableLength;
+  live = true;
   if (bookmarks) {
     bookmark();
-    const tick = () => {
-      if (closed) return;
-      bookmark();
-      timers.push(setTimeout(tick, t.ctx.bookmarkIntervalMs).unref());
-    };
-    timers.push(setTimeout(tick, t.ctx.bookmarkIntervalMs).unref());
+    // One interval for the life of the watch: a timer per bookmark kept ~17,000 of them a day per watch.
+    timers.push(setInterval(bookmark, t.ctx.bookmarkIntervalMs).unref());
   }
   if (timeoutSeconds > 0) timers.push(setTimeout(finish, timeoutSeconds * 1000).unref());
 }

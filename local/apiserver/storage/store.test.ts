@@ -49,6 +49,21 @@ describe('Store', () => {
     s.write('k', 'ns', 'late', obj('late'), null);
     expect(seen.map((c) => c.name)).toEqual(['o3', 'o4', 'o9']);
   });
+
+  it('the history is bounded by the bytes of the objects it holds, not only by their count (audit 8)', () => {
+    const big = (name: string, i: number) => ({ metadata: { name, namespace: 'ns' }, data: `${i}`.padEnd(1000, 'x') });
+    const s = new Store(10_000, 5_000);
+    for (let i = 0; i < 20; i++) s.write('k', 'ns', 'big', big('big', i));
+    // Each change holds ~1,060 bytes: 4 fit under 5,000, so the 20 writes (rv 1..20) keep rv 17..20.
+    expect(s.oldestRv()).toBe(16);
+    expect(() => s.watch('k', 15, () => {})).toThrow(TooOldError);
+    const seen: Change[] = [];
+    s.watch('k', 16, (c) => seen.push(c))();
+    expect(seen.map((c) => c.rv)).toEqual([17, 18, 19, 20]);
+    // One object larger than the whole bound is still kept, alone, so a watch from just before it resumes.
+    s.write('k', 'ns', 'huge', { metadata: { name: 'huge', namespace: 'ns' }, data: 'y'.repeat(20_000) });
+    expect(s.oldestRv()).toBe(20);
+  });
 });
 
 describe('write-ahead log', () => {

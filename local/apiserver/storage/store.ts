@@ -15,6 +15,8 @@ export interface Change {
   /** new state; for DELETED the last state carrying the deletion's resourceVersion */
   object: JsonObject;
   prev: JsonObject | undefined;
+  /** serialized size of `object`, what this change costs the history's byte bound (absent when unbounded) */
+  bytes?: number;
 }
 
 export class TooOldError extends Error {
@@ -52,9 +54,13 @@ export class Store {
   private wal: Wal | undefined;
   private lastDurable: Promise<void> = Promise.resolve();
   private readonly historyLimit: number;
+  private readonly historyBytesLimit: number;
+  private historyBytes = 0;
 
-  constructor(historyLimit = 10000) {
+  /** The history keeps at most `historyLimit` changes and, beyond the newest one, `historyBytesLimit` bytes. */
+  constructor(historyLimit = 10000, historyBytesLimit = Number.POSITIVE_INFINITY) {
     this.historyLimit = Math.max(1, historyLimit);
+    this.historyBytesLimit = historyBytesLimit;
   }
 
   load(state: PersistedState): void {
@@ -171,8 +177,10 @@ export class Store {
       t.set(k, object);
       type = prev ? 'MODIFIED' : 'ADDED';
     }
-    const change: Change = { rv, type, key, namespace: ns, name, object, prev };
+    const bytes = Number.isFinite(this.historyBytesLimit) ? JSON.stringify(object).length : 0;
+    const change: Change = { rv, type, key, namespace: ns, name, object, prev, bytes };
     this.history.push(change);
+    this.historyBytes += bytes;
     this.trimHistory();
     if (this.wal) {
       const durable = this.wal.append({ rv, k: key, ns, n: name, o: next });
@@ -195,11 +203,17 @@ export class Store {
 
   private trimHistory(): void {
     const live = this.history.length - this.historyStart;
-    if (live > this.historyLimit) {
+    if (live > this.historyLimit || this.historyBytes > this.historyBytesLimit) {
       const drop = live - this.historyLimit;
-      // Never forget a change watchers have not been sent yet.
+      // Never forget a change watchers have not been sent yet, nor the newest one.
       let n = 0;
-      while (n < drop && this.history[this.historyStart + n]!.rv <= this.dispatchedRv) n++;
+      for (;;) {
+        const c = this.history[this.historyStart + n]!;
+        if (n >= live - 1 || c.rv > this.dispatchedRv) break;
+        if (n >= drop && this.historyBytes <= this.historyBytesLimit) break;
+        this.historyBytes -= c.bytes ?? 0;
+        n++;
+      }
       if (n > 0) {
         this.compactedRv = this.history[this.historyStart + n - 1]!.rv;
         this.historyStart += n;
@@ -239,6 +253,7 @@ export class Store {
     this.compactedRv = this.dispatchedRv;
     this.history = this.history.filter((c) => c.rv > this.dispatchedRv);
     this.historyStart = 0;
+    this.historyBytes = this.history.reduce((sum, c) => sum + (c.bytes ?? 0), 0);
   }
 
   /**
