@@ -4,6 +4,7 @@
 import { Namespaces, OperatorNames } from '../../../shared/api/openshift/constants.ts';
 import type { ProviderModule } from '../kit/module.ts';
 import { endpointOrMissing, SIMULATED_ON_PREM, SIMULATED_VIP, secretObject } from '../kit/plan.ts';
+import { metal3MachineRules, metal3MachineTemplateRules } from './admission.ts';
 
 export const metal3Provider: ProviderModule = {
   name: 'metal3',
@@ -20,6 +21,10 @@ export const metal3Provider: ProviderModule = {
         missing,
       };
     },
+  },
+  webhookRules: {
+    'infrastructure.cluster.x-k8s.io/Metal3Machine': metal3MachineRules,
+    'infrastructure.cluster.x-k8s.io/Metal3MachineTemplate': metal3MachineTemplateRules,
   },
   quickStart: ({ k, namespace }) => [
     `      ${k} get baremetalhosts -n ${namespace}   (then README, "Other platforms": copy the user data, apply examples/baremetal/machineset.yaml)`,

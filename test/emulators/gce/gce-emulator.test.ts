@@ -3,50 +3,27 @@
 // describes, stops and deletes them; then the behaviour capi-fn's provider relies on, through its own client:
 // requestId deduplication, Google's error shapes, failed operations that leave nothing, the state timeline,
 // filters, and injected faults.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GceRest, GoogleApiError } from '../../../functions/providers/gcp/client.ts';
+import { type Gcloud, gcloudAgainst } from '../../providers/gcp/support.ts';
 import { hasPeer } from '../../support/peers.ts';
 import { parseFilter } from './filter.ts';
 import { type GceEmulator, startGceEmulator } from './server.ts';
 
-const run = promisify(execFile);
 const STEP = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!hasPeer('gcloud'))('GCE emulator: the gcloud CLI accepts it', () => {
   let gce: GceEmulator;
-  let cfg: string;
-  const gcloud = async (...args: string[]) => {
-    try {
-      const r = await run('gcloud', [...args, '--quiet'], {
-        env: { ...process.env, CLOUDSDK_CONFIG: cfg, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
-      });
-      return { code: 0, out: r.stdout, err: r.stderr };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: x.code, out: x.stdout, err: x.stderr };
-    }
-  };
+  let g: Gcloud;
+  const gcloud = (...args: string[]) => g.result(...args);
   beforeAll(async () => {
     gce = await startGceEmulator({ stepMs: STEP });
-    cfg = mkdtempSync(join(tmpdir(), 'gcloud-cfg-'));
-    for (const [k, v] of [
-      ['api_endpoint_overrides/compute', gce.endpoint],
-      ['auth/disable_credentials', 'true'],
-      ['project', 'ocp-proj'],
-      ['core/disable_usage_reporting', 'true'],
-      ['component_manager/disable_update_check', 'true'],
-    ])
-      await gcloud('config', 'set', k!, v!);
+    g = await gcloudAgainst(gce.endpoint, 'ocp-proj');
   }, 60_000);
   afterAll(async () => {
     await gce?.stop();
-    if (cfg) rmSync(cfg, { recursive: true, force: true });
+    g?.cleanup();
   });
 
   it('creates a custom network, a subnetwork and an image in rhcos-cloud', async () => {

@@ -11,25 +11,10 @@ import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type GceEmulator, startGceEmulator } from '../../emulators/gce/server.ts';
 import { eventually } from '../../support/env.ts';
 import { type ObservedInstance, type ProviderFixture, providerContract } from '../contract.ts';
+import { CLUSTER, docsTemplateSpec, GCP, IMAGE, NS, PROJECT, REGION, TEST_TIMINGS, ZONE } from './support.ts';
 
-const NS = 'openshift-cluster-api';
-const CLUSTER = 'ocp-gcp-4wq8n';
-const PROJECT = 'openshift-gce-devel';
-const REGION = 'us-central1';
-const ZONE = 'us-central1-a';
-const IMAGE = 'rhcos-9-6-20250701-0-gcp-x86-64';
 const SUBNET = `${CLUSTER}-worker-subnet`;
-const GCP = 'infrastructure.cluster.x-k8s.io/v1beta1';
 const IGNITION = '{"ignition":{"version":"3.4.0"}}';
-
-const TIMINGS = {
-  launchLeaseMs: 3_000,
-  notFoundGraceMs: 3_000,
-  badInputRetryMs: 300,
-  transitionPollMs: 200,
-  terminatePollMs: 200,
-  clusterRetryMs: 300,
-};
 
 function fixture(): ProviderFixture {
   let gce: GceEmulator | undefined;
@@ -63,7 +48,7 @@ function fixture(): ProviderFixture {
   return {
     module: gcpProvider,
     infraMachine: { apiVersion: GCP, kind: 'GCPMachine' },
-    timings: TIMINGS,
+    timings: TEST_TIMINGS,
     async start() {
       gce = await startGceEmulator({ stepMs: 100 });
     },
@@ -145,21 +130,7 @@ function fixture(): ProviderFixture {
         template: {
           apiVersion: GCP,
           kind: 'GCPMachineTemplate',
-          // The OpenShift docs' GCPMachineTemplate sample, with this cluster's names.
-          spec: {
-            rootDeviceType: 'pd-ssd',
-            rootDeviceSize: 128,
-            instanceType: 'n1-standard-4',
-            image: `projects/rhcos-cloud/global/images/${IMAGE}`,
-            subnet: SUBNET,
-            serviceAccounts: {
-              email: `${CLUSTER}-w@${PROJECT}.iam.gserviceaccount.com`,
-              scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-            },
-            additionalLabels: { [`kubernetes-io-cluster-${CLUSTER}`]: 'owned' },
-            additionalNetworkTags: [`${CLUSTER}-worker`],
-            ipForwarding: 'Disabled',
-          },
+          spec: docsTemplateSpec(),
         },
         badInput: [
           {

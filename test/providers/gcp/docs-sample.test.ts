@@ -1,11 +1,6 @@
 // The OpenShift docs' GCP sample (Cluster, GCPCluster, GCPMachineTemplate, MachineSet with a failure domain),
 // unmodified apart from the names gcloud seeded the emulator with, converges to Running Machines whose instances
 // gcloud lists; it scales, and deleting it leaves nothing gcloud can see.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcpRestClients } from '../../../functions/providers/gcp/credentials.ts';
 import { gcpProviderHandlers } from '../../../functions/providers/gcp/handler.ts';
@@ -17,35 +12,19 @@ import { type GceEmulator, startGceEmulator } from '../../emulators/gce/server.t
 import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
 import { hasPeer } from '../../support/peers.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
-
-const run = promisify(execFile);
-const NS = 'openshift-cluster-api';
-const CLUSTER = 'ocp-gcp-4wq8n';
-const PROJECT = 'openshift-gce-devel';
-const IMAGE = 'rhcos-9-6-20250701-0-gcp-x86-64';
-const GCP = 'infrastructure.cluster.x-k8s.io/v1beta1';
+import { CLUSTER, docsTemplateSpec, GCP, type Gcloud, gcloudAgainst, IMAGE, NS, PROJECT } from './support.ts';
 
 describe.skipIf(!hasPeer('gcloud'))('GCP: the OpenShift docs’ sample against the emulator, seen by gcloud', () => {
   let gce: GceEmulator;
   let env: CapiEnv;
-  let cfg: string;
+  let gcloud: Gcloud;
   let stopNodes: () => Promise<void>;
-  const gcloud = async (...args: string[]) =>
-    (await run('gcloud', [...args, '--quiet'], { env: { ...process.env, CLOUDSDK_CONFIG: cfg } })).stdout;
   const instances = async () =>
     (await gcloud('compute', 'instances', 'list', '--format=value(name,zone.basename(),status)')).trim();
 
   beforeAll(async () => {
     gce = await startGceEmulator({ stepMs: 100 });
-    cfg = mkdtempSync(join(tmpdir(), 'gcloud-docs-'));
-    for (const [k, v] of [
-      ['api_endpoint_overrides/compute', gce.endpoint],
-      ['auth/disable_credentials', 'true'],
-      ['project', PROJECT],
-      ['core/disable_usage_reporting', 'true'],
-      ['component_manager/disable_update_check', 'true'],
-    ])
-      await gcloud('config', 'set', k!, v!);
+    gcloud = await gcloudAgainst(gce.endpoint, PROJECT);
     // What an installed cluster already has: its network, worker subnet and the RHCOS image.
     await gcloud('compute', 'networks', 'create', `${CLUSTER}-network`, '--subnet-mode=custom');
     await gcloud(
@@ -129,22 +108,7 @@ describe.skipIf(!hasPeer('gcloud'))('GCP: the OpenShift docs’ sample against t
         kind: 'GCPMachineTemplate',
         metadata: { name: `${CLUSTER}-worker`, namespace: NS },
         spec: {
-          template: {
-            spec: {
-              rootDeviceType: 'pd-ssd',
-              rootDeviceSize: 128,
-              instanceType: 'n1-standard-4',
-              image: `projects/rhcos-cloud/global/images/${IMAGE}`,
-              subnet: `${CLUSTER}-worker-subnet`,
-              serviceAccounts: {
-                email: `${CLUSTER}-w@${PROJECT}.iam.gserviceaccount.com`,
-                scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-              },
-              additionalLabels: { [`kubernetes-io-cluster-${CLUSTER}`]: 'owned' },
-              additionalNetworkTags: [`${CLUSTER}-worker`],
-              ipForwarding: 'Disabled',
-            },
-          },
+          template: { spec: docsTemplateSpec() },
         },
       } as KubeObject,
       set,
@@ -154,7 +118,7 @@ describe.skipIf(!hasPeer('gcloud'))('GCP: the OpenShift docs’ sample against t
     await stopNodes?.();
     await env?.stop();
     await gce?.stop();
-    if (cfg) rmSync(cfg, { recursive: true, force: true });
+    gcloud?.cleanup();
   });
 
   const machines = async () =>

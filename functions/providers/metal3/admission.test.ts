@@ -1,0 +1,84 @@
+// The Metal3 admission rules, through the webhook's review as the API server calls it.
+import { describe, expect, it } from 'vitest';
+import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
+import type { AdmissionRequest } from '../../webhooks/admission-review.ts';
+import { type ReviewContext, review } from '../../webhooks/review.ts';
+
+const BM: ReviewContext = {
+  openshift: { infrastructureName: 'ocp-bm-5k8vj', platformType: 'BareMetal', provider: PLATFORM_PROVIDERS.BareMetal },
+};
+const NS = 'openshift-cluster-api';
+// The OpenShift docs' Metal3MachineTemplate sample.
+const spec = { customDeploy: { method: 'install_coreos' }, userData: { name: 'worker-user-data-managed' } };
+
+function req(
+  kind: string,
+  o: Record<string, unknown>,
+  operation: 'CREATE' | 'UPDATE' = 'CREATE',
+  old?: unknown,
+): AdmissionRequest {
+  return {
+    uid: 'u',
+    kind: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', kind },
+    operation,
+    namespace: NS,
+    name: 'x',
+    object: {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind,
+      metadata: { name: 'x', namespace: NS },
+      ...o,
+    },
+    oldObject: (old as never) ?? null,
+  };
+}
+const denied = (r: ReturnType<typeof review>) => (r.allowed ? '' : (r.status?.message ?? ''));
+const template = (s: Record<string, unknown>) => req('Metal3MachineTemplate', { spec: { template: { spec: s } } });
+
+describe('Metal3 admission rules', () => {
+  it('admits the docs’ sample and an image with URL and checksum', () => {
+    expect(review(template(spec), BM, 'validate').allowed).toBe(true);
+    const image = {
+      image: {
+        url: 'http://172.22.0.1/rhcos.qcow2',
+        checksum: 'http://172.22.0.1/rhcos.qcow2.sha256sum',
+        checksumType: 'sha256',
+      },
+    };
+    expect(review(req('Metal3Machine', { spec: image }), BM, 'validate').allowed).toBe(true);
+  });
+
+  it('refuses a dataTemplate, an image without URL or checksum and an unknown selector operator, naming each field', () => {
+    const r = denied(
+      review(
+        template({
+          dataTemplate: { name: 'worker-data' },
+          image: { url: 'http://172.22.0.1/rhcos.qcow2' },
+          hostSelector: { matchExpressions: [{ key: 'rack', operator: 'Within', values: ['r1'] }] },
+        }),
+        BM,
+        'validate',
+      ),
+    );
+    expect(r).toContain(
+      'spec.template.spec.dataTemplate: Forbidden: Metal3DataTemplate rendering is not supported by capi-fn',
+    );
+    expect(r).toContain('spec.template.spec.image.checksum: Required value');
+    expect(r).toContain('spec.template.spec.hostSelector.matchExpressions[0].operator: Unsupported value');
+    expect(denied(review(req('Metal3Machine', { spec: {} }), BM, 'validate'))).toContain(
+      'spec.image.url: Required value',
+    );
+  });
+
+  it('a template cannot name one host; a recorded providerID does not change', () => {
+    expect(denied(review(template({ ...spec, providerID: 'metal3://ns/h/m' }), BM, 'validate'))).toContain(
+      'spec.template.spec.providerID: Forbidden',
+    );
+    const recorded = { spec: { ...spec, providerID: `metal3://${NS}/worker-host-0/x` } };
+    expect(review(req('Metal3Machine', recorded, 'UPDATE', { spec }), BM, 'validate').allowed).toBe(true);
+    const moved = { spec: { ...spec, providerID: `metal3://${NS}/worker-host-1/x` } };
+    expect(denied(review(req('Metal3Machine', moved, 'UPDATE', recorded), BM, 'validate'))).toContain(
+      `spec.providerID: Forbidden: the host is recorded as metal3://${NS}/worker-host-0/x and cannot change`,
+    );
+  });
+});
