@@ -149,8 +149,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       case '/healthz':
       case '/livez':
       case '/readyz': {
-        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-        res.end('ok');
+        // Only readiness reflects storage: the server recovers by itself when the disk does, so a restart (what a
+        // failing liveness probe asks for) would not help.
+        const storage = pathname === '/readyz' ? await ctx.store.storageProblem() : undefined;
+        res.writeHead(storage ? 500 : 200, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end(storage ? `[-]storage failed: ${storage}\nreadyz check failed` : 'ok');
         return;
       }
       case '/api':

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FakeDisk } from './fake-disk.ts';
 import { type Change, PreconditionError, Store, TooOldError } from './store.ts';
 import { Wal } from './wal.ts';
 
@@ -99,7 +100,7 @@ describe('write-ahead log', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-compact-'));
     dirs.push(dir);
     const s = new Store();
-    const { wal } = await Wal.open(dir, () => s.persistedState(), 300);
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { compactBytes: 300 });
     s.attachWal(wal);
     for (let i = 0; i < 20; i++) {
       s.write('k', 'ns', `o${i}`, obj(`o${i}`, i), null);
@@ -116,5 +117,73 @@ describe('write-ahead log', () => {
         .filter((n) => n !== 'o3')
         .sort(),
     );
+  });
+});
+
+describe('store on a failing write-ahead log (audit 4)', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a lost write fails alone, is rolled back unseen, and the store takes writes again once the disk has room', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-fail-'));
+    dirs.push(dir);
+    const disk = new FakeDisk();
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io: disk.io, log: () => {} });
+    s.attachWal(wal);
+    const watched: string[] = [];
+    s.watch('k', 0, (c) => watched.push(`${c.type} ${c.name}`));
+    const committed: string[] = [];
+    s.onCommit((c) => committed.push(`${c.type} ${c.name}`));
+    s.write('k', 'ns', 'a', obj('a'), null);
+    await s.durable();
+
+    disk.logFree = 20; // the update is written short, then the disk refuses
+    const update = s.write('k', 'ns', 'a', obj('a', 1), '1');
+    s.write('k', 'ns', 'b', obj('b'), null);
+    const lost = s.durable();
+    await expect(lost).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(s.get('k', 'ns', 'a')).toMatchObject({ v: 0, metadata: { resourceVersion: '1' } });
+    expect(s.get('k', 'ns', 'b')).toBeUndefined();
+    // Reads after the failure wait for nothing that failed.
+    await expect(s.durable()).resolves.toBeUndefined();
+    expect(await s.storageProblem()).toBe('the write-ahead log cannot be written (ENOSPC)');
+
+    disk.logFree = Number.POSITIVE_INFINITY;
+    expect(await s.storageProblem()).toBeUndefined();
+    const c = s.write('k', 'ns', 'c', obj('c'), null);
+    await s.durable();
+    expect(c.rv).toBeGreaterThan(update.rv + 1);
+    await wal.close();
+
+    expect(watched).toEqual(['ADDED a', 'ADDED c']);
+    expect(committed).toEqual(['ADDED a', 'MODIFIED a', 'ADDED b', 'DELETED b', 'MODIFIED a', 'ADDED c']);
+    const warnings: string[] = [];
+    const state = Wal.load(dir, (l) => warnings.push(l));
+    expect(warnings).toEqual([]);
+    expect(state.objects.map((o) => [o[2], o[3].v])).toEqual([
+      ['a', 0],
+      ['c', 0],
+    ]);
+  });
+
+  it('a failed fdatasync fails the batch the same way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-eio-'));
+    dirs.push(dir);
+    const disk = new FakeDisk();
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io: disk.io, log: () => {} });
+    s.attachWal(wal);
+    disk.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    s.write('k', 'ns', 'x', obj('x'), null);
+    await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
+    expect(s.list('k')).toEqual([]);
+    disk.syncError = undefined;
+    s.write('k', 'ns', 'y', obj('y'), null);
+    await s.durable();
+    await wal.close();
+    expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['y']);
   });
 });

@@ -72,6 +72,49 @@ export class Store {
 
   attachWal(wal: Wal): void {
     this.wal = wal;
+    wal.onLost = (rv) => this.rollBackFrom(rv);
+  }
+
+  /**
+   * Undo every write from `rv` on: the log could not keep them, so their requests fail and nobody may see them
+   * again. Watchers never saw them (dispatch waits for durability); commit listeners did, so they hear the reverse.
+   * The resourceVersion counter is not wound back: a client that read an undone version must get a conflict, not
+   * a match with a later write that reused its number.
+   */
+  private rollBackFrom(rv: number): void {
+    const undone: Change[] = [];
+    while (this.history.length > this.historyStart && this.history[this.history.length - 1]!.rv >= rv) {
+      const c = this.history.pop()!;
+      this.historyBytes -= c.bytes ?? 0;
+      const t = this.table(c.key);
+      const k = objKey(c.namespace, c.name);
+      if (c.prev) t.set(k, c.prev);
+      else t.delete(k);
+      undone.push({
+        rv: c.rv,
+        type: c.prev ? (c.type === 'DELETED' ? 'ADDED' : 'MODIFIED') : 'DELETED',
+        key: c.key,
+        namespace: c.namespace,
+        name: c.name,
+        object: c.prev ?? c.object,
+        prev: c.type === 'DELETED' ? undefined : c.object,
+      });
+    }
+    // Everything older than `rv` is durable, so nothing is left to wait for.
+    this.lastDurable = Promise.resolve();
+    for (const c of undone) for (const l of this.commitListeners) l(c);
+  }
+
+  /**
+   * Why storage refuses writes (for /readyz), or undefined when it does not. While failed, each call tries the
+   * disk again, so the answer turns healthy once there is room without waiting for a client write.
+   */
+  async storageProblem(): Promise<string | undefined> {
+    if (!this.wal || this.wal.problem() === undefined) return undefined;
+    const e = await this.wal.probe();
+    if (e === undefined) return undefined;
+    // /readyz is public: the error code only, no paths.
+    return `the write-ahead log cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
   }
 
   persistedState(): PersistedState {
@@ -196,7 +239,11 @@ export class Store {
     return change;
   }
 
-  /** Resolves when every write made so far is durable (immediately without a data dir). */
+  /**
+   * Resolves when every write made so far is durable (immediately without a data dir); rejects when one of them
+   * was lost, which also fails a read that may have seen it. A request must call this in the same turn of the
+   * event loop as its last write: after a failure is rolled back, a later call no longer sees the lost write.
+   */
   durable(): Promise<void> {
     return this.lastDurable;
   }
