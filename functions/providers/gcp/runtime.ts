@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { GCPCluster } from '../../../shared/api/providers/gcp.ts';
-import type { ProviderRuntime } from '../kit/module.ts';
+import { type ProviderRuntime, ProviderSetupError } from '../kit/module.ts';
 import { startNodeSimulator } from '../kit/node-simulator.ts';
 import { portScanner } from '../kit/orphans.ts';
 import { computeEndpoint, DEFAULT_COMPUTE_ENDPOINT, type GceApi } from './client.ts';
@@ -45,7 +45,7 @@ export const runtime: ProviderRuntime = {
     ),
   async embedded(o) {
     const missing = missingGcpAccess(o.env);
-    if (missing) throw new Error(missing);
+    if (missing) throw new ProviderSetupError(missing);
     const api = new GcpRestClients();
     const sim = o.simulateNodes
       ? startNodeSimulator({

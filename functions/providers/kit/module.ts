@@ -102,6 +102,14 @@ export interface EmbeddedProviderOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** The embedded provider cannot start: what is missing, in words (credentials, an endpoint); no stack trace. */
+export class ProviderSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderSetupError';
+  }
+}
+
 export interface EmbeddedProvider {
   handlers: Array<HandlerDefinition<unknown>>;
   stop(): Promise<void> | void;

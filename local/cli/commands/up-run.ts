@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import { providerForCliPlatform } from '../../../functions/providers/index.ts';
+import { ProviderSetupError } from '../../../functions/providers/kit/module.ts';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import { createLogger } from '../../../shared/runtime/logger.ts';
 import { DataDirLockedError } from '../../embedded/lock.ts';
@@ -65,7 +66,12 @@ export async function up(opts: UpOptions): Promise<number> {
       log,
     });
   } catch (e) {
-    if (e instanceof DataDirLockedError || e instanceof PortInUseError || e instanceof SeedRejectedError) {
+    if (
+      e instanceof DataDirLockedError ||
+      e instanceof PortInUseError ||
+      e instanceof SeedRejectedError ||
+      e instanceof ProviderSetupError
+    ) {
       process.stderr.write(`capi-fn up: ${e.message}\n`);
       return ExitCodes.failure;
     }
