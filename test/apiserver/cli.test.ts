@@ -1,6 +1,6 @@
 // `capi-fn apiserver` runs in the foreground, writes DIR/kubeconfig, and exits 0 on SIGTERM/SIGINT.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,12 @@ import { parse } from 'yaml';
 import { Client } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'capi-fn-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const children: Array<ReturnType<typeof spawn>> = [];
+afterAll(() => {
+  // A failed assertion must not leave a server running.
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('capi-fn apiserver', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -55,4 +60,86 @@ describe('capi-fn apiserver', () => {
       expect(await exit).toBe(0);
     });
   }
+});
+
+interface Run {
+  child: ReturnType<typeof spawn>;
+  stderr: () => string;
+  /** resolves once the server printed its kubeconfig line */
+  ready: Promise<void>;
+  exit: Promise<number | null>;
+}
+
+function run(dataDir: string): Run {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/capi-fn.js'), 'apiserver', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('kubeconfig:')) resolve();
+    });
+    void exit.then((code) => reject(new Error(`exited early: ${code}\n${err}`)));
+  });
+  ready.catch(() => {});
+  return { child, stderr: () => err, ready, exit };
+}
+
+const rec = (rv: number, n: string) =>
+  `${JSON.stringify({ rv, k: 'configmaps', ns: 'default', n, o: { metadata: { name: n, namespace: 'default' } } })}\n`;
+
+describe('capi-fn apiserver data folder (audit 11)', () => {
+  it('a second server on the same folder refuses, naming the folder and the running one', async () => {
+    const dataDir = join(dir, 'locked');
+    const first = run(dataDir);
+    await first.ready;
+    const second = run(dataDir);
+    expect(await second.exit).toBe(1);
+    expect(second.stderr()).toBe(
+      `capi-fn apiserver: another capi-fn (pid ${first.child.pid}) is already running on ${dataDir}; stop it first (Ctrl-C in its terminal, or kill ${first.child.pid}), or use another --data-dir\n`,
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(existsSync(join(dataDir, 'capi-fn.lock'))).toBe(false);
+  });
+
+  it('a corrupt write-ahead log stops startup with one line naming the file and byte offset', async () => {
+    const dataDir = join(dir, 'corrupt');
+    mkdirSync(join(dataDir, 'store'), { recursive: true });
+    const log = join(dataDir, 'store', 'wal.log');
+    writeFileSync(log, `${rec(1, 'a')}null\n${rec(3, 'c')}`);
+    const server = run(dataDir);
+    expect(await server.exit).toBe(1);
+    expect(server.stderr()).toMatch(
+      new RegExp(
+        `^capi-fn apiserver: corrupt write-ahead log ${log} at byte ${Buffer.byteLength(rec(1, 'a'))} \\(line 2\\): not a JSON object;[^\\n]*\\n$`,
+      ),
+    );
+    expect(existsSync(join(dataDir, 'capi-fn.lock'))).toBe(false);
+  });
+
+  it('a corrupt last record is reported with file and offset, and the server starts without it', async () => {
+    const dataDir = join(dir, 'corrupt-tail');
+    mkdirSync(join(dataDir, 'store'), { recursive: true });
+    const log = join(dataDir, 'store', 'wal.log');
+    writeFileSync(log, `${rec(1, 'a')}{"rv":2,"k":"configmaps","ns"\n`);
+    const server = run(dataDir);
+    await server.ready;
+    expect(server.stderr()).toContain(
+      `storage: discarding the corrupt last record of ${log} at byte ${Buffer.byteLength(rec(1, 'a'))} (line 2)`,
+    );
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  });
 });

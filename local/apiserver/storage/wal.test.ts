@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeDisk } from './fake-disk.ts';
 import { Store } from './store.ts';
-import { Wal, type WalOptions } from './wal.ts';
+import { StoreCorruptError, Wal, type WalOptions } from './wal.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -126,5 +126,62 @@ describe('write-ahead log on a full disk (audit 3)', () => {
     await wal.close();
     expect(statSync(join(dir, 'wal.log')).size).toBeLessThan(600);
     expect(names(dir)).toEqual(all);
+  });
+});
+
+describe('write-ahead log startup on damaged files (audit 11)', () => {
+  const rec = (rv: number, n: string) => `${JSON.stringify({ rv, k: 'configmaps', ns: 'ns', n, o: cm(n) })}\n`;
+
+  for (const bad of ['null', '{}', '[1,2]', '{"rv":2,"k":"configmaps","ns":"ns","n":"x","o":{"a":1}}', '{"rv":']) {
+    it(`refuses a log whose middle record is ${bad}, naming the file and byte offset`, async () => {
+      const dir = tempDir('wal-corrupt-');
+      const head = rec(1, 'a');
+      writeFileSync(join(dir, 'wal.log'), `${head}${bad}\n${rec(3, 'c')}`);
+      const opened = Wal.open(dir, () => ({ rv: 0, objects: [] }), { log: () => {} });
+      await expect(opened).rejects.toThrow(StoreCorruptError);
+      await expect(opened).rejects.toThrow(
+        `corrupt write-ahead log ${join(dir, 'wal.log')} at byte ${Buffer.byteLength(head)} (line 2)`,
+      );
+      // Nothing was rewritten: the operator still has every byte to repair from.
+      expect(readFileSync(join(dir, 'wal.log'), 'utf8')).toBe(`${head}${bad}\n${rec(3, 'c')}`);
+      expect(existsSync(join(dir, 'snapshot.json'))).toBe(false);
+    });
+  }
+
+  it('refuses a snapshot that does not parse or has the wrong shape, naming it', async () => {
+    for (const [text, why] of [
+      ['{"rv":3,"objects":[', /Unexpected end of JSON input|Expected/],
+      ['{"rv":3,"objects":[["configmaps","ns","a",null]]}', /objects\[0\]: the object has no metadata\.name/],
+    ] as const) {
+      const dir = tempDir('wal-snap-');
+      writeFileSync(join(dir, 'snapshot.json'), text);
+      const opened = Wal.open(dir, () => ({ rv: 0, objects: [] }), { log: () => {} });
+      await expect(opened).rejects.toThrow(StoreCorruptError);
+      await expect(opened).rejects.toThrow(`corrupt snapshot ${join(dir, 'snapshot.json')}`);
+      await expect(opened).rejects.toThrow(why);
+    }
+  });
+
+  it('warns about a corrupt last record, with file, offset and whether it was complete', async () => {
+    const dir = tempDir('wal-corrupt-tail-');
+    const head = rec(1, 'a') + rec(2, 'b');
+    // A bit flip in a record that was written whole: newline-terminated, yet not JSON.
+    const flipped = rec(3, 'c').replace('"rv":3', '"rv"\u00013');
+    writeFileSync(join(dir, 'wal.log'), head + flipped);
+    const warnings: string[] = [];
+    const state = Wal.load(dir, (l) => warnings.push(l));
+    expect(state.objects.map((o) => o[2])).toEqual(['a', 'b']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      `discarding the corrupt last record of ${join(dir, 'wal.log')} at byte ${Buffer.byteLength(head)} (line 3)`,
+    );
+    expect(warnings[0]).toContain('it ended with a newline');
+
+    writeFileSync(join(dir, 'wal.log'), head + rec(3, 'c').slice(0, 40));
+    const torn: string[] = [];
+    Wal.load(dir, (l) => torn.push(l));
+    expect(torn).toEqual([
+      `storage: discarding the unterminated last record of ${join(dir, 'wal.log')} at byte ${Buffer.byteLength(head)} (line 3): 40 bytes cut short by a crash or a full disk; it was never acknowledged`,
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 // `capi-fn apiserver`: run the embedded Kubernetes API server in the foreground on a data dir.
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { ExitCodes } from '../exit-codes.ts';
 
 export function register(program: Command): void {
   program
@@ -14,13 +16,36 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where objects, TLS material, the token and the kubeconfig live', '.capi-fn')
     .action(async (opts: { port?: number; dataDir: string }) => {
       const { startApiServer } = await import('../../apiserver/index.ts');
+      const { StoreCorruptError } = await import('../../apiserver/storage/wal.ts');
+      const { DataDirLockedError, lockDataDir } = await import('../../embedded/lock.ts');
       const { ensurePrivateDir, makePrivate } = await import('../../embedded/private-files.ts');
       const dataDir = resolve(opts.dataDir);
-      const api = await startApiServer({
-        dataDir,
-        ...(opts.port !== undefined ? { port: opts.port } : {}),
-        logger: (line) => process.stderr.write(`${line}\n`),
-      });
+      const fail = (message: string): never => {
+        process.stderr.write(`capi-fn apiserver: ${message}\n`);
+        process.exit(ExitCodes.failure);
+      };
+      let release: () => void;
+      try {
+        mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+        // Two servers on one folder would both append to its write-ahead log and corrupt it.
+        release = lockDataDir(dataDir);
+      } catch (e) {
+        if (e instanceof DataDirLockedError || isSystemError(e)) return fail(e.message);
+        throw e;
+      }
+      let api: Awaited<ReturnType<typeof startApiServer>>;
+      try {
+        api = await startApiServer({
+          dataDir,
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+          logger: (line) => process.stderr.write(`${line}\n`),
+        });
+      } catch (e) {
+        release();
+        // A damaged store or an unusable folder or port is the operator's to fix: say what and where, no stack.
+        if (e instanceof StoreCorruptError || isSystemError(e)) return fail(e.message);
+        throw e;
+      }
       const kubeconfig = resolve(dataDir, 'kubeconfig');
       // Rewritten on every start, but a file that already existed keeps its old mode: set it.
       makePrivate(kubeconfig);
@@ -32,9 +57,14 @@ export function register(program: Command): void {
         if (stopping) return;
         stopping = true;
         await api.stop();
+        release();
         process.exit(0);
       };
       process.on('SIGINT', () => void stop());
       process.on('SIGTERM', () => void stop());
     });
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
 }
