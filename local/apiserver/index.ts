@@ -13,6 +13,7 @@ import { CRD_KEY, CrdController } from './controllers/crd.ts';
 import { GarbageCollector } from './controllers/gc.ts';
 import { NamespaceController } from './controllers/namespace.ts';
 import { PdbController } from './controllers/pdb.ts';
+import { applyConnectionLimits, connectionsCheckingIntervalMs, DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { OpenApiCache } from './openapi.ts';
 import { Registry } from './registry.ts';
 import { createObject, decodeForWrite, updateObject } from './rest/write.ts';
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   logger?: (line: string) => void;
   /** interval between watch bookmarks (default 5 s) */
   bookmarkIntervalMs?: number;
+  /** connection, timeout and per-client limits (defaults: DEFAULT_LIMITS) */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface ApiServer {
@@ -176,11 +179,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   for (const crd of opts.crds ?? []) await installCrd(ctx, crd);
   await store.durable();
 
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const server: Server = createServer(
-    { cert: material.serving.certPem, key: material.serving.keyPem, keepAlive: true },
-    requestHandler({ ctx, token: material.token, openapi }),
+    {
+      cert: material.serving.certPem,
+      key: material.serving.keyPem,
+      keepAlive: true,
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    },
+    requestHandler({ ctx, token: material.token, openapi, limits }),
   );
   server.keepAliveTimeout = 30_000;
+  applyConnectionLimits(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {

@@ -12,6 +12,7 @@ import {
   DISCOVERY_V2_CONTENT_TYPE,
   legacyApi,
 } from './discovery.ts';
+import { ClientSlots, DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { OpenApiCache } from './openapi.ts';
 import { type Negotiated, negotiate, parseResourcePath } from './request.ts';
 import { handleResource } from './rest/handlers.ts';
@@ -37,6 +38,35 @@ export interface ServerDeps {
   ctx: ApiContext;
   token: string;
   openapi: OpenApiCache;
+  /** default DEFAULT_LIMITS */
+  limits?: ServerLimits;
+}
+
+interface Slots {
+  requests: ClientSlots;
+  watches: ClientSlots;
+}
+
+/** Watches are long-running: they are counted apart from requests, as kube-apiserver's in-flight limit does. */
+function isWatchRequest(method: string, pathname: string, query: URLSearchParams): boolean {
+  if (method !== 'GET') return false;
+  if (query.get('watch') === 'true' || query.get('watch') === '1') return true;
+  const segs = pathname.split('/');
+  return (segs[1] === 'api' && segs[3] === 'watch') || (segs[1] === 'apis' && segs[4] === 'watch');
+}
+
+/**
+ * Answer without reading the body: closing the connection after the answer stops the client from streaming the
+ * rest of it (up to MAX_BODY_BYTES) into a server that refused it.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || method === 'HEAD') {
+    req.resume();
+    return;
+  }
+  res.shouldKeepAlive = false;
+  res.setHeader('Connection', 'close');
 }
 
 function notFoundStatus(): ApiError {
@@ -110,8 +140,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export function requestHandler(deps: ServerDeps) {
   const { ctx } = deps;
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const slots: Slots = {
+    requests: new ClientSlots(limits.maxInFlightPerClient, 'requests in flight'),
+    watches: new ClientSlots(limits.maxWatchesPerClient, 'watches'),
+  };
   return (req: IncomingMessage, res: ServerResponse): void => {
-    void handle(deps, req, res).catch((e: unknown) => {
+    void handle(deps, slots, req, res).catch((e: unknown) => {
       ctx.log(`apiserver: unhandled ${e instanceof Error ? e.stack : String(e)}`);
       try {
         send(res, 500, internalError(e).toStatus(), undefined);
@@ -122,18 +157,35 @@ export function requestHandler(deps: ServerDeps) {
   };
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: ServerDeps, slots: Slots, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { ctx } = deps;
   const url = new URL(req.url ?? '/', 'https://localhost');
   const pathname = url.pathname.replace(/\/+$/, '') || '/';
+  const method = (req.method ?? 'GET').toUpperCase();
   let neg: Negotiated | undefined;
   try {
-    if (!PUBLIC_PATHS.has(pathname) && !tokenMatches(req.headers.authorization, deps.token)) {
-      req.resume();
-      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (PUBLIC_PATHS.has(pathname)) {
+      // Anyone may call these: answer before any body is read (a POST /healthz used to buffer 3 MiB).
+      if (method !== 'GET' && method !== 'HEAD') {
+        refuseBody(req, res);
+        throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      }
+    } else {
+      if (!tokenMatches(req.headers.authorization, deps.token)) {
+        refuseBody(req, res);
+        throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      }
+      const watching = isWatchRequest(method, pathname, url.searchParams);
+      let release: () => void;
+      try {
+        release = (watching ? slots.watches : slots.requests).acquire(req.socket.remoteAddress ?? '');
+      } catch (e) {
+        refuseBody(req, res);
+        throw e;
+      }
+      res.once('close', release);
     }
     neg = negotiate(req.headers.accept);
-    const method = (req.method ?? 'GET').toUpperCase();
     let body: Buffer = Buffer.alloc(0);
     if (method === 'GET' || method === 'HEAD') req.resume();
     else body = await readBody(req);

@@ -247,6 +247,8 @@ export function serveWatch(t: ReadTarget, q: URLSearchParams, res: ServerRespons
   // Clients wait for the response headers before they consider the watch established; an idle watch would
   // otherwise look like a hung request (client-node aborts it after 30 s).
   res.flushHeaders();
+  // A watch may be quiet for as long as nothing changes; the server's idle timeout is for connections doing nothing.
+  res.setTimeout(0);
   let first = true;
   let closed = false;
   let lastRv = 0;
