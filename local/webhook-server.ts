@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { infrastructureContext } from '../functions/webhooks/context.ts';
 import { webhookHttpHandler } from '../functions/webhooks/http.ts';
+import { webhookTokens } from '../functions/webhooks/token.ts';
 import type { KubeClient } from '../shared/kube/client.ts';
 import type { Logger } from '../shared/runtime/logger.ts';
 import { createCa, issueServerCert } from './apiserver/tls.ts';
 
 export interface WebhookServerOptions {
-  /** Client the webhook reads Infrastructure/cluster with. */
+  /** Client the webhook reads Infrastructure/cluster and the accepted tokens (the operator's Secret) with. */
   kube: KubeClient;
   /** 0 or absent: a free port. */
   port?: number;
@@ -29,7 +30,7 @@ export interface WebhookTls {
 }
 
 export interface WebhookServer {
-  /** Base URL, e.g. `https://127.0.0.1:40123`; the webhooks answer at `/mutate` and `/validate`. */
+  /** Base URL, e.g. `https://127.0.0.1:40123`; the webhooks answer at `/<token>/mutate` and `/<token>/validate`. */
   url: string;
   /** PEM of the CA that signed the serving certificate (the webhook configurations' caBundle). */
   caPem: string;
@@ -48,7 +49,12 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   }
   const server: Server = createServer(
     { cert: tls.certPem, key: tls.keyPem },
-    webhookHttpHandler({ context: infrastructureContext(o.kube), ...(o.log ? { log: o.log } : {}) }),
+    webhookHttpHandler({
+      context: infrastructureContext(o.kube),
+      // The same check as the deployed function: only the token the operator registered gets through.
+      tokens: webhookTokens(o.kube),
+      ...(o.log ? { log: o.log } : {}),
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

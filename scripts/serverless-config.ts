@@ -252,7 +252,8 @@ export function serverlessConfig(): Record<string, unknown> {
   // level; the function has no side effects, and its role reads only its own kubeconfig.
   functions[WEBHOOKS_FUNCTION_NAME] = {
     handler: 'functions/webhooks/lambda.handler',
-    description: 'capi-fn admission webhooks: POST /mutate (defaulting) and /validate, behind a function URL',
+    description:
+      'capi-fn admission webhooks: POST /<token>/mutate (defaulting) and /<token>/validate, behind a function URL',
     timeout: WEBHOOK_TIMEOUT_SECONDS,
     reservedConcurrency: WEBHOOK_RESERVED_CONCURRENCY,
     role: functionRoleId(WEBHOOKS_FUNCTION_NAME),

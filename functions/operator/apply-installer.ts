@@ -3,12 +3,16 @@
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { Namespaces, type PlatformProvider } from '../../shared/api/openshift/constants.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { WEBHOOK_TOKEN_SECRET } from '../webhooks/token.ts';
 import { desiredCrds, needsApply, OPERATOR_FIELD_MANAGER } from './install.ts';
 import { createIfAbsent } from './io.ts';
 import type { StepOutcome } from './status.ts';
+import { syncWebhookToken } from './sync-webhook-token.ts';
 import {
   desiredMutatingConfiguration,
   desiredValidatingConfiguration,
+  registeredToken,
+  WEBHOOK_CONFIGURATION_NAME,
   type WebhookEndpoint,
 } from './webhook-config.ts';
 
@@ -24,12 +28,15 @@ export interface InstallerResult {
   outcome: StepOutcome;
   /** Names of what this invocation (re-)applied, for logs and tests. */
   applied: string[];
+  /** When the webhook token must be looked at again (its propagation window or next rotation). */
+  requeueAfter?: number;
 }
 
 export async function applyInstaller(
   kube: KubeClient,
   provider: PlatformProvider,
   webhook: WebhookEndpoint | undefined,
+  now: Date = new Date(),
 ): Promise<InstallerResult> {
   const applied: string[] = [];
   // The CVO creates the namespace in OpenShift; capi-fn has no CVO, so the operator makes sure it is there.
@@ -57,13 +64,20 @@ export async function applyInstaller(
       applied,
     };
   }
-  for (const desired of [desiredMutatingConfiguration(webhook), desiredValidatingConfiguration(webhook)]) {
-    const current = await kube.find({
-      apiVersion: desired.apiVersion!,
-      kind: desired.kind!,
-      name: desired.metadata.name!,
-    });
-    if (await applyIfNeeded(kube, current, desired)) applied.push(`${desired.kind}/${desired.metadata.name}`);
+  const kinds = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+  const current = await Promise.all(
+    kinds.map((kind) =>
+      kube.find({ apiVersion: 'admissionregistration.k8s.io/v1', kind, name: WEBHOOK_CONFIGURATION_NAME }),
+    ),
+  );
+  const token = await syncWebhookToken(kube, now, current.map(registeredToken).find(Boolean));
+  if (token.wrote) applied.push(`Secret/${WEBHOOK_TOKEN_SECRET.namespace}/${WEBHOOK_TOKEN_SECRET.name}`);
+  for (const desired of [
+    desiredMutatingConfiguration(webhook, token.register),
+    desiredValidatingConfiguration(webhook, token.register),
+  ]) {
+    if (await applyIfNeeded(kube, current[kinds.indexOf(desired.kind!)], desired))
+      applied.push(`${desired.kind}/${desired.metadata.name}`);
   }
   return {
     outcome: {
@@ -71,5 +85,6 @@ export async function applyInstaller(
       message: `${crds.length} CRDs installed; admission webhooks registered at ${webhook.url}`,
     },
     applied,
+    requeueAfter: token.requeueAfterMs,
   };
 }

@@ -15,6 +15,7 @@ import { newResourceEvent, type ObjectRef, type ResourceEvent } from '../../shar
 import { defineHandler, type HandlerDefinition, type Watch } from '../../shared/runtime/handler.ts';
 import { providers } from '../providers/index.ts';
 import { secretKey } from '../providers/kit/plan.ts';
+import { WEBHOOK_TOKEN_SECRET } from '../webhooks/token.ts';
 import { allInstallableCrdNames } from './platform.ts';
 import { CLUSTER_OPERATOR_REF, type OperatorOptions, reconcileOperator } from './reconcile.ts';
 import { WEBHOOK_CONFIGURATION_NAME, type WebhookEndpoint } from './webhook-config.ts';
@@ -49,14 +50,16 @@ const CREDENTIAL_SECRETS = new Set(
 );
 
 /**
- * The Secrets the operator reads or writes: the user-data source and copy, `<infraName>-kubeconfig`, and the
- * credentials an infrastructure cluster is built from (so one arriving late un-blocks it at once).
+ * The Secrets the operator reads or writes: the user-data source and copy, `<infraName>-kubeconfig`, the webhook
+ * token, and the credentials an infrastructure cluster is built from (so one arriving late un-blocks it at once).
  */
 function operatorSecret(r: ObjectRef): boolean {
   if (r.name === OperatorNames.userDataSecret) {
     return r.namespace === Namespaces.machineAPI || r.namespace === Namespaces.clusterAPI;
   }
   if (PROVIDER_SECRETS.has(`${r.namespace}/${r.name}`)) return true;
+  // Deleted or edited, the webhook token is made whole again at once (every admission is refused without it).
+  if (r.namespace === WEBHOOK_TOKEN_SECRET.namespace && r.name === WEBHOOK_TOKEN_SECRET.name) return true;
   return r.namespace === Namespaces.clusterAPI && (r.name.endsWith('-kubeconfig') || CREDENTIAL_SECRETS.has(r.name));
 }
 

@@ -74,16 +74,18 @@ describe('needsApply', () => {
 
 describe('webhook configurations', () => {
   const ep = { url: 'https://127.0.0.1:9443/', caPem: 'PEM' };
-  it('send the Cluster API groups to /mutate and /validate, FeatureGate updates to /validate', () => {
-    const m = desiredMutatingConfiguration(ep) as KubeObject & { webhooks: Array<Record<string, unknown>> };
-    const v = desiredValidatingConfiguration(ep) as KubeObject & { webhooks: Array<Record<string, unknown>> };
+  const token = 'T'.repeat(43);
+  it('send the Cluster API groups to /<token>/mutate and /<token>/validate, FeatureGate updates to /<token>/validate', () => {
+    const m = desiredMutatingConfiguration(ep, token) as KubeObject & { webhooks: Array<Record<string, unknown>> };
+    const v = desiredValidatingConfiguration(ep, token) as KubeObject & { webhooks: Array<Record<string, unknown>> };
     expect(m.webhooks.map((w) => w.name)).toEqual([WebhookNames.defaulting]);
     expect(v.webhooks.map((w) => w.name)).toEqual([WebhookNames.validating, WebhookNames.featureGate]);
     expect(m.webhooks[0]!.clientConfig).toEqual({
-      url: 'https://127.0.0.1:9443/mutate',
+      url: `https://127.0.0.1:9443/${token}/mutate`,
       caBundle: Buffer.from('PEM').toString('base64'),
     });
-    expect(v.webhooks[1]!.clientConfig).toMatchObject({ url: 'https://127.0.0.1:9443/validate' });
+    expect(v.webhooks[0]!.clientConfig).toMatchObject({ url: `https://127.0.0.1:9443/${token}/validate` });
+    expect(v.webhooks[1]!.clientConfig).toMatchObject({ url: `https://127.0.0.1:9443/${token}/validate` });
     const groups = (w: Record<string, unknown>) =>
       (w.rules as Array<{ apiGroups: string[] }>).flatMap((r) => r.apiGroups);
     expect(groups(m.webhooks[0]!)).toEqual(['cluster.x-k8s.io', 'infrastructure.cluster.x-k8s.io']);
@@ -101,9 +103,9 @@ describe('webhook configurations', () => {
     }
   });
   it('without a CA no caBundle (the API server’s system roots)', () => {
-    const m = desiredMutatingConfiguration({ url: 'https://hooks.example.com' }) as KubeObject & {
+    const m = desiredMutatingConfiguration({ url: 'https://hooks.example.com' }, token) as KubeObject & {
       webhooks: Array<{ clientConfig: object }>;
     };
-    expect(m.webhooks[0]!.clientConfig).toEqual({ url: 'https://hooks.example.com/mutate' });
+    expect(m.webhooks[0]!.clientConfig).toEqual({ url: `https://hooks.example.com/${token}/mutate` });
   });
 });

@@ -66,9 +66,11 @@ async function runActive(
   infrastructureName: string,
 ): Promise<ActiveResult> {
   const { kube, clock, log } = ctx;
+  let tokenRequeue: number | undefined;
   const installer = await runStep(async () => {
-    const r = await applyInstaller(kube, provider, opts.webhook);
+    const r = await applyInstaller(kube, provider, opts.webhook, clock.now());
     if (r.applied.length) log.info({ applied: r.applied }, 'installer applied objects');
+    tokenRequeue = r.requeueAfter;
     return r.outcome;
   });
   let infraClusterExists = false;
@@ -93,7 +95,10 @@ async function runActive(
   });
   const steps = { installer, infraCluster, coreCluster, secretSync, kubeconfig };
   const waiting = Object.values(steps).filter((s) => s.state !== 'done');
-  let requeueAfter = kubeconfigRequeue;
+  let requeueAfter =
+    kubeconfigRequeue === undefined || tokenRequeue === undefined
+      ? (kubeconfigRequeue ?? tokenRequeue)
+      : Math.min(kubeconfigRequeue, tokenRequeue);
   for (const s of waiting) {
     const retry = s.state === 'pending' && s.retryAfterMs !== undefined ? s.retryAfterMs : RETRY_PENDING_MS;
     requeueAfter = requeueAfter === undefined ? retry : Math.min(requeueAfter, retry);

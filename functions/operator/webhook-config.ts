@@ -5,10 +5,12 @@ import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
 import { WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
+import { WEBHOOK_TIMEOUT_SECONDS } from '../webhooks/http.ts';
+import { isWellFormedToken } from '../webhooks/token.ts';
 import { CORE_PROVIDER_LABEL_VALUE, PROVIDER_LABEL, withAppliedHash } from './install.ts';
 
 export interface WebhookEndpoint {
-  /** https base URL of the webhook function (no trailing slash); `/mutate` and `/validate` are appended. */
+  /** https base URL of the webhook function (no trailing slash); `/<token>/mutate` and `/<token>/validate` are appended. */
   url: string;
   /** PEM of the CA that signed the webhook's serving certificate; absent = the API server's system roots. */
   caPem?: string;
@@ -23,11 +25,12 @@ export const WebhookNames = {
 } as const;
 
 /** The API server's default; a cold function start must fit inside it (serverless-anchors.md §5). */
-const TIMEOUT_SECONDS = 10;
+const TIMEOUT_SECONDS = WEBHOOK_TIMEOUT_SECONDS;
 
-function clientConfig(ep: WebhookEndpoint, path: string): Record<string, unknown> {
+/** The URL carries the caller's credential (functions/webhooks/token.ts): the API server can send no other. */
+function clientConfig(ep: WebhookEndpoint, token: string, path: string): Record<string, unknown> {
   return {
-    url: `${ep.url.replace(/\/+$/, '')}${path}`,
+    url: `${ep.url.replace(/\/+$/, '')}/${encodeURIComponent(token)}${path}`,
     ...(ep.caPem ? { caBundle: Buffer.from(ep.caPem).toString('base64') } : {}),
   };
 }
@@ -56,7 +59,7 @@ const metadata = {
   labels: { 'app.kubernetes.io/part-of': 'capi-fn', [PROVIDER_LABEL]: CORE_PROVIDER_LABEL_VALUE },
 };
 
-export function desiredMutatingConfiguration(ep: WebhookEndpoint): KubeObject {
+export function desiredMutatingConfiguration(ep: WebhookEndpoint, token: string): KubeObject {
   return withAppliedHash({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -64,7 +67,7 @@ export function desiredMutatingConfiguration(ep: WebhookEndpoint): KubeObject {
     webhooks: [
       {
         name: WebhookNames.defaulting,
-        clientConfig: clientConfig(ep, WEBHOOK_PATHS.mutate),
+        clientConfig: clientConfig(ep, token, WEBHOOK_PATHS.mutate),
         rules: capiRules(['CREATE', 'UPDATE']),
         reinvocationPolicy: 'Never',
         ...common,
@@ -73,7 +76,7 @@ export function desiredMutatingConfiguration(ep: WebhookEndpoint): KubeObject {
   });
 }
 
-export function desiredValidatingConfiguration(ep: WebhookEndpoint): KubeObject {
+export function desiredValidatingConfiguration(ep: WebhookEndpoint, token: string): KubeObject {
   return withAppliedHash({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
@@ -81,14 +84,14 @@ export function desiredValidatingConfiguration(ep: WebhookEndpoint): KubeObject 
     webhooks: [
       {
         name: WebhookNames.validating,
-        clientConfig: clientConfig(ep, WEBHOOK_PATHS.validate),
+        clientConfig: clientConfig(ep, token, WEBHOOK_PATHS.validate),
         rules: capiRules(['CREATE', 'UPDATE', 'DELETE']),
         ...common,
       },
       {
         // The Technology Preview is irreversible: FeatureGate/cluster may not leave a *NoUpgrade feature set.
         name: WebhookNames.featureGate,
-        clientConfig: clientConfig(ep, WEBHOOK_PATHS.validate),
+        clientConfig: clientConfig(ep, token, WEBHOOK_PATHS.validate),
         rules: [
           {
             operations: ['UPDATE', 'DELETE'],
@@ -102,4 +105,22 @@ export function desiredValidatingConfiguration(ep: WebhookEndpoint): KubeObject 
       },
     ],
   });
+}
+
+/** The token a registered configuration's URLs carry (the segment before `/validate` or `/mutate`), if any. */
+export function registeredToken(config: KubeObject | undefined): string | undefined {
+  const hooks = (config as { webhooks?: Array<{ clientConfig?: { url?: string } }> } | undefined)?.webhooks ?? [];
+  for (const h of hooks) {
+    const url = h.clientConfig?.url;
+    if (!url) continue;
+    let segments: string[];
+    try {
+      segments = new URL(url).pathname.split('/');
+    } catch {
+      continue;
+    }
+    const token = decodeURIComponent(segments.at(-2) ?? '');
+    if (isWellFormedToken(token)) return token;
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
-import { budgetMs, handleWebhookRequest, type WebhookHttpOptions } from './http.ts';
+import { DEFAULT_BUDGET_MS, handleWebhookRequest, type WebhookHttpOptions, webhookHttpHandler } from './http.ts';
 import type { ReviewContext } from './review.ts';
 
 const AWS: ReviewContext = {
@@ -70,8 +70,8 @@ describe('handleWebhookRequest', () => {
   it('when the cluster facts cannot be read in time it refuses with a reason, inside the budget', async () => {
     const never = () => new Promise<ReviewContext>(() => {});
     const r = await handleWebhookRequest(
-      { method: 'POST', url: '/validate?timeout=1s', body: body('AWSMachineTemplate') },
-      opts(never),
+      { method: 'POST', url: '/validate', body: body('AWSMachineTemplate') },
+      { ...opts(never), budgetMs: 50 },
     );
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).response).toMatchObject({
@@ -125,11 +125,18 @@ describe('handleWebhookRequest', () => {
     ).toBe(200);
   });
 
-  it('the budget is the API server’s timeout less a margin', () => {
-    expect(budgetMs(new URLSearchParams('timeout=10s'))).toBe(9_000);
-    expect(budgetMs(new URLSearchParams('timeout=30s'))).toBe(29_000);
-    expect(budgetMs(new URLSearchParams(''))).toBe(9_000);
-    expect(budgetMs(new URLSearchParams('timeout=1s'))).toBe(250);
+  it('the budget is the function’s own: the registered 10 s less a margin', () => {
+    expect(DEFAULT_BUDGET_MS).toBe(9_000);
+  });
+
+  it('ignores the caller’s ?timeout= (audit 5): a slow read is refused within the function’s bound', async () => {
+    const never = () => new Promise<ReviewContext>(() => {});
+    // Were ?timeout=3600s honoured, this would still be waiting (for an hour less a second).
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate?timeout=3600s', body: body('AWSMachineTemplate') },
+      { ...opts(never), budgetMs: 50 },
+    );
+    expect(JSON.parse(r.body).response).toMatchObject({ uid: 'u1', allowed: false, status: { code: 503 } });
   });
 });
 
@@ -159,5 +166,44 @@ describe('an internal failure of the review (audit 6)', () => {
     expect(r.headers['x-correlation-id']).toBe(id);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ correlationId: id, uid: 'u1', kind: 'AWSMachineTemplate' });
+  });
+});
+
+describe('webhookHttpHandler (the embedded default’s HTTPS server) authenticates before reading', () => {
+  const TOKEN = 'k'.repeat(43);
+  async function serve() {
+    const { createServer } = await import('node:http');
+    const server = createServer(
+      webhookHttpHandler({
+        context: async () => AWS,
+        maxBodyBytes: 1024,
+        tokens: { accepts: async (t) => t === TOKEN },
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    return {
+      post: async (path: string, b: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: b });
+        return { status: r.status, body: await r.text() };
+      },
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('a wrong or missing token is 401 even for a body over the limit (it is never read)', async () => {
+    const s = await serve();
+    try {
+      const big = 'x'.repeat(64 * 1024);
+      expect((await s.post('/validate', big)).status).toBe(401);
+      expect((await s.post(`/${'z'.repeat(43)}/validate`, big)).status).toBe(401);
+      // With the token the same body is read, and refused for its size.
+      expect((await s.post(`/${TOKEN}/validate`, big)).status).toBe(413);
+      const ok = await s.post(`/${TOKEN}/validate`, body('AWSMachineTemplate'));
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body).response).toMatchObject({ uid: 'u1', allowed: true });
+    } finally {
+      await s.close();
+    }
   });
 });

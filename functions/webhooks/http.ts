@@ -1,15 +1,17 @@
-// The webhook as HTTP: POST an AdmissionReview to /mutate or /validate, get one back. `handleWebhookRequest` is
-// framework-neutral (Lambda, Azure and GCP adapters call it with the raw body); `webhookHttpHandler` serves it with
-// Node's http request/response. Anything that is not an AdmissionReview is a 400, never a crash; only a genuine
-// internal failure is a 500, whose body carries a correlation ID and nothing else (the detail is logged).
+// The webhook as HTTP: POST an AdmissionReview to /mutate or /validate, get one back. `handleWebhookRequest` is the
+// framework-neutral core, for callers already trusted (the CLI's `invoke webhooks`). What the network reaches
+// (`handleAuthenticatedWebhookRequest`, which the Lambda, Azure and GCP adapters call with the raw body, and
+// `webhookHttpHandler` on Node's http) first requires the token in `/<token>/validate` (token.ts): 401 otherwise.
+// Anything that is not an AdmissionReview is a 400, never a crash; only a genuine internal failure is a 500, whose
+// body carries a correlation ID and nothing else (the detail is logged).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 import { internalErrorAnswer } from '../../shared/entrypoints/http.ts';
-import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import { type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
 import { type ReviewContext, review } from './review.ts';
+import { isWellFormedToken, splitTokenPath, type WebhookTokens } from './token.ts';
 
 export interface WebhookHttpOptions {
   /**
@@ -19,7 +21,17 @@ export interface WebhookHttpOptions {
   context: (o?: { fresh?: boolean }) => Promise<ReviewContext>;
   /** Larger bodies get 413 (default 8 MiB: an object and its old version of up to 3 MiB each, plus the envelope). */
   maxBodyBytes?: number;
+  /**
+   * How long an answer may take (default: the registered timeoutSeconds less a margin). The caller's `?timeout=`
+   * is not trusted: anyone who reaches the URL could stretch every invocation to the function's own timeout.
+   */
+  budgetMs?: number;
   log?: Logger;
+}
+
+/** What the network-facing forms need on top: the tokens that authenticate the caller (token.ts). */
+export interface AuthenticatedWebhookOptions extends WebhookHttpOptions {
+  tokens: WebhookTokens;
 }
 
 export interface WebhookHttpRequest {
@@ -36,10 +48,11 @@ export interface WebhookHttpResult {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-/** The API server's default webhook timeout, when the request does not say. */
-const DEFAULT_TIMEOUT_MS = 10_000;
-/** Kept back from the caller's timeout for the network and the API server's own processing. */
+/** The timeoutSeconds the operator registers (the API server's default; a cold start must fit inside it). */
+export const WEBHOOK_TIMEOUT_SECONDS = 10;
+/** Kept back from that timeout for the network and the API server's own processing. */
 const TIMEOUT_MARGIN_MS = 1_000;
+export const DEFAULT_BUDGET_MS = WEBHOOK_TIMEOUT_SECONDS * 1000 - TIMEOUT_MARGIN_MS;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -55,12 +68,6 @@ function modeFor(path: string): ReviewMode | undefined {
   if (path === WEBHOOK_PATHS.mutate) return 'mutate';
   if (path === WEBHOOK_PATHS.validate) return 'validate';
   return undefined;
-}
-
-/** How long the webhook may take: the `timeout` the API server appends (`?timeout=10s`) minus a margin. */
-export function budgetMs(query: URLSearchParams): number {
-  const t = parseDuration(query.get('timeout') ?? undefined) ?? DEFAULT_TIMEOUT_MS;
-  return Math.max(250, t - TIMEOUT_MARGIN_MS);
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -102,7 +109,7 @@ export async function handleWebhookRequest(
   if (!r.ok) return status(400, 'BadRequest', r.error);
   const request = r.request;
   const started = Date.now();
-  const budget = budgetMs(url.searchParams);
+  const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   let ctx: ReviewContext;
   try {
     ctx = await withDeadline(opts.context(), budget);
@@ -160,8 +167,65 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
   });
 }
 
-/** Node http(s) request listener serving the webhook. */
-export function webhookHttpHandler(opts: WebhookHttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/** 401 for every caller without an accepted token: nothing about the cluster, the path or the reason. */
+const UNAUTHORIZED = status(401, 'Unauthorized', 'Unauthorized');
+
+function isHealthCheck(req: { method: string; url: string }): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    new URL(req.url, 'https://webhook.invalid').pathname === '/healthz'
+  );
+}
+
+/**
+ * Checks the token in `/<token>/validate` before anything else (no body is parsed, no cluster read is made for
+ * a malformed one). Returns the URL without the token when accepted, else the answer to give.
+ */
+export async function authenticateWebhookCall(
+  req: { method: string; url: string },
+  opts: Pick<AuthenticatedWebhookOptions, 'tokens' | 'log'>,
+): Promise<{ ok: true; url: string } | { ok: false; answer: WebhookHttpResult }> {
+  const url = new URL(req.url, 'https://webhook.invalid');
+  const { token, rest } = splitTokenPath(url.pathname);
+  if (!isWellFormedToken(token)) return { ok: false, answer: UNAUTHORIZED };
+  let accepted: boolean;
+  try {
+    accepted = await opts.tokens.accepts(token);
+  } catch (e) {
+    const correlationId = randomUUID();
+    (opts.log ?? silentLogger).error(
+      { err: e instanceof Error ? e : String(e), correlationId },
+      'webhook cannot read its tokens; refusing every call',
+    );
+    return {
+      ok: false,
+      answer: status(
+        503,
+        'ServiceUnavailable',
+        `the webhook cannot verify callers now (correlation ID ${correlationId})`,
+      ),
+    };
+  }
+  if (!accepted) return { ok: false, answer: UNAUTHORIZED };
+  // The caller's query (the API server's ?timeout=) is dropped: the function keeps its own bound.
+  return { ok: true, url: rest };
+}
+
+/** The webhook as the network sees it: authenticated by the token in the path, then `handleWebhookRequest`. */
+export async function handleAuthenticatedWebhookRequest(
+  req: WebhookHttpRequest,
+  opts: AuthenticatedWebhookOptions,
+): Promise<WebhookHttpResult> {
+  if (isHealthCheck(req)) return handleWebhookRequest(req, opts);
+  const auth = await authenticateWebhookCall(req, opts);
+  if (!auth.ok) return auth.answer;
+  return handleWebhookRequest({ ...req, url: auth.url }, opts);
+}
+
+/** Node http(s) request listener serving the webhook; a caller without an accepted token is refused unread. */
+export function webhookHttpHandler(
+  opts: AuthenticatedWebhookOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req, res) => {
     const send = (r: WebhookHttpResult) => {
@@ -169,12 +233,22 @@ export function webhookHttpHandler(opts: WebhookHttpOptions): (req: IncomingMess
       res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
       res.end(r.body);
     };
-    readBody(req, max)
-      .then((body) =>
-        body === 'too-large'
+    const call = { method: req.method ?? 'GET', url: req.url ?? '/' };
+    const authenticated = isHealthCheck(call)
+      ? Promise.resolve({ ok: true as const, url: call.url })
+      : authenticateWebhookCall(call, opts);
+    authenticated
+      .then(async (auth) => {
+        if (!auth.ok) {
+          // Discarded as it arrives, never buffered.
+          req.resume();
+          return auth.answer;
+        }
+        const body = await readBody(req, max);
+        return body === 'too-large'
           ? status(413, 'RequestEntityTooLarge', `request body exceeds ${max} bytes`)
-          : handleWebhookRequest({ method: req.method ?? 'GET', url: req.url ?? '/', body }, opts),
-      )
+          : handleWebhookRequest({ ...call, url: auth.url, body }, opts);
+      })
       .then(send, (e: unknown) => {
         const correlationId = randomUUID();
         (opts.log ?? silentLogger).error(

@@ -6,9 +6,11 @@ import { join, resolve } from 'node:path';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
 import { operatorHandler, operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
 import { OPERATOR_FIELD_MANAGER } from '../../functions/operator/install.ts';
+import { syncWebhookToken } from '../../functions/operator/sync-webhook-token.ts';
 import {
   desiredMutatingConfiguration,
   desiredValidatingConfiguration,
+  registeredToken,
   WEBHOOK_CONFIGURATION_NAME,
   type WebhookEndpoint,
 } from '../../functions/operator/webhook-config.ts';
@@ -156,16 +158,27 @@ async function startPersistentWebhook(
   return server;
 }
 
-/** Points the webhook configurations a previous run registered (if any) at this run's server. */
+/**
+ * Points the webhook configurations a previous run registered (if any) at this run's server, with the token the
+ * operator would register (made now when a data folder from before tokens has none: its configurations would
+ * otherwise be refused, and with them the seed's own writes).
+ */
 async function repointWebhooks(kube: KubeClient, ep: WebhookEndpoint): Promise<void> {
-  for (const desired of [desiredMutatingConfiguration(ep), desiredValidatingConfiguration(ep)]) {
-    const current = await kube.find({
-      apiVersion: desired.apiVersion!,
-      kind: desired.kind!,
-      name: WEBHOOK_CONFIGURATION_NAME,
-    });
+  const kinds = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+  const existing = await Promise.all(
+    kinds.map((kind) =>
+      kube.find({ apiVersion: 'admissionregistration.k8s.io/v1', kind, name: WEBHOOK_CONFIGURATION_NAME }),
+    ),
+  );
+  if (!existing.some(Boolean)) return;
+  const token = await syncWebhookToken(kube, new Date(), existing.map(registeredToken).find(Boolean));
+  for (const desired of [
+    desiredMutatingConfiguration(ep, token.register),
+    desiredValidatingConfiguration(ep, token.register),
+  ]) {
     // Applied as the operator, so its own next apply finds nothing to change.
-    if (current) await kube.apply(desired, { fieldManager: OPERATOR_FIELD_MANAGER, force: true });
+    if (existing[kinds.indexOf(desired.kind!)])
+      await kube.apply(desired, { fieldManager: OPERATOR_FIELD_MANAGER, force: true });
   }
 }
 

@@ -1,7 +1,8 @@
 // Azure Functions v4 HTTP trigger for HTTP functions (the admission webhooks). The route is a catch-all
 // (`{*path}`), so the function sees the path after the host's route prefix (`/api` by default) exactly as
 // it would anywhere else: `https://<app>.azurewebsites.net/api/validate` arrives as `/validate`.
-// Anonymous: the Kubernetes API server can send neither a function key header nor a query in a webhook URL.
+// Anonymous at the platform: the Kubernetes API server can send neither a function key header nor a query in a
+// webhook URL. The webhooks authenticate the caller themselves, by the token in the path (functions/webhooks/token.ts).
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { type FunctionEnv, functionEnv } from './deps.ts';
 import { type HttpServe, internalFailure, pathWithQuery } from './http.ts';

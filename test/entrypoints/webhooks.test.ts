@@ -10,13 +10,15 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serveWebhooks } from '../../functions/webhooks/serve.ts';
+import { WEBHOOK_TOKEN_SECRET } from '../../functions/webhooks/token.ts';
 import { azureHttpHandler } from '../../shared/entrypoints/azure-functions-http.ts';
 import { gcpHttpHandler } from '../../shared/entrypoints/cloud-functions-http.ts';
 import { setFunctionEnv } from '../../shared/entrypoints/deps.ts';
 import { setEntrypointLog } from '../../shared/entrypoints/http.ts';
 import { type LambdaHttpEvent, lambdaHttpHandler } from '../../shared/entrypoints/lambda-http.ts';
+import type { KubeRequest } from '../../shared/kube/transport.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
-import { scriptedEnv } from './handlers.ts';
+import { type ApiAnswer, scriptedEnv } from './handlers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ctx = { awsRequestId: 'req-1', functionName: 'capi-fn-dev-webhooks' } as Context;
@@ -65,11 +67,30 @@ function urlEvent(
 
 const json = (body: string | undefined) => JSON.parse(body ?? 'null');
 
+/** The token the operator registered (the URL's first segment), and the one it replaced during a rotation. */
+const TOKEN = 'Tk3n'.repeat(10).slice(0, 40) + 'abc';
+const PREVIOUS = 'PrEv'.repeat(10).slice(0, 40) + 'xyz';
+const TOKEN_SECRET_PATH = `/api/v1/namespaces/${WEBHOOK_TOKEN_SECRET.namespace}/secrets/${WEBHOOK_TOKEN_SECRET.name}`;
+const b64 = (t: string) => Buffer.from(t).toString('base64');
+/** The API answers with the operator's token Secret; everything else is the default 404. */
+function withTokenSecret(req: KubeRequest): ApiAnswer | undefined {
+  if (req.method !== 'GET' || req.path !== TOKEN_SECRET_PATH) return undefined;
+  return {
+    status: 200,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { ...WEBHOOK_TOKEN_SECRET },
+      data: { current: b64(TOKEN), previous: b64(PREVIOUS) },
+    },
+  };
+}
+
 describe('webhooks on AWS Lambda (function URL)', () => {
   let requests: string[];
   let handler: (e: LambdaHttpEvent, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
   beforeAll(async () => {
-    const scripted = scriptedEnv();
+    const scripted = scriptedEnv(withTokenSecret);
     requests = scripted.requests;
     setFunctionEnv(scripted.env);
     // The deployed module itself, as serverless.yml names it.
@@ -78,7 +99,7 @@ describe('webhooks on AWS Lambda (function URL)', () => {
   afterAll(() => setFunctionEnv(undefined));
 
   it('denies an invalid MachineSet with the reason, echoing the uid', async () => {
-    const r = await handler(urlEvent('POST', '/validate', invalidMachineSetReview()), ctx);
+    const r = await handler(urlEvent('POST', `/${TOKEN}/validate`, invalidMachineSetReview()), ctx);
     expect(r.statusCode).toBe(200);
     expect(r.headers).toMatchObject({ 'content-type': 'application/json' });
     const res = json(r.body);
@@ -90,9 +111,12 @@ describe('webhooks on AWS Lambda (function URL)', () => {
   });
 
   it('decodes a base64-encoded body, and answers /mutate with the defaults as a JSON patch', async () => {
-    const denied = await handler(urlEvent('POST', '/validate', invalidMachineSetReview(), { base64: true }), ctx);
+    const denied = await handler(
+      urlEvent('POST', `/${TOKEN}/validate`, invalidMachineSetReview(), { base64: true }),
+      ctx,
+    );
     expect(json(denied.body).response).toMatchObject({ uid: UID, allowed: false });
-    const r = await handler(urlEvent('POST', '/mutate', validMachineSetReview(), { base64: true }), ctx);
+    const r = await handler(urlEvent('POST', `/${TOKEN}/mutate`, validMachineSetReview(), { base64: true }), ctx);
     const res = json(r.body).response;
     expect(res).toMatchObject({ uid: UID, allowed: true, patchType: 'JSONPatch' });
     expect(JSON.parse(Buffer.from(res.patch, 'base64').toString())).toContainEqual({
@@ -108,14 +132,14 @@ describe('webhooks on AWS Lambda (function URL)', () => {
     ['JSON that is not an AdmissionReview', '{"apiVersion":"v1","kind":"Pod"}', false],
     ['an empty body', '', false],
   ])('answers %s with 400 and a Status', async (_what, body, base64) => {
-    const r = await handler(urlEvent('POST', '/validate', body, { base64 }), ctx);
+    const r = await handler(urlEvent('POST', `/${TOKEN}/validate`, body, { base64 }), ctx);
     expect(r.statusCode).toBe(400);
     expect(json(r.body)).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
   });
 
   it('answers unknown paths with 404, other methods with 405, and a health check', async () => {
-    expect((await handler(urlEvent('POST', '/elsewhere', '{}'), ctx)).statusCode).toBe(404);
-    expect((await handler(urlEvent('GET', '/validate'), ctx)).statusCode).toBe(405);
+    expect((await handler(urlEvent('POST', `/${TOKEN}/elsewhere`, '{}'), ctx)).statusCode).toBe(404);
+    expect((await handler(urlEvent('GET', `/${TOKEN}/validate`), ctx)).statusCode).toBe(405);
     const health = await handler(urlEvent('GET', '/healthz', undefined, { query: '' }), ctx);
     expect([health.statusCode, health.body]).toEqual([200, 'ok']);
   });
@@ -258,7 +282,7 @@ describe('a 500 from any HTTP entrypoint says nothing but a correlation ID (audi
 });
 
 describe('webhooks on Azure Functions (HTTP trigger)', () => {
-  const { env } = scriptedEnv();
+  const { env } = scriptedEnv(withTokenSecret);
   const handler = azureHttpHandler(serveWebhooks(), { env: () => env });
   const context = () =>
     new InvocationContext({ functionName: 'webhooks', invocationId: 'inv-1', logHandler: () => {} });
@@ -277,7 +301,7 @@ describe('webhooks on Azure Functions (HTTP trigger)', () => {
   });
 
   it('denies an invalid MachineSet with the reason', async () => {
-    const r = await handler(request('POST', 'validate', invalidMachineSetReview()), context());
+    const r = await handler(request('POST', `${TOKEN}/validate`, invalidMachineSetReview()), context());
     expect(r.status).toBe(200);
     const res = json(r.body as string).response;
     expect(res).toMatchObject({ uid: UID, allowed: false });
@@ -285,10 +309,10 @@ describe('webhooks on Azure Functions (HTTP trigger)', () => {
   });
 
   it('answers garbage with 400 and a path outside the webhooks with 404', async () => {
-    const bad = await handler(request('POST', 'validate', '<xml/>'), context());
+    const bad = await handler(request('POST', `${TOKEN}/validate`, '<xml/>'), context());
     expect(bad.status).toBe(400);
     expect(json(bad.body as string)).toMatchObject({ kind: 'Status', code: 400 });
-    expect((await handler(request('POST', 'api/validate', '{}'), context())).status).toBe(404);
+    expect((await handler(request('POST', `${TOKEN}/api/validate`, '{}'), context())).status).toBe(404);
   });
 });
 
@@ -296,7 +320,7 @@ describe('webhooks on Google Cloud Functions (functions-framework HTTP)', () => 
   let base: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    setFunctionEnv(scriptedEnv().env);
+    setFunctionEnv(scriptedEnv(withTokenSecret).env);
     await import('../../functions/webhooks/cloud-functions.ts');
     const server = getTestServer('webhooks');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -311,7 +335,7 @@ describe('webhooks on Google Cloud Functions (functions-framework HTTP)', () => 
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
 
   it('denies an invalid MachineSet with the reason', async () => {
-    const r = await post('/validate?timeout=10s', invalidMachineSetReview());
+    const r = await post(`/${TOKEN}/validate?timeout=10s`, invalidMachineSetReview());
     expect(r.status).toBe(200);
     const res = ((await r.json()) as { response: { uid: string; allowed: boolean; status: { message: string } } })
       .response;
@@ -324,14 +348,105 @@ describe('webhooks on Google Cloud Functions (functions-framework HTTP)', () => 
     ['bytes', '\u0000\u00ff', 'application/octet-stream'],
     ['JSON that is not an AdmissionReview', '{"apiVersion":"v1","kind":"Pod"}', 'application/json'],
   ])('answers %s with 400', async (_what, body, type) => {
-    const r = await post('/validate', body, type);
+    const r = await post(`/${TOKEN}/validate`, body, type);
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ kind: 'Status', code: 400 });
   });
 
   it('answers a body the framework cannot parse as its content type with a 4xx, never a 5xx', async () => {
-    const r = await post('/validate', 'not json at all');
+    const r = await post(`/${TOKEN}/validate`, 'not json at all');
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
+  });
+});
+
+describe('the public webhook URL is authenticated by the token in its path (audit 5)', () => {
+  let requests: string[];
+  let handler: (e: LambdaHttpEvent, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+  beforeAll(async () => {
+    const scripted = scriptedEnv(withTokenSecret);
+    requests = scripted.requests;
+    setFunctionEnv(scripted.env);
+    handler = (await import('../../functions/webhooks/lambda.ts')).handler;
+  });
+  afterAll(() => setFunctionEnv(undefined));
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  const UNAUTHORIZED = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Unauthorized',
+    reason: 'Unauthorized',
+    code: 401,
+  };
+  const INFRA_READ = 'GET /apis/config.openshift.io/v1/infrastructures/cluster';
+
+  it('without a token: 401 with nothing about the cluster, and no API read at all', async () => {
+    for (const path of ['/validate', '/mutate', '/', '/elsewhere']) {
+      const r = await handler(urlEvent('POST', path, invalidMachineSetReview()), ctx);
+      expect([r.statusCode, json(r.body)]).toEqual([401, UNAUTHORIZED]);
+    }
+    expect(requests).toEqual([]);
+  });
+
+  it('a wrong token is refused before the body is parsed (garbage gets 401, not 400)', async () => {
+    const wrong = 'W'.repeat(43);
+    const garbage = await handler(urlEvent('POST', `/${wrong}/validate`, 'not json at all'), ctx);
+    expect([garbage.statusCode, json(garbage.body)]).toEqual([401, UNAUTHORIZED]);
+    const review = await handler(urlEvent('POST', `/${wrong}/validate`, invalidMachineSetReview()), ctx);
+    expect([review.statusCode, json(review.body)]).toEqual([401, UNAUTHORIZED]);
+    expect(requests).not.toContain(INFRA_READ);
+  });
+
+  it('50 anonymous denied reviews cost no Infrastructure read and at most one token read (was 51 reads)', async () => {
+    for (let i = 0; i < 50; i++) {
+      const token = `${String(i).padStart(2, '0')}${'g'.repeat(41)}`;
+      const r = await handler(urlEvent('POST', `/${token}/validate`, invalidMachineSetReview()), ctx);
+      expect(r.statusCode).toBe(401);
+    }
+    expect(requests.filter((r) => r === INFRA_READ)).toEqual([]);
+    expect(requests.filter((r) => r === `GET ${TOKEN_SECRET_PATH}`).length).toBeLessThanOrEqual(1);
+  });
+
+  it('the registered token and, during a rotation, the previous one are served', async () => {
+    for (const t of [TOKEN, PREVIOUS]) {
+      const r = await handler(urlEvent('POST', `/${t}/validate`, invalidMachineSetReview()), ctx);
+      expect(r.statusCode).toBe(200);
+      expect(json(r.body).response).toMatchObject({ uid: UID, allowed: false });
+    }
+  });
+
+  it('the caller’s ?timeout= does not reach the webhook (the function keeps its own bound)', async () => {
+    const r = await handler(
+      urlEvent('POST', `/${TOKEN}/validate`, invalidMachineSetReview(), { query: 'timeout=3600s' }),
+      ctx,
+    );
+    expect(json(r.body).response).toMatchObject({ uid: UID, allowed: false });
+  });
+
+  it('the health check needs no token and reads nothing', async () => {
+    const r = await handler(urlEvent('GET', '/healthz', undefined, { query: '' }), ctx);
+    expect([r.statusCode, r.body]).toEqual([200, 'ok']);
+    expect(requests).toEqual([]);
+  });
+
+  it('a token the webhook cannot check (API down) is a 503 naming no cluster detail', async () => {
+    const down = scriptedEnv(() => {
+      throw new Error('connect ECONNREFUSED 10.0.0.1:6443');
+    });
+    setFunctionEnv(down.env);
+    try {
+      const r = await handler(urlEvent('POST', `/${TOKEN}/validate`, invalidMachineSetReview()), ctx);
+      expect(r.statusCode).toBe(503);
+      expect(r.body).not.toMatch(/10\.0\.0\.1|ECONNREFUSED|infrastructure/i);
+    } finally {
+      const scripted = scriptedEnv(withTokenSecret);
+      requests = scripted.requests;
+      setFunctionEnv(scripted.env);
+    }
   });
 });

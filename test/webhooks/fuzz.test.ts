@@ -267,7 +267,13 @@ describe('over HTTP (Node http request/response)', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
-    server = createServer(webhookHttpHandler({ context: CONTEXTS[0]!, maxBodyBytes: 64 * 1024 }));
+    server = createServer(
+      webhookHttpHandler({
+        context: CONTEXTS[0]!,
+        maxBodyBytes: 64 * 1024,
+        tokens: { accepts: async (t) => t === TOKEN },
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -275,10 +281,18 @@ describe('over HTTP (Node http request/response)', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  const TOKEN = 'f'.repeat(43);
+  /** `path` as the API server calls it: under the registered token (healthz is outside it). */
   const send = (method: string, path: string, body?: string | Buffer, chunks = 1) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path: path === '/healthz' ? path : `/${TOKEN}${path}`,
+          headers: { 'content-type': 'application/json' },
+        },
         (res) => {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.push(c));
