@@ -16,6 +16,7 @@ import { type ConditionInput, falseCondition, trueCondition } from '../../shared
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../shared/kube/errors.ts';
+import { machineNameFromTemplate } from '../../shared/reconcile/names.ts';
 import { ensureOwnerRef, hasOwner, isOwnedByUid, ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
 import { pausedState, setPausedCondition } from '../../shared/reconcile/paused.ts';
 import {
@@ -210,6 +211,21 @@ async function syncReplicas(
   // At most: record an intent, then complete it. A third round would mean the intent vanished under us.
   for (let round = 0; round < 3; round++) {
     const intent = parseIntent(ms.metadata.annotations?.[CREATE_INTENT_ANNOTATION]);
+    const naming = ms.spec.machineNamingStrategy?.template;
+    try {
+      machineNameFromTemplate(naming, { cluster: ms.spec.clusterName, machineSet: ms.metadata.name! });
+    } catch (e) {
+      // Admitted before the webhook knew the rule: say so instead of failing every reconcile.
+      return {
+        ms,
+        machinesCreated: falseCondition(
+          ConditionTypes.machinesCreated,
+          'InvalidMachineNamingStrategy',
+          'Warning',
+          (e as Error).message,
+        ),
+      };
+    }
     const plan = planScale({
       replicas: ms.spec.replicas ?? 1,
       counted,
@@ -221,6 +237,11 @@ async function syncReplicas(
         ms.metadata.annotations && Object.hasOwn(ms.metadata.annotations, Annotations.disableMachineCreate),
       ),
       machineNameBase: ms.metadata.name!,
+      newName: () =>
+        machineNameFromTemplate(ms.spec.machineNamingStrategy?.template, {
+          cluster: ms.spec.clusterName,
+          machineSet: ms.metadata.name!,
+        }),
       now: clock.now(),
     });
     const created = template ? { machinesCreated: trueCondition(ConditionTypes.machinesCreated) } : {};

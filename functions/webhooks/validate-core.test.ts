@@ -91,6 +91,16 @@ describe('MachineSet', () => {
       /must contain \{\{ \.random \}\}/,
     );
   });
+  it('a naming template uses only upstream’s variables', () => {
+    expect(
+      check('MachineSet', ms({ machineNamingStrategy: { template: 'w-{{ .cluster.name }}-{{ .random }}' } })),
+    ).toEqual([]);
+    expect(
+      check('MachineSet', ms({ machineNamingStrategy: { template: '{{ .machineSet.namespace }}-{{ .random }}' } }))[0],
+    ).toBe(
+      'spec.machineNamingStrategy.template: Invalid value: "{{ .machineSet.namespace }}-{{ .random }}" uses {{ .machineSet.namespace }}, which is not a variable; use only {{ .cluster.name }}, {{ .machineSet.name }} and {{ .random }}',
+    );
+  });
 });
 
 describe('Machine', () => {

@@ -193,7 +193,20 @@ function deletePolicy(i: RuleInput, path: string, v: unknown): Violation[] {
 
 function namingStrategy(spec: JsonObject): Violation[] {
   const t = str(obj(spec.machineNamingStrategy)?.template);
-  if (t === undefined || /\{\{\s*\.random\s*\}\}/.test(t)) return [];
+  if (t === undefined) return [];
+  const unknown = [...t.matchAll(/\{\{\s*\.([^\s}]*)\s*\}\}/g)]
+    .map((m) => m[1]!)
+    .filter((k) => !['cluster.name', 'machineSet.name', 'random'].includes(k));
+  if (unknown.length)
+    return [
+      {
+        field: 'spec.machineNamingStrategy.template',
+        type: 'Invalid',
+        rule: `${show(t)} uses ${unknown.map((k) => `{{ .${k} }}`).join(', ')}, which is not a variable`,
+        fix: 'use only {{ .cluster.name }}, {{ .machineSet.name }} and {{ .random }}',
+      },
+    ];
+  if (/\{\{\s*\.random\s*\}\}/.test(t)) return [];
   return [
     {
       field: 'spec.machineNamingStrategy.template',

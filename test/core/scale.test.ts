@@ -1,6 +1,6 @@
 // The correctness properties of DESIGN.md against the embedded API server, the real bus and runtime.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CapiEnv, startCapiEnv } from '../support/env.ts';
+import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
 import { CLUSTER, createAll, sampleObjects } from '../support/sample.ts';
 import { scaleWalk } from './observe.ts';
 
@@ -24,4 +24,24 @@ describe('MachineSet scaling on the local provider', () => {
     await createAll(env.kube, sampleObjects({ replicas: 0 }));
     await scaleWalk(env, MS, [0, 5, 2, 7, 0], { timeoutMs: 120_000 });
   }, 300_000);
+});
+
+describe('MachineSet naming', () => {
+  it('names Machines and their infrastructure machines from spec.machineNamingStrategy.template', async () => {
+    env = await startCapiEnv();
+    const objs = sampleObjects({ replicas: 3 });
+    const ms = objs.find((o) => o.kind === 'MachineSet') as { spec: Record<string, unknown> };
+    ms.spec.machineNamingStrategy = { template: 'w-{{ .cluster.name }}-{{ .random }}' };
+    await createAll(env.kube, objs);
+    const machines = await eventually('3 Machines', async () => {
+      const l = (await env!.kube.listAll({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' })).items;
+      return l.length === 3 ? l : false;
+    });
+    for (const m of machines) {
+      expect(m.metadata.name).toMatch(new RegExp(`^w-${CLUSTER}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+      expect((m as { spec?: { infrastructureRef?: { name?: string } } }).spec?.infrastructureRef?.name).toBe(
+        m.metadata.name,
+      );
+    }
+  });
 });
