@@ -14,12 +14,23 @@ export interface ResourcePath {
   watchPrefix: boolean;
 }
 
+/** A malformed escape is the client's error: Go's URL parsing answers 400 before any handler runs. */
+function decodePathSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    const malformed = /%(?![0-9A-Fa-f]{2}).{0,2}/.exec(seg)?.[0];
+    if (malformed) throw badRequest(`invalid URL escape "${malformed}"`);
+    throw badRequest(`path segment "${seg}" does not decode to UTF-8`);
+  }
+}
+
 /** `/api/v1/...` and `/apis/<g>/<v>/...`; undefined for anything that is not a resource path. */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const segs = pathname
     .split('/')
     .filter((s) => s !== '')
-    .map(decodeURIComponent);
+    .map(decodePathSegment);
   let group: string;
   let version: string;
   let rest: string[];

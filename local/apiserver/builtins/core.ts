@@ -316,7 +316,7 @@ const secret = builtin(
         delete o.stringData;
       }
     },
-    validate: (o, w) => immutableData(o, w.old, ['data', 'type']),
+    validate: (o, w) => [...immutableData(o, w.old, ['data', 'type']), ...configKeyErrors('data', o.data)],
   },
 );
 
@@ -332,6 +332,22 @@ function immutableData(o: JsonObject, old: JsonObject | undefined, fields: strin
 }
 
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Upstream's IsConfigMapKey, which Secret keys share: each becomes a file name when mounted. */
+function configKeyErrors(field: string, map: unknown): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const k of Object.keys(asObject(map))) {
+    if (!CONFIGMAP_KEY.test(k) || k.length > 253)
+      errs.push(
+        fieldErrors.invalid(
+          `${field}[${k}]`,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
+  }
+  return errs;
+}
 
 const configMap = builtin(
   {
@@ -352,18 +368,11 @@ const configMap = builtin(
   },
   {
     validate: (o, w) => {
-      const errs = immutableData(o, w.old, ['data', 'binaryData']);
-      for (const k of [...Object.keys(asObject(o.data)), ...Object.keys(asObject(o.binaryData))]) {
-        if (!CONFIGMAP_KEY.test(k) || k.length > 253)
-          errs.push(
-            fieldErrors.invalid(
-              `data[${k}]`,
-              k,
-              "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
-            ),
-          );
-      }
-      return errs;
+      return [
+        ...immutableData(o, w.old, ['data', 'binaryData']),
+        ...configKeyErrors('data', o.data),
+        ...configKeyErrors('binaryData', o.binaryData),
+      ];
     },
   },
 );
