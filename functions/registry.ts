@@ -1,14 +1,29 @@
 // Every handler capi-fn ships, in one list: the local host, the serverless.yml generator, the bus
 // rules and `capi-fn invoke` read it. Provider handlers come from the provider list.
-import type { HandlerDefinition } from '../shared/runtime/handler.ts';
+import { CAPI_GROUP, INFRA_GROUP } from '../shared/api/capi/constants.ts';
+import {
+  CLUSTER_OPERATOR_NAME,
+  CLUSTER_SINGLETON_NAME,
+  CONFIG_GROUP,
+  Namespaces,
+  OperatorNames,
+} from '../shared/api/openshift/constants.ts';
+import { infraClusterKinds } from '../shared/api/provider-kinds.ts';
+import type { HandlerDefinition, KubeAccess } from '../shared/runtime/handler.ts';
+import { type WatchedKind, watchedKinds } from '../shared/runtime/watched-kinds.ts';
+import { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE } from './bridge/defaults.ts';
 import { clusterHandler } from './cluster/handler.ts';
 import { machineHandler } from './machine/handler.ts';
 import { machineSetHandler } from './machineset/handler.ts';
 import { operatorHandler } from './operator/index.ts';
+import { allInstallableCrdNames } from './operator/platform.ts';
+import { USER_DATA_SOURCE } from './operator/user-data.ts';
+import { WEBHOOK_CONFIGURATION_NAME } from './operator/webhook-config.ts';
 import { providers } from './providers/index.ts';
 import type { ProviderModule } from './providers/kit/module.ts';
 import { localProviderHandlers } from './providers/local/handler.ts';
 import { runtimes } from './providers/runtimes.ts';
+import { WEBHOOK_TOKEN_SECRET } from './webhooks/token.ts';
 
 export { localProviderHandlers };
 
@@ -41,6 +56,9 @@ export interface CloudFunction {
    * the drift check, which would otherwise resync every object of every kind it watches (all Secrets, CRDs).
    */
   ownSchedule?: boolean;
+  /** What the function reads and writes besides its handler's own declaration (the operator's steps). */
+  reads?: KubeAccess[];
+  writes?: KubeAccess[];
 }
 
 /** A deployed provider's functions: `<name>-cluster` and `<name>-machine`, exported as `cluster` and `machine`. */
@@ -70,10 +88,189 @@ export const cloudFunctions: CloudFunction[] = [
     def: operatorHandler() as HandlerDefinition<unknown>,
     singleton: true,
     ownSchedule: true,
+    reads: operatorReads(),
+    writes: operatorWrites(),
   },
 ];
 
 /** The handlers whose watched objects the drift check resyncs. */
 export function driftCheckedHandlers(): Array<HandlerDefinition<unknown>> {
   return cloudFunctions.filter((f) => !f.ownSchedule).map((f) => f.def);
+}
+
+/**
+ * What the operator's steps read beyond its watches: the Secrets it copies or builds an infrastructure cluster from
+ * (by name, where the name is fixed), the root CA for the kubeconfig it writes, and its own ServiceAccount.
+ */
+function operatorReads(): KubeAccess[] {
+  const named = new Map<string, Set<string>>([[USER_DATA_SOURCE.namespace, new Set([USER_DATA_SOURCE.name])]]);
+  for (const p of providers)
+    for (const s of p.infraCluster.secrets ?? [])
+      named.set(s.namespace, (named.get(s.namespace) ?? new Set()).add(s.name));
+  return [
+    ...[...named].map(([namespace, names]) => ({
+      group: '',
+      kinds: ['Secret'],
+      namespaces: [namespace],
+      names: [...names].sort(),
+      verbs: ['get' as const],
+    })),
+    // `<infrastructureName>-kubeconfig` is named after the cluster: every Secret of its own namespace.
+    { group: '', kinds: ['Secret'], namespaces: [Namespaces.clusterAPI], verbs: ['get'] },
+    {
+      group: '',
+      kinds: ['ConfigMap'],
+      namespaces: [Namespaces.clusterAPI],
+      names: ['kube-root-ca.crt'],
+      verbs: ['get'],
+    },
+    { group: '', kinds: ['Namespace'], names: [Namespaces.clusterAPI], verbs: ['get'] },
+    {
+      group: '',
+      kinds: ['ServiceAccount'],
+      namespaces: [Namespaces.clusterAPI],
+      names: [OperatorNames.serviceAccount],
+      verbs: ['get'],
+    },
+  ];
+}
+
+/** What the operator installs and keeps: its namespace, the CRDs, the webhook configurations, Cluster API objects. */
+function operatorWrites(): KubeAccess[] {
+  return [
+    { group: '', kinds: ['Namespace'], verbs: ['create'] },
+    // Server-side apply: patch, and create for the first apply.
+    {
+      group: 'apiextensions.k8s.io',
+      kinds: ['CustomResourceDefinition'],
+      names: [...allInstallableCrdNames()].sort(),
+      verbs: ['patch', 'create'],
+    },
+    {
+      group: 'admissionregistration.k8s.io',
+      kinds: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+      names: [WEBHOOK_CONFIGURATION_NAME],
+      verbs: ['patch', 'create'],
+    },
+    // The user-data copy, `<infrastructureName>-kubeconfig` and the webhook token; an immutable one is replaced.
+    { group: '', kinds: ['Secret'], namespaces: [Namespaces.clusterAPI], verbs: ['create', 'update', 'delete'] },
+    // The kubeconfig's token is minted for the operator's own ServiceAccount only.
+    { group: '', kinds: ['ServiceAccount'], namespaces: [Namespaces.clusterAPI], verbs: ['create'] },
+    {
+      group: '',
+      kinds: ['ServiceAccount'],
+      subresource: 'token',
+      namespaces: [Namespaces.clusterAPI],
+      names: [OperatorNames.serviceAccount],
+      verbs: ['create'],
+    },
+    { group: CONFIG_GROUP, kinds: ['ClusterOperator'], verbs: ['create'] },
+    {
+      group: CONFIG_GROUP,
+      kinds: ['ClusterOperator'],
+      subresource: 'status',
+      names: [CLUSTER_OPERATOR_NAME],
+      verbs: ['update'],
+    },
+    { group: CAPI_GROUP, kinds: ['Cluster'], namespaces: [Namespaces.clusterAPI], verbs: ['create'] },
+    {
+      group: CAPI_GROUP,
+      kinds: ['Cluster'],
+      subresource: 'status',
+      namespaces: [Namespaces.clusterAPI],
+      verbs: ['update'],
+    },
+    {
+      group: INFRA_GROUP,
+      kinds: infraClusterKinds().map((k) => k.kind),
+      namespaces: [Namespaces.clusterAPI],
+      verbs: ['create'],
+    },
+    // Infrastructure clusters no provider reconciles are marked ready by the operator, as 4.17+ does.
+    {
+      group: INFRA_GROUP,
+      kinds: infraClusterKinds().map((k) => k.kind),
+      subresource: 'status',
+      namespaces: [Namespaces.clusterAPI],
+      verbs: ['update'],
+    },
+  ];
+}
+
+/**
+ * A deployed function's Kubernetes identity (infra/rbac/<name>.yaml, `npm run gen:rbac`): what it watches (get,
+ * list, watch), what else it reads, and what it writes.
+ */
+export interface KubeIdentity {
+  name: string;
+  watches: WatchedKind[];
+  reads: KubeAccess[];
+  writes: KubeAccess[];
+}
+
+/** The kinds the drift check resyncs. */
+function driftKinds(): WatchedKind[] {
+  return watchedKinds(driftCheckedHandlers());
+}
+
+/** Every deployed function's identity: the handlers', then the drift check, the bridge and the webhooks. */
+export function kubeIdentities(): KubeIdentity[] {
+  const deployedRuntimes = providers.map((p) => runtimes[p.name]).filter((r) => r?.deploy);
+  return [
+    ...cloudFunctions.map((f) => ({
+      name: f.def.name,
+      // A watch confined to namespaces (Secrets) gives the handler nothing: the bridge watches, and the handler
+      // reads only the Secrets its `reads` name.
+      watches: watchedKinds([f.def]).filter((k) => !k.namespaces),
+      reads: [...(f.def.reads ?? []), ...(f.reads ?? [])],
+      writes: [...(f.def.writes ?? []), ...(f.writes ?? [])],
+    })),
+    {
+      name: 'drift',
+      watches: driftKinds(),
+      reads: [
+        // The orphan scan: every Machine's UID, and each provider's Clusters and their infrastructure clusters.
+        { group: INFRA_GROUP, kinds: infraClusterKinds().map((k) => k.kind), verbs: ['get'] },
+        { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['get'] },
+      ],
+      writes: [
+        // An Event on the Cluster for each orphan.
+        { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['create', 'update'] },
+        ...deployedRuntimes.flatMap((r) => r!.deploy!.kubeOrphanScan ?? []),
+      ],
+    },
+    {
+      name: 'bridge',
+      watches: watchedKinds(cloudFunctions.map((f) => f.def)),
+      reads: [],
+      writes: [
+        // Its resume point (functions/bridge/checkpoint.ts): GET and PUT by name, POST the first time.
+        {
+          group: '',
+          kinds: ['ConfigMap'],
+          namespaces: [DEFAULT_NAMESPACE],
+          names: [DEFAULT_CHECKPOINT_NAME],
+          verbs: ['get', 'update', 'create'],
+        },
+      ],
+    },
+    {
+      // WEBHOOKS_FUNCTION_NAME: serve.ts would bring the whole admission code into every bundle that loads this list.
+      name: 'webhooks',
+      watches: [],
+      reads: [
+        // The platform and cluster ID admission decisions depend on (functions/webhooks/context.ts).
+        { group: CONFIG_GROUP, kinds: ['Infrastructure'], names: [CLUSTER_SINGLETON_NAME], verbs: ['get'] },
+        // The tokens its URL accepts (functions/webhooks/token.ts).
+        {
+          group: '',
+          kinds: ['Secret'],
+          namespaces: [WEBHOOK_TOKEN_SECRET.namespace],
+          names: [WEBHOOK_TOKEN_SECRET.name],
+          verbs: ['get'],
+        },
+      ],
+      writes: [],
+    },
+  ];
 }

@@ -1,5 +1,5 @@
 // The Cluster handler: what wakes it and what it reconciles.
-import { CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
@@ -26,6 +26,15 @@ export const clusterHandler = defineHandler({
     { group: CAPI_GROUP, kind: 'MachineSet', statusChanges: false, map: deletedDescendantToCluster },
     { group: CAPI_GROUP, kind: 'MachineDeployment', statusChanges: false, map: deletedDescendantToCluster },
     { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: deletedDescendantToCluster },
+  ],
+  writes: [
+    // Its finalizer, the controlPlaneEndpoint it copies, its status.
+    { group: CAPI_GROUP, kinds: ['Cluster'], verbs: ['update'] },
+    { group: CAPI_GROUP, kinds: ['Cluster'], subresource: 'status', verbs: ['update'] },
+    // Becomes the infrastructure cluster's controller, and deletes it last when the Cluster goes.
+    { group: INFRA_GROUP, kinds: infraClusterKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
+    // A deleting Cluster deletes its workers first.
+    { group: CAPI_GROUP, kinds: ['MachineDeployment', 'MachineSet', 'Machine'], verbs: ['delete'] },
   ],
   reconcile: reconcileCluster,
 });

@@ -1,5 +1,5 @@
 // The Machine handler: what wakes it and what it reconciles.
-import { Annotations, CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { Annotations, CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import { infraMachineKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
 import { defineHandler, type MapContext } from '../../shared/runtime/handler.ts';
@@ -41,6 +41,20 @@ export const machineHandler = defineHandler({
       statusChanges: false,
       map: listedBy(MACHINE, (c) => ({ labelSelector: `${Labels.clusterName}=${c.metadata.name}` })),
     },
+  ],
+  reads: [
+    // Draining a Node: the Pods on it, and whether a Pod's controller is a DaemonSet (those stay).
+    { group: '', kinds: ['Pod'], verbs: ['list'] },
+    { group: 'apps', kinds: ['DaemonSet'], verbs: ['get'] },
+  ],
+  writes: [
+    { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['update'] },
+    { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
+    // Becomes the infrastructure machine's controller, and deletes it when the Machine goes.
+    { group: INFRA_GROUP, kinds: infraMachineKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
+    // Labels and annotations on its Node, cordon before drain, and the Node's removal after the instance is gone.
+    { group: '', kinds: ['Node'], verbs: ['patch', 'delete'] },
+    { group: '', kinds: ['Pod'], subresource: 'eviction', verbs: ['create'] },
   ],
   reconcile: reconcileMachine,
 });

@@ -1,7 +1,7 @@
 // The MachineSet handler: what wakes it and what it reconciles.
-import { CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
-import { machineTemplateKinds } from '../../shared/api/provider-kinds.ts';
+import { infraMachineKinds, machineTemplateKinds } from '../../shared/api/provider-kinds.ts';
 import { matchesSelector } from '../../shared/kube/selectors.ts';
 import { controllerOf } from '../../shared/reconcile/owner-refs.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
@@ -47,6 +47,17 @@ export const machineSetHandler = defineHandler({
         },
       })),
     })),
+  ],
+  writes: [
+    // Its finalizer and its create intent (DESIGN.md rule 3), then its status.
+    { group: CAPI_GROUP, kinds: ['MachineSet'], verbs: ['update'] },
+    { group: CAPI_GROUP, kinds: ['MachineSet'], subresource: 'status', verbs: ['update'] },
+    // Creates, adopts (ownerReference) and deletes Machines.
+    { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['create', 'update', 'delete'] },
+    // The template is given its Cluster as owner, as upstream does, so it goes with the Cluster.
+    { group: INFRA_GROUP, kinds: machineTemplateKinds().map((k) => k.kind), verbs: ['update'] },
+    // Each Machine's infrastructure clone of the template, removed again when its Machine was never created.
+    { group: INFRA_GROUP, kinds: infraMachineKinds().map((k) => k.kind), verbs: ['get', 'create', 'delete'] },
   ],
   reconcile: reconcileMachineSet,
 });

@@ -35,6 +35,31 @@ export interface Watch {
   namespaces?: string[];
 }
 
+/** An RBAC verb of the Kubernetes API. */
+export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/**
+ * Something a function does in the Kubernetes API beyond watching (get, list and watch of its watched kinds come
+ * from `watches`). Each function's ServiceAccount gets exactly these rights (infra/rbac/, `npm run gen:rbac`), and a
+ * test replays its tests' calls against them, so a call missing here fails there.
+ */
+export interface KubeAccess {
+  /** API group ('' for core). */
+  group: string;
+  /** Kinds of the group treated alike (a core handler reaches every provider's infrastructure kinds). */
+  kinds: string[];
+  verbs: KubeVerb[];
+  /** The rule covers `<resource>/<subresource>` (status, scale, eviction, token) instead of the resource. */
+  subresource?: string;
+  /**
+   * Only in these namespaces (a Role in each). `workload`: the namespaces the Cluster API objects live in, fixed
+   * when the files are generated (OpenShift's openshift-cluster-api). Absent: every namespace (a ClusterRole).
+   */
+  namespaces?: string[] | 'workload';
+  /** Only these objects (RBAC resourceNames); RBAC cannot restrict list, watch or create by name. */
+  names?: string[];
+}
+
 export interface ReconcileResult {
   /** Look at the object again after this many milliseconds even if nothing changes. */
   requeueAfter?: number;
@@ -56,6 +81,10 @@ export interface HandlerDefinition<C = unknown> {
   /** The kind `reconcile` is called for. */
   reconciles: { apiVersion: string; kind: string };
   watches: Watch[];
+  /** What reconcile and the watch maps read beyond the watched kinds (get, list). */
+  reads?: KubeAccess[];
+  /** What reconcile writes (create, update, patch, delete). */
+  writes?: KubeAccess[];
   /** Builds the provider's cloud client once per process (credentials from the platform's standard chain). */
   cloud?: () => C | Promise<C>;
   reconcile(ref: ObjectRef, ctx: HandlerContext<C>): Promise<ReconcileResult | undefined>;

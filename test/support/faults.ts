@@ -31,8 +31,18 @@ export interface WriteRecord {
   body: string | undefined;
 }
 
+/** One API request a handler made, read or write, answered or refused (what its RBAC rules must allow). */
+export interface RequestRecord {
+  handler: string;
+  method: string;
+  path: string;
+  /** A watch stream rather than a request. */
+  stream: boolean;
+}
+
 export class FaultLedger {
   readonly writes: WriteRecord[] = [];
+  readonly requests: RequestRecord[] = [];
   crashes = 0;
   calls = 0;
   /** The most external calls one delivery made, per handler. */
@@ -81,6 +91,8 @@ export class FaultLedger {
       server: inner.server,
       namespace: inner.namespace,
       async request(req: KubeRequest): Promise<KubeResponse> {
+        const handler = deliveryContext.getStore()?.handler ?? '(none)';
+        ledger.requests.push({ handler, method: req.method, path: req.path, stream: false });
         const res = await inner.request(req);
         if (req.method !== 'GET' && res.status < 300) {
           ledger.writes.push({
@@ -94,6 +106,8 @@ export class FaultLedger {
         return res;
       },
       stream(req: KubeRequest): Promise<KubeStream> {
+        const handler = deliveryContext.getStore()?.handler ?? '(none)';
+        ledger.requests.push({ handler, method: req.method, path: req.path, stream: true });
         return inner.stream(req);
       },
     };

@@ -9,7 +9,7 @@ import type { Machine } from '../../../shared/api/capi/machine.ts';
 import type { Condition, ConditionSeverity } from '../../../shared/api/conditions.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
-import type { Watch } from '../../../shared/runtime/handler.ts';
+import type { KubeAccess, Watch } from '../../../shared/runtime/handler.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { ClassifiedError } from './errors.ts';
 import type { LaunchIntent } from './intent.ts';
@@ -170,6 +170,9 @@ export interface InfraMachineDefinition<
    * BareMetalHosts: a host becoming available wakes the machines waiting for one).
    */
   watches?: Watch[];
+  /** What the provider's own steps read and write in the cluster besides the kit's (Metal3's hosts and Nodes). */
+  reads?: KubeAccess[];
+  writes?: KubeAccess[];
   timings?: Partial<KitTimings>;
   /** The domain port over the provider's client, bound to one location. */
   port(client: Client, location: string | undefined): CloudPort<Req>;

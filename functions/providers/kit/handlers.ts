@@ -4,7 +4,12 @@
 import { CAPI_GROUP, Labels } from '../../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { apiGroupOf, type ObjectRef, type ResourceEvent } from '../../../shared/events/resource-event.ts';
-import { defineHandler, type HandlerDefinition, type MapContext } from '../../../shared/runtime/handler.ts';
+import {
+  defineHandler,
+  type HandlerDefinition,
+  type KubeAccess,
+  type MapContext,
+} from '../../../shared/runtime/handler.ts';
 import { eventObject, listedBy } from '../../../shared/runtime/mappers.ts';
 import { reconcileInfraCluster } from './cluster.ts';
 import type {
@@ -41,6 +46,15 @@ function clusterToInfraCluster(target: TypeRef) {
   };
 }
 
+/** The reconciled kind's finalizer, identity fields and annotations, and its status. */
+function ownWrites(t: TypeRef): KubeAccess[] {
+  const group = apiGroupOf(t.apiVersion);
+  return [
+    { group, kinds: [t.kind], verbs: ['update'] },
+    { group, kinds: [t.kind], subresource: 'status', verbs: ['update'] },
+  ];
+}
+
 export interface KitHandlerOptions<Client> {
   /** The provider's cloud client, built once per process (credentials from the platform's standard chain). */
   client: () => Client | Promise<Client>;
@@ -67,6 +81,13 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
       },
       ...(def.watches ?? []),
     ],
+    reads: [
+      // The infrastructure cluster says where instances live; the bootstrap data Secret is named by the Machine.
+      { group: apiGroupOf(def.machine.apiVersion), kinds: [def.clusterKind], verbs: ['get'] },
+      { group: '', kinds: ['Secret'], namespaces: 'workload', verbs: ['get'] },
+      ...(def.reads ?? []),
+    ],
+    writes: [...ownWrites(def.machine), ...(def.writes ?? [])],
     reconcile: (ref, ctx) => reconcileInfraMachine(def, ref, ctx, t),
   });
 }
@@ -84,6 +105,9 @@ export function infraClusterHandler<Client, IC extends InfraClusterObject>(
       { group: apiGroupOf(def.cluster.apiVersion), kind: def.cluster.kind, statusChanges: false },
       { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false, map: clusterToInfraCluster(def.cluster) },
     ],
+    // Credentials from the cluster (`connect`) are a Secret the infrastructure cluster names, in its namespace.
+    reads: def.connect ? [{ group: '', kinds: ['Secret'], namespaces: 'workload', verbs: ['get'] }] : [],
+    writes: ownWrites(def.cluster),
     reconcile: (ref, ctx) => reconcileInfraCluster(def, ref, ctx, t),
   });
 }

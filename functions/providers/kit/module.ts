@@ -10,7 +10,7 @@ import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { PlatformType } from '../../../shared/api/openshift/constants.ts';
 import type { Infrastructure } from '../../../shared/api/openshift/infrastructure.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
-import type { HandlerDefinition } from '../../../shared/runtime/handler.ts';
+import type { HandlerDefinition, KubeAccess } from '../../../shared/runtime/handler.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { InfraClusterObject, KitTimings } from './definition.ts';
 import type { OrphanScanner } from './orphans.ts';
@@ -165,6 +165,8 @@ export interface ProviderRuntime {
     /** What each deployed handler's role may do in AWS, by handler name suffix (`cluster`, `machine`). */
     aws?: Record<string, AwsPermissions>;
     awsOrphanScan?: AwsPermissions;
+    /** What the drift check's orphan scan does in the cluster for this provider, when its "cloud" is there. */
+    kubeOrphanScan?: KubeAccess[];
   };
   /**
    * The orphan scanner of one Cluster (named `cluster`, whose infrastructure cluster is given), over `client`

@@ -111,6 +111,12 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
       },
     },
   ],
+  // Hosts are claimed in the machine's own namespace; the Node is found by label to set its providerID.
+  reads: [{ group: '', kinds: ['Node'], verbs: ['list'] }],
+  writes: [
+    { group: 'metal3.io', kinds: ['BareMetalHost'], namespaces: 'workload', verbs: ['update'] },
+    { group: '', kinds: ['Node'], verbs: ['patch'] },
+  ],
   port: (kube, namespace) => metal3Port(kube, namespace),
   classify: classifyMetal3Error,
   locate: ({ im }) => im.metadata.namespace,

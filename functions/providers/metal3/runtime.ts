@@ -14,7 +14,11 @@ export const HOSTS_NAMESPACE = 'openshift-cluster-api';
 export const runtime: ProviderRuntime = {
   handlers: (o) => metal3ProviderHandlers(o?.timings ? { timings: o.timings } : {}),
   // The hosts are Kubernetes objects: the functions need no cloud rights at all.
-  deploy: { aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS } },
+  deploy: {
+    aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS },
+    // Reaping an orphan releases its host (the hosts are listed through the drift check's own watch list).
+    kubeOrphanScan: [{ group: 'metal3.io', kinds: ['BareMetalHost'], namespaces: 'workload', verbs: ['update'] }],
+  },
   orphans: ({ cluster, infraCluster, kube }) =>
     portScanner('metal3', metal3Port(kube, infraCluster?.metadata.namespace), cluster),
   async embedded(o) {
