@@ -154,6 +154,12 @@ describe.skipIf(!hasPeer('gcloud'))('GCE emulator: the gcloud CLI accepts it', (
 describe('GCE emulator: what the provider relies on', () => {
   let gce: GceEmulator;
   let api: GceRest;
+  // The emulator's own clock, moved by the tests: states follow time, and the tests must not depend on how
+  // fast this machine is.
+  let clock = Date.now();
+  const advance = (ms: number) => {
+    clock += ms;
+  };
   const body = (name: string, extra: Record<string, unknown> = {}, zone = 'us-central1-a') => ({
     name,
     machineType: `zones/${zone}/machineTypes/e2-standard-4`,
@@ -169,7 +175,7 @@ describe('GCE emulator: what the provider relies on', () => {
     ...extra,
   });
   beforeAll(async () => {
-    gce = await startGceEmulator({ stepMs: STEP, cpuQuota: 12 });
+    gce = await startGceEmulator({ stepMs: STEP, cpuQuota: 12, now: () => clock });
     api = new GceRest({ endpoint: gce.endpoint, sleep: async () => {} });
   });
   afterAll(async () => gce?.stop());
@@ -178,10 +184,10 @@ describe('GCE emulator: what the provider relies on', () => {
     const op = await api.insertInstance('p1', 'us-central1-a', body('walk') as never, 'rid-walk');
     expect(op.status).not.toBe('DONE');
     expect((await api.getInstance('p1', 'us-central1-a', 'walk')).status).toBe('PROVISIONING');
-    await sleep(STEP + 20);
+    advance(STEP + 20);
     expect((await api.getInstance('p1', 'us-central1-a', 'walk')).status).toBe('STAGING');
     expect((await api.getZoneOperation('p1', 'us-central1-a', op.name)).status).toBe('DONE');
-    await sleep(STEP);
+    advance(STEP);
     const inst = await api.getInstance('p1', 'us-central1-a', 'walk');
     expect(inst.status).toBe('RUNNING');
     expect(inst.networkInterfaces?.[0]?.networkIP).toMatch(/^10\.128\.0\.\d+$/);
@@ -241,7 +247,7 @@ describe('GCE emulator: what the provider relies on', () => {
     await api.insertInstance('p4', 'us-central1-b', body('q2', {}, 'us-central1-b') as never, 'q2');
     await api.insertInstance('p4', 'us-central1-b', body('q3', {}, 'us-central1-b') as never, 'q3');
     const op = await api.insertInstance('p4', 'us-central1-b', body('q4', {}, 'us-central1-b') as never, 'q4');
-    await sleep(STEP + 20);
+    advance(STEP + 20);
     const done = await api.getZoneOperation('p4', 'us-central1-b', op.name);
     expect(done.status).toBe('DONE');
     expect(done.error?.errors?.[0]?.code).toBe('QUOTA_EXCEEDED');
@@ -255,7 +261,7 @@ describe('GCE emulator: what the provider relies on', () => {
     const b = await api.deleteInstance('p5', 'us-central1-a', 'd', 'd-del');
     expect(b.name).toBe(a.name);
     expect((await api.getInstance('p5', 'us-central1-a', 'd')).status).toBe('STOPPING');
-    await sleep(STEP + 20);
+    advance(STEP + 20);
     const gone = await api.getInstance('p5', 'us-central1-a', 'd').catch((e) => e);
     expect(gone.status).toBe(404);
     expect(
@@ -303,7 +309,7 @@ describe('GCE emulator: what the provider relies on', () => {
       operationError: { code: 'ZONE_RESOURCE_POOL_EXHAUSTED', httpStatus: 503 },
     });
     const op = await api.insertInstance('p7', 'us-central1-a', body('full') as never, 'full');
-    await sleep(STEP + 20);
+    advance(STEP + 20);
     expect((await api.getZoneOperation('p7', 'us-central1-a', op.name)).error?.errors?.[0]?.code).toBe(
       'ZONE_RESOURCE_POOL_EXHAUSTED',
     );
