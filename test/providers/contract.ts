@@ -18,6 +18,7 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
+import { describeOutside, outsideRules } from '../rbac/recorded.ts';
 import { type CapiEnv, type EnvOptions, eventually, startCapiEnv } from '../support/env.ts';
 import { createAll, machineSet } from '../support/sample.ts';
 
@@ -297,9 +298,15 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     await f.start();
   });
   afterEach(async () => {
+    const ran = h;
     await h?.stop();
     h = undefined;
     await f.reset();
+    // Every request the provider's and the core functions made is one their generated roles allow (infra/rbac/).
+    if (ran) {
+      const { outside } = outsideRules(ran.env.ledger.requests, { workloadNamespaces: [ran.seeded.namespace] });
+      expect(describeOutside(outside), 'calls outside infra/rbac/ (declare them, then npm run gen:rbac)').toEqual([]);
+    }
   });
   afterAll(async () => {
     await f?.stop();
