@@ -197,7 +197,9 @@ describe('bridge', () => {
   it('loses no change when killed at random moments and restarted', async () => {
     const { kube, bus, start } = await setup();
     const written = new Map<string, Set<string>>();
+    let writes = 0;
     const note = (o: KubeObject) => {
+      writes++;
       const name = o.metadata.name!;
       if (!written.has(name)) written.set(name, new Set());
       written.get(name)!.add(o.metadata.resourceVersion!);
@@ -225,7 +227,10 @@ describe('bridge', () => {
       return Object.keys(saved?.data ?? {}).length === 2;
     });
     for (let round = 0; round < 6; round++) {
-      await new Promise((r) => setTimeout(r, 30 + Math.floor(Math.random() * 120)));
+      // Changes to lose in every round however slow the machine: at least six writes, then a random moment.
+      const target = writes + 6;
+      await eventually('six more writes', async () => writes >= target);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 120)));
       await b.crash();
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 60)));
       b = await start();

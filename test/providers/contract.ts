@@ -372,7 +372,7 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     await noLiveInstance(f);
     track.stop();
     expect(track.uids.size).toBe(3);
-  });
+  }, 300_000);
 
   it(`the crash sweep covers the longest reconcile of the machine handler`, async () => {
     const x = await install();
@@ -407,7 +407,7 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
         await noLiveInstance(f);
         track.stop();
         await oneInstancePerMachine(f, track.uids);
-      });
+      }, 200_000);
     }
   });
 

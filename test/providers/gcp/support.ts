@@ -52,12 +52,26 @@ export interface Gcloud {
   cleanup(): void;
 }
 
-/** gcloud pointed at `endpoint` with credentials disabled (peer-trials §4) and `project` as its default. */
+/**
+ * gcloud pointed at `endpoint` with credentials disabled (peer-trials §4) and `project` as its default. The
+ * properties go in CLOUDSDK_* variables (gcloud reads CLOUDSDK_<SECTION>_<PROPERTY>), not in five
+ * `gcloud config set` runs: each run is a Python start, slow on a loaded CI machine.
+ */
 export async function gcloudAgainst(endpoint: string, project: string): Promise<Gcloud> {
   const cfg = mkdtempSync(join(tmpdir(), 'gcloud-cfg-'));
+  const env = {
+    ...process.env,
+    CLOUDSDK_CONFIG: cfg,
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: endpoint,
+    CLOUDSDK_AUTH_DISABLE_CREDENTIALS: 'true',
+    CLOUDSDK_CORE_PROJECT: project,
+    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+  };
   const result = async (...args: string[]) => {
     try {
-      const r = await run('gcloud', [...args, '--quiet'], { env: { ...process.env, CLOUDSDK_CONFIG: cfg } });
+      const r = await run('gcloud', [...args, '--quiet'], { env });
       return { code: 0, out: r.stdout, err: r.stderr };
     } catch (e) {
       const x = e as { code: number; stdout: string; stderr: string };
@@ -71,13 +85,5 @@ export async function gcloudAgainst(endpoint: string, project: string): Promise<
   }) as Gcloud;
   g.result = result;
   g.cleanup = () => rmSync(cfg, { recursive: true, force: true });
-  for (const [k, v] of [
-    ['api_endpoint_overrides/compute', endpoint],
-    ['auth/disable_credentials', 'true'],
-    ['project', project],
-    ['core/disable_usage_reporting', 'true'],
-    ['component_manager/disable_update_check', 'true'],
-  ] as const)
-    await g('config', 'set', k, v);
   return g;
 }
