@@ -271,6 +271,16 @@ export class Admission {
     const ca = typeof cc.caBundle === 'string' ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
     const body = Buffer.from(JSON.stringify(review));
     return new Promise((resolve, reject) => {
+      // timeoutSeconds bounds the whole call, as kube-apiserver's context does: the socket's idle timeout alone
+      // let a webhook that trickles a byte now and then hold the write for ever.
+      const deadline = setTimeout(
+        () => req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while reading the body)')),
+        timeoutSeconds * 1000,
+      );
+      const fail = (e: Error) => {
+        clearTimeout(deadline);
+        reject(e);
+      };
       const req = httpsRequest(
         url,
         {
@@ -288,8 +298,17 @@ export class Admission {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_WEBHOOK_RESPONSE_BYTES) {
+              req.destroy(new Error(`the webhook response is larger than ${MAX_WEBHOOK_RESPONSE_BYTES} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('end', () => {
+            clearTimeout(deadline);
             const text = Buffer.concat(chunks).toString('utf8');
             if (res.statusCode !== 200) {
               reject(
@@ -305,17 +324,23 @@ export class Admission {
               reject(new Error(`failed to decode webhook response: ${e instanceof Error ? e.message : String(e)}`));
             }
           });
-          res.on('error', reject);
+          res.on('error', fail);
         },
       );
       req.on('timeout', () =>
         req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)),
       );
-      req.on('error', (e) => reject(new Error(`Post "${url.toString()}": ${e.message}`)));
+      req.on('error', (e) => fail(new Error(`Post "${url.toString()}": ${e.message}`)));
       req.end(body);
     });
   }
 }
+
+/**
+ * The most a webhook may answer. An AdmissionReview response is a verdict and a patch of one object, and an
+ * object is at most ~1.5 MiB in etcd; more is a broken or hostile webhook whose body would sit in memory.
+ */
+export const MAX_WEBHOOK_RESPONSE_BYTES = 3 * 1024 * 1024;
 
 function resourceMatches(rule: string, resource: string, sub: string): boolean {
   const [rr, rs] = rule.split('/') as [string, string | undefined];

@@ -8,7 +8,7 @@ import { createCa, issueServerCert } from '../../local/apiserver/tls.ts';
 import { type Client, startTestServer, W, widget, widgetCrd } from './helpers.ts';
 
 type Review = { request: Record<string, unknown> & { uid: string; object: Record<string, unknown> | null } };
-type Behaviour = (r: Review) => Record<string, unknown> | 'hang';
+type Behaviour = (r: Review) => Record<string, unknown> | 'hang' | 'trickle' | 'huge';
 
 let api: ApiServer;
 let c: Client;
@@ -36,6 +36,18 @@ beforeAll(async () => {
       const b = behaviours.get(path) ?? allow();
       const out = b(review);
       if (out === 'hang') return;
+      if (out === 'trickle') {
+        // Headers at once, then a byte every 200 ms: never idle long enough for a socket timeout.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const t = setInterval(() => res.write(' '), 200);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
+      if (out === 'huge') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(`{"pad":"${'x'.repeat(4 * 1024 * 1024)}"}`);
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -279,6 +291,33 @@ describe('webhook failures', () => {
     const u = await c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 't2' } });
     expect(u.status).toBe(500);
     expect(seen.get('/untrusted')).toBeUndefined();
+    await done2();
+  });
+
+  it('timeoutSeconds bounds the whole call, not only idle time; an oversized answer is a call failure (audit 14)', async () => {
+    behaviours.set('/trickle', () => 'trickle');
+    const done = await config('Validating', 'trickle', [
+      webhook('trickle.example.com', '/trickle', [cmRule()], {
+        timeoutSeconds: 1,
+        objectSelector: { matchLabels: { hook: 'trickle' } },
+      }),
+    ]);
+    const r = await c.post('/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 't3', labels: { hook: 'trickle' } },
+    });
+    expect(r.status).toBe(500);
+    expect(r.body.message).toContain('failed calling webhook "trickle.example.com"');
+    expect(r.body.message).toContain('context deadline exceeded');
+    await done();
+    behaviours.set('/huge', () => 'huge');
+    const done2 = await config('Validating', 'huge', [
+      webhook('huge.example.com', '/huge', [cmRule()], { objectSelector: { matchLabels: { hook: 'huge' } } }),
+    ]);
+    const h = await c.post('/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 't4', labels: { hook: 'huge' } },
+    });
+    expect(h.status).toBe(500);
+    expect(h.body.message).toContain('the webhook response is larger than 3145728 bytes');
     await done2();
   });
 
