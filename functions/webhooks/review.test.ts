@@ -236,3 +236,17 @@ describe('responses', () => {
     expect(r).toMatchObject({ allowed: false, status: { code: 422 } });
   });
 });
+
+describe('deep nesting (audit 14)', () => {
+  it('an object nested thousands of levels deep is denied naming the limit by both endpoints, never a throw', () => {
+    const depth = 5_000;
+    const ms = JSON.parse(
+      `{"apiVersion":"cluster.x-k8s.io/v1beta1","kind":"MachineSet","metadata":{"name":"deep","namespace":"openshift-cluster-api"},"spec":{"clusterName":"c","template":{"spec":{"clusterName":"c","bootstrap":{"dataSecretName":"s"},"infrastructureRef":{"kind":"AWSMachineTemplate","name":"t"},"x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}}}`,
+    ) as JsonObject;
+    for (const mode of ['mutate', 'validate'] as const) {
+      const r = review(request(ms), AWS, mode);
+      expect(r.allowed, mode).toBe(false);
+      expect(r.status?.message).toContain('request.object: Invalid value: nests deeper than 512 levels');
+    }
+  });
+});

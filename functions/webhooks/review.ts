@@ -2,6 +2,7 @@
 // base64 JSON Patch; `validate` checks the policy, upstream and schema rules. Never throws on any input: a
 // malformed object is something to reject with a reason, not an internal error.
 import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
+import { MAX_NESTING, nestsDeeperThan } from '../../shared/api/nesting.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
 import { findKind } from '../../shared/api/registry.ts';
 import type { ReviewMode } from '../../shared/api/webhook-paths.ts';
@@ -107,5 +108,16 @@ export function review(req: AdmissionRequest, ctx: ReviewContext, mode: ReviewMo
   const namespace = req.namespace || str(meta?.namespace) || '';
   const name = req.name || str(meta?.name) || str(meta?.generateName) || '';
   const subject: Subject = { group, kind, name };
+  // Defaulting and the rules walk the object recursively; an absurdly deep one would overflow the stack (a 500
+  // from /mutate), so it is denied first, naming the limit.
+  if (nestsDeeperThan(req.object) || nestsDeeperThan(req.oldObject))
+    return denial(req.uid, subject, [
+      {
+        field: 'request.object',
+        type: 'Invalid',
+        rule: `nests deeper than ${MAX_NESTING} levels`,
+        fix: 'Cluster API objects nest a few dozen levels; check what generated this one',
+      },
+    ]);
   return mode === 'mutate' ? mutate(req, subject, namespace) : validate(req, ctx, subject, namespace);
 }

@@ -1,5 +1,6 @@
 // Request parsing: URL → resource coordinates, media types, body decoding (JSON, YAML, protobuf).
 import { parse as parseYaml } from 'yaml';
+import { MAX_NESTING, nestsDeeperThan } from '../../shared/api/nesting.ts';
 import { decodeProtobufObject } from './protobuf.ts';
 import { ApiError, badRequest, unsupportedMediaType } from './status-errors.ts';
 
@@ -144,28 +145,44 @@ export function decodeObjectBody(body: Buffer, ctype: string): unknown {
     case 'application/yaml':
       return parseYamlBody(body);
     case 'application/vnd.kubernetes.protobuf':
-      return decodeProtobufObject(body);
+      return shallowEnough(decodeProtobufObject(body));
     default:
       throw unsupportedMediaType(ctype, BODY_TYPES);
   }
 }
 
+/**
+ * A body nested deeper than MAX_NESTING is refused at once: deeper ones were stored and then broke every YAML
+ * read of their namespace (the serializer recurses), and from ~1,500 levels the write itself failed with a 500.
+ */
+function shallowEnough<T>(v: T): T {
+  if (nestsDeeperThan(v))
+    throw badRequest(
+      `the object nests deeper than ${MAX_NESTING} levels, the most this API server accepts (Kubernetes objects nest a few dozen)`,
+    );
+  return v;
+}
+
 export function parseJson(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest("Object 'Kind' is missing in ''");
+  let v: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    v = JSON.parse(text) as unknown;
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : String(e)}`);
   }
+  return shallowEnough(v);
 }
 
 export function parseYamlBody(body: Buffer): unknown {
+  let v: unknown;
   try {
-    return parseYaml(body.toString('utf8')) as unknown;
+    v = parseYaml(body.toString('utf8')) as unknown;
   } catch (e) {
     throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  return shallowEnough(v);
 }
 
 /** JSON keys that occur twice in one object (strict field validation reports them). */

@@ -69,6 +69,27 @@ describe('Secret data (audit 14)', () => {
   });
 });
 
+describe('deep nesting (audit 14)', () => {
+  const nested = (depth: number) => {
+    let v: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) v = { a: v };
+    return v;
+  };
+  it('an object nested deeper than 512 levels is a 400 at once, not a 500 or a stored object no YAML read survives', async () => {
+    for (const depth of [600, 2_000, 20_000]) {
+      // Written as text: JSON.stringify itself recurses.
+      const raw = `{"metadata":{"name":"deep-${depth}"},"extra":${'{"a":'.repeat(depth)}"leaf"${'}'.repeat(depth)}}`;
+      const r = await c.post('/api/v1/namespaces/in/configmaps', undefined, { raw, contentType: 'application/json' });
+      expect(r.status, `depth ${depth}`).toBe(400);
+      expect(r.body.message).toContain('nests deeper than 512 levels');
+    }
+    // Within the limit the body is decoded as before (the unknown field is dropped, as non-strict decoding does).
+    const ok = await c.post('/api/v1/namespaces/in/configmaps', { metadata: { name: 'deep-ok' }, x: nested(500) });
+    expect(ok.status).toBe(201);
+    expect(logs.filter((l) => /Maximum call stack/.test(l))).toEqual([]);
+  });
+});
+
 describe('base64ErrorOffset', () => {
   it.each([
     ['', undefined],
