@@ -1,7 +1,7 @@
 // The embedded default in one process: the API server on a persistent data folder, the in-process
 // bus, the bridge, every handler, the local provider's simulated cloud, the periodic drift check, and
 // the sample. `capi-fn up` (npm start) drives it; tests start it in-process.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
 import { operatorHandler, operatorResyncEvent, seedOpenShiftObjects } from '../../functions/operator/index.ts';
@@ -246,6 +246,16 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
   if (openFolder) log.warn({ dataDir }, openFolder);
   const release = lockDataDir(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [release];
+  // The API server's own folder too: `capi-fn apiserver --data-dir DIR/apiserver` beside a running `up` would
+  // write the same log (two writers corrupted it in the audit), and it takes this lock file.
+  const apiDir = join(dataDir, 'apiserver');
+  mkdirSync(apiDir, { recursive: true, mode: 0o700 });
+  try {
+    cleanups.push(lockDataDir(apiDir));
+  } catch (e) {
+    release();
+    throw e;
+  }
   let stopped = false;
   const undo = async () => {
     stopped = true;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startEmbedded } from '../../local/embedded/system.ts';
 import { Client } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'capi-fn-cli-'));
@@ -113,6 +114,21 @@ describe('capi-fn apiserver data folder (audit 11)', () => {
     expect(await first.exit).toBe(0);
     expect(existsSync(join(dataDir, 'capi-fn.lock'))).toBe(false);
   });
+
+  it('refuses the API server folder of a running capi-fn up (both would write one log)', async () => {
+    const up = join(dir, 'up');
+    const sys = await startEmbedded({ dataDir: up, port: 0, sample: false });
+    const apiDir = join(up, 'apiserver');
+    try {
+      const server = run(apiDir);
+      expect(await server.exit).toBe(1);
+      expect(server.stderr()).toContain(`another capi-fn (pid ${process.pid}) is already running on ${apiDir}`);
+    } finally {
+      await sys.stop();
+    }
+    expect(existsSync(join(apiDir, 'capi-fn.lock'))).toBe(false);
+    expect(existsSync(join(up, 'capi-fn.lock'))).toBe(false);
+  }, 120_000);
 
   it('a corrupt write-ahead log stops startup with one line naming the file and byte offset', async () => {
     const dataDir = join(dir, 'corrupt');
