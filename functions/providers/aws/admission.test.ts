@@ -1,14 +1,13 @@
 // The AWS admission rules, through the webhook's review as the API server calls it.
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
-import type { AdmissionRequest } from '../../webhooks/admission-review.ts';
+import { deniedMessage, infraRequest } from '../../../test/support/admission.ts';
 import { type ReviewContext, review } from '../../webhooks/review.ts';
 import { allowedInstanceProfiles } from './admission.ts';
 
 const AWS: ReviewContext = {
   openshift: { infrastructureName: 'ocp-aws-7xk2p', platformType: 'AWS', provider: PLATFORM_PROVIDERS.AWS },
 };
-const NS = 'openshift-cluster-api';
 const spec = {
   instanceType: 'm5.large',
   ami: { id: 'ami-1' },
@@ -16,29 +15,10 @@ const spec = {
   ignition: { storageType: 'UnencryptedUserData' },
 };
 
-function req(
-  kind: string,
-  o: Record<string, unknown>,
-  operation: 'CREATE' | 'UPDATE' = 'CREATE',
-  old?: unknown,
-): AdmissionRequest {
-  return {
-    uid: 'u',
-    kind: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta2', kind },
-    operation,
-    namespace: NS,
-    name: 'x',
-    object: {
-      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
-      kind,
-      metadata: { name: 'x', namespace: NS },
-      ...o,
-    },
-    oldObject: (old as never) ?? null,
-  };
-}
+const req = (kind: string, o: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' = 'CREATE', old?: unknown) =>
+  infraRequest('v1beta2', kind, o, operation, old);
 
-const denied = (r: ReturnType<typeof review>) => (r.allowed ? '' : (r.status?.message ?? ''));
+const denied = deniedMessage;
 
 describe('AWS admission rules (the confused-deputy finding)', () => {
   it('a template cannot name one instance', () => {

@@ -3,6 +3,7 @@
 // recorded, does not change; and an instance profile — which gives the machine an AWS role — must be one the
 // deployment allows. An AWSMachine created with `spec.instanceID` (a restore from backup) is admitted: the kit
 // adopts the instance only if it carries capi-fn's markers, or the user annotates it to be adopted.
+import { globMatches } from '../kit/admission.ts';
 import type { ProviderRuleInput, ProviderViolation } from '../kit/module.ts';
 
 function rec(v: unknown): Record<string, unknown> | undefined {
@@ -28,17 +29,6 @@ export function allowedInstanceProfiles(
   return i.infrastructureName ? [`${i.infrastructureName}-*`] : undefined;
 }
 
-function matches(name: string, globs: string[]): boolean {
-  return globs.some((g) =>
-    new RegExp(
-      `^${g
-        .split('*')
-        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    ).test(name),
-  );
-}
-
 function profileRule(
   spec: Record<string, unknown> | undefined,
   path: string,
@@ -46,7 +36,7 @@ function profileRule(
 ): ProviderViolation[] {
   const profile = str(spec?.iamInstanceProfile);
   const allowed = allowedInstanceProfiles(i);
-  if (!profile || !allowed || matches(profile, allowed)) return [];
+  if (!profile || !allowed || globMatches(profile, allowed)) return [];
   return [
     {
       field: `${path}.iamInstanceProfile`,

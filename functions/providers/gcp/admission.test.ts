@@ -1,14 +1,13 @@
 // The GCP admission rules, through the webhook's review as the API server calls it.
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
-import type { AdmissionRequest } from '../../webhooks/admission-review.ts';
+import { deniedMessage, infraRequest } from '../../../test/support/admission.ts';
 import { type ReviewContext, review } from '../../webhooks/review.ts';
 import { allowedServiceAccounts } from './admission.ts';
 
 const GCP: ReviewContext = {
   openshift: { infrastructureName: 'ocp-gcp-4wq8n', platformType: 'GCP', provider: PLATFORM_PROVIDERS.GCP },
 };
-const NS = 'openshift-cluster-api';
 // The OpenShift docs' GCPMachineTemplate sample.
 const spec = {
   rootDeviceType: 'pd-ssd',
@@ -25,28 +24,9 @@ const spec = {
   ipForwarding: 'Disabled',
 };
 
-function req(
-  kind: string,
-  o: Record<string, unknown>,
-  operation: 'CREATE' | 'UPDATE' = 'CREATE',
-  old?: unknown,
-): AdmissionRequest {
-  return {
-    uid: 'u',
-    kind: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', kind },
-    operation,
-    namespace: NS,
-    name: 'x',
-    object: {
-      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-      kind,
-      metadata: { name: 'x', namespace: NS },
-      ...o,
-    },
-    oldObject: (old as never) ?? null,
-  };
-}
-const denied = (r: ReturnType<typeof review>) => (r.allowed ? '' : (r.status?.message ?? ''));
+const req = (kind: string, o: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' = 'CREATE', old?: unknown) =>
+  infraRequest('v1beta1', kind, o, operation, old);
+const denied = deniedMessage;
 const template = (s: Record<string, unknown>) => req('GCPMachineTemplate', { spec: { template: { spec: s } } });
 
 describe('GCP admission rules', () => {

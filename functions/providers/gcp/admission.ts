@@ -4,6 +4,7 @@
 // which gives it a Google identity — must be one the deployment allows.
 
 import type { GCPMachineSpec } from '../../../shared/api/providers/gcp.ts';
+import { globMatches, recordedIsImmutable, templateNamesNoInstance, templateSpecOf } from '../kit/admission.ts';
 import type { ProviderRuleInput, ProviderViolation } from '../kit/module.ts';
 import { rec, str } from '../kit/plan.ts';
 import { specProblems } from './request.ts';
@@ -20,15 +21,6 @@ export function allowedServiceAccounts(i: Pick<ProviderRuleInput, 'env' | 'infra
   return i.infrastructureName ? [`${i.infrastructureName}-w@*`, `${i.infrastructureName}-m@*`] : undefined;
 }
 
-function glob(g: string): RegExp {
-  return new RegExp(
-    `^${g
-      .split('*')
-      .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-}
-
 function specRules(spec: Record<string, unknown> | undefined, at: string, i: ProviderRuleInput): ProviderViolation[] {
   const out: ProviderViolation[] = specProblems((spec ?? {}) as Partial<GCPMachineSpec>, at).map((p) => ({
     field: p.field,
@@ -38,7 +30,7 @@ function specRules(spec: Record<string, unknown> | undefined, at: string, i: Pro
   }));
   const email = str(rec(spec?.serviceAccounts)?.email);
   const allowed = allowedServiceAccounts(i);
-  if (email && email !== 'default' && allowed && !allowed.some((g) => glob(g).test(email)))
+  if (email && email !== 'default' && allowed && !globMatches(email, allowed))
     out.push({
       field: `${at}.serviceAccounts.email`,
       type: 'Forbidden',
@@ -49,29 +41,16 @@ function specRules(spec: Record<string, unknown> | undefined, at: string, i: Pro
 }
 
 export function gcpMachineTemplateRules(i: ProviderRuleInput): ProviderViolation[] {
-  const spec = rec(rec(rec(i.object.spec)?.template)?.spec);
-  const out: ProviderViolation[] = [];
-  if (str(spec?.providerID))
-    out.push({
-      field: 'spec.template.spec.providerID',
-      type: 'Forbidden',
-      rule: 'a template makes many machines and cannot name one instance (capi-fn sets providerID after the insert)',
-      fix: 'remove spec.template.spec.providerID',
-    });
-  return [...out, ...specRules(spec, 'spec.template.spec', i)];
+  const spec = templateSpecOf(i);
+  return [
+    ...templateNamesNoInstance(spec, ['providerID'], { noun: 'instance', how: 'after the insert' }),
+    ...specRules(spec, 'spec.template.spec', i),
+  ];
 }
 
 export function gcpMachineRules(i: ProviderRuleInput): ProviderViolation[] {
-  const spec = rec(i.object.spec);
-  const before = str(rec(i.oldObject?.spec)?.providerID);
-  const now = str(spec?.providerID);
-  const out: ProviderViolation[] = [];
-  if (i.operation === 'UPDATE' && before && now !== before)
-    out.push({
-      field: 'spec.providerID',
-      type: 'Immutable',
-      rule: `the instance is recorded as ${before} and cannot change`,
-      fix: 'delete the Machine to replace its instance',
-    });
-  return [...out, ...specRules(spec, 'spec', i)];
+  return [
+    ...recordedIsImmutable(i, 'providerID', { noun: 'instance', fix: 'delete the Machine to replace its instance' }),
+    ...specRules(rec(i.object.spec), 'spec', i),
+  ];
 }

@@ -1,38 +1,19 @@
 // The Metal3 admission rules, through the webhook's review as the API server calls it.
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
-import type { AdmissionRequest } from '../../webhooks/admission-review.ts';
+import { deniedMessage, INFRA_NS, infraRequest } from '../../../test/support/admission.ts';
 import { type ReviewContext, review } from '../../webhooks/review.ts';
 
 const BM: ReviewContext = {
   openshift: { infrastructureName: 'ocp-bm-5k8vj', platformType: 'BareMetal', provider: PLATFORM_PROVIDERS.BareMetal },
 };
-const NS = 'openshift-cluster-api';
+const NS = INFRA_NS;
 // The OpenShift docs' Metal3MachineTemplate sample.
 const spec = { customDeploy: { method: 'install_coreos' }, userData: { name: 'worker-user-data-managed' } };
 
-function req(
-  kind: string,
-  o: Record<string, unknown>,
-  operation: 'CREATE' | 'UPDATE' = 'CREATE',
-  old?: unknown,
-): AdmissionRequest {
-  return {
-    uid: 'u',
-    kind: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', kind },
-    operation,
-    namespace: NS,
-    name: 'x',
-    object: {
-      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-      kind,
-      metadata: { name: 'x', namespace: NS },
-      ...o,
-    },
-    oldObject: (old as never) ?? null,
-  };
-}
-const denied = (r: ReturnType<typeof review>) => (r.allowed ? '' : (r.status?.message ?? ''));
+const req = (kind: string, o: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' = 'CREATE', old?: unknown) =>
+  infraRequest('v1beta1', kind, o, operation, old);
+const denied = deniedMessage;
 const template = (s: Record<string, unknown>) => req('Metal3MachineTemplate', { spec: { template: { spec: s } } });
 
 describe('Metal3 admission rules', () => {

@@ -3,6 +3,8 @@
 // Secrets can be given directly), an image without a URL or checksum when no customDeploy is set, a
 // hostSelector operator no label selector knows (it would match no host, silently), and a template that names
 // one host (providerID is set by capi-fn after the claim).
+
+import { recordedIsImmutable, templateNamesNoInstance, templateSpecOf } from '../kit/admission.ts';
 import type { ProviderRuleInput, ProviderViolation } from '../kit/module.ts';
 import { rec, str } from '../kit/plan.ts';
 
@@ -50,28 +52,20 @@ function specRules(spec: Record<string, unknown> | undefined, at: string): Provi
 }
 
 export function metal3MachineTemplateRules(i: ProviderRuleInput): ProviderViolation[] {
-  const spec = rec(rec(rec(i.object.spec)?.template)?.spec);
-  const out: ProviderViolation[] = [];
-  if (str(spec?.providerID))
-    out.push({
-      field: 'spec.template.spec.providerID',
-      type: 'Forbidden',
-      rule: 'a template makes many machines and cannot name one host (capi-fn sets providerID after the claim)',
-      fix: 'remove spec.template.spec.providerID; choose hosts with hostSelector',
-    });
-  return [...out, ...specRules(spec, 'spec.template.spec')];
+  const spec = templateSpecOf(i);
+  return [
+    ...templateNamesNoInstance(spec, ['providerID'], {
+      noun: 'host',
+      how: 'after the claim',
+      fix: 'choose hosts with hostSelector',
+    }),
+    ...specRules(spec, 'spec.template.spec'),
+  ];
 }
 
 export function metal3MachineRules(i: ProviderRuleInput): ProviderViolation[] {
-  const spec = rec(i.object.spec);
-  const before = str(rec(i.oldObject?.spec)?.providerID);
-  const out: ProviderViolation[] = [];
-  if (i.operation === 'UPDATE' && before && str(spec?.providerID) !== before)
-    out.push({
-      field: 'spec.providerID',
-      type: 'Immutable',
-      rule: `the host is recorded as ${before} and cannot change`,
-      fix: 'delete the Machine to move it to another host',
-    });
-  return [...out, ...specRules(spec, 'spec')];
+  return [
+    ...recordedIsImmutable(i, 'providerID', { noun: 'host', fix: 'delete the Machine to move it to another host' }),
+    ...specRules(rec(i.object.spec), 'spec'),
+  ];
 }
