@@ -88,7 +88,23 @@ export interface PeerSpec {
   cwd?: string;
 }
 
+class PortTaken extends Error {}
+
+/**
+ * Starts the peer on a free port. A free port can be taken by another process before the peer binds it
+ * (tests start peers in parallel): then the peer exits at once, and it is started again on another port.
+ */
 export async function startPeer(spec: PeerSpec): Promise<RunningPeer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPeerOnce(spec);
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt >= 4) throw e;
+    }
+  }
+}
+
+async function startPeerOnce(spec: PeerSpec): Promise<RunningPeer> {
   const port = await freePort();
   const child = spawn(spec.command, spec.args(port), {
     cwd: spec.cwd,
@@ -119,13 +135,23 @@ export async function startPeer(spec: PeerSpec): Promise<RunningPeer> {
     live.delete(child);
   };
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000);
+  const taken = () => /address already in use|EADDRINUSE|port .* is in use/i.test(stderr);
   while (!(await answers(port, spec.readyPath))) {
-    if (exitedEarly) throw new Error(`${spec.name} exited before answering on port ${port}: ${stderr}`);
+    if (exitedEarly) {
+      if (taken()) throw new PortTaken(`${spec.name}: port ${port} was taken before it bound it`);
+      throw new Error(`${spec.name} exited before answering on port ${port}: ${stderr}`);
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${spec.name} did not answer on port ${port} in time: ${stderr}`);
     }
     await sleep(100);
+  }
+  // Whoever answered may be another process on that port while ours failed to bind and is exiting.
+  await sleep(150);
+  if (exitedEarly) {
+    if (taken()) throw new PortTaken(`${spec.name}: port ${port} was taken before it bound it`);
+    throw new Error(`${spec.name} exited right after port ${port} answered: ${stderr}`);
   }
   if (child.pid === undefined) throw new Error(`${spec.name} has no pid`);
   return { name: spec.name, port, pid: child.pid, stop };
