@@ -51,7 +51,6 @@ export function register(program: Command): void {
       makePrivate(kubeconfig);
       const openFolder = ensurePrivateDir(dataDir);
       if (openFolder) process.stderr.write(`warning: ${openFolder}\n`);
-      process.stdout.write(`API server listening on ${api.url}\nkubeconfig: ${kubeconfig}\n`);
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
@@ -60,8 +59,11 @@ export function register(program: Command): void {
         release();
         process.exit(0);
       };
+      // Before the line that says it is up: a supervisor (or a test) may signal as soon as it reads it, and a
+      // process descheduled between the two would die of the default SIGTERM (CI saw exit by signal).
       process.on('SIGINT', () => void stop());
       process.on('SIGTERM', () => void stop());
+      process.stdout.write(`API server listening on ${api.url}\nkubeconfig: ${kubeconfig}\n`);
     });
 }
 

@@ -53,6 +53,12 @@ export function registerEmulator(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const stop = async () => {
+        await gce.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
       process.stdout.write(
         [
           `Compute Engine emulator on ${gce.endpoint} (state in memory; Ctrl-C stops)`,
@@ -62,11 +68,5 @@ export function registerEmulator(program: Command): void {
           '',
         ].join('\n'),
       );
-      const stop = async () => {
-        await gce.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop());
-      process.on('SIGTERM', () => void stop());
     });
 }

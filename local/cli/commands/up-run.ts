@@ -107,9 +107,8 @@ export async function up(opts: UpOptions): Promise<number> {
     '',
     '',
   );
-  out.write(lines.join('\n'));
-  const view = startLiveView(system.kube, { out, tty: Boolean(out.isTTY) });
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the banner: whoever reads it may signal at once.
+  const signalled = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) {
@@ -123,6 +122,9 @@ export async function up(opts: UpOptions): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  out.write(lines.join('\n'));
+  const view = startLiveView(system.kube, { out, tty: Boolean(out.isTTY) });
+  await signalled;
   await view.stop();
   await system.stop();
   out.write('capi-fn: stopped\n');
