@@ -134,7 +134,8 @@ export function tempDir(prefix: string): string {
 
 /** Polls `check` until it returns a value other than undefined/false; fails with `what` and the last state. */
 export async function eventually<T>(
-  what: string,
+  /** What is awaited; a function is asked only on timeout (to describe the state then). */
+  what: string | (() => string),
   check: () => Promise<T | undefined | false>,
   opts: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
@@ -150,7 +151,7 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline)
       throw new Error(
-        `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+        `timed out waiting for ${typeof what === 'function' ? what() : what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
       );
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
