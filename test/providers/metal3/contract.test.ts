@@ -230,5 +230,7 @@ function fixture(): ProviderFixture {
 }
 
 describe('Metal3 provider on the simulated baremetal-operator: the provider contract', () => {
-  providerContract({ crashMaxK: 12 }, fixture);
+  // 12 calls without a claim conflict; each of up to two lost claim races (409 on the host) adds a list and an
+  // update, and CI measured 13 once.
+  providerContract({ crashMaxK: 16 }, fixture);
 });
