@@ -15,6 +15,7 @@ import { azureKinds } from './providers/azure.ts';
 import { gcpKinds } from './providers/gcp.ts';
 import { localKinds } from './providers/local.ts';
 import { metal3Kinds } from './providers/metal3.ts';
+import { metal3DataKinds } from './providers/metal3-data.ts';
 import { openstackKinds } from './providers/openstack.ts';
 import { vsphereKinds } from './providers/vsphere.ts';
 
@@ -32,7 +33,7 @@ export const providerKinds: Record<ProviderName, KindDefinition[]> = {
   azure: azureKinds,
   openstack: openstackKinds,
   vsphere: vsphereKinds,
-  metal3: metal3Kinds,
+  metal3: [...metal3Kinds, ...metal3DataKinds],
   local: localKinds,
 };
 

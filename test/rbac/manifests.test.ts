@@ -111,8 +111,9 @@ describe('infra/rbac', () => {
     for (const fn of ['cluster', 'machineset', 'machine', 'drift', 'metal3-cluster', 'aws-cluster'])
       expect(secretsIn(fn), fn).toEqual([]);
     // The bootstrap data a machine is created with, in the workload namespace.
-    for (const fn of ['aws-machine', 'gcp-machine', 'metal3-machine'])
-      expect(secretsIn(fn), fn).toEqual(['openshift-cluster-api:get:*']);
+    for (const fn of ['aws-machine', 'gcp-machine']) expect(secretsIn(fn), fn).toEqual(['openshift-cluster-api:get:*']);
+    // Metal3 also creates the Secrets a Metal3DataTemplate renders (it never reads them back: it checks existence).
+    expect(secretsIn('metal3-machine'), 'metal3-machine').toEqual(['openshift-cluster-api:get,create:*']);
     expect(secretsIn('webhooks')).toEqual(['openshift-cluster-api:get:capi-fn-webhook-token']);
     // GCP's credentials Secret, which the GCPCluster may name.
     expect(secretsIn('gcp-cluster')).toEqual(['openshift-cluster-api:get:*']);

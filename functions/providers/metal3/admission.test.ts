@@ -29,11 +29,11 @@ describe('Metal3 admission rules', () => {
     expect(review(req('Metal3Machine', { spec: image }), BM, 'validate').allowed).toBe(true);
   });
 
-  it('refuses a dataTemplate, an image without URL or checksum and an unknown selector operator, naming each field', () => {
+  it('refuses a dataTemplate of another kind, an image without URL or checksum and an unknown selector operator, naming each field', () => {
     const r = denied(
       review(
         template({
-          dataTemplate: { name: 'worker-data' },
+          dataTemplate: { kind: 'ConfigMap', name: 'worker-data' },
           image: { url: 'http://172.22.0.1/rhcos.qcow2' },
           hostSelector: { matchExpressions: [{ key: 'rack', operator: 'Within', values: ['r1'] }] },
         }),
@@ -41,9 +41,8 @@ describe('Metal3 admission rules', () => {
         'validate',
       ),
     );
-    expect(r).toContain(
-      'spec.template.spec.dataTemplate: Forbidden: Metal3DataTemplate rendering is not supported by capi-fn',
-    );
+    expect(r).toContain('spec.template.spec.dataTemplate.kind: Unsupported value');
+    expect(review(template({ ...spec, dataTemplate: { name: 'worker-data' } }), BM, 'validate').allowed).toBe(true);
     expect(r).toContain('spec.template.spec.image.checksum: Required value');
     expect(r).toContain('spec.template.spec.hostSelector.matchExpressions[0].operator: Unsupported value');
     expect(denied(review(req('Metal3Machine', { spec: {} }), BM, 'validate'))).toContain(
@@ -61,5 +60,37 @@ describe('Metal3 admission rules', () => {
     expect(denied(review(req('Metal3Machine', moved, 'UPDATE', recorded), BM, 'validate'))).toContain(
       `spec.providerID: Forbidden: the host is recorded as metal3://${NS}/worker-host-0/x and cannot change`,
     );
+  });
+
+  it('refuses IP pools, unknown objects, a nameless interface and a bad MAC in a Metal3DataTemplate, naming each field', () => {
+    const ok = {
+      clusterName: 'ocp-bm-5k8vj',
+      metaData: {
+        objectNames: [{ key: 'name', object: 'machine' }],
+        fromHostInterfaces: [{ key: 'mac', interface: 'eth0' }],
+      },
+      networkData: {
+        links: { ethernets: [{ type: 'phy', id: 'eth0', macAddress: { string: '3c:fd:fe:9e:1a:48' } }] },
+        networks: { ipv4DHCP: [{ id: 'p', link: 'eth0' }] },
+      },
+    };
+    expect(review(req('Metal3DataTemplate', { spec: ok }), BM, 'validate').allowed).toBe(true);
+    const bad = {
+      metaData: {
+        ipAddressesFromIPPool: [{ key: 'ip', name: 'pool', apiGroup: 'ipam.metal3.io', kind: 'IPPool' }],
+        fromLabels: [{ key: 'rack', object: 'Node', label: 'rack' }],
+        fromHostInterfaces: [{ key: 'mac' }],
+      },
+      networkData: {
+        links: { ethernets: [{ type: 'phy', id: 'eth0', macAddress: { string: 'eth0' } }] },
+        networks: { ipv4: [{ id: 'static', link: 'eth0', ipAddressFromIPPool: 'pool' }] },
+      },
+    };
+    const r = denied(review(req('Metal3DataTemplate', { spec: bad }), BM, 'validate'));
+    expect(r).toContain('spec.metaData.ipAddressesFromIPPool: Forbidden: IP pools need');
+    expect(r).toContain('spec.networkData.networks.ipv4: Forbidden');
+    expect(r).toContain('spec.metaData.fromLabels[0].object: Unsupported value');
+    expect(r).toContain('spec.metaData.fromHostInterfaces[0].interface: Required value');
+    expect(r).toContain('spec.networkData.links.ethernets[0].macAddress.string: Invalid value');
   });
 });

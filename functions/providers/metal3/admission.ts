@@ -1,24 +1,34 @@
 // The Metal3 provider's admission rules: what capi-fn cannot do or CAPM3's own webhook refuses is refused at
-// admission, naming the field — a Metal3DataTemplate (capi-fn renders no metadata or network data; the
-// Secrets can be given directly), an image without a URL or checksum when no customDeploy is set, a
-// hostSelector operator no label selector knows (it would match no host, silently), and a template that names
-// one host (providerID is set by capi-fn after the claim).
+// admission, naming the field — a dataTemplate that is not a Metal3DataTemplate, an image without a URL or
+// checksum when no customDeploy is set, a hostSelector operator no label selector knows (it would match no
+// host, silently), a template that names one host (providerID is set by capi-fn after the claim), and in a
+// Metal3DataTemplate the IP-pool sources (they need metal3's ip-address-manager, which capi-fn does not run)
+// and values that could never render (an unknown object, a malformed MAC).
 
 import { recordedIsImmutable, templateNamesNoInstance, templateSpecOf } from '../kit/admission.ts';
 import type { ProviderRuleInput, ProviderViolation } from '../kit/module.ts';
 import { rec, str } from '../kit/plan.ts';
+import { POOL_FIELDS } from './data-render.ts';
 
 /** The operators CAPM3 lower-cases and hands to a label selector. */
 export const HOST_SELECTOR_OPERATORS = ['in', 'notin', 'exists', '!', 'doesnotexist', '=', '==', '!=', 'gt', 'lt'];
 
 function specRules(spec: Record<string, unknown> | undefined, at: string): ProviderViolation[] {
   const out: ProviderViolation[] = [];
-  if (rec(spec?.dataTemplate))
+  const dt = rec(spec?.dataTemplate);
+  if (dt && !str(dt.name))
     out.push({
-      field: `${at}.dataTemplate`,
-      type: 'Forbidden',
-      rule: 'Metal3DataTemplate rendering is not supported by capi-fn',
-      fix: `give the rendered Secrets in ${at}.metaData and ${at}.networkData instead`,
+      field: `${at}.dataTemplate.name`,
+      type: 'Required',
+      rule: 'a dataTemplate names its Metal3DataTemplate',
+      fix: `set ${at}.dataTemplate.name, or remove ${at}.dataTemplate`,
+    });
+  if (dt && str(dt.kind) && dt.kind !== 'Metal3DataTemplate')
+    out.push({
+      field: `${at}.dataTemplate.kind`,
+      type: 'Unsupported',
+      rule: `"${String(dt.kind)}" is not a Metal3DataTemplate`,
+      fix: `set ${at}.dataTemplate.kind to Metal3DataTemplate or leave it out`,
     });
   const image = rec(spec?.image);
   if (!str(rec(spec?.customDeploy)?.method)) {
@@ -68,4 +78,65 @@ export function metal3MachineRules(i: ProviderRuleInput): ProviderViolation[] {
     ...recordedIsImmutable(i, 'providerID', { noun: 'host', fix: 'delete the Machine to move it to another host' }),
     ...specRules(rec(i.object.spec), 'spec'),
   ];
+}
+
+const OBJECTS = ['metal3machine', 'machine', 'baremetalhost'];
+const MAC = /^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$/;
+
+function at(o: Record<string, unknown> | undefined, path: string): unknown {
+  let v: unknown = o;
+  for (const k of path.split('.')) v = rec(v)?.[k];
+  return v;
+}
+
+function list(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.map((x) => rec(x) ?? {}) : [];
+}
+
+export function metal3DataTemplateRules(i: ProviderRuleInput): ProviderViolation[] {
+  const spec = rec(i.object.spec);
+  const out: ProviderViolation[] = [];
+  for (const f of POOL_FIELDS) {
+    const v = at(spec, f);
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0))
+      out.push({
+        field: `spec.${f}`,
+        type: 'Forbidden',
+        rule: "IP pools need metal3's ip-address-manager, which capi-fn does not run",
+        fix: 'use networkData.networks.ipv4DHCP / ipv6DHCP, or give the Metal3Machine a rendered networkData Secret',
+      });
+  }
+  const md = rec(spec?.metaData);
+  for (const key of ['objectNames', 'fromLabels', 'fromAnnotations'])
+    for (const [n, e] of list(md?.[key]).entries()) {
+      const o = str(e.object) ?? '';
+      if (!OBJECTS.includes(o.toLowerCase()))
+        out.push({
+          field: `spec.metaData.${key}[${n}].object`,
+          type: 'Unsupported',
+          rule: `"${o}" is not an object a Metal3Machine's data can be read from`,
+          fix: `use one of ${OBJECTS.join(', ')}`,
+        });
+    }
+  for (const [n, e] of list(md?.fromHostInterfaces).entries())
+    if (!e.fromBootMAC && !str(e.interface))
+      out.push({
+        field: `spec.metaData.fromHostInterfaces[${n}].interface`,
+        type: 'Required',
+        rule: 'a host interface entry names the NIC (or sets fromBootMAC)',
+        fix: 'set interface to a NIC name of the host status.hardware.nics, or fromBootMAC: true',
+      });
+  const links = rec(at(spec, 'networkData.links'));
+  for (const kind of ['ethernets', 'bonds', 'vlans'])
+    for (const [n, l] of list(links?.[kind]).entries()) {
+      const mac = str(rec(l.macAddress)?.string);
+      if (mac !== undefined && !MAC.test(mac))
+        out.push({
+          field: `spec.networkData.links.${kind}[${n}].macAddress.string`,
+          type: 'Invalid',
+          rule: `"${mac}" is not a MAC address`,
+          fix: 'write six hex pairs separated by : or -, or use fromHostInterface',
+        });
+    }
+  return out;
 }

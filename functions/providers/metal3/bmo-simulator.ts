@@ -272,7 +272,13 @@ export function startBmoSimulator(o: BmoSimulatorOptions): BmoSimulator {
 /** N hosts with BMC credentials, as an installer or a user registers them (`capi-fn up --hosts N`). */
 export async function seedHosts(
   kube: KubeClient,
-  o: { namespace: string; count: number; prefix?: string; annotations?: Record<string, string> },
+  o: {
+    namespace: string;
+    count: number;
+    prefix?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  },
 ): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < o.count; i++) {
@@ -293,7 +299,12 @@ export async function seedHosts(
       {
         apiVersion: 'metal3.io/v1alpha1',
         kind: 'BareMetalHost',
-        metadata: { name, namespace: o.namespace, ...(o.annotations ? { annotations: o.annotations } : {}) },
+        metadata: {
+          name,
+          namespace: o.namespace,
+          ...(o.annotations ? { annotations: o.annotations } : {}),
+          ...(o.labels ? { labels: o.labels } : {}),
+        },
         spec: {
           online: false,
           bootMACAddress: `52:54:00:00:01:${i.toString(16).padStart(2, '0')}`,

@@ -10,6 +10,11 @@ export const M3M_KIND = 'Metal3Machine';
 /** capi-fn's identity label on a claimed host: the Machine UID (CAPM3 uses the consumerRef alone). */
 export const IDENTITY_LABEL = 'capi-fn.io/machine-uid';
 export const CLUSTER_LABEL = 'cluster.x-k8s.io/cluster-name';
+/**
+ * On a host claimed for a Metal3Machine with a dataTemplate, until its metaData/networkData are rendered and it
+ * is asked to provision: the template's name. Without it a claimed, unprovisioned host reads as stopped.
+ */
+export const RENDERING_ANNOTATION = 'capi-fn.io/rendering-data';
 
 export type HostSelector = {
   matchLabels?: Record<string, string> | undefined;
@@ -126,6 +131,8 @@ export function toCloudInstance(h: BareMetalHost): CloudInstance {
     failureMessage = `BareMetalHost ${ns}/${name}: ${h.status.errorType}: ${h.status.errorMessage}`;
   } else if (asked) {
     state = native === 'provisioned' ? 'running' : native === 'deprovisioning' ? 'terminating' : 'pending';
+  } else if (h.metadata.annotations?.[RENDERING_ANNOTATION] && (native === 'available' || native === 'ready')) {
+    state = 'pending';
   } else {
     state = ['provisioning', 'provisioned', 'deprovisioning', 'preparing'].includes(native) ? 'terminating' : 'stopped';
   }
@@ -134,7 +141,10 @@ export function toCloudInstance(h: BareMetalHost): CloudInstance {
     id: name,
     providerID: formatProviderID(ns, name, m3m),
     state,
-    nativeState: native || 'registering',
+    nativeState:
+      state === 'pending' && !asked
+        ? `${native}, claimed; rendering its metaData and networkData from Metal3DataTemplate ${h.metadata.annotations?.[RENDERING_ANNOTATION]}`
+        : native || 'registering',
     ...(state === 'pending' ? { transitioning: true } : {}),
     addresses: hostAddresses(h),
     owner: { cluster: h.metadata.labels?.[CLUSTER_LABEL], machineUid: h.metadata.labels?.[IDENTITY_LABEL] },

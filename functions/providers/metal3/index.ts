@@ -4,7 +4,7 @@
 import { Namespaces, OperatorNames } from '../../../shared/api/openshift/constants.ts';
 import type { ProviderModule } from '../kit/module.ts';
 import { endpointOrMissing, SIMULATED_ON_PREM, SIMULATED_VIP, secretObject } from '../kit/plan.ts';
-import { metal3MachineRules, metal3MachineTemplateRules } from './admission.ts';
+import { metal3DataTemplateRules, metal3MachineRules, metal3MachineTemplateRules } from './admission.ts';
 
 export const metal3Provider: ProviderModule = {
   name: 'metal3',
@@ -25,6 +25,7 @@ export const metal3Provider: ProviderModule = {
   webhookRules: {
     'infrastructure.cluster.x-k8s.io/Metal3Machine': metal3MachineRules,
     'infrastructure.cluster.x-k8s.io/Metal3MachineTemplate': metal3MachineTemplateRules,
+    'infrastructure.cluster.x-k8s.io/Metal3DataTemplate': metal3DataTemplateRules,
   },
   quickStart: ({ k, namespace }) => [
     `      ${k} get baremetalhosts -n ${namespace}   (then README, "Other platforms": copy the user data, apply examples/baremetal/machineset.yaml)`,

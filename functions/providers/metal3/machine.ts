@@ -10,12 +10,24 @@ import { isConflict } from '../../../shared/kube/errors.ts';
 import { eventObject, listedBy } from '../../../shared/runtime/mappers.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import type { ClassifiedError } from '../kit/errors.ts';
-import { BMH, claimable, hardwareOf, matchesHostSelector, parseProviderID, stateOf } from './hosts.ts';
-import { metal3Port, NoHostAvailableError } from './port.ts';
+import { setMachineCondition } from '../kit/status.ts';
+import { ensureRenderedData } from './data.ts';
+import {
+  BMH,
+  claimable,
+  hardwareOf,
+  matchesHostSelector,
+  parseProviderID,
+  RENDERING_ANNOTATION,
+  stateOf,
+} from './hosts.ts';
+import { metal3Port, NoHostAvailableError, provisionClaimed } from './port.ts';
 import type { ClaimRequest } from './request.ts';
 
 export const METAL3_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'Metal3Machine' };
 export const METAL3_FIELD_MANAGER = 'capi-fn-metal3-provider';
+/** CAPM3's condition for the rendered data a dataTemplate asks for (summarised into Ready). */
+export const METAL3_DATA_READY = 'Metal3DataReady';
 
 interface NodeLike extends KubeObject {
   spec?: { providerID?: string };
@@ -78,6 +90,8 @@ async function linkNode(kube: KubeClient, host: BareMetalHost, providerID: strin
   );
 }
 
+const METAL3_DATA_REF = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'Metal3Data' };
+
 /** A Metal3Machine as the kit handles it (the MachineSet's clone always carries a spec). */
 type M3M = Metal3Machine & { spec: NonNullable<Metal3Machine['spec']> };
 
@@ -91,6 +105,7 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
   instanceNoun: 'BareMetalHost',
   recordedIdField: 'spec.providerID',
   reportsInstanceState: false,
+  extraConditions: [METAL3_DATA_READY],
   // A claim is atomic (the host's resourceVersion) and found by label at once: no lease, no grace.
   timings: { launchLeaseMs: 0, notFoundGraceMs: 0 },
   watches: [
@@ -112,10 +127,33 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
     },
   ],
   // Hosts are claimed in the machine's own namespace; the Node is found by label to set its providerID.
-  reads: [{ group: '', kinds: ['Node'], verbs: ['list'] }],
+  // A dataTemplate's claim, data and Secrets are made in the machine's namespace (owned, so collected with it).
+  reads: [
+    { group: '', kinds: ['Node'], verbs: ['list'] },
+    {
+      group: 'infrastructure.cluster.x-k8s.io',
+      kinds: ['Metal3DataTemplate', 'Metal3DataClaim', 'Metal3Data'],
+      namespaces: 'workload',
+      verbs: ['get', 'list'],
+    },
+  ],
   writes: [
     { group: 'metal3.io', kinds: ['BareMetalHost'], namespaces: 'workload', verbs: ['update'] },
     { group: '', kinds: ['Node'], verbs: ['patch'] },
+    {
+      group: 'infrastructure.cluster.x-k8s.io',
+      kinds: ['Metal3DataClaim', 'Metal3Data'],
+      namespaces: 'workload',
+      verbs: ['create', 'delete'],
+    },
+    {
+      group: 'infrastructure.cluster.x-k8s.io',
+      kinds: ['Metal3DataTemplate', 'Metal3DataClaim', 'Metal3Data'],
+      subresource: 'status',
+      namespaces: 'workload',
+      verbs: ['update'],
+    },
+    { group: '', kinds: ['Secret'], namespaces: 'workload', verbs: ['create'] },
   ],
   port: (kube, namespace) => metal3Port(kube, namespace),
   classify: classifyMetal3Error,
@@ -131,11 +169,12 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
     const m = s.im;
     const spec = m.spec ?? {};
     const ns = m.metadata.namespace!;
-    if (spec.dataTemplate) {
+    const dt = spec.dataTemplate;
+    if (dt && (!dt.name || (dt.kind && dt.kind !== 'Metal3DataTemplate'))) {
       return {
         ok: false,
-        reason: 'Unsupported',
-        message: `spec.dataTemplate (${spec.dataTemplate.name}) is not supported by capi-fn: give spec.metaData and spec.networkData Secrets instead`,
+        reason: 'Metal3DataTemplateNotFound',
+        message: `spec.dataTemplate must name a Metal3DataTemplate (got ${dt.kind ?? 'no kind'} ${JSON.stringify(dt.name ?? '')})`,
       };
     }
     if (!spec.image?.url && !spec.customDeploy?.method) {
@@ -146,10 +185,13 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
           'neither spec.image.url nor spec.customDeploy.method is set (OpenShift: customDeploy.method install_coreos)',
       };
     }
-    for (const [field, ref] of [
-      ['spec.metaData', spec.metaData],
-      ['spec.networkData', spec.networkData],
-    ] as const) {
+    // With a dataTemplate the rendered Secrets are used (CAPM3), whatever spec.metaData/networkData say.
+    for (const [field, ref] of dt
+      ? []
+      : ([
+          ['spec.metaData', spec.metaData],
+          ['spec.networkData', spec.networkData],
+        ] as const)) {
       if (ref?.name && !(await secretExists(s.kube, ref.namespace || ns, ref.name))) {
         return {
           ok: false,
@@ -180,8 +222,8 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
     }
     const ref = (r: { name?: string | undefined; namespace?: string | undefined } | undefined) =>
       r?.name ? { name: r.name, namespace: r.namespace || ns } : undefined;
-    const metaData = ref(spec.metaData);
-    const networkData = ref(spec.networkData);
+    const metaData = dt ? undefined : ref(spec.metaData);
+    const networkData = dt ? undefined : ref(spec.networkData);
     return {
       ok: true,
       request: {
@@ -193,6 +235,7 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
         ...(metaData ? { metaData } : {}),
         ...(networkData ? { networkData } : {}),
         ...(spec.automatedCleaningMode ? { automatedCleaningMode: spec.automatedCleaningMode } : {}),
+        ...(dt?.name ? { dataTemplate: { name: dt.name, namespace: dt.namespace || ns } } : {}),
         owner: { apiVersion: m.apiVersion ?? METAL3_MACHINE.apiVersion, uid: m.metadata.uid! },
       },
     };
@@ -201,6 +244,47 @@ export const metal3MachineDefinition: InfraMachineDefinition<KubeClient, ClaimRe
   async observe(inst, s, status) {
     const secret = s.machine?.spec.bootstrap.dataSecretName;
     if (secret) status.userData = { name: secret, namespace: s.im.metadata.namespace! };
+    const host = inst.raw as BareMetalHost;
+    const dt = s.im.spec.dataTemplate;
+    if (dt?.name && host.metadata.annotations?.[RENDERING_ANNOTATION] && s.machine && secret) {
+      const out = await ensureRenderedData({
+        kube: s.client,
+        m3m: s.im,
+        machine: s.machine,
+        host,
+        template: { name: dt.name, namespace: dt.namespace },
+        clusterName: s.clusterName,
+        fieldManager: METAL3_FIELD_MANAGER,
+      });
+      if (out.kind !== 'ready') {
+        setMachineCondition(
+          status,
+          METAL3_DATA_READY,
+          {
+            status: 'False',
+            reason: out.reason,
+            severity: out.kind === 'failed' ? 'Error' : 'Warning',
+            message: out.message,
+          },
+          s.now,
+          [METAL3_DATA_READY],
+        );
+        return;
+      }
+      status.renderedData = { ...METAL3_DATA_REF, ...out.rendered };
+      if (out.metaData) status.metaData = out.metaData;
+      if (out.networkData) status.networkData = out.networkData;
+      const spec = s.im.spec;
+      await provisionClaimed(s.client, host, {
+        ...(spec.image ? { image: spec.image } : {}),
+        ...(spec.customDeploy ? { customDeploy: spec.customDeploy } : {}),
+        userData: { name: secret, namespace: s.im.metadata.namespace! },
+        ...(out.metaData ? { metaData: out.metaData } : {}),
+        ...(out.networkData ? { networkData: out.networkData } : {}),
+      });
+      setMachineCondition(status, METAL3_DATA_READY, { status: 'True' }, s.now, [METAL3_DATA_READY]);
+      return;
+    }
     if (inst.state === 'running') await linkNode(s.client, inst.raw as BareMetalHost, inst.providerID);
   },
 };

@@ -14,10 +14,11 @@ import {
   IDENTITY_LABEL,
   M3M_KIND,
   matchesHostSelector,
+  RENDERING_ANNOTATION,
   stateOf,
   toCloudInstance,
 } from './hosts.ts';
-import type { ClaimRequest } from './request.ts';
+import { type ClaimRequest, provisioningSpec } from './request.ts';
 
 /** No host can be claimed now: a capacity problem, for the kit's classifier. */
 export class NoHostAvailableError extends Error {
@@ -76,6 +77,9 @@ export function metal3Port(kube: KubeClient, namespace: string | undefined): Clo
             ...h,
             metadata: {
               ...h.metadata,
+              ...(req.dataTemplate
+                ? { annotations: { ...(h.metadata.annotations ?? {}), [RENDERING_ANNOTATION]: req.dataTemplate.name } }
+                : {}),
               labels: {
                 ...(h.metadata.labels ?? {}),
                 [CLUSTER_LABEL]: identity.clusterName,
@@ -96,11 +100,8 @@ export function metal3Port(kube: KubeClient, namespace: string | undefined): Clo
               ...(h.spec ?? { online: false }),
               consumerRef: { apiVersion: req.owner.apiVersion, kind: M3M_KIND, name: identity.name, namespace: ns() },
               online: true,
-              ...(req.image ? { image: req.image } : {}),
-              ...(req.customDeploy ? { customDeploy: req.customDeploy } : {}),
-              userData: req.userData,
-              ...(req.metaData ? { metaData: req.metaData } : {}),
-              ...(req.networkData ? { networkData: req.networkData } : {}),
+              // With a dataTemplate the host provisions once its data is rendered (provisionClaimed).
+              ...(req.dataTemplate ? {} : provisioningSpec(req)),
               ...(req.automatedCleaningMode ? { automatedCleaningMode: req.automatedCleaningMode } : {}),
             },
           };
@@ -143,6 +144,7 @@ export function metal3Port(kube: KubeClient, namespace: string | undefined): Clo
         ...h,
         metadata: {
           ...h.metadata,
+          annotations: withoutKeys(h.metadata.annotations, [RENDERING_ANNOTATION]),
           labels: withoutKeys(h.metadata.labels, [IDENTITY_LABEL, CLUSTER_LABEL]),
           ownerReferences: (h.metadata.ownerReferences ?? []).filter((o) => o.kind !== M3M_KIND),
         },
@@ -167,4 +169,20 @@ export function metal3Port(kube: KubeClient, namespace: string | undefined): Clo
         .map(toCloudInstance);
     },
   };
+}
+
+/**
+ * Asks a host claimed while its data was rendered to provision: image or custom deploy, user data and the
+ * rendered Secrets, in one update with the host's resourceVersion (a 409 is the next reconcile's to redo).
+ */
+export async function provisionClaimed(
+  kube: KubeClient,
+  h: BareMetalHost,
+  req: Parameters<typeof provisioningSpec>[0],
+): Promise<BareMetalHost> {
+  return kube.update<BareMetalHost>({
+    ...h,
+    metadata: { ...h.metadata, annotations: withoutKeys(h.metadata.annotations, [RENDERING_ANNOTATION]) },
+    spec: { ...(h.spec ?? { online: true }), ...provisioningSpec(req) },
+  });
 }
