@@ -7,14 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type BmoSimulator, seedHosts, startBmoSimulator } from '../../../functions/providers/metal3/bmo-simulator.ts';
-import { M3D, M3DC, M3DT } from '../../../functions/providers/metal3/data.ts';
+import { ensureRenderedData, M3D, M3DC, M3DT } from '../../../functions/providers/metal3/data.ts';
 import { metal3ProviderHandlers } from '../../../functions/providers/metal3/handler.ts';
 import { BMH } from '../../../functions/providers/metal3/hosts.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { BareMetalHost, Metal3Machine } from '../../../shared/api/providers/metal3.ts';
 import type { Metal3Data, Metal3DataTemplate } from '../../../shared/api/providers/metal3-data.ts';
-import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
+import { KubeClient } from '../../../shared/kube/client.ts';
+import { HttpsTransport } from '../../../shared/kube/transport.ts';
+import { type CapiEnv, connectionFor, eventually, startCapiEnv } from '../../support/env.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
 
 const NS = 'openshift-cluster-api';
@@ -222,5 +224,42 @@ describe('Metal3 provider: Metal3DataTemplate', () => {
       { type: 'merge' },
     );
     await runningIn(`${CLUSTER}-bad`, 1);
+  });
+
+  it('racing claims, each delivered twice, get distinct indexes and one Metal3Data each', async () => {
+    const ns = 'index-race';
+    await env.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await env.kube.create({ ...template('race-data', 'eno1'), metadata: { name: 'race-data', namespace: ns } });
+    const n = 6;
+    const host = (await list<BareMetalHost>(BMH))[0]!;
+    const m3ms: KubeObject[] = [];
+    for (let i = 0; i < n; i++)
+      m3ms.push(
+        await env.kube.create<KubeObject>({ ...M3M, metadata: { name: `racer-${i}`, namespace: ns }, spec: {} }),
+      );
+    const machine = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine', metadata: { name: 'm' } };
+    // Separate clients, as separate function instances; every machine's step runs twice at once.
+    const outcomes = await Promise.all(
+      [...m3ms, ...m3ms].map((m3m) =>
+        ensureRenderedData({
+          kube: new KubeClient(new HttpsTransport(connectionFor(env.api))),
+          m3m,
+          machine,
+          host,
+          template: { name: 'race-data' },
+          clusterName: CLUSTER,
+          fieldManager: 'test',
+        }),
+      ),
+    );
+    expect(outcomes.every((o) => o.kind === 'ready')).toBe(true);
+    const datas = (await env.kube.listAll<Metal3Data>(M3D, { namespace: ns })).items;
+    expect(datas.map((d) => d.spec?.index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(new Set(datas.map((d) => d.spec?.claim.name)).size).toBe(n);
+    for (const [i, o] of outcomes.entries()) {
+      const claim = m3ms[i % n]!.metadata.name!;
+      const d = datas.find((x) => x.spec?.claim.name === claim)!;
+      expect(o.kind === 'ready' && o.rendered.name, claim).toBe(d.metadata.name);
+    }
   });
 });
