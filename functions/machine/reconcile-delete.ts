@@ -16,10 +16,10 @@ import { falseCondition, nowTime, setCondition, trueCondition } from '../../shar
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isConflict, isNotFound, isTooManyRequests, KubeError } from '../../shared/kube/errors.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
+import { nodeReadyStatus } from '../../shared/reconcile/node-health.ts';
 import { clone, updateStatusIfChanged, withoutFinalizer } from '../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
 import { type Pod, planDrain, podKey } from './drain-plan.ts';
-import { nodeReadyStatus } from './node-health.ts';
 import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-lookup.ts';
 import type { NodeLike } from './node-sync.ts';
 import { machinePhase } from './phase.ts';

@@ -15,6 +15,7 @@ import {
 } from '../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
 import {
   controllerOf,
   ensureOwnerRef,
@@ -32,7 +33,6 @@ import {
   withFinalizer,
 } from '../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
-import { summarizeNodeConditions } from './node-health.ts';
 import {
   candidateNodeNames,
   findNodeByProviderID,

@@ -1,11 +1,7 @@
-// The Machine's NodeHealthy condition from its Node's conditions (capi-core-spec.md §3.5).
-import { ConditionTypes, Reasons } from '../../shared/api/capi/constants.ts';
-import {
-  type ConditionInput,
-  falseCondition,
-  trueCondition,
-  unknownCondition,
-} from '../../shared/conditions/conditions.ts';
+// A Node's health as Cluster API reads it (capi-core-spec.md §3.5): the Machine's NodeHealthy condition, whether
+// the Node is Ready and since when (MachineSet readiness, MachineHealthCheck). Pure; shared by those handlers.
+import { ConditionTypes, Reasons } from '../api/capi/constants.ts';
+import { type ConditionInput, falseCondition, trueCondition, unknownCondition } from '../conditions/conditions.ts';
 
 export interface NodeCondition {
   type: string;
@@ -49,4 +45,17 @@ export function summarizeNodeConditions(conds: NodeCondition[] | undefined): Con
 
 export function nodeReadyStatus(conds: NodeCondition[] | undefined): string | undefined {
   return conds?.find((c) => c.type === 'Ready')?.status;
+}
+
+/** upstream's noderefutil.IsNodeReady: the Ready condition is True. */
+export function isNodeReady(conds: NodeCondition[] | undefined): boolean {
+  return nodeReadyStatus(conds) === 'True';
+}
+
+/** When the Node last became Ready (its Ready condition's lastTransitionTime), if it is Ready now. */
+export function nodeReadySince(conds: NodeCondition[] | undefined): Date | undefined {
+  const c = conds?.find((x) => x.type === 'Ready');
+  if (c?.status !== 'True' || !c.lastTransitionTime) return undefined;
+  const t = Date.parse(c.lastTransitionTime);
+  return Number.isNaN(t) ? undefined : new Date(t);
 }
