@@ -14,6 +14,7 @@ import { type WatchedKind, watchedKinds } from '../shared/runtime/watched-kinds.
 import { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE } from './bridge/defaults.ts';
 import { clusterHandler } from './cluster/handler.ts';
 import { machineHandler } from './machine/handler.ts';
+import { machineHealthCheckHandler } from './machinehealthcheck/handler.ts';
 import { machineSetHandler } from './machineset/handler.ts';
 import { operatorHandler } from './operator/index.ts';
 import { allInstallableCrdNames } from './operator/platform.ts';
@@ -31,6 +32,7 @@ export const coreHandlers: Array<HandlerDefinition<unknown>> = [
   clusterHandler,
   machineSetHandler,
   machineHandler,
+  machineHealthCheckHandler,
 ] as Array<HandlerDefinition<unknown>>;
 
 /** One handler deployed as a cloud function. */
@@ -82,6 +84,7 @@ export const cloudFunctions: CloudFunction[] = [
   { dir: 'cluster', def: clusterHandler as HandlerDefinition<unknown> },
   { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown> },
   { dir: 'machine', def: machineHandler as HandlerDefinition<unknown> },
+  { dir: 'machinehealthcheck', def: machineHealthCheckHandler as HandlerDefinition<unknown> },
   ...providers.flatMap(providerFunctions),
   {
     dir: 'operator',

@@ -52,8 +52,10 @@ export const machineSetHandler = defineHandler({
     // Its finalizer and its create intent (DESIGN.md rule 3), then its status.
     { group: CAPI_GROUP, kinds: ['MachineSet'], verbs: ['update'] },
     { group: CAPI_GROUP, kinds: ['MachineSet'], subresource: 'status', verbs: ['update'] },
-    // Creates, adopts (ownerReference) and deletes Machines.
+    // Creates, adopts (ownerReference) and deletes Machines; marks a remediated one OwnerRemediated.
     { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['create', 'update', 'delete'] },
+    { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
+    { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['get', 'create', 'update'] },
     // The template is given its Cluster as owner, as upstream does, so it goes with the Cluster.
     { group: INFRA_GROUP, kinds: machineTemplateKinds().map((k) => k.kind), verbs: ['update'] },
     // Each Machine's infrastructure clone of the template, removed again when its Machine was never created.

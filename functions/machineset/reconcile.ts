@@ -31,6 +31,7 @@ import {
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
 import { desiredInfraMachine, desiredMachine, type MachineTemplate } from './desired-machine.ts';
 import { classifyMachines } from './machines.ts';
+import { remediateUnhealthy } from './remediation.ts';
 import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from './scale.ts';
 import { computeStatus } from './status.ts';
 
@@ -130,6 +131,10 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
     await reconcileDelete(kube, ms, owned, template);
     return undefined;
   }
+
+  // MachineHealthCheck remediation before the replica sync (upstream's order): the deleted Machines are replaced
+  // once they are gone, as deleting Machines still count.
+  await remediateUnhealthy(kube, ms, owned, now, FIELD_MANAGER);
 
   let actionError: unknown;
   try {

@@ -63,13 +63,6 @@ describe('the docs-shaped fixtures', () => {
       expect(response.status?.message).toContain('spec.remediationTemplate.namespace');
       return;
     }
-    if (label.startsWith('metal3/08-metal3machinetemplate-options.yaml#0')) {
-      // Upstream admits a Metal3DataTemplate; capi-fn renders none and says so at admission.
-      expect(response.status?.message).toContain(
-        'spec.template.spec.dataTemplate: Forbidden: Metal3DataTemplate rendering is not supported by capi-fn',
-      );
-      return;
-    }
     expect(response.status?.message, label).toBeUndefined();
     expect(response.allowed).toBe(true);
   });

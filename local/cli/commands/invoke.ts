@@ -8,6 +8,7 @@ export const INVOKABLE = [
   'cluster',
   'machineset',
   'machine',
+  'machinehealthcheck',
   'aws-cluster',
   'aws-machine',
   'gcp-cluster',
