@@ -153,4 +153,93 @@ describe('MachineHealthCheck on the embedded default', () => {
     expect(marked.every((m) => !m.status?.conditions?.some((c) => c.type === 'OwnerRemediated'))).toBe(true);
     expect(await kubectl('describe', 'machinehealthcheck', '-n', NS, MHC_NAME)).toContain('RemediationRestricted');
   });
+
+  it('with a remediationTemplate, unhealthy Machines get external remediation requests instead of deletion', async () => {
+    const group = 'remediation.test.capi-fn.io';
+    const crd = (kind: string, plural: string) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: [
+          {
+            name: 'v1alpha1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    await sys.kube.create(crd('TestRemediationTemplate', 'testremediationtemplates') as KubeObject);
+    await sys.kube.create(crd('TestRemediation', 'testremediations') as KubeObject);
+    const apiVersion = `${group}/v1alpha1`;
+    await eventually('the remediation kinds are served', async () =>
+      Boolean(
+        await sys.kube.list({ apiVersion, kind: 'TestRemediationTemplate' }, { namespace: NS }).catch(() => false),
+      ),
+    );
+    await sys.kube.create({
+      apiVersion,
+      kind: 'TestRemediationTemplate',
+      metadata: { name: 'reboot', namespace: NS },
+      spec: { template: { spec: { strategy: 'Reboot', retryLimit: 2 } } },
+    } as KubeObject);
+    // Two bad Nodes from the test before; allow up to 3 and remediate externally.
+    await sys.kube.patch(
+      { ...MHC, namespace: NS, name: MHC_NAME },
+      {
+        spec: { maxUnhealthy: 3, remediationTemplate: { apiVersion, kind: 'TestRemediationTemplate', name: 'reboot' } },
+      },
+      { type: 'merge' },
+    );
+    const unhealthy = (await machines()).filter(
+      (m) => m.status?.conditions?.find((c) => c.type === 'HealthCheckSucceeded')?.status === 'False',
+    );
+    expect(unhealthy).toHaveLength(2);
+    const requests = await eventually('two remediation requests', async () => {
+      const l = (await sys.kube.listAll({ apiVersion, kind: 'TestRemediation' }, { namespace: NS })).items;
+      return l.length === 2 ? l : false;
+    });
+    expect(requests.map((r) => r.metadata.name).sort()).toEqual(unhealthy.map((m) => m.metadata.name).sort());
+    for (const r of requests) {
+      expect((r as { spec?: unknown }).spec).toEqual({ strategy: 'Reboot', retryLimit: 2 });
+      expect(r.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Machine', name: r.metadata.name });
+      expect(r.metadata.annotations?.['cluster.x-k8s.io/cloned-from-name']).toBe('reboot');
+    }
+    // Not deleted by the MachineSet: the external remediator owns the repair.
+    const now = await machines();
+    expect(
+      now.filter((m) => unhealthy.some((u) => u.metadata.name === m.metadata.name) && !m.metadata.deletionTimestamp),
+    ).toHaveLength(2);
+    // A Node that recovers: its request goes.
+    const healed = unhealthy[0]!;
+    await kubectl(
+      'patch',
+      'node',
+      healed.status!.nodeRef!.name!,
+      '--subresource=status',
+      '--type=strategic',
+      '-p',
+      JSON.stringify({
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            },
+          ],
+        },
+      }),
+    );
+    await eventually('the recovered Machine’s request is deleted', async () => {
+      const l = (await sys.kube.listAll({ apiVersion, kind: 'TestRemediation' }, { namespace: NS })).items;
+      return l.length === 1 && l[0]!.metadata.name === unhealthy[1]!.metadata.name;
+    });
+  });
 });
