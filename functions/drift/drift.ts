@@ -1,6 +1,10 @@
-// The scheduled drift check: every object any handler watches gets a `resync` event (so a missed or
-// dead-lettered event can never leave an object unreconciled for longer than one period), and each
-// provider's cloud is scanned for instances whose Machine no longer exists.
+// The scheduled drift check. By default it detects: one paged LIST per kind that can drift (the core kinds, and
+// the infrastructure kinds the Clusters and Machines refer to), each object compared with what converged means
+// (converged.ts), and each provider's instances compared with the infrastructure machines; only the objects that
+// differ get a `resync` event, with the reason in it, in a log line and in the report. A converged cluster costs
+// a handful of LISTs and no handler invocation. `mode: 'full'` is the old periodic resync of every object every
+// handler watches (so a missed or dead-lettered event can never outlive one period), off by default. Both scan
+// each provider's cloud for instances whose Machine no longer exists.
 
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
@@ -10,7 +14,8 @@ import { isNotFound } from '../../shared/kube/errors.ts';
 import { recordEvent } from '../../shared/kube/events.ts';
 import type { Logger } from '../../shared/runtime/logger.ts';
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
-import type { OrphanScanner } from '../providers/kit/orphans.ts';
+import type { OrphanScanner, OwnedInstance } from '../providers/kit/orphans.ts';
+import { DEFAULT_LIMITS, type DriftLimits, driftReason, instanceDrift, type ObjectRole } from './converged.ts';
 
 export type { OrphanScanner };
 
@@ -27,10 +32,26 @@ export interface DriftOptions {
   /** Delete orphans past the grace period (default: report only). */
   reapOrphans?: boolean;
   batchSize?: number;
+  /** `detect` (default): resync only what differs from converged; `full`: resync every watched object. */
+  mode?: DriftMode;
+  limits?: Partial<DriftLimits>;
+}
+
+export type DriftMode = 'detect' | 'full';
+
+export interface DriftedObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+  reason: string;
 }
 
 export interface DriftReport {
+  mode: DriftMode;
   resynced: number;
+  /** `detect`: each object that differed, and why (these are what was resynced). */
+  drifted: DriftedObject[];
   missingKinds: string[];
   orphans: Array<{
     provider: string;
@@ -51,10 +72,17 @@ export interface DriftReport {
  * and an Event on the Cluster); deleted only when asked, only past the grace period, and only those the scanner
  * listed as carrying the cluster's ownership marker.
  */
-async function scanOrphans(o: DriftOptions, report: DriftReport): Promise<void> {
-  const machineUids = new Set(
-    (await o.kube.listAll({ apiVersion: CAPI_API_VERSION, kind: 'Machine' })).items.map((m) => m.metadata.uid ?? ''),
-  );
+async function scanOrphans(
+  o: DriftOptions,
+  report: DriftReport,
+  listedMachineUids?: Set<string>,
+): Promise<Map<OrphanScanner, OwnedInstance[]>> {
+  const scanned = new Map<OrphanScanner, OwnedInstance[]>();
+  const machineUids =
+    listedMachineUids ??
+    new Set(
+      (await o.kube.listAll({ apiVersion: CAPI_API_VERSION, kind: 'Machine' })).items.map((m) => m.metadata.uid ?? ''),
+    );
   const now = (o.now ?? (() => new Date()))();
   const grace = o.orphanGraceMs ?? 10 * 60_000;
   for (const s of o.scanners ?? []) {
@@ -67,6 +95,7 @@ async function scanOrphans(o: DriftOptions, report: DriftReport): Promise<void> 
       report.scanErrors.push({ provider: s.provider, cluster: s.clusterName, error });
       continue;
     }
+    scanned.set(s, owned);
     for (const inst of owned) {
       if (machineUids.has(inst.machineUid)) continue;
       if (inst.createdAt && now.getTime() - Date.parse(inst.createdAt) < grace) {
@@ -100,40 +129,182 @@ async function scanOrphans(o: DriftOptions, report: DriftReport): Promise<void> 
       }
     }
   }
+  return scanned;
+}
+
+type Listed = Awaited<ReturnType<KubeClient['listAll']>>['items'];
+
+const typeOf = (k: WatchedKind) => ({ apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind });
+
+async function listKind(o: DriftOptions, k: WatchedKind, report: DriftReport): Promise<Listed | undefined> {
+  try {
+    return (await o.kube.listAll(typeOf(k))).items;
+  } catch (e) {
+    if (isNotFound(e)) {
+      report.missingKinds.push(`${k.kind}.${k.group || 'core'}`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+async function publishResyncs(
+  o: DriftOptions,
+  objs: Array<{ obj: Listed[number]; reason?: string }>,
+  report: DriftReport,
+): Promise<void> {
+  const batchSize = o.batchSize ?? 100;
+  for (let i = 0; i < objs.length; i += batchSize) {
+    const events = objs.slice(i, i + batchSize).map(({ obj, reason }) =>
+      newResourceEvent({
+        type: 'io.capifn.resource.resync',
+        source: o.source,
+        ref: refOf(obj),
+        ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+        ...(reason ? { reason } : {}),
+      }),
+    );
+    await o.bus.publish(events);
+    report.resynced += events.length;
+  }
+}
+
+/** The old periodic resync: every object of every watched kind. */
+async function fullResync(o: DriftOptions, report: DriftReport): Promise<void> {
+  for (const k of o.kinds) {
+    const items = await listKind(o, k, report);
+    if (items)
+      await publishResyncs(
+        o,
+        items.map((obj) => ({ obj })),
+        report,
+      );
+  }
+  if (o.scanners?.length) await scanOrphans(o, report);
+}
+
+const CORE_KINDS = new Set(['Cluster', 'MachineSet', 'Machine', 'MachineHealthCheck']);
+const CAPI_GROUP_NAME = CAPI_API_VERSION.split('/')[0];
+
+async function detect(o: DriftOptions, report: DriftReport): Promise<void> {
+  const now = (o.now ?? (() => new Date()))();
+  const limits = { ...DEFAULT_LIMITS, ...(o.limits ?? {}) };
+  const drifted = new Map<string, { obj: Listed[number]; kind: string; reasons: string[] }>();
+  const note = (obj: Listed[number], kind: string, reason: string) => {
+    const key = `${obj.apiVersion}/${kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+    const d = drifted.get(key) ?? { obj, kind, reasons: [] };
+    d.reasons.push(reason);
+    drifted.set(key, d);
+  };
+  const check = (items: Listed, kind: string, role: ObjectRole) => {
+    for (const obj of items) {
+      const reason = driftReason(obj as never, kind, role, now, limits);
+      if (reason) note(obj, kind, reason);
+    }
+  };
+
+  // The core kinds first: their infrastructure references say which provider kinds are worth a LIST.
+  const listed = new Map<string, Listed>();
+  for (const k of o.kinds.filter((x) => x.group === CAPI_GROUP_NAME && CORE_KINDS.has(x.kind))) {
+    const items = await listKind(o, k, report);
+    if (!items) continue;
+    listed.set(k.kind, items);
+    check(items, k.kind, 'core');
+  }
+  const refKinds = (kind: string) =>
+    new Set(
+      (listed.get(kind) ?? [])
+        .map((x) => (x.spec as { infrastructureRef?: { kind?: string } } | undefined)?.infrastructureRef?.kind)
+        .filter((x): x is string => Boolean(x)),
+    );
+  const infraMachines: Listed = [];
+  for (const [kinds, role] of [
+    [refKinds('Cluster'), 'infraCluster'],
+    [refKinds('Machine'), 'infraMachine'],
+  ] as const) {
+    for (const kind of kinds) {
+      const k = o.kinds.find((x) => x.kind === kind && x.group !== CAPI_GROUP_NAME);
+      if (!k) continue;
+      const items = await listKind(o, k, report);
+      if (!items) continue;
+      check(items, kind, role);
+      if (role === 'infraMachine') infraMachines.push(...items);
+    }
+  }
+
+  // The clouds: orphans, and instances that went away or stopped behind an infrastructure machine's back.
+  const machines = listed.get('Machine');
+  if (o.scanners?.length) {
+    const scanned = await scanOrphans(
+      o,
+      report,
+      machines ? new Set(machines.map((m) => m.metadata.uid ?? '')) : undefined,
+    );
+    for (const [scanner, owned] of scanned) {
+      const byUid = new Map(owned.map((i) => [i.machineUid, i]));
+      for (const im of infraMachines) {
+        if (im.metadata.labels?.['cluster.x-k8s.io/cluster-name'] !== scanner.clusterName) continue;
+        const uid = im.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Machine')?.uid;
+        if (!uid) continue;
+        const reason = instanceDrift(im as never, byUid.get(uid), scanner.provider);
+        if (reason) note(im, im.kind ?? '', reason);
+      }
+    }
+  }
+
+  for (const d of drifted.values()) {
+    const reason = d.reasons.join('; ');
+    report.drifted.push({
+      apiVersion: d.obj.apiVersion ?? '',
+      kind: d.kind,
+      ...(d.obj.metadata.namespace ? { namespace: d.obj.metadata.namespace } : {}),
+      name: d.obj.metadata.name ?? '',
+      reason,
+    });
+    o.log.info(
+      { kind: d.kind, namespace: d.obj.metadata.namespace, name: d.obj.metadata.name, reason },
+      'drifted; resyncing',
+    );
+  }
+  await publishResyncs(
+    o,
+    [...drifted.values()].map((d) => ({ obj: d.obj, reason: d.reasons.join('; ') })),
+    report,
+  );
 }
 
 export async function runDriftCheck(o: DriftOptions): Promise<DriftReport> {
-  const report: DriftReport = { resynced: 0, missingKinds: [], orphans: [], orphansInGrace: 0, scanErrors: [] };
-  const batchSize = o.batchSize ?? 100;
-  for (const k of o.kinds) {
-    const type = { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind };
-    let items: Awaited<ReturnType<KubeClient['listAll']>>['items'];
-    try {
-      items = (await o.kube.listAll(type)).items;
-    } catch (e) {
-      if (isNotFound(e)) {
-        report.missingKinds.push(`${k.kind}.${k.group || 'core'}`);
-        continue;
-      }
-      throw e;
-    }
-    for (let i = 0; i < items.length; i += batchSize) {
-      const events = items.slice(i, i + batchSize).map((obj) =>
-        newResourceEvent({
-          type: 'io.capifn.resource.resync',
-          source: o.source,
-          ref: refOf(obj),
-          ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
-        }),
-      );
-      await o.bus.publish(events);
-      report.resynced += events.length;
-    }
-  }
-  if (o.scanners?.length) await scanOrphans(o, report);
+  const mode = o.mode ?? 'detect';
+  const report: DriftReport = {
+    mode,
+    resynced: 0,
+    drifted: [],
+    missingKinds: [],
+    orphans: [],
+    orphansInGrace: 0,
+    scanErrors: [],
+  };
+  if (mode === 'full') await fullResync(o, report);
+  else await detect(o, report);
   o.log.info(
-    { resynced: report.resynced, orphans: report.orphans.length, missingKinds: report.missingKinds },
+    {
+      mode,
+      resynced: report.resynced,
+      drifted: report.drifted.length,
+      orphans: report.orphans.length,
+      missingKinds: report.missingKinds,
+    },
     'drift check done',
   );
   return report;
+}
+
+/** `CAPI_FN_DRIFT_MODE`: `detect` (default) or `full`; anything else is an error naming the variable. */
+export function driftModeFromEnv(env: NodeJS.ProcessEnv): DriftMode {
+  const m = env.CAPI_FN_DRIFT_MODE || 'detect';
+  if (m !== 'detect' && m !== 'full')
+    throw new Error(
+      `CAPI_FN_DRIFT_MODE=${m}: must be "detect" (resync only what differs) or "full" (resync every object)`,
+    );
+  return m;
 }

@@ -42,6 +42,8 @@ export const ResourceEventData = z.strictObject({
   resourceVersion: z.optional(z.string()),
   generation: z.optional(z.int()),
   object: z.optional(z.record(z.string(), z.unknown())),
+  /** Why the drift check resyncs the object (`resync` events only), for the logs of the handler it wakes. */
+  reason: z.optional(z.string()),
 });
 export type ResourceEventData = z.infer<typeof ResourceEventData>;
 
@@ -103,6 +105,7 @@ export interface NewEventOptions {
   statusOnly?: boolean;
   id?: string;
   time?: Date;
+  reason?: string;
 }
 
 export function newResourceEvent(o: NewEventOptions): ResourceEvent {
@@ -110,6 +113,7 @@ export function newResourceEvent(o: NewEventOptions): ResourceEvent {
   if (o.resourceVersion !== undefined) data.resourceVersion = o.resourceVersion;
   if (o.generation !== undefined) data.generation = o.generation;
   if (o.object) data.object = o.object as Record<string, unknown>;
+  if (o.reason) data.reason = o.reason;
   const ev: ResourceEvent = {
     specversion: '1.0',
     id: o.id ?? crypto.randomUUID(),

@@ -13,11 +13,18 @@ let sys: Embedded;
 
 /** Runs the CLI without blocking this process: the API server it talks to lives in this process. */
 function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return cliWith({}, ...args);
+}
+
+function cliWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(ROOT, 'bin/capi-fn.js'), ...args],
-      { encoding: 'utf8', timeout: 60_000, cwd: ROOT },
+      { encoding: 'utf8', timeout: 60_000, cwd: ROOT, env: { ...process.env, ...env } },
       (err, stdout, stderr) => {
         resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
       },
@@ -159,22 +166,29 @@ describe('capi-fn commands', () => {
     expect(response.status.message).toContain('openshift-cluster-api');
   });
 
-  it('invoke drift lists what it would resync', async () => {
-    const r = await cli(
-      'invoke',
-      'drift',
-      '--event',
-      join(EVENTS, 'schedule-tick.json'),
-      '--kubeconfig',
-      sys.kubeconfigPath,
-    );
-    expect(r.status).toBe(0);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { resync?: string; resynced?: number });
-    expect(lines.filter((l) => l.resync?.startsWith('cluster.x-k8s.io/v1beta1/Machine/')).length).toBe(2);
-    expect(lines.at(-1)!.resynced).toBe(lines.length - 1);
+  it('invoke drift lists what it would resync: what drifted by default, everything with CAPI_FN_DRIFT_MODE=full', async () => {
+    const args = ['invoke', 'drift', '--event', join(EVENTS, 'schedule-tick.json'), '--kubeconfig', sys.kubeconfigPath];
+    type Line = { resync?: string; reason?: string; resynced?: number; mode?: string; drifted?: unknown[] };
+    const parse = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line);
+    const detect = await cli(...args);
+    expect(detect.status).toBe(0);
+    const d = parse(detect.stdout);
+    const last = d.at(-1)!;
+    expect(last.mode).toBe('detect');
+    expect(last.resynced).toBe(d.length - 1);
+    expect(last.drifted).toHaveLength(d.length - 1);
+    expect(d.slice(0, -1).every((l) => l.reason)).toBe(true);
+    const full = await cliWith({ CAPI_FN_DRIFT_MODE: 'full' }, ...args);
+    expect(full.status).toBe(0);
+    const f = parse(full.stdout);
+    expect(f.filter((l) => l.resync?.startsWith('cluster.x-k8s.io/v1beta1/Machine/')).length).toBe(2);
+    expect(f.at(-1)).toMatchObject({ mode: 'full', resynced: f.length - 1 });
+    const wrong = await cliWith({ CAPI_FN_DRIFT_MODE: 'sometimes' }, ...args);
+    expect(wrong.stderr).toContain('CAPI_FN_DRIFT_MODE=sometimes: must be "detect"');
   });
 
   it('invoke refuses handlers that only run inside capi-fn up', async () => {

@@ -5,9 +5,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runDriftCheck } from '../../functions/drift/drift.ts';
 import { orphanOptionsFromEnv } from '../../functions/drift/scanners.ts';
 import type { OrphanScanner, OwnedInstance } from '../../functions/providers/kit/orphans.ts';
+import { driftCheckedHandlers } from '../../functions/registry.ts';
+import { startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
+import type { ResourceEvent } from '../../shared/events/resource-event.ts';
+import { KubeClient } from '../../shared/kube/client.ts';
+import { HttpsTransport } from '../../shared/kube/transport.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
-import { type CapiEnv, startCapiEnv } from '../support/env.ts';
+import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
+import { createFleet, FLEET_CLUSTER, FLEET_NS, machineName } from '../support/converged-fleet.ts';
+import { allCrds, type CapiEnv, connectionFor, startCapiEnv } from '../support/env.ts';
 import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
 
 let env: CapiEnv | undefined;
@@ -90,6 +97,7 @@ describe('drift check: orphan scan', () => {
       ],
       log: silentLogger,
       orphanGraceMs: 0,
+      mode: 'full',
     });
     expect(report.scanErrors).toEqual([{ provider: 'test', cluster: CLUSTER, error: 'Error: connect ECONNREFUSED' }]);
     expect(report.orphans.map((o) => o.id)).toEqual(['i-1']);
@@ -106,5 +114,124 @@ describe('orphan options from the environment', () => {
     });
     expect(() => orphanOptionsFromEnv({ CAPI_FN_ORPHANS: 'yes' })).toThrow(/CAPI_FN_ORPHANS=yes: must be "report"/);
     expect(() => orphanOptionsFromEnv({ CAPI_FN_ORPHAN_GRACE: 'soon' })).toThrow(/CAPI_FN_ORPHAN_GRACE=soon/);
+  });
+});
+
+describe('drift check: detect (the default)', () => {
+  it('a converged cluster gets no event; each drifted object gets exactly one, with its reason', async () => {
+    const api = await startApiServer({ crds: allCrds() });
+    try {
+      const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'test' });
+      await createFleet(kube, 12, { at: '2026-12-03T09:00:00Z' });
+      const published: ResourceEvent[] = [];
+      const kinds = watchedKinds(driftCheckedHandlers());
+      const instances = new Map(Array.from({ length: 12 }, (_, i) => [machineName(i), { state: 'running' as string }]));
+      const run = async (now: string) => {
+        const machines = (
+          await kube.listAll({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' }, { namespace: FLEET_NS })
+        ).items;
+        const scannerList: OrphanScanner[] = [
+          {
+            provider: 'local',
+            clusterName: FLEET_CLUSTER,
+            listOwned: async () =>
+              machines
+                .filter((m) => instances.has(m.metadata.name!))
+                .map((m) => ({
+                  id: m.metadata.name!,
+                  machineUid: m.metadata.uid!,
+                  description: `i-${m.metadata.name}`,
+                  state: instances.get(m.metadata.name!)!.state,
+                })),
+          },
+        ];
+        published.length = 0;
+        return runDriftCheck({
+          kube,
+          bus: { publish: async (e) => void published.push(...e) },
+          kinds,
+          source: 'test',
+          scanners: scannerList,
+          log: silentLogger,
+          now: () => new Date(now),
+        });
+      };
+
+      const quiet = await run('2026-12-03T09:30:00Z');
+      expect(quiet).toMatchObject({ mode: 'detect', resynced: 0, drifted: [], orphans: [] });
+      expect(published).toEqual([]);
+
+      // Five differences, each of another kind of drift.
+      const M = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine', namespace: FLEET_NS };
+      const LM = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine', namespace: FLEET_NS };
+      const merge = { type: 'merge' as const };
+      // 1. a spec change the Machine handler never saw (generation 2, observedGeneration 1)
+      await kube.patch({ ...M, name: machineName(0) }, { spec: { nodeDeletionTimeout: '20s' } }, merge);
+      // 2. the MachineSet lost its finalizer
+      await kube.patch(
+        {
+          apiVersion: 'cluster.x-k8s.io/v1beta1',
+          kind: 'MachineSet',
+          namespace: FLEET_NS,
+          name: `${FLEET_CLUSTER}-workers`,
+        },
+        { metadata: { finalizers: null } },
+        merge,
+      );
+      // 3. a Machine not Ready since 09:00 (a lost requeue)
+      const m2 = await kube.get<KubeObject & { status: { conditions: Array<Record<string, string>> } }>({
+        ...M,
+        name: machineName(2),
+      });
+      m2.status.conditions = m2.status.conditions.map((c) =>
+        c.type === 'Ready' ? { ...c, status: 'False', reason: 'NodeConditionsFailed', severity: 'Warning' } : c,
+      );
+      await kube.updateStatus(m2);
+      // 4. a launch intent whose lease ran out
+      await kube.patch(
+        { ...LM, name: machineName(3) },
+        {
+          metadata: {
+            annotations: {
+              'infrastructure.capi-fn.io/create-intent': JSON.stringify({
+                key: 'k-1',
+                attempt: 1,
+                startedAt: '2026-12-03T09:10:00Z',
+              }),
+            },
+          },
+        },
+        merge,
+      );
+      // 5. an instance stopped behind its LocalMachine's back
+      instances.get(machineName(4))!.state = 'stopped';
+
+      const report = await run('2026-12-03T09:30:00Z');
+      const reasons = Object.fromEntries(report.drifted.map((d) => [`${d.kind}/${d.name}`, d.reason]));
+      expect(reasons).toEqual({
+        [`Machine/${machineName(0)}`]: 'status.observedGeneration 1 is behind metadata.generation 2',
+        [`MachineSet/${FLEET_CLUSTER}-workers`]: 'finalizer cluster.x-k8s.io/machineset missing',
+        [`Machine/${machineName(2)}`]: 'Ready=False (NodeConditionsFailed) for 30m',
+        [`LocalMachine/${machineName(3)}`]: 'create intent k-1 started 20m ago and was not completed',
+        [`LocalMachine/${machineName(4)}`]: `its local instance i-${machineName(4)} is stopped`,
+      });
+      expect(report.resynced).toBe(5);
+      expect(published.map((e) => [e.subject.split('/').slice(-2).join('/'), e.data.reason]).sort()).toEqual(
+        report.drifted.map((d) => [`${FLEET_NS}/${d.name}`, d.reason]).sort(),
+      );
+      expect(published.every((e) => e.type === 'io.capifn.resource.resync')).toBe(true);
+
+      // A missing instance, and a deletion stuck for 20 minutes.
+      instances.delete(machineName(5));
+      await kube.delete({ ...M, name: machineName(6) });
+      const later = await run(new Date(Date.now() + 20 * 60_000).toISOString());
+      const r2 = Object.fromEntries(later.drifted.map((d) => [`${d.kind}/${d.name}`, d.reason]));
+      expect(r2[`LocalMachine/${machineName(5)}`]).toBe('its local instance is missing');
+      expect(r2[`Machine/${machineName(6)}`]).toMatch(
+        /^deletion stuck for 2\dm \(finalizers: machine.cluster.x-k8s.io\)$/,
+      );
+    } finally {
+      await api.stop();
+    }
   });
 });

@@ -13,6 +13,8 @@ export interface OwnedInstance {
   machineUid: string;
   createdAt?: string | undefined;
   description: string;
+  /** The provider-neutral state (the drift check compares it with the infrastructure machine's). */
+  state?: string | undefined;
 }
 
 export interface OrphanScanner {
@@ -43,6 +45,7 @@ export function portScanner(provider: string, port: CloudPort<unknown>, clusterN
           machineUid: i.owner.machineUid,
           createdAt: i.createdAt,
           description: `${i.id} (${i.providerID}, ${i.nativeState})`,
+          state: i.state,
         });
       }
       return out;

@@ -1,7 +1,7 @@
 // The work behind the command, loaded only when it runs (keeps `--help` and the other commands fast).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runDriftCheck } from '../../../functions/drift/drift.ts';
+import { driftModeFromEnv, runDriftCheck } from '../../../functions/drift/drift.ts';
 import { deployedOrphanScanners, orphanOptionsFromEnv } from '../../../functions/drift/scanners.ts';
 import { cloudFunctions, driftCheckedHandlers } from '../../../functions/registry.ts';
 import { handleWebhookRequest, infrastructureContext, WEBHOOK_PATHS } from '../../../functions/webhooks/index.ts';
@@ -75,12 +75,16 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
     const bus = {
       publish: async (events: ResourceEvent[]) => {
         for (const e of events)
-          process.stdout.write(`${JSON.stringify({ resync: e.subject, resourceVersion: e.data.resourceVersion })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ resync: e.subject, resourceVersion: e.data.resourceVersion, ...(e.data.reason ? { reason: e.data.reason } : {}) })}\n`,
+          );
       },
     };
     let orphanOptions: ReturnType<typeof orphanOptionsFromEnv>;
+    let mode: ReturnType<typeof driftModeFromEnv>;
     try {
       orphanOptions = orphanOptionsFromEnv(process.env);
+      mode = driftModeFromEnv(process.env);
     } catch (e) {
       process.stderr.write(`capi-fn invoke: ${(e as Error).message}\n`);
       return ExitCodes.usage;
@@ -89,6 +93,7 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
       kube,
       bus,
       kinds: watchedKinds(driftCheckedHandlers()),
+      mode,
       source: 'capi-fn/invoke',
       log,
       // The clouds of the deployed providers, with the SDKs' standard credential chains, as the function does.
@@ -96,7 +101,7 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
       ...orphanOptions,
     });
     process.stdout.write(
-      `${JSON.stringify({ resynced: report.resynced, missingKinds: report.missingKinds, orphans: report.orphans, orphansInGrace: report.orphansInGrace, scanErrors: report.scanErrors })}\n`,
+      `${JSON.stringify({ mode: report.mode, resynced: report.resynced, drifted: report.drifted, missingKinds: report.missingKinds, orphans: report.orphans, orphansInGrace: report.orphansInGrace, scanErrors: report.scanErrors })}\n`,
     );
     return ExitCodes.ok;
   }
