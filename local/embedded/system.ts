@@ -364,9 +364,12 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     });
     cleanups.push(() => operatorHost.stop());
 
-    // A restart may have dropped delayed events that lived only in memory: resync everything once, then on
-    // the schedule, which also runs the operator as its periodic resync does.
+    // A restart may have dropped delayed events that lived only in memory: resync everything once, then detect
+    // drift on the schedule, which also runs the operator as its periodic resync does.
+    let driftMode: 'full' | 'detect' = 'full';
     const drift = async () => {
+      const mode = driftMode;
+      driftMode = 'detect';
       await operatorBus.publish([operatorResyncEvent('capi-fn/schedule')]).catch(() => undefined);
       const scan = runtime?.orphans;
       const client = provider?.client;
@@ -375,6 +378,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
           kube,
           bus,
           kinds: host.kinds,
+          mode,
           source: 'capi-fn/drift',
           scanners: scan && module ? await scannersFor(kube, module.kinds.cluster, (c) => scan({ ...c, client })) : [],
           log,
