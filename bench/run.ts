@@ -9,6 +9,9 @@
 //                        Azurite when present). No knobs.
 //   cold-start.ts        cold start of each function bundle and of the Kubernetes client choice.
 //                        BENCH_RUNS=15 (runs per figure)
+//   drift.ts             one drift check on a converged cluster: API requests, events, time (detect vs full),
+//                        and invocations/API requests per hour on an idle cluster built by the handlers.
+//                        BENCH_DRIFT_MACHINES=10000 BENCH_IDLE_MACHINES=1000 (0 skips a part)
 //   events.ts            event → handler latency through the bus, the runtime and the bridge.
 //                        BENCH_EVENTS=1000 (sequential) BENCH_BURST=1000 BENCH_WRITE_CONCURRENCY=32
 //                        BENCH_BUS_CONCURRENCY=16
