@@ -204,9 +204,12 @@ async function detect(o: DriftOptions, report: DriftReport): Promise<void> {
   };
 
   // The core kinds first: their infrastructure references say which provider kinds are worth a LIST.
+  // The LISTs of one stage go out together: against a remote API server they overlap.
   const listed = new Map<string, Listed>();
-  for (const k of o.kinds.filter((x) => x.group === CAPI_GROUP_NAME && CORE_KINDS.has(x.kind))) {
-    const items = await listKind(o, k, report);
+  const core = o.kinds.filter((x) => x.group === CAPI_GROUP_NAME && CORE_KINDS.has(x.kind));
+  const coreItems = await Promise.all(core.map((k) => listKind(o, k, report)));
+  for (const [i, k] of core.entries()) {
+    const items = coreItems[i];
     if (!items) continue;
     listed.set(k.kind, items);
     check(items, k.kind, 'core');
@@ -218,18 +221,18 @@ async function detect(o: DriftOptions, report: DriftReport): Promise<void> {
         .filter((x): x is string => Boolean(x)),
     );
   const infraMachines: Listed = [];
-  for (const [kinds, role] of [
-    [refKinds('Cluster'), 'infraCluster'],
-    [refKinds('Machine'), 'infraMachine'],
-  ] as const) {
-    for (const kind of kinds) {
-      const k = o.kinds.find((x) => x.kind === kind && x.group !== CAPI_GROUP_NAME);
-      if (!k) continue;
-      const items = await listKind(o, k, report);
-      if (!items) continue;
-      check(items, kind, role);
-      if (role === 'infraMachine') infraMachines.push(...items);
-    }
+  const infra = [
+    ...[...refKinds('Cluster')].map((kind) => ({ kind, role: 'infraCluster' as const })),
+    ...[...refKinds('Machine')].map((kind) => ({ kind, role: 'infraMachine' as const })),
+  ]
+    .map((x) => ({ ...x, k: o.kinds.find((w) => w.kind === x.kind && w.group !== CAPI_GROUP_NAME) }))
+    .filter((x): x is typeof x & { k: WatchedKind } => Boolean(x.k));
+  const infraItems = await Promise.all(infra.map((x) => listKind(o, x.k, report)));
+  for (const [i, x] of infra.entries()) {
+    const items = infraItems[i];
+    if (!items) continue;
+    check(items, x.kind, x.role);
+    if (x.role === 'infraMachine') infraMachines.push(...items);
   }
 
   // The clouds: orphans, and instances that went away or stopped behind an infrastructure machine's back.
