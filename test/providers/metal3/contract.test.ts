@@ -11,11 +11,11 @@ import type { BareMetalHost } from '../../../shared/api/providers/metal3.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { eventually } from '../../support/env.ts';
 import { type ObservedInstance, type ProviderFixture, providerContract } from '../contract.ts';
+import { metal3Cluster, userDataSecret } from './support.ts';
 
 const NS = 'openshift-cluster-api';
 const CLUSTER = 'ocp-bm-5k8vj';
 const HOSTS = 6;
-const IGNITION = '{"ignition":{"version":"3.4.0"}}';
 
 interface Claim {
   host: string;
@@ -103,35 +103,7 @@ function fixture(): ProviderFixture {
         const list = (await client.listAll<BareMetalHost>(BMH, { namespace: NS })).items;
         return list.length === HOSTS && list.every((h) => h.status?.provisioning?.state === 'available');
       });
-      const objects: KubeObject[] = [
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'worker-user-data', namespace: NS },
-          type: 'Opaque',
-          data: { value: Buffer.from(IGNITION).toString('base64'), format: Buffer.from('ignition').toString('base64') },
-        },
-        {
-          apiVersion: 'cluster.x-k8s.io/v1beta1',
-          kind: 'Cluster',
-          metadata: { name: CLUSTER, namespace: NS },
-          spec: {
-            controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 },
-            infrastructureRef: {
-              apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-              kind: 'Metal3Cluster',
-              name: CLUSTER,
-              namespace: NS,
-            },
-          },
-        },
-        {
-          apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-          kind: 'Metal3Cluster',
-          metadata: { name: CLUSTER, namespace: NS },
-          spec: { controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 }, noCloudProvider: true },
-        },
-      ];
+      const objects: KubeObject[] = [userDataSecret('worker-user-data', NS, 'value'), ...metal3Cluster(CLUSTER, NS)];
       return {
         namespace: NS,
         clusterName: CLUSTER,

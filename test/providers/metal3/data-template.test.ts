@@ -18,6 +18,7 @@ import { KubeClient } from '../../../shared/kube/client.ts';
 import { HttpsTransport } from '../../../shared/kube/transport.ts';
 import { type CapiEnv, connectionFor, eventually, startCapiEnv } from '../../support/env.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
+import { metal3Cluster, userDataSecret } from './support.ts';
 
 const NS = 'openshift-cluster-api';
 const CLUSTER = 'ocp-bm-d4t4x';
@@ -90,32 +91,8 @@ describe('Metal3 provider: Metal3DataTemplate', () => {
     await seedHosts(env.kube, { namespace: NS, count: 2, prefix: 'good-host', labels: { set: `${CLUSTER}-good` } });
     await seedHosts(env.kube, { namespace: NS, count: 1, prefix: 'bad-host', labels: { set: `${CLUSTER}-bad` } });
     await createAll(env.kube, [
-      {
-        ...SECRET,
-        metadata: { name: 'worker-user-data-managed', namespace: NS },
-        type: 'Opaque',
-        data: { userData: Buffer.from('{"ignition":{"version":"3.4.0"}}').toString('base64') },
-      },
-      {
-        apiVersion: 'cluster.x-k8s.io/v1beta1',
-        kind: 'Cluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: {
-          controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 },
-          infrastructureRef: {
-            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-            kind: 'Metal3Cluster',
-            name: CLUSTER,
-            namespace: NS,
-          },
-        },
-      },
-      {
-        apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-        kind: 'Metal3Cluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: { controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 }, noCloudProvider: true },
-      },
+      userDataSecret('worker-user-data-managed', NS),
+      ...metal3Cluster(CLUSTER, NS),
       template('workers-data', 'eno1'),
       ...setWith(`${CLUSTER}-good`, 'workers-data', 2),
     ]);

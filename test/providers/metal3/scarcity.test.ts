@@ -14,12 +14,12 @@ import type { Machine } from '../../../shared/api/capi/machine.ts';
 import { type BareMetalHost, BMHAnnotations, type Metal3Machine } from '../../../shared/api/providers/metal3.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
+import { metal3Cluster, userDataSecret } from './support.ts';
 
 const NS = 'openshift-cluster-api';
 const CLUSTER = 'ocp-bm-5k8vj';
 const SET = `${CLUSTER}-worker-0`;
 const M3M = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'Metal3Machine' };
-const IGNITION = '{"ignition":{"version":"3.4.0"}}';
 
 describe('Metal3 provider: hosts are scarce', () => {
   let env: CapiEnv;
@@ -34,34 +34,8 @@ describe('Metal3 provider: hosts are scarce', () => {
     await seedHosts(env.kube, { namespace: NS, count: 2, prefix: 'worker-host' });
     // The docs' objects: the user data copied into openshift-cluster-api, the template with customDeploy.
     await createAll(env.kube, [
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'worker-user-data-managed', namespace: NS },
-        type: 'Opaque',
-        // As copied from openshift-machine-api: the bytes under `userData` only.
-        data: { userData: Buffer.from(IGNITION).toString('base64') },
-      },
-      {
-        apiVersion: 'cluster.x-k8s.io/v1beta1',
-        kind: 'Cluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: {
-          controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 },
-          infrastructureRef: {
-            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-            kind: 'Metal3Cluster',
-            name: CLUSTER,
-            namespace: NS,
-          },
-        },
-      },
-      {
-        apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-        kind: 'Metal3Cluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: { controlPlaneEndpoint: { host: 'api-int.ocp-bm.example.com', port: 6443 }, noCloudProvider: true },
-      },
+      userDataSecret('worker-user-data-managed', NS),
+      ...metal3Cluster(CLUSTER, NS),
       {
         apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
         kind: 'Metal3MachineTemplate',
