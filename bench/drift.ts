@@ -95,6 +95,7 @@ async function part1(): Promise<void> {
     await admin.patch(
       { ...LM, name: machineName(4) },
       {
+        spec: { providerID: null },
         metadata: {
           annotations: {
             'infrastructure.capi-fn.io/create-intent': JSON.stringify({
@@ -154,9 +155,13 @@ async function part2(): Promise<void> {
         bus: env.bus,
         kinds: env.host.kinds,
         mode,
+        ...(process.env.BENCH_STALL_MS ? { limits: { stallMs: Number(process.env.BENCH_STALL_MS) } } : {}),
         source: 'bench',
         log: silentLogger,
       });
+      const why = new Map<string, number>();
+      for (const d of report.drifted) why.set(`${d.kind}: ${d.reason}`, (why.get(`${d.kind}: ${d.reason}`) ?? 0) + 1);
+      for (const [r, n] of why) console.log(`  ${mode}: ${n} × ${r}`);
       await env.bus.idle({ ignoreDelayedBeyondMs: 60_000 });
       const invocations = [...env.host.invocations.values()].reduce((a, b) => a + b, 0) - inv0;
       const handlerRequests = env.ledger.requests.length - req0;

@@ -79,8 +79,9 @@ export function driftReason(o: Obj, kind: string, role: ObjectRole, now: Date, l
     const machineOwner = o.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Machine');
     if (role === 'infraMachine' && machineOwner && !(o.metadata.finalizers ?? []).length)
       return 'finalizer missing (its instance is unguarded)';
+    // The intent stays after the create; the recorded identity (providerID) is what says it completed.
     const intent = parseLaunchIntent(o.metadata.annotations);
-    if (intent?.startedAt && age(now, intent.startedAt) > l.intentLeaseMs)
+    if (intent?.startedAt && !o.spec?.providerID && age(now, intent.startedAt) > l.intentLeaseMs)
       return `create intent ${intent.key} started ${minutes(age(now, intent.startedAt))} ago and was not completed`;
   }
   if (o.status?.failureReason) return undefined;

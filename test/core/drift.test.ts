@@ -191,6 +191,7 @@ describe('drift check: detect (the default)', () => {
       await kube.patch(
         { ...LM, name: machineName(3) },
         {
+          spec: { providerID: null },
           metadata: {
             annotations: {
               'infrastructure.capi-fn.io/create-intent': JSON.stringify({

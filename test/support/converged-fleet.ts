@@ -165,6 +165,14 @@ export function fleetMachine(i: number, setUid: string, at: string): FleetObject
           namespace: FLEET_NS,
           labels,
           finalizers: ['localmachine.infrastructure.cluster.x-k8s.io'],
+          // The kit leaves its create intent in place after the create; the providerID says it completed.
+          annotations: {
+            'infrastructure.capi-fn.io/create-intent': JSON.stringify({
+              key: `machine-${i}-1`,
+              attempt: 1,
+              startedAt: at,
+            }),
+          },
           // The Machine's uid is filled in by createFleet once the Machine exists.
           ownerReferences: [],
         },
