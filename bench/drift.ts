@@ -23,7 +23,7 @@ import { KubeClient } from '../shared/kube/client.ts';
 import { HttpsTransport } from '../shared/kube/transport.ts';
 import { silentLogger } from '../shared/runtime/logger.ts';
 import { watchedKinds } from '../shared/runtime/watched-kinds.ts';
-import { createFleet, FLEET_CLUSTER, FLEET_NS, machineName } from '../test/support/converged-fleet.ts';
+import { createFleet, FLEET_NS, machineName } from '../test/support/converged-fleet.ts';
 import { allCrds, connectionFor, startCapiEnv } from '../test/support/env.ts';
 import { createAll } from '../test/support/sample.ts';
 import { intEnv, now, rounded, table } from './support/figures.ts';
