@@ -14,6 +14,7 @@ import {
 } from './discovery.ts';
 import { ClientSlots, DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import type { OpenApiCache } from './openapi.ts';
+import { queryBool } from './query.ts';
 import { type Negotiated, negotiate, parseResourcePath } from './request.ts';
 import { handleResource } from './rest/handlers.ts';
 import { ApiError, internalError } from './status-errors.ts';
@@ -50,7 +51,7 @@ interface Slots {
 /** Watches are long-running: they are counted apart from requests, as kube-apiserver's in-flight limit does. */
 function isWatchRequest(method: string, pathname: string, query: URLSearchParams): boolean {
   if (method !== 'GET') return false;
-  if (query.get('watch') === 'true' || query.get('watch') === '1') return true;
+  if (queryBool(query, 'watch')) return true;
   const segs = pathname.split('/');
   return (segs[1] === 'api' && segs[3] === 'watch') || (segs[1] === 'apis' && segs[4] === 'watch');
 }

@@ -181,6 +181,26 @@ describe('watch', () => {
     expect(plain.events.some((x) => x.type === 'BOOKMARK')).toBe(false);
   });
 
+  it('boolean parameters as kube-apiserver reads them: only absent, 0 and false (any case) are false', async () => {
+    const cm = await ns('w-bool');
+    await c.post(cm, { metadata: { name: 'pre' } });
+    // The Python client sends watch=True; Go's forms and an empty value are true as well.
+    for (const v of ['True', 'TRUE', 't', '1', '']) {
+      const w = c.watch(`${cm}?watch=${v}&timeoutSeconds=1`);
+      await w.until((e) => e.length === 1);
+      expect(w.events[0], `watch=${v}`).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'pre' } } });
+      w.stop();
+    }
+    for (const v of ['false', 'False', '0']) {
+      const r = await c.get(`${cm}?watch=${v}`);
+      expect(r.body.kind, `watch=${v}`).toBe('ConfigMapList');
+    }
+    const list = await c.get(cm);
+    const w = c.watch(`${cm}?watch=1&allowWatchBookmarks=True&resourceVersion=${list.body.metadata.resourceVersion}`);
+    await w.until((e) => e.some((x) => x.type === 'BOOKMARK'));
+    w.stop();
+  });
+
   it('a compacted resourceVersion gets 200 and a single ERROR 410 Expired event', async () => {
     const cm = await ns('w-gone');
     const a = await c.post(cm, { metadata: { name: 'a' } });

@@ -14,6 +14,7 @@ import {
 } from '../patch/managed-fields.ts';
 import { applyMergePatch } from '../patch/merge-patch.ts';
 import { applyStrategicMergePatch, SmpError } from '../patch/strategic-merge.ts';
+import { queryBool } from '../query.ts';
 import type { ResourceDef, VersionDef } from '../registry.ts';
 import {
   contentType,
@@ -110,7 +111,7 @@ export async function handleResource(req: ResourceRequest): Promise<ResourceResp
     };
     return { status: 201, warnings, body: def.review(obj) };
   }
-  const isWatch = path.watchPrefix || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+  const isWatch = path.watchPrefix || queryBool(req.query, 'watch');
   const read: ReadTarget = { ctx, def, version, namespace: path.namespace };
   if (method === 'GET' && isWatch) {
     const q = new URLSearchParams(req.query);
@@ -474,7 +475,7 @@ function deleteOptionsOf(req: ResourceRequest): DeleteOptions {
   const opts: DeleteOptions = {};
   const pp = parsePropagation(body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined);
   if (pp) opts.propagationPolicy = pp;
-  const od = body.orphanDependents ?? (q.has('orphanDependents') ? q.get('orphanDependents') === 'true' : undefined);
+  const od = body.orphanDependents ?? (q.has('orphanDependents') ? queryBool(q, 'orphanDependents') : undefined);
   if (typeof od === 'boolean') opts.orphanDependents = od;
   if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
     throw invalid('DeleteOptions', 'meta.k8s.io', '', [

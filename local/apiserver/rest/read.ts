@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApiContext } from '../context.ts';
 import { evalJsonPath, parseJsonPath, printJsonPathValue } from '../jsonpath.ts';
+import { queryBool } from '../query.ts';
 import type { ResourceDef, VersionDef } from '../registry.ts';
 import {
   type FieldSelector,
@@ -206,7 +207,7 @@ export function includeObjectParam(q: URLSearchParams): IncludeObject {
 }
 
 export function tableBody(t: ReadTarget, objs: JsonObject[], meta: JsonObject, q: URLSearchParams): JsonObject {
-  return buildTable(t.version.columns, objs, meta, includeObjectParam(q), q.get('noHeaders') !== 'true');
+  return buildTable(t.version.columns, objs, meta, includeObjectParam(q), !queryBool(q, 'noHeaders'));
 }
 
 /**
@@ -236,7 +237,7 @@ export function serveWatch(t: ReadTarget, q: URLSearchParams, res: ServerRespons
   }
   const store = t.ctx.store;
   const rvParam = q.get('resourceVersion') ?? '';
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const bookmarks = queryBool(q, 'allowWatchBookmarks');
   const timeoutSeconds = q.has('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : 0;
   const ns = t.def.namespaced ? t.namespace : undefined;
   res.writeHead(200, {
