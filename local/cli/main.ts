@@ -1,6 +1,8 @@
 // `capi-fn` command line. Each command lives in its own module under ./commands and registers itself.
 import { Command } from 'commander';
 import { commands } from './commands/index.ts';
+import { ExitCodes } from './exit-codes.ts';
+import { describeFailure } from './failure.ts';
 
 const program = new Command('capi-fn')
   .description('Cluster API machine management as event-driven functions')
@@ -16,4 +18,11 @@ const program = new Command('capi-fn')
 
 for (const register of commands) register(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // One line saying what is wrong and what to do, never a stack trace (CAPI_FN_DEBUG=1 shows it).
+  process.stderr.write(`capi-fn: ${describeFailure(e)}\n`);
+  if (process.env.CAPI_FN_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+  process.exit(ExitCodes.failure);
+}

@@ -56,7 +56,17 @@ function loadFiles(paths: string[]): { merged: KubeconfigFile; baseDirs: Map<str
   for (const p of paths) {
     if (!existsSync(p)) continue;
     found = true;
-    const doc = (parse(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
+    let doc: KubeconfigFile;
+    try {
+      doc = (parse(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
+    } catch (e) {
+      const first = String((e as Error).message).split('\n')[0];
+      throw new KubeconfigError(`${p} is not a kubeconfig (${first}); fix the file or pass another with --kubeconfig`);
+    }
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new KubeconfigError(
+        `${p} is not a kubeconfig (not a YAML mapping); fix the file or pass another with --kubeconfig`,
+      );
     merged['current-context'] ??= doc['current-context'];
     for (const key of ['clusters', 'users', 'contexts'] as const) {
       const list = (merged[key] ?? []) as Array<{ name: string }>;
