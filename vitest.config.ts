@@ -11,6 +11,8 @@ export default defineConfig({
     ],
     // Integration suites start real servers and emulators; two cores are shared between them.
     pool: 'forks',
+    // One temporary folder per run, removed at its end (test/support/temp-root.ts).
+    globalSetup: ['test/support/temp-root.ts'],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
