@@ -32,7 +32,11 @@ export const DEFAULT_SKUS: SkuInfo[] = [
   sku('Standard_D8s_v3', 'standardDSv3Family', 8, 32),
   sku('Standard_D4s_v5', 'standardDSv5Family', 4, 16),
   sku('Standard_B1s', 'standardBSFamily', 1, 1, { acceleratedNetworking: false, ephemeralOSDisk: false }),
-  sku('Standard_A2_v2', 'standardAv2Family', 2, 4, { premiumIO: false, acceleratedNetworking: false, trustedLaunch: false }),
+  sku('Standard_A2_v2', 'standardAv2Family', 2, 4, {
+    premiumIO: false,
+    acceleratedNetworking: false,
+    trustedLaunch: false,
+  }),
 ];
 
 /** Location → its availability zones (none: the region has no zones, and VMs go to availability sets). */

@@ -7,7 +7,12 @@ export class ArmHttpError extends Error {
   readonly code: string;
   readonly target: string | undefined;
   readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, o: { target?: string; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    o: { target?: string; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;

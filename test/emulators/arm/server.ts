@@ -11,7 +11,8 @@
 // Faults for tests and demos: `POST /emulator/faults` with an ArmFault (state.ts) as JSON, or push to
 // `emulator.state.faults` in process.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCa, issueServerCert } from '../../../local/apiserver/tls.ts';
 import { ArmHttpError } from './errors.ts';
@@ -51,7 +52,10 @@ export async function startArmEmulator(
   const cert = await issueServerCert(ca, [host, '127.0.0.1', 'localhost'], 'capi-fn-arm-emulator');
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     handle(state, req, res).catch((e: unknown) => {
-      send(res, { status: 500, body: { error: { code: 'InternalServerError', message: `emulator error: ${(e as Error).message}` } } });
+      send(res, {
+        status: 500,
+        body: { error: { code: 'InternalServerError', message: `emulator error: ${(e as Error).message}` } },
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -108,7 +112,11 @@ async function readJson(req: IncomingMessage): Promise<Json> {
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Json;
   } catch {
-    throw new ArmHttpError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${text.slice(0, 40)}'.`);
+    throw new ArmHttpError(
+      400,
+      'InvalidRequestContent',
+      `The request content was invalid and could not be deserialized: '${text.slice(0, 40)}'.`,
+    );
   }
 }
 
@@ -132,7 +140,12 @@ function token(state: ArmState, clientId: string, audience: string, issuer: stri
   return t;
 }
 
-async function identity(state: ArmState, req: IncomingMessage, url: URL, origin: string): Promise<ArmResponse | undefined> {
+async function identity(
+  state: ArmState,
+  req: IncomingMessage,
+  url: URL,
+  origin: string,
+): Promise<ArmResponse | undefined> {
   const p = url.pathname;
   // OpenID configuration, on any prefix (MSAL asks `{authority}/v2.0/.well-known/…`, the CLI `/adfs/.well-known/…`).
   const oidc = /^(.*)\/\.well-known\/openid-configuration$/.exec(p);
@@ -174,7 +187,13 @@ async function identity(state: ArmState, req: IncomingMessage, url: URL, origin:
     const secret = form.get('client_secret') ?? '';
     const expected = state.clients?.[clientId];
     if (form.get('grant_type') !== 'client_credentials')
-      return { status: 400, body: { error: 'unsupported_grant_type', error_description: `AADSTS70003: grant ${form.get('grant_type')} is not supported by the emulator` } };
+      return {
+        status: 400,
+        body: {
+          error: 'unsupported_grant_type',
+          error_description: `AADSTS70003: grant ${form.get('grant_type')} is not supported by the emulator`,
+        },
+      };
     if (state.clients && (expected === undefined || expected !== secret)) {
       return {
         status: 401,
@@ -186,7 +205,10 @@ async function identity(state: ArmState, req: IncomingMessage, url: URL, origin:
       };
     }
     const scope = form.get('scope') ?? form.get('resource') ?? '';
-    const audience = scope.split(' ')[0]!.replace(/\/?\.default$/, '/').replace(/\/\/$/, '/');
+    const audience = scope
+      .split(' ')[0]!
+      .replace(/\/?\.default$/, '/')
+      .replace(/\/\/$/, '/');
     return {
       status: 200,
       body: {
@@ -235,7 +257,11 @@ async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse
     const auth = req.headers.authorization ?? '';
     const bearer = /^Bearer (.+)$/i.exec(auth)?.[1];
     if (!bearer)
-      throw new ArmHttpError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+      throw new ArmHttpError(
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+      );
     if (!state.tokens.has(bearer))
       throw new ArmHttpError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     const fault = state.takeFault(method, url.pathname);
@@ -247,7 +273,11 @@ async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse
     }
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion)
-      throw new ArmHttpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      throw new ArmHttpError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
     const body = method === 'PUT' || method === 'PATCH' || method === 'POST' ? await readJson(req) : {};
     const r = route(state, method, url, body, base, apiVersion, fault);
     record(r.status);
@@ -261,7 +291,15 @@ async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse
   }
 }
 
-function route(state: ArmState, method: string, url: URL, body: Json, base: string, apiVersion: string, fault: ArmFault | undefined): ArmResponse {
+function route(
+  state: ArmState,
+  method: string,
+  url: URL,
+  body: Json,
+  base: string,
+  apiVersion: string,
+  fault: ArmFault | undefined,
+): ArmResponse {
   const s = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const lower = s.map((x) => x.toLowerCase());
   const ok = (b: unknown): ArmResponse => ({ status: 200, body: b });
@@ -277,19 +315,47 @@ function route(state: ArmState, method: string, url: URL, body: Json, base: stri
   if (lower[2] === 'providers' && s[3]) {
     const ns = s[3];
     const rest = lower.slice(4);
-    if (rest[0] === 'locations' && (rest[2] === 'operations' || rest[2] === 'operationresults') && s[7] && method === 'GET')
+    if (
+      rest[0] === 'locations' &&
+      (rest[2] === 'operations' || rest[2] === 'operationresults') &&
+      s[7] &&
+      method === 'GET'
+    )
       return rest[2] === 'operations' ? state.operationStatus(s[7]) : state.operationResult(s[7], base, apiVersion);
     if (ns.toLowerCase() === 'microsoft.compute' && rest[0] === 'skus' && method === 'GET') {
       const loc = /location eq '([^']+)'/i.exec(url.searchParams.get('$filter') ?? '')?.[1];
       return ok({ value: state.skusJson(loc) });
     }
     // locations/{l}/publishers/{p}/artifacttypes/vmimage/offers/{o}/skus/{s}/versions/{v}
-    if (rest[0] === 'locations' && rest[2] === 'publishers' && rest[4] === 'artifacttypes' && rest[6] === 'offers' && rest[8] === 'skus' && rest[10] === 'versions' && method === 'GET') {
+    if (
+      rest[0] === 'locations' &&
+      rest[2] === 'publishers' &&
+      rest[4] === 'artifacttypes' &&
+      rest[6] === 'offers' &&
+      rest[8] === 'skus' &&
+      rest[10] === 'versions' &&
+      method === 'GET'
+    ) {
       if (s[14]) return ok(state.marketplaceImage(s[5]!, s[7]!, s[11]!, s[13]!, s[15] ?? s[14]));
-      return ok(state.marketplace.map((m) => ({ name: m.version, location: s[5], id: `${m.publisher}/${m.offer}/${m.sku}/${m.version}` })));
+      return ok(
+        state.marketplace.map((m) => ({
+          name: m.version,
+          location: s[5],
+          id: `${m.publisher}/${m.offer}/${m.sku}/${m.version}`,
+        })),
+      );
     }
     if (rest[0] === 'locations' && rest[2] === 'vmsizes' && method === 'GET')
-      return ok({ value: state.skus.map((k) => ({ name: k.name, numberOfCores: k.vCPUs, memoryInMB: k.memoryGB * 1024, maxDataDiskCount: 8, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 32768 })) });
+      return ok({
+        value: state.skus.map((k) => ({
+          name: k.name,
+          numberOfCores: k.vCPUs,
+          memoryInMB: k.memoryGB * 1024,
+          maxDataDiskCount: 8,
+          osDiskSizeInMB: 1047552,
+          resourceDiskSizeInMB: 32768,
+        })),
+      });
     if (rest.length === 1 && method === 'GET') return ok({ value: state.list(sub, undefined, `${ns}/${s[4]}`) });
   }
 
@@ -310,7 +376,8 @@ function route(state: ArmState, method: string, url: URL, body: Json, base: stri
     if (method === 'PUT') return state.putGroup(sub, rg, body);
     if (method === 'DELETE') return state.deleteGroup(sub, rg);
   }
-  if (lower[4] !== 'providers' || !s[5] || !s[6]) throw new ArmHttpError(404, 'NotFound', `No route for ${url.pathname}`);
+  if (lower[4] !== 'providers' || !s[5] || !s[6])
+    throw new ArmHttpError(404, 'NotFound', `No route for ${url.pathname}`);
   const ns = s[5];
   const segs = s.slice(6);
   // A list (`…/virtualMachines`, `…/virtualNetworks/v/subnets`).
@@ -326,14 +393,23 @@ function route(state: ArmState, method: string, url: URL, body: Json, base: stri
     const vm = state.get(sub, rg, ns, segs.slice(0, 2), true);
     return ok((vm.properties as Json).instanceView);
   }
-  if (isVm && segs.length === 3 && method === 'POST') return state.vmAction(sub, rg, segs[1]!, segs[2]!, base, apiVersion);
+  if (isVm && segs.length === 3 && method === 'POST')
+    return state.vmAction(sub, rg, segs[1]!, segs[2]!, base, apiVersion);
   if (segs.length % 2 === 0) {
     if (method === 'GET') return ok(state.get(sub, rg, ns, segs, url.searchParams.get('$expand') === 'instanceView'));
     if (method === 'PUT') return state.put(sub, rg, ns, segs, body, base, apiVersion, fault);
     if (method === 'DELETE') return state.delete(sub, rg, ns, segs, base, apiVersion);
     if (method === 'PATCH') {
       const cur = state.get(sub, rg, ns, segs, false);
-      return state.put(sub, rg, ns, segs, { ...cur, ...body, properties: { ...(cur.properties as Json), ...((body.properties as Json) ?? {}) } }, base, apiVersion);
+      return state.put(
+        sub,
+        rg,
+        ns,
+        segs,
+        { ...cur, ...body, properties: { ...(cur.properties as Json), ...((body.properties as Json) ?? {}) } },
+        base,
+        apiVersion,
+      );
     }
   }
   throw new ArmHttpError(404, 'NotFound', `No route for ${method} ${url.pathname}`);

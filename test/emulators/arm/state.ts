@@ -6,7 +6,13 @@
 // tests can drive the clock. Wire shapes follow the REST reference (providers-aws-gcp-azure.md §8): resource
 // bodies with `properties`, async operations with `Azure-AsyncOperation` and `Location`, ARM's error shape.
 import { createHash, randomUUID } from 'node:crypto';
-import { DEFAULT_LOCATIONS, DEFAULT_MARKETPLACE, DEFAULT_SKUS, type MarketplaceImage, type SkuInfo } from './catalog.ts';
+import {
+  DEFAULT_LOCATIONS,
+  DEFAULT_MARKETPLACE,
+  DEFAULT_SKUS,
+  type MarketplaceImage,
+  type SkuInfo,
+} from './catalog.ts';
 import { ArmHttpError, invalidParameter, resourceGroupNotFound, resourceNotFound } from './errors.ts';
 
 export type Json = Record<string, unknown>;
@@ -298,7 +304,11 @@ export class ArmState {
       tenantId: this.tenantId,
       displayName: 'capi-fn emulated subscription',
       state: 'Enabled',
-      subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'Internal_2014-09-01', spendingLimit: 'Off' },
+      subscriptionPolicies: {
+        locationPlacementId: 'Public_2014-09-01',
+        quotaId: 'Internal_2014-09-01',
+        spendingLimit: 'Off',
+      },
       authorizationSource: 'RoleBased',
     };
   }
@@ -328,7 +338,11 @@ export class ArmState {
     const location = str(body.location);
     if (!location) throw invalidParameter('location', "The 'location' property is required for this definition.");
     if (!this.locations[location.toLowerCase()])
-      throw new ArmHttpError(400, 'LocationNotAvailableForResourceGroup', `The provided location '${location}' is not available for resource group.`);
+      throw new ArmHttpError(
+        400,
+        'LocationNotAvailableForResourceGroup',
+        `The provided location '${location}' is not available for resource group.`,
+      );
     const key = this.groupKey(sub, rg);
     const existed = this.groups.get(key);
     const g = { sub, name: existed?.name ?? rg, location: location.toLowerCase(), tags: rec(body.tags) };
@@ -337,7 +351,9 @@ export class ArmState {
   }
 
   listGroups(sub: string): Json[] {
-    return [...this.groups.values()].filter((g) => g.sub.toLowerCase() === sub.toLowerCase()).map((g) => this.groupJson(g));
+    return [...this.groups.values()]
+      .filter((g) => g.sub.toLowerCase() === sub.toLowerCase())
+      .map((g) => this.groupJson(g));
   }
 
   deleteGroup(sub: string, rg: string): ArmResponse {
@@ -418,7 +434,11 @@ export class ArmState {
       id: `/Subscriptions/${this.subscriptionId}/Providers/Microsoft.Compute/Locations/${location}/Publishers/${m.publisher}/ArtifactTypes/VMImage/Offers/${m.offer}/Skus/${m.sku}/Versions/${m.version}`,
       name: m.version,
       location,
-      properties: { hyperVGeneration: 'V2', osDiskImage: { operatingSystem: 'Linux', sizeInGb: 30 }, architecture: 'x64' },
+      properties: {
+        hyperVGeneration: 'V2',
+        osDiskImage: { operatingSystem: 'Linux', sizeInGb: 30 },
+        architecture: 'x64',
+      },
     };
   }
 
@@ -437,7 +457,10 @@ export class ArmState {
     const type = TYPE_CASE[rawType.toLowerCase()] ?? rawType;
     const cased = type.split('/');
     const path = segments.map((s, i) => (i % 2 === 0 ? cased[i / 2 + 1] : s)).join('/');
-    return { id: `/subscriptions/${sub}/resourceGroups/${this.group(sub, rg).name}/providers/${cased[0]}/${path}`, type };
+    return {
+      id: `/subscriptions/${sub}/resourceGroups/${this.group(sub, rg).name}/providers/${cased[0]}/${path}`,
+      type,
+    };
   }
 
   /** The resource's wire JSON (`instanceView` expanded for VMs when asked). */
@@ -448,7 +471,8 @@ export class ArmState {
       properties.provisioningState = this.vmProvisioningState(r);
       if (expandInstanceView) properties.instanceView = this.instanceView(r);
     } else if (t !== SUBNET) {
-      properties.provisioningState = r.phase === 'deleting' ? 'Deleting' : r.phase === 'creating' ? 'Updating' : 'Succeeded';
+      properties.provisioningState =
+        r.phase === 'deleting' ? 'Deleting' : r.phase === 'creating' ? 'Updating' : 'Succeeded';
     } else properties.provisioningState = 'Succeeded';
     void base;
     return {
@@ -524,12 +548,29 @@ export class ArmState {
   get(sub: string, rg: string, namespace: string, segments: string[], expand: boolean): Json {
     const { id, type } = this.idOf(sub, rg, namespace, segments);
     const r = this.find(id);
-    if (!r) throw resourceNotFound(type, segments.slice(1).filter((_, i) => i % 2 === 0).join('/'), rg);
+    if (!r)
+      throw resourceNotFound(
+        type,
+        segments
+          .slice(1)
+          .filter((_, i) => i % 2 === 0)
+          .join('/'),
+        rg,
+      );
     return this.json(r, '', expand);
   }
 
   /** PUT of any resource: validates what the type needs, stores it, answers 201/200 (+ async headers for LRO types). */
-  put(sub: string, rg: string, namespace: string, segments: string[], body: Json, base: string, apiVersion: string, fault?: ArmFault): ArmResponse {
+  put(
+    sub: string,
+    rg: string,
+    namespace: string,
+    segments: string[],
+    body: Json,
+    base: string,
+    apiVersion: string,
+    fault?: ArmFault,
+  ): ArmResponse {
     this.settle();
     const g = this.group(sub, rg);
     const { id, type } = this.idOf(sub, rg, namespace, segments);
@@ -537,10 +578,18 @@ export class ArmState {
     const name = segments[segments.length - 1]!;
     const existing = this.resources.get(id.toLowerCase());
     if (existing?.phase === 'deleting')
-      throw new ArmHttpError(409, 'OperationNotAllowed', `Operation on '${name}' is not allowed: the resource is marked for deletion.`);
+      throw new ArmHttpError(
+        409,
+        'OperationNotAllowed',
+        `Operation on '${name}' is not allowed: the resource is marked for deletion.`,
+      );
     const location = (str(body.location) ?? (t.split('/').length > 2 ? undefined : g.location))?.toLowerCase();
     if (t.split('/').length === 2 && location && !this.locations[location])
-      throw new ArmHttpError(400, 'LocationNotAvailableForResourceType', `The provided location '${location}' is not available for resource type '${type}'.`);
+      throw new ArmHttpError(
+        400,
+        'LocationNotAvailableForResourceType',
+        `The provided location '${location}' is not available for resource type '${type}'.`,
+      );
     const { properties: _p, tags: _t, location: _l, id: _i, name: _n, type: _ty, etag: _e, ...extra } = body;
     const r: Resource = existing ?? {
       id,
@@ -569,7 +618,10 @@ export class ArmState {
       r.extra = extra;
       r.tags = { ...rec(body.tags) } as Record<string, string>;
       if (fault?.asyncError)
-        r.failure = { code: fault.asyncError.code, message: fault.asyncError.message ?? `${fault.asyncError.code} (injected)` };
+        r.failure = {
+          code: fault.asyncError.code,
+          message: fault.asyncError.message ?? `${fault.asyncError.code} (injected)`,
+        };
       this.resources.set(id.toLowerCase(), r);
       this.attachVm(r);
       this.ledger.push({ id, name, rg: g.name, tags: { ...r.tags }, gone: false });
@@ -587,7 +639,11 @@ export class ArmState {
     } else if (t === 'microsoft.compute/galleries/images/versions' || t === 'microsoft.compute/galleries/images') {
       const parent = id.replace(/\/[^/]+\/[^/]+$/, '');
       if (!this.resources.has(parent.toLowerCase()))
-        throw new ArmHttpError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${parent.split('/').pop()}' not found.`);
+        throw new ArmHttpError(
+          404,
+          'ParentResourceNotFound',
+          `Can not perform requested operation on nested resource. Parent resource '${parent.split('/').pop()}' not found.`,
+        );
       r.properties = { ...incoming };
     } else r.properties = { ...r.properties, ...incoming };
     r.extra = { ...r.extra, ...extra };
@@ -601,7 +657,11 @@ export class ArmState {
     const lro = t === NIC || t === VNET || t === SUBNET || t === DISK || t.startsWith('microsoft.compute/galleries');
     if (!lro) return { status: existing ? 200 : 201, body: this.json(r, base, false) };
     const op = this.operation(r, 'PUT', this.now() + this.networkMs);
-    return { status: existing ? 200 : 201, body: this.json(r, base, false), headers: this.asyncHeaders(op, base, apiVersion, false) };
+    return {
+      status: existing ? 200 : 201,
+      body: this.json(r, base, false),
+      headers: this.asyncHeaders(op, base, apiVersion, false),
+    };
   }
 
   private vnetProperties(r: Resource, p: Json): Json {
@@ -681,7 +741,8 @@ export class ArmState {
   }
 
   private allocateIp(subnet: Resource): string {
-    const prefix = str(subnet.properties.addressPrefix) ?? str(arr(subnet.properties.addressPrefixes)[0]) ?? '10.0.0.0/24';
+    const prefix =
+      str(subnet.properties.addressPrefix) ?? str(arr(subnet.properties.addressPrefixes)[0]) ?? '10.0.0.0/24';
     const [net, bits] = prefix.split('/');
     const size = 2 ** (32 - Number(bits));
     const used = new Set<string>();
@@ -693,7 +754,11 @@ export class ArmState {
       const ip = intToIpv4(ipv4ToInt(net!) + i);
       if (!used.has(ip)) return ip;
     }
-    throw new ArmHttpError(400, 'SubnetIsFull', `Subnet ${subnet.name} with address prefix ${prefix} does not have enough capacity.`);
+    throw new ArmHttpError(
+      400,
+      'SubnetIsFull',
+      `Subnet ${subnet.name} with address prefix ${prefix} does not have enough capacity.`,
+    );
   }
 
   private validateVm(r: Resource, body: Json, p: Json): void {
@@ -709,8 +774,14 @@ export class ArmState {
     const known = this.locations[location] ?? [];
     for (const z of zones)
       if (!known.includes(z))
-        throw invalidParameter('zones', `The zone(s) '${z}' for resource '${r.name}' is not supported. The supported zones for location '${location}' are '${known.join(',')}'`);
-    if (this.restrictedSkus.has(`${location}/${sku.name}`.toLowerCase()) || zones.some((z) => this.restrictedSkus.has(`${location}/${sku.name}/${z}`.toLowerCase())))
+        throw invalidParameter(
+          'zones',
+          `The zone(s) '${z}' for resource '${r.name}' is not supported. The supported zones for location '${location}' are '${known.join(',')}'`,
+        );
+    if (
+      this.restrictedSkus.has(`${location}/${sku.name}`.toLowerCase()) ||
+      zones.some((z) => this.restrictedSkus.has(`${location}/${sku.name}/${z}`.toLowerCase()))
+    )
       throw new ArmHttpError(
         409,
         'SkuNotAvailable',
@@ -718,7 +789,10 @@ export class ArmState {
       );
     const used = [...this.resources.values()]
       .filter((x) => x.type.toLowerCase() === VM && x.location === location && x.phase !== 'deleting')
-      .reduce((n, x) => n + (this.skus.find((s) => s.name === rec(x.properties.hardwareProfile).vmSize)?.vCPUs ?? 0), 0);
+      .reduce(
+        (n, x) => n + (this.skus.find((s) => s.name === rec(x.properties.hardwareProfile).vmSize)?.vCPUs ?? 0),
+        0,
+      );
     if (used + sku.vCPUs > this.coreQuota)
       throw new ArmHttpError(
         409,
@@ -726,7 +800,8 @@ export class ArmState {
         `Operation could not be completed as it results in exceeding approved ${sku.family} Cores quota. Additional details - Deployment Model: Resource Manager, Location: ${location}, Current Limit: ${this.coreQuota}, Current Usage: ${used}, Additional Required: ${sku.vCPUs}, (Minimum) New Limit Required: ${used + sku.vCPUs}. Submit a request for Quota increase at https://aka.ms/ProdportalCRP.`,
       );
     const nics = arr(rec(p.networkProfile).networkInterfaces);
-    if (!nics.length) throw invalidParameter('networkProfile', 'Virtual machine must have at least one network interface.');
+    if (!nics.length)
+      throw invalidParameter('networkProfile', 'Virtual machine must have at least one network interface.');
     for (const [i, n] of nics.entries()) {
       const nic = this.resources.get(String(n.id ?? '').toLowerCase());
       if (!nic || nic.type.toLowerCase() !== NIC)
@@ -735,27 +810,45 @@ export class ArmState {
         });
       const holder = str(rec(nic.properties.virtualMachine).id);
       if (holder && holder.toLowerCase() !== r.id.toLowerCase())
-        throw new ArmHttpError(400, 'NicInUse', `Network Interface ${nic.id} is used by existing resource ${holder}. In order to delete the network interface, it must be dissociated from the resource.`);
+        throw new ArmHttpError(
+          400,
+          'NicInUse',
+          `Network Interface ${nic.id} is used by existing resource ${holder}. In order to delete the network interface, it must be dissociated from the resource.`,
+        );
     }
     const sp = rec(p.storageProfile);
     const image = rec(sp.imageReference);
     this.resolveImage(image, location);
     const os = rec(p.osProfile);
-    if (!str(os.adminUsername)) throw invalidParameter('adminUsername', 'Required parameter \'adminUsername\' is missing (null).');
+    if (!str(os.adminUsername))
+      throw invalidParameter('adminUsername', "Required parameter 'adminUsername' is missing (null).");
     if (os.customData !== undefined) {
       const cd = String(os.customData);
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(cd) || Buffer.from(cd, 'base64').length > 65535)
-        throw invalidParameter('customData', 'Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.');
+        throw invalidParameter(
+          'customData',
+          'Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.',
+        );
     }
     for (const k of arr(rec(rec(os.linuxConfiguration).ssh).publicKeys))
       if (!/^(ssh-rsa|ecdsa-sha2-nistp\d+|ssh-ed25519) [A-Za-z0-9+/=]+/.test(String(k.keyData ?? '')))
-        throw invalidParameter('linuxConfiguration.ssh.publicKeys.keyData', 'The value of parameter linuxConfiguration.ssh.publicKeys.keyData is invalid.');
+        throw invalidParameter(
+          'linuxConfiguration.ssh.publicKeys.keyData',
+          'The value of parameter linuxConfiguration.ssh.publicKeys.keyData is invalid.',
+        );
     const as = str(rec(p.availabilitySet).id);
     if (as && !this.resources.has(as.toLowerCase()))
-      throw new ArmHttpError(404, 'NotFound', `The entity was not found in this Azure location.`, { target: 'availabilitySet.id' });
+      throw new ArmHttpError(404, 'NotFound', `The entity was not found in this Azure location.`, {
+        target: 'availabilitySet.id',
+      });
     for (const id of Object.keys(rec(rec(body.identity).userAssignedIdentities)))
       if (!this.resources.has(id.toLowerCase()))
-        throw new ArmHttpError(400, 'FailedIdentityOperation', `Identity (principal) '${id}' was not found in the resource group.`, { target: 'identity.userAssignedIdentities' });
+        throw new ArmHttpError(
+          400,
+          'FailedIdentityOperation',
+          `Identity (principal) '${id}' was not found in the resource group.`,
+          { target: 'identity.userAssignedIdentities' },
+        );
   }
 
   /** An image reference the VM PUT may use: a gallery image version (or `latest`), a managed image, a marketplace image. */
@@ -765,12 +858,19 @@ export class ArmState {
       const latest = /^(.*\/images\/[^/]+)\/versions\/latest$/i.exec(id);
       if (latest) {
         const def = this.resources.get(latest[1]!.toLowerCase());
-        const versions = [...this.resources.keys()].filter((k) => k.startsWith(`${latest[1]!.toLowerCase()}/versions/`));
+        const versions = [...this.resources.keys()].filter((k) =>
+          k.startsWith(`${latest[1]!.toLowerCase()}/versions/`),
+        );
         if (def && versions.length) return;
       } else if (this.resources.has(id.toLowerCase())) return;
-      throw new ArmHttpError(404, 'GalleryImageNotFound', `The gallery image ${id} is not available in ${location} region. Please contact image owner to replicate to this region, or change your requested region.`, {
-        target: 'imageReference',
-      });
+      throw new ArmHttpError(
+        404,
+        'GalleryImageNotFound',
+        `The gallery image ${id} is not available in ${location} region. Please contact image owner to replicate to this region, or change your requested region.`,
+        {
+          target: 'imageReference',
+        },
+      );
     }
     if (str(ref.communityGalleryImageId) || str(ref.sharedGalleryImageId)) return;
     const { publisher, offer, sku, version } = ref as Record<string, string>;
@@ -779,9 +879,14 @@ export class ArmState {
     try {
       this.marketplaceImage(location, publisher, offer, sku, version ?? 'latest');
     } catch {
-      throw new ArmHttpError(404, 'PlatformImageNotFound', `The platform image '${publisher}:${offer}:${sku}:${version ?? 'latest'}' is not available. Verify that all fields in the storage profile are correct.`, {
-        target: 'imageReference',
-      });
+      throw new ArmHttpError(
+        404,
+        'PlatformImageNotFound',
+        `The platform image '${publisher}:${offer}:${sku}:${version ?? 'latest'}' is not available. Verify that all fields in the storage profile are correct.`,
+        {
+          target: 'imageReference',
+        },
+      );
     }
   }
 
@@ -792,15 +897,31 @@ export class ArmState {
     const osName = str(os.name) ?? `${r.name}_OsDisk_1_${createHash('sha256').update(r.id).digest('hex').slice(0, 32)}`;
     const osDisk = this.makeDisk(r, osName, rec(os.managedDisk), Number(os.diskSizeGB ?? 30), os);
     const dataDisks = arr(sp.dataDisks).map((d) => {
-      const disk = this.makeDisk(r, str(d.name) ?? `${r.name}_disk${String(d.lun)}`, rec(d.managedDisk), Number(d.diskSizeGB ?? 4), d);
-      return { ...d, name: disk.name, managedDisk: { ...rec(d.managedDisk), id: disk.id }, deleteOption: d.deleteOption ?? 'Detach' };
+      const disk = this.makeDisk(
+        r,
+        str(d.name) ?? `${r.name}_disk${String(d.lun)}`,
+        rec(d.managedDisk),
+        Number(d.diskSizeGB ?? 4),
+        d,
+      );
+      return {
+        ...d,
+        name: disk.name,
+        managedDisk: { ...rec(d.managedDisk), id: disk.id },
+        deleteOption: d.deleteOption ?? 'Detach',
+      };
     });
     const { customData: _cd, ...osProfile } = rec(p.osProfile);
     return {
       ...p,
       vmId: randomUUID(),
       timeCreated: new Date(this.now()).toISOString(),
-      osProfile: { ...osProfile, secrets: [], allowExtensionOperations: osProfile.allowExtensionOperations ?? true, requireGuestProvisionSignal: true },
+      osProfile: {
+        ...osProfile,
+        secrets: [],
+        allowExtensionOperations: osProfile.allowExtensionOperations ?? true,
+        requireGuestProvisionSignal: true,
+      },
       storageProfile: {
         ...sp,
         osDisk: {
@@ -839,7 +960,9 @@ export class ArmState {
         diskSizeGB: sizeGB,
         diskState: 'Attached',
         creationData: { createOption: spec.createOption ?? 'Empty' },
-        encryption: { type: rec(md.diskEncryptionSet).id ? 'EncryptionAtRestWithCustomerKey' : 'EncryptionAtRestWithPlatformKey' },
+        encryption: {
+          type: rec(md.diskEncryptionSet).id ? 'EncryptionAtRestWithCustomerKey' : 'EncryptionAtRestWithPlatformKey',
+        },
         timeCreated: new Date(this.now()).toISOString(),
       },
       extra: { managedBy: vm.id, sku: { name: md.storageAccountType ?? 'Standard_LRS' } },
@@ -860,7 +983,14 @@ export class ArmState {
   }
 
   /** DELETE of any resource: 202 with both headers while it goes, 204 when absent. */
-  delete(sub: string, rg: string, namespace: string, segments: string[], base: string, apiVersion: string): ArmResponse {
+  delete(
+    sub: string,
+    rg: string,
+    namespace: string,
+    segments: string[],
+    base: string,
+    apiVersion: string,
+  ): ArmResponse {
     this.settle();
     this.group(sub, rg);
     const { id } = this.idOf(sub, rg, namespace, segments);
@@ -868,10 +998,29 @@ export class ArmState {
     if (!r) return { status: 204 };
     const t = r.type.toLowerCase();
     if (t === NIC && r.properties.virtualMachine)
-      throw new ArmHttpError(400, 'NicInUse', `Network Interface ${r.id} is used by existing resource ${String(rec(r.properties.virtualMachine).id)}. In order to delete the network interface, it must be dissociated from the resource.`);
+      throw new ArmHttpError(
+        400,
+        'NicInUse',
+        `Network Interface ${r.id} is used by existing resource ${String(rec(r.properties.virtualMachine).id)}. In order to delete the network interface, it must be dissociated from the resource.`,
+      );
     if (t === DISK && r.extra.managedBy)
-      throw new ArmHttpError(409, 'OperationNotAllowed', `Disk ${r.name} is attached to VM ${String(r.extra.managedBy)}.`);
-    if (t === VNET && [...this.resources.values()].some((x) => x.type.toLowerCase() === NIC && arr(x.properties.ipConfigurations).some((c) => String(rec(rec(c.properties).subnet).id).toLowerCase().startsWith(`${id.toLowerCase()}/`))))
+      throw new ArmHttpError(
+        409,
+        'OperationNotAllowed',
+        `Disk ${r.name} is attached to VM ${String(r.extra.managedBy)}.`,
+      );
+    if (
+      t === VNET &&
+      [...this.resources.values()].some(
+        (x) =>
+          x.type.toLowerCase() === NIC &&
+          arr(x.properties.ipConfigurations).some((c) =>
+            String(rec(rec(c.properties).subnet).id)
+              .toLowerCase()
+              .startsWith(`${id.toLowerCase()}/`),
+          ),
+      )
+    )
       throw new ArmHttpError(400, 'InUseSubnetCannotBeDeleted', `Subnet of ${r.name} is in use and cannot be deleted.`);
     if (r.phase !== 'deleting') {
       r.phase = 'deleting';
@@ -900,18 +1049,32 @@ export class ArmState {
   // ---- helpers for tests and the CLI ----------------------------------------------------------------------
 
   /** Seeds a resource group, a vnet with subnets, and anything else, without HTTP (what an installed cluster has). */
-  seedNetwork(o: { rg: string; location: string; vnet: string; subnets: Record<string, string>; vnetRg?: string }): void {
+  seedNetwork(o: {
+    rg: string;
+    location: string;
+    vnet: string;
+    subnets: Record<string, string>;
+    vnetRg?: string;
+  }): void {
     const sub = this.subscriptionId;
     if (!this.groups.has(this.groupKey(sub, o.rg))) this.putGroup(sub, o.rg, { location: o.location });
     const vrg = o.vnetRg ?? o.rg;
     if (!this.groups.has(this.groupKey(sub, vrg))) this.putGroup(sub, vrg, { location: o.location });
-    this.put(sub, vrg, 'Microsoft.Network', ['virtualNetworks', o.vnet], {
-      location: o.location,
-      properties: {
-        addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
-        subnets: Object.entries(o.subnets).map(([name, addressPrefix]) => ({ name, properties: { addressPrefix } })),
+    this.put(
+      sub,
+      vrg,
+      'Microsoft.Network',
+      ['virtualNetworks', o.vnet],
+      {
+        location: o.location,
+        properties: {
+          addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+          subnets: Object.entries(o.subnets).map(([name, addressPrefix]) => ({ name, properties: { addressPrefix } })),
+        },
       },
-    }, '', 'seed');
+      '',
+      'seed',
+    );
   }
 
   /** Creates or replaces a resource straight in the store (a gallery image, an identity), ready at once. */
@@ -931,6 +1094,11 @@ export class ArmState {
     this.settle();
     return [...this.resources.values()]
       .filter((r) => r.type.toLowerCase() === type.toLowerCase())
-      .map((r) => ({ id: r.id, name: r.name, tags: r.tags, state: r.type.toLowerCase() === VM ? this.vmProvisioningState(r) : r.phase }));
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        tags: r.tags,
+        state: r.type.toLowerCase() === VM ? this.vmProvisioningState(r) : r.phase,
+      }));
   }
 }
