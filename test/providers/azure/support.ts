@@ -1,0 +1,104 @@
+// What the Azure tests share: the names of the docs' cluster, the docs' AzureMachineTemplate spec, the installed
+// cluster's network and image seeded in the ARM emulator, and a client of the official SDKs pointed at it.
+import { generateKeyPairSync } from 'node:crypto';
+import { AzureSdkClients } from '../../../functions/providers/azure/client.ts';
+import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
+import type { ArmEmulator } from '../../emulators/arm/server.ts';
+
+export const NS = 'openshift-cluster-api';
+export const CLUSTER = 'ocp-az-7xk2p';
+export const RG = `${CLUSTER}-rg`;
+export const LOCATION = 'eastus';
+export const VNET = `${CLUSTER}-vnet`;
+export const SUBNET = `${CLUSTER}-worker-subnet`;
+export const AZURE = 'infrastructure.cluster.x-k8s.io/v1beta1';
+export const GALLERY = `gallery_${CLUSTER.replace(/-/g, '_')}`;
+export const IMAGE_DEF = `${CLUSTER}-gen2`;
+
+export const TEST_TIMINGS: Partial<KitTimings> = {
+  launchLeaseMs: 3_000,
+  notFoundGraceMs: 3_000,
+  badInputRetryMs: 300,
+  transitionPollMs: 200,
+  terminatePollMs: 200,
+  clusterRetryMs: 300,
+};
+
+export function imageID(sub: string, version = 'latest'): string {
+  return `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/${GALLERY}/images/${IMAGE_DEF}/versions/${version}`;
+}
+
+export function identityProviderID(sub: string): string {
+  return `azure:///subscriptions/${sub}/resourcegroups/${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${CLUSTER}-identity`;
+}
+
+/** An OpenSSH `ssh-rsa` public key line (what `ssh-keygen` writes to id_rsa.pub). */
+export function sshPublicKeyLine(): string {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  const mpint = (b64url: string) => {
+    let b = Buffer.from(b64url, 'base64url');
+    if (b[0]! & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
+    return b;
+  };
+  const field = (b: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), field(mpint(jwk.e)), field(mpint(jwk.n))]);
+  return `ssh-rsa ${blob.toString('base64')} capi-fn-test`;
+}
+
+/** The OpenShift docs' AzureMachineTemplate sample, with this cluster's names. */
+export function docsTemplateSpec(sub: string, sshKeyLine = sshPublicKeyLine()): Record<string, unknown> {
+  return {
+    disableExtensionOperations: true,
+    identity: 'UserAssigned',
+    image: { id: imageID(sub) },
+    networkInterfaces: [{ acceleratedNetworking: true, privateIPConfigs: 1, subnetName: SUBNET }],
+    osDisk: { diskSizeGB: 128, managedDisk: { storageAccountType: 'Premium_LRS' }, osType: 'Linux' },
+    sshPublicKey: Buffer.from(sshKeyLine).toString('base64'),
+    userAssignedIdentities: [{ providerID: identityProviderID(sub) }],
+    vmSize: 'Standard_D4s_v3',
+  };
+}
+
+/** What an installed cluster already has in its subscription: resource group, vnet and subnets, the RHCOS gallery image, the identity. */
+export function seedInstalledCluster(arm: ArmEmulator): void {
+  const s = arm.state;
+  const sub = arm.subscriptionId;
+  s.seedNetwork({
+    rg: RG,
+    location: LOCATION,
+    vnet: VNET,
+    subnets: { [SUBNET]: '10.0.128.0/17', [`${CLUSTER}-master-subnet`]: '10.0.0.0/17' },
+  });
+  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY], { location: LOCATION, properties: {} });
+  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY, 'images', IMAGE_DEF], {
+    location: LOCATION,
+    properties: {
+      osType: 'Linux',
+      hyperVGeneration: 'V2',
+      identifier: { publisher: 'RedHat', offer: 'rhcos', sku: 'gen2' },
+    },
+  });
+  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY, 'images', IMAGE_DEF, 'versions', '418.94.202507150'], {
+    location: LOCATION,
+    properties: { publishingProfile: { targetRegions: [{ name: LOCATION }] } },
+  });
+  s.seed(sub, RG, 'Microsoft.ManagedIdentity', ['userAssignedIdentities', `${CLUSTER}-identity`], {
+    location: LOCATION,
+  });
+}
+
+/** The official SDKs, authenticated against the emulator's token endpoint with its service principal. */
+export function clientsFor(arm: ArmEmulator): AzureSdkClients {
+  return new AzureSdkClients({
+    endpoint: arm.endpoint,
+    authorityHost: arm.authorityHost,
+    principal: { tenantId: arm.tenantId, clientId: arm.clientId, clientSecret: arm.clientSecret },
+    ca: arm.caPem,
+    env: {},
+  });
+}
