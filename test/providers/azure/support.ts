@@ -1,6 +1,7 @@
 // What the Azure tests share: the names of the docs' cluster, the docs' AzureMachineTemplate spec, the installed
 // cluster's network and image seeded in the ARM emulator, and a client of the official SDKs pointed at it.
 import { generateKeyPairSync } from 'node:crypto';
+import tls from 'node:tls';
 import { AzureSdkClients } from '../../../functions/providers/azure/client.ts';
 import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
 import type { ArmEmulator } from '../../emulators/arm/server.ts';
@@ -101,4 +102,26 @@ export function clientsFor(arm: ArmEmulator): AzureSdkClients {
     ca: arm.caPem,
     env: {},
   });
+}
+
+/** The variables `capi-fn up --platform azure` reads, for the emulator (what `capi-fn emulator azure` prints). */
+export function armEnv(arm: ArmEmulator): Record<string, string> {
+  return {
+    AZURE_RESOURCE_MANAGER_ENDPOINT: arm.endpoint,
+    AZURE_AUTHORITY_HOST: arm.authorityHost,
+    AZURE_TENANT_ID: arm.tenantId,
+    AZURE_CLIENT_ID: arm.clientId,
+    AZURE_CLIENT_SECRET: arm.clientSecret,
+    AZURE_SUBSCRIPTION_ID: arm.subscriptionId,
+  };
+}
+
+/**
+ * Trusts the emulator's CA in this process, as NODE_EXTRA_CA_CERTS does for a new one (that variable is read only
+ * at start-up). Returns the undo.
+ */
+export function trustArmCa(arm: ArmEmulator): () => void {
+  const before = tls.getCACertificates('default');
+  tls.setDefaultCACertificates([...before, arm.caPem]);
+  return () => tls.setDefaultCACertificates(before);
 }
