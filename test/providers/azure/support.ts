@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import tls from 'node:tls';
 import { AzureSdkClients } from '../../../functions/providers/azure/client.ts';
 import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
+import { seedInstalledCluster as seedArm } from '../../emulators/arm/seed.ts';
 import type { ArmEmulator } from '../../emulators/arm/server.ts';
 
 export const NS = 'openshift-cluster-api';
@@ -67,30 +68,7 @@ export function docsTemplateSpec(sub: string, sshKeyLine = sshPublicKeyLine()): 
 
 /** What an installed cluster already has in its subscription: resource group, vnet and subnets, the RHCOS gallery image, the identity. */
 export function seedInstalledCluster(arm: ArmEmulator): void {
-  const s = arm.state;
-  const sub = arm.subscriptionId;
-  s.seedNetwork({
-    rg: RG,
-    location: LOCATION,
-    vnet: VNET,
-    subnets: { [SUBNET]: '10.0.128.0/17', [`${CLUSTER}-master-subnet`]: '10.0.0.0/17' },
-  });
-  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY], { location: LOCATION, properties: {} });
-  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY, 'images', IMAGE_DEF], {
-    location: LOCATION,
-    properties: {
-      osType: 'Linux',
-      hyperVGeneration: 'V2',
-      identifier: { publisher: 'RedHat', offer: 'rhcos', sku: 'gen2' },
-    },
-  });
-  s.seed(sub, RG, 'Microsoft.Compute', ['galleries', GALLERY, 'images', IMAGE_DEF, 'versions', '418.94.202507150'], {
-    location: LOCATION,
-    properties: { publishingProfile: { targetRegions: [{ name: LOCATION }] } },
-  });
-  s.seed(sub, RG, 'Microsoft.ManagedIdentity', ['userAssignedIdentities', `${CLUSTER}-identity`], {
-    location: LOCATION,
-  });
+  seedArm(arm.state, CLUSTER, LOCATION);
 }
 
 /** The official SDKs, authenticated against the emulator's token endpoint with its service principal. */
