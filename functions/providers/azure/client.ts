@@ -12,6 +12,7 @@
 import type { AvailabilitySet, ResourceSku, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, Subnet } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
+import { ERROR_TARGET_HEADER } from './errors.ts';
 import { parseResourceID } from './names.ts';
 
 export type { AvailabilitySet, NetworkInterface, ResourceSku, Subnet, VirtualMachine };
@@ -119,6 +120,34 @@ function loadSdk(): Promise<Sdk> {
   return sdk;
 }
 
+/**
+ * ARM names the field it refuses in `error.target`, but the SDKs' RestError for a long-running operation's initial
+ * request keeps only the code and message: this policy copies the target into a response header the error keeps.
+ */
+const ERROR_TARGET_POLICY = {
+  name: 'capiFnArmErrorTarget',
+  async sendRequest(
+    request: unknown,
+    next: (
+      r: unknown,
+    ) => Promise<{ status: number; bodyAsText?: string | null; headers: { set(n: string, v: string): void } }>,
+  ) {
+    const res = await next(request);
+    if (res.status >= 400 && res.bodyAsText) {
+      try {
+        const target = (JSON.parse(res.bodyAsText) as { error?: { target?: string } }).error?.target;
+        if (typeof target === 'string' && target) res.headers.set(ERROR_TARGET_HEADER, target);
+      } catch {
+        // Not JSON: nothing to copy.
+      }
+    }
+    return res;
+  },
+};
+
+type ClientPolicies = NonNullable<
+  ConstructorParameters<Sdk['compute']['ComputeManagementClient']>[2]
+>['additionalPolicies'];
 type Compute = InstanceType<Sdk['compute']['ComputeManagementClient']>;
 type Network = InstanceType<Sdk['network']['NetworkManagementClient']>;
 interface Poller {
@@ -170,7 +199,13 @@ export class AzureArmClients implements ArmApi {
     if (!c) {
       c = Promise.all([loadSdk(), this.cred()]).then(([{ compute, network }, cred]) => {
         // CAPZ disables the SDK's retries: a throttled or failed call goes back to the handler, which requeues.
-        const opts = { endpoint: this.endpoint, retryOptions: { maxRetries: 0 }, ...this.tls() };
+        const opts = {
+          endpoint: this.endpoint,
+          retryOptions: { maxRetries: 0 },
+          // The policy is typed structurally here: @azure/core-rest-pipeline is the SDKs' dependency, not ours.
+          additionalPolicies: [{ policy: ERROR_TARGET_POLICY, position: 'perCall' }] as unknown as ClientPolicies,
+          ...this.tls(),
+        };
         return {
           compute: new compute.ComputeManagementClient(cred, sub, opts),
           network: new network.NetworkManagementClient(cred, sub, opts),
@@ -300,9 +335,10 @@ export class AzureArmClients implements ArmApi {
     try {
       await p.poll();
     } catch (e) {
-      // A failed operation: core-lro throws its error; the code is ARM's (`AllocationFailed`).
-      const code = (e as { code?: string }).code ?? 'OperationFailed';
-      return { status: 'failed', error: { code, message: (e as Error).message }, data: op.data };
+      // A failed operation: core-lro throws "The long-running operation has failed. <ARM code>. <message>".
+      const m = /has failed\. ([A-Za-z][\w.]*)\. ([\s\S]*)$/.exec((e as Error).message);
+      const code = (e as { code?: string }).code ?? m?.[1] ?? 'OperationFailed';
+      return { status: 'failed', error: { code, message: m?.[2] ?? (e as Error).message }, data: op.data };
     }
     return progress(p, await p.serialize());
   }

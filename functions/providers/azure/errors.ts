@@ -5,6 +5,17 @@
 import type { ClassifiedError, ErrorClass } from '../kit/errors.ts';
 import { OperationFailedError } from './client.ts';
 
+/** What @azure/identity throws when there is no token to be had (a wrong secret is AuthenticationRequiredError). */
+const AUTH_ERRORS = new Set([
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+]);
+
+/** The header ERROR_TARGET_POLICY (client.ts) copies ARM's `error.target` into: the SDK's RestError drops the body. */
+export const ERROR_TARGET_HEADER = 'x-capi-fn-arm-error-target';
+
 const NETWORK = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -81,8 +92,10 @@ interface RestErrorLike {
   response?: { headers?: { get(n: string): string | undefined }; bodyAsText?: string | null };
 }
 
-/** ARM's `error.target` (the field it blames), from the parsed details or the raw body. */
+/** ARM's `error.target` (the field it blames), from the header the client's policy set, the details or the raw body. */
 function targetOf(e: RestErrorLike): string | undefined {
+  const header = e.response?.headers?.get(ERROR_TARGET_HEADER);
+  if (header) return header;
   const fromDetails = (e.details as { error?: { target?: string }; target?: string } | undefined) ?? undefined;
   const t = fromDetails?.error?.target ?? fromDetails?.target;
   if (t) return t;
@@ -121,11 +134,7 @@ export function classifyAzureError(e: unknown): ClassifiedError {
   }
   const err = e as RestErrorLike | undefined;
   const name = err?.name ?? '';
-  if (
-    name === 'AuthenticationError' ||
-    name === 'CredentialUnavailableError' ||
-    name === 'AggregateAuthenticationError'
-  ) {
+  if (AUTH_ERRORS.has(name)) {
     return { class: 'auth', code: name, message: String(err?.message).split('\n')[0]!.slice(0, 500), definitive: true };
   }
   if (name === 'RestError' && typeof err?.statusCode === 'number') {
