@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
 import { deniedMessage, infraRequest } from '../../../test/support/admission.ts';
 import { type ReviewContext, review } from '../../webhooks/review.ts';
+import { decodeSshKey } from './request.ts';
 
 const AZURE: ReviewContext = {
   openshift: { infrastructureName: 'ocp-az-9m4tx', platformType: 'Azure', provider: PLATFORM_PROVIDERS.Azure! },
@@ -92,6 +93,19 @@ describe('Azure admission rules', () => {
         ),
       ),
     ).toContain('spec.template.spec.userAssignedIdentities[0].providerID: Invalid value');
+  });
+
+  it('an AzureMachine without sshPublicKey gets a generated RSA key (CAPZ’s default); a template keeps what it has', () => {
+    const { sshPublicKey: _k, ...noKey } = spec;
+    const r = review(req('AzureMachine', { spec: noKey }), AZURE, 'mutate');
+    expect(r.allowed).toBe(true);
+    const patch = JSON.parse(Buffer.from(r.patch ?? '', 'base64').toString()) as Array<{
+      path: string;
+      value: unknown;
+    }>;
+    const key = patch.find((p) => p.path === '/spec/sshPublicKey')?.value as string;
+    expect(decodeSshKey(key)).toMatch(/^ssh-rsa AAAAB3NzaC1yc2E/);
+    expect(review(req('AzureMachine', { spec }), AZURE, 'mutate').patch).toBeUndefined();
   });
 
   it('a template cannot name one VM; a recorded providerID does not change', () => {

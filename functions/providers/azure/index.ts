@@ -13,6 +13,7 @@ import {
   str,
 } from '../kit/plan.ts';
 import { azureMachineRules, azureMachineTemplateRules } from './admission.ts';
+import { defaultSshPublicKey } from './ssh.ts';
 
 /** The Secret the AzureClusterIdentity points at (immutable; key `clientSecret`). */
 export const AZURE_CLUSTER_CREDENTIAL_SECRET = 'capz-manager-cluster-credential';
@@ -130,6 +131,10 @@ export const azureProvider: ProviderModule = {
   webhookRules: {
     'infrastructure.cluster.x-k8s.io/AzureMachine': azureMachineRules,
     'infrastructure.cluster.x-k8s.io/AzureMachineTemplate': azureMachineTemplateRules,
+  },
+  webhookDefaults: {
+    // CAPZ's AzureMachine defaulting: a generated key when the spec has none (templates stay as written).
+    'infrastructure.cluster.x-k8s.io/AzureMachine': defaultSshPublicKey,
   },
   quickStart: ({ k }) => [
     `      ${k} apply -f examples/azure/machineset.yaml   (an AzureMachineTemplate and a MachineSet; the README says what to create first)`,

@@ -1,8 +1,8 @@
 // What the Azure tests share: the names of the docs' cluster, the docs' AzureMachineTemplate spec, the installed
 // cluster's network and image seeded in the ARM emulator, and a client of the official SDKs pointed at it.
-import { generateKeyPairSync } from 'node:crypto';
 import tls from 'node:tls';
 import { AzureSdkClients } from '../../../functions/providers/azure/client.ts';
+import { newSshPublicKeyLine } from '../../../functions/providers/azure/ssh.ts';
 import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
 import { seedInstalledCluster as seedArm } from '../../emulators/arm/seed.ts';
 import type { ArmEmulator } from '../../emulators/arm/server.ts';
@@ -35,22 +35,7 @@ export function identityProviderID(sub: string): string {
 }
 
 /** An OpenSSH `ssh-rsa` public key line (what `ssh-keygen` writes to id_rsa.pub). */
-export function sshPublicKeyLine(): string {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-  const mpint = (b64url: string) => {
-    let b = Buffer.from(b64url, 'base64url');
-    if (b[0]! & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
-    return b;
-  };
-  const field = (b: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  };
-  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), field(mpint(jwk.e)), field(mpint(jwk.n))]);
-  return `ssh-rsa ${blob.toString('base64')} capi-fn-test`;
-}
+export const sshPublicKeyLine = () => newSshPublicKeyLine('capi-fn-test');
 
 /** The OpenShift docs' AzureMachineTemplate sample, with this cluster's names. */
 export function docsTemplateSpec(sub: string, sshKeyLine = sshPublicKeyLine()): Record<string, unknown> {
