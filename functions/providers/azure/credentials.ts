@@ -3,8 +3,9 @@
 // operator creates), else the Secret the operator itself reads (`openshift-cluster-api/
 // capz-manager-bootstrap-credentials`: azure_client_id, azure_tenant_id, azure_client_secret), else the process's
 // standard variables (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE,
-// through @azure/identity). The subscription likewise: AzureCluster spec.subscriptionID, the Secret's
-// azure_subscription_id, AZURE_SUBSCRIPTION_ID. Secrets are read per reconcile, never logged, never on the bus.
+// through @azure/identity). The subscription is the AzureCluster's spec.subscriptionID (the operator copies the
+// Secret's azure_subscription_id there), else AZURE_SUBSCRIPTION_ID. Secrets are read per reconcile, never logged,
+// never on the bus.
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { Namespaces, PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
 import type { AzureCluster, AzureClusterIdentity } from '../../../shared/api/providers/azure.ts';
@@ -25,17 +26,6 @@ const decode = (v: string | undefined) => (v ? Buffer.from(v, 'base64').toString
 
 async function secret(kube: KubeClient, ref: { namespace: string; name: string }): Promise<SecretLike | undefined> {
   return kube.find<SecretLike>({ apiVersion: 'v1', kind: 'Secret', ...ref });
-}
-
-/** The subscription a cluster's machines live in, or undefined (then nothing can be created). */
-export async function subscriptionOf(
-  kube: KubeClient,
-  cluster: Pick<AzureCluster, 'spec'> | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string | undefined> {
-  if (cluster?.spec?.subscriptionID) return cluster.spec.subscriptionID;
-  if (env.AZURE_SUBSCRIPTION_ID) return env.AZURE_SUBSCRIPTION_ID;
-  return decode((await secret(kube, BOOTSTRAP_CREDENTIALS))?.data?.azure_subscription_id);
 }
 
 export async function connectAzure(
