@@ -11,7 +11,7 @@ import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** `bundles`, `clients` or `gcp-clients` runs only that part. */
+/** `bundles`, `clients`, `gcp-clients` or `azure-clients` runs only that part. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
@@ -113,6 +113,43 @@ if (ONLY === 'gcp-clients') {
     } catch (e) {
       console.log(`  ${`${label}, unbundled`.padEnd(60)} fails: ${String((e as Error).message).split('\n')[0]}`);
     }
+  }
+  process.exit(0);
+}
+
+// The Azure provider's client (issue: Azure provider): the official @azure/arm-compute, @azure/arm-network and
+// @azure/identity, which the provider loads on its first call (client.ts), bundled and not; and the provider's Lambda
+// bundle, whose import does not load them.
+if (ONLY === 'azure-clients') {
+  const probes: Array<[string, string]> = [
+    [
+      'arm-compute + arm-network + identity',
+      `const [c, n, i] = await Promise.all([import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/identity')]);
+const cred = new i.ClientSecretCredential('t', 'c', 's');
+new c.ComputeManagementClient(cred, 'sub'); new n.NetworkManagementClient(cred, 'sub');`,
+    ],
+    [
+      '@azure/arm-compute alone',
+      `const c = await import('@azure/arm-compute'); new c.ComputeManagementClient({ getToken: async () => null }, 'sub');`,
+    ],
+  ];
+  console.log('\nAzure Resource Manager clients: import + construct');
+  for (const [label, code] of probes) {
+    const src = join(work, `${label.replace(/\W+/g, '-')}-src.mjs`);
+    writeFileSync(src, `${code} ${PRINT_RSS}`);
+    const out = await bundled(label, src);
+    console.log(
+      `  ${`${label}, bundled (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(60)} ${fmt(await timeNode([out]))}`,
+    );
+    console.log(`  ${`${label}, unbundled`.padEnd(60)} ${fmt(await timeNode([src]))}`);
+  }
+  for (const e of entries().filter((x) => x.name.startsWith('azure-') && x.platform === 'aws')) {
+    const { file, bytes } = await bundle(e, join(work, 'dist'));
+    const probe = join(work, `probe-${e.platform}-${e.name}.mjs`);
+    writeFileSync(probe, `await import(${JSON.stringify(file)}); ${PRINT_RSS}`);
+    console.log(
+      `  ${`${e.platform}/${e.name} bundle (${(bytes / 1024).toFixed(0)} KiB), import`.padEnd(60)} ${fmt(await timeNode([probe]))}`,
+    );
   }
   process.exit(0);
 }

@@ -78,7 +78,7 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     expect(p.ok && p.infraCluster.spec).toMatchObject({ project: 'from-mapi' });
   });
 
-  it('Azure: credential Secret and AzureClusterIdentity first, then the AzureCluster; managed', () => {
+  it('Azure: credential Secret and AzureClusterIdentity first, then the AzureCluster; no managed-by (capi-fn’s Azure provider owns readiness)', () => {
     const p = plan('Azure', {
       mapiProviderSpec: {
         location: 'eastus',
@@ -91,6 +91,7 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
           azure_client_id: 'cid',
           azure_tenant_id: 'tid',
           azure_client_secret: 's3cret',
+          azure_subscription_id: 'sub-1',
         },
       },
     });
@@ -111,9 +112,11 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
       tenantID: 'tid',
       clientSecret: { name: 'capz-manager-cluster-credential', namespace: 'openshift-cluster-api' },
     });
-    expect(p.infraCluster.metadata.annotations).toEqual(MANAGED);
+    expect(p.infraCluster.metadata.annotations).toBeUndefined();
     expect(p.infraCluster.spec).toEqual({
       location: 'eastus',
+      // OpenShift leaves it unset (CAPZ reads AZURE_SUBSCRIPTION_ID); capi-fn's functions read it here.
+      subscriptionID: 'sub-1',
       azureEnvironment: 'AzurePublicCloud',
       identityRef: { kind: 'AzureClusterIdentity', name: 'ocp-az-9m4tx', namespace: 'openshift-cluster-api' },
       resourceGroup: 'ocp-az-9m4tx-rg',
@@ -189,7 +192,11 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     for (const type of ['AWS', 'GCP', 'Azure', 'OpenStack', 'VSphere', 'BareMetal', 'Local'] as const) {
       const provider = PLATFORM_PROVIDERS[type]!.provider;
       expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(
-        provider === 'aws' || provider === 'local' || provider === 'metal3' || provider === 'gcp',
+        provider === 'aws' ||
+          provider === 'local' ||
+          provider === 'metal3' ||
+          provider === 'gcp' ||
+          provider === 'azure',
       );
     }
   });

@@ -1,6 +1,7 @@
 // `capi-fn up` beyond the default: the feature-set gate a user can watch work (Default installs nothing until
-// the FeatureGate says TechPreviewNoUpgrade, which then cannot be undone), and `--platform aws` against
-// moto_server with the node simulator, driven with kubectl and the README's example file.
+// the FeatureGate says TechPreviewNoUpgrade, which then cannot be undone; a later platform change, to Azure against
+// the ARM emulator), and `--platform aws` against moto_server with the node simulator, driven with kubectl and the
+// README's example file.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,6 +10,8 @@ import { promisify } from 'node:util';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Embedded, SeedRejectedError, startEmbedded } from '../../local/embedded/system.ts';
+import { startArmEmulator } from '../emulators/arm/server.ts';
+import { armEnv, trustArmCa } from '../providers/azure/support.ts';
 import { eventually, tempDir } from '../support/env.ts';
 import { type Moto, motoEnv, startMoto } from '../support/moto.ts';
 import { hasPeer } from '../support/peers.ts';
@@ -102,6 +105,11 @@ describe('capi-fn up --feature-set Default', () => {
     const saved = JSON.parse(readFileSync(join(dataDir, 'webhook.json'), 'utf8')) as { port: number };
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(saved.port, '127.0.0.1', resolve));
+    // Azure has a provider: it runs against the ARM emulator with the emulator's service principal.
+    const arm = await startArmEmulator();
+    const untrust = trustArmCa(arm);
+    const env = { ...process.env };
+    Object.assign(process.env, armEnv(arm));
     try {
       sys = await startEmbedded({ dataDir, port: 0, platform: 'azure', sample: true });
       expect(sys.seed).toMatchObject({ platform: 'azure', write: true });
@@ -112,8 +120,13 @@ describe('capi-fn up --feature-set Default', () => {
         name: 'cluster',
       });
       expect(infra.status?.platformStatus?.type).toBe('Azure');
+      await sys.stop();
+      sys = undefined;
     } finally {
       squatter.close();
+      process.env = env;
+      untrust();
+      await arm.stop();
     }
   }, 180_000);
 });

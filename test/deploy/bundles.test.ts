@@ -1,6 +1,8 @@
 // What each function's bundle carries (esbuild's metafile, with the options `npm run build` uses): a
 // function carries its own platform's packages and no other cloud's SDK; only the AWS provider's
-// bundles carry the EC2 client, and the webhooks (on the API server's critical path) no bus or queue SDK.
+// bundles carry the EC2 client and only the Azure provider's the ARM clients (besides the drift check and the
+// bridge, which carry every provider's handlers), and the webhooks (on the API server's critical path) no bus or
+// queue SDK.
 import { describe, expect, it } from 'vitest';
 import { bundledPackages, type Entry, entries } from '../../scripts/build.ts';
 
@@ -10,6 +12,11 @@ const FOREIGN: Record<Entry['platform'], RegExp> = {
   gcp: /^@(azure|azure-rest|aws-sdk)\//,
 };
 const isAwsProvider = (e: Entry) => e.entry.startsWith('functions/providers/aws/');
+const isAzureProvider = (e: Entry) => e.entry.startsWith('functions/providers/azure/');
+const carriesEveryProvider = (e: Entry) => ['drift', 'bridge'].includes(e.name);
+/** The Azure provider's cloud API (ARM through the official clients and @azure/identity), not a platform SDK. */
+const ARM_CLIENTS =
+  /^@azure\/(arm-compute|arm-network|identity|msal-node|msal-common|core-lro|core-client|core-rest-pipeline|core-util|core-auth|core-tracing|core-process|logger|abort-controller)$|^@azure-rest\/core-client$/;
 
 describe('function bundles', () => {
   const all = entries();
@@ -26,9 +33,18 @@ describe('function bundles', () => {
   it.each(all.map((e) => [`${e.platform}/${e.name}`, e] as const))('%s', async (_name, e) => {
     const { bundled, external } = await bundledPackages(e);
     const used = [...bundled, ...external];
-    // No other cloud's SDK (the AWS provider's EC2 client is its cloud API, not a platform SDK).
-    const foreign = used.filter((p) => FOREIGN[e.platform].test(p) && !(isAwsProvider(e) && p.startsWith('@aws-sdk/')));
+    // No other cloud's SDK (the AWS provider's EC2 client and the Azure provider's ARM clients are their cloud
+    // APIs, not platform SDKs).
+    const foreign = used.filter(
+      (p) =>
+        FOREIGN[e.platform].test(p) &&
+        !(isAwsProvider(e) && p.startsWith('@aws-sdk/')) &&
+        !((isAzureProvider(e) || carriesEveryProvider(e)) && ARM_CLIENTS.test(p)),
+    );
     expect(foreign).toEqual([]);
+    if (isAzureProvider(e))
+      expect(used).toEqual(expect.arrayContaining(['@azure/arm-compute', '@azure/arm-network', '@azure/identity']));
+    else if (!carriesEveryProvider(e)) expect(used).not.toContain('@azure/arm-compute');
     if (isAwsProvider(e)) expect(used).toContain('@aws-sdk/client-ec2');
     // The drift check and the bridge read every handler's watches, the provider's included.
     else if (!['drift', 'bridge'].includes(e.name)) expect(used).not.toContain('@aws-sdk/client-ec2');

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type PeerName = 'kubectl' | 'moto_server' | 'gcloud' | 'gcloud-pubsub-emulator' | 'java' | 'tmux';
+export type PeerName = 'kubectl' | 'moto_server' | 'gcloud' | 'gcloud-pubsub-emulator' | 'java' | 'tmux' | 'az';
 
 const probes: Record<PeerName, () => boolean> = {
   kubectl: () => onPath('kubectl'),
@@ -11,6 +11,7 @@ const probes: Record<PeerName, () => boolean> = {
   java: () => onPath('java'),
   tmux: () => onPath('tmux'),
   gcloud: () => onPath('gcloud'),
+  az: () => onPath('az'),
   'gcloud-pubsub-emulator': () => pubsubEmulatorPath() !== undefined && onPath('java'),
 };
 

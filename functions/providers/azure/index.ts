@@ -1,5 +1,6 @@
-// The Azure platform (CAPZ's AzureCluster): the operator's plan (credential Secret and AzureClusterIdentity
-// first) and the simulated installer. No machine provider yet: AzureMachines wait in Provisioning.
+// The Azure provider (CAPZ's AzureCluster and AzureMachine on Azure Resource Manager): its descriptor for the
+// provider list — the operator's plan (credential Secret and AzureClusterIdentity first), the simulated installer,
+// the admission rules and the doctor checks. The handlers are in runtime.ts.
 import { Namespaces, PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
 import type { ProviderModule } from '../kit/module.ts';
 import {
@@ -11,6 +12,8 @@ import {
   secretObject,
   str,
 } from '../kit/plan.ts';
+import { azureMachineRules, azureMachineTemplateRules } from './admission.ts';
+import { defaultSshPublicKey } from './ssh.ts';
 
 /** The Secret the AzureClusterIdentity points at (immutable; key `clientSecret`). */
 export const AZURE_CLUSTER_CREDENTIAL_SECRET = 'capz-manager-cluster-credential';
@@ -21,14 +24,53 @@ export const azureProvider: ProviderModule = {
   cliPlatform: 'azure',
   platformType: 'Azure',
   kinds: { cluster: 'AzureCluster', machine: 'AzureMachine', machineTemplate: 'AzureMachineTemplate' },
-  hasRuntime: false,
+  hasRuntime: true,
   credentialCheck(env) {
-    const ok = Boolean(env.AZURE_CLIENT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_FEDERATED_TOKEN_FILE));
+    const ok = Boolean(
+      env.AZURE_CLIENT_ID && env.AZURE_TENANT_ID && (env.AZURE_CLIENT_SECRET || env.AZURE_FEDERATED_TOKEN_FILE),
+    );
     return credentialCheck('Azure credentials', ok, {
-      ok: 'service principal in the environment',
-      missing: 'AZURE_CLIENT_ID and a secret or federated token are not set',
-      fix: 'export AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET',
+      ok: `service principal ${env.AZURE_CLIENT_ID} of tenant ${env.AZURE_TENANT_ID} in the environment${env.AZURE_SUBSCRIPTION_ID ? `, subscription ${env.AZURE_SUBSCRIPTION_ID}` : ''}`,
+      missing:
+        'AZURE_CLIENT_ID, AZURE_TENANT_ID and a secret (AZURE_CLIENT_SECRET) or federated token (AZURE_FEDERATED_TOKEN_FILE) are not all set',
+      fix: 'export AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET and AZURE_SUBSCRIPTION_ID (npx capi-fn emulator azure prints them for the emulator)',
     });
+  },
+  async endpointCheck(env) {
+    const e = env.AZURE_RESOURCE_MANAGER_ENDPOINT;
+    if (!e) return undefined;
+    const base = e.endsWith('/') ? e : `${e}/`;
+    try {
+      // Unauthenticated: ARM answers 401 with its error shape, which proves the endpoint speaks ARM over TLS.
+      const r = await fetch(new URL('subscriptions?api-version=2022-12-01', base), {
+        signal: AbortSignal.timeout(5_000),
+      });
+      const body = (await r.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+      const speaksArm = r.ok || Boolean(body?.error?.code);
+      return speaksArm
+        ? {
+            name: 'Azure Resource Manager endpoint',
+            status: 'ok',
+            detail: `${base} answers (HTTP ${r.status}${body?.error?.code ? ` ${body.error.code}` : ''})`,
+          }
+        : {
+            name: 'Azure Resource Manager endpoint',
+            status: 'fail',
+            detail: `${base} answers HTTP ${r.status} without ARM's error shape`,
+            fix: 'point AZURE_RESOURCE_MANAGER_ENDPOINT at Azure Resource Manager (or npx capi-fn emulator azure)',
+          };
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(String(cause));
+      return {
+        name: 'Azure Resource Manager endpoint',
+        status: 'fail',
+        detail: `AZURE_RESOURCE_MANAGER_ENDPOINT=${base} does not answer (${cause})`,
+        fix: tls
+          ? 'trust its CA: export NODE_EXTRA_CA_CERTS=<the file capi-fn emulator azure --ca-out wrote>'
+          : 'start it (npx capi-fn emulator azure prints the endpoint) or unset the variable to use Azure',
+      };
+    }
   },
   infraCluster: {
     needsProviderSpec: true,
@@ -48,6 +90,9 @@ export const azureProvider: ProviderModule = {
         );
       }
       const location = need(str(ps?.location), 'a MAPI providerSpec location (control-plane Machine or MachineSet)');
+      // OpenShift leaves spec.subscriptionID unset (CAPZ reads AZURE_SUBSCRIPTION_ID); capi-fn's functions have no
+      // such deployment, so the subscription the operator's Secret names goes into the AzureCluster.
+      const subscriptionID = str(creds?.azure_subscription_id);
       const resourceGroup = str(ps?.resourceGroup) ?? str(status?.azure?.resourceGroupName);
       const vnet = str(ps?.vnet);
       const vnetRG = str(ps?.networkResourceGroup) ?? str(status?.azure?.networkResourceGroupName) ?? resourceGroup;
@@ -69,6 +114,7 @@ export const azureProvider: ProviderModule = {
         ],
         spec: {
           location,
+          ...(subscriptionID ? { subscriptionID } : {}),
           azureEnvironment: str(status?.azure?.cloudName) ?? 'AzurePublicCloud',
           identityRef: { kind: 'AzureClusterIdentity', name, namespace: Namespaces.clusterAPI },
           ...(resourceGroup ? { resourceGroup } : {}),
@@ -82,7 +128,18 @@ export const azureProvider: ProviderModule = {
       };
     },
   },
-  simulatedInstall({ infrastructureName: infraName }) {
+  webhookRules: {
+    'infrastructure.cluster.x-k8s.io/AzureMachine': azureMachineRules,
+    'infrastructure.cluster.x-k8s.io/AzureMachineTemplate': azureMachineTemplateRules,
+  },
+  webhookDefaults: {
+    // CAPZ's AzureMachine defaulting: a generated key when the spec has none (templates stay as written).
+    'infrastructure.cluster.x-k8s.io/AzureMachine': defaultSshPublicKey,
+  },
+  quickStart: ({ k }) => [
+    `      ${k} apply -f examples/azure/machineset.yaml   (an AzureMachineTemplate and a MachineSet; the README says what to create first)`,
+  ],
+  simulatedInstall({ infrastructureName: infraName, env }) {
     const rg = `${infraName}-rg`;
     return {
       platformSpec: { type: 'Azure', azure: {} },
@@ -92,10 +149,11 @@ export const azureProvider: ProviderModule = {
       },
       objects: [
         secretObject(BOOTSTRAP.name, {
-          azure_client_id: '00000000-0000-4000-8000-00000000c11d',
-          azure_tenant_id: '00000000-0000-4000-8000-0000000a7e17',
-          azure_client_secret: 'simulated-client-secret',
-          azure_subscription_id: '00000000-0000-4000-8000-0000005ab5c0',
+          // The service principal `capi-fn up` was given (the emulator's, printed by `capi-fn emulator azure`).
+          azure_client_id: env.AZURE_CLIENT_ID ?? '00000000-0000-4000-8000-00000000c11d',
+          azure_tenant_id: env.AZURE_TENANT_ID ?? '00000000-0000-4000-8000-0000000a7e17',
+          azure_client_secret: env.AZURE_CLIENT_SECRET ?? 'simulated-client-secret',
+          azure_subscription_id: env.AZURE_SUBSCRIPTION_ID ?? '00000000-0000-4000-8000-0000005ab5c0',
           azure_region: 'eastus',
         }),
         mapiMachineSet(infraName, {

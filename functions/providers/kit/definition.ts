@@ -195,6 +195,12 @@ export interface InfraMachineDefinition<
   recordIdentity(spec: IM['spec'], instance: CloudInstance): void;
   /** The create request, with every reference resolved; a problem names the spec field and the fix. */
   prepare(s: LaunchScope<Client, IM, IC>): Promise<Prepared<Req>>;
+  /**
+   * Deletion, once no instance is live and before the finalizer goes: deletes what the instance leaves behind
+   * (Azure's NIC and the disks not set to go with the VM) and says what is still there. Idempotent: it runs on
+   * every deletion poll until nothing is left.
+   */
+  cleanUp?(s: MachineScope<IM, IC> & { client: Client; log: Logger }): Promise<{ remaining: string[] }>;
   /** Provider-specific status from the instance (extra fields, richer addresses); may call the client. */
   observe?(
     instance: CloudInstance,
@@ -221,6 +227,8 @@ export interface InfraClusterDefinition<Client, IC extends InfraClusterObject = 
   /** The checks whose conditions are summarised into Ready (none: ready once assessed). */
   checks: string[];
   timings?: Partial<KitTimings>;
+  /** What `connect` reads in the cluster besides the Secret (Azure's AzureClusterIdentity). */
+  reads?: KubeAccess[];
   /** The readiness rule: read-only checks against the cloud; nothing is created. */
   assess(ic: IC, client: Client, log: Logger): Promise<ClusterAssessment>;
   /** As the machine definition's `connect`: the client bound to credentials the cluster holds. */

@@ -98,6 +98,31 @@ export async function reconcileDeletion<Client, Req, IM extends InfraMachine, IC
     log.info({ waitMs: held }, 'a create may be in flight; waiting before releasing the finalizer');
     return { requeueAfter: Math.min(held, t.terminatePollMs) };
   }
+  if (def.cleanUp) {
+    let remaining: string[];
+    try {
+      ({ remaining } = await def.cleanUp({ ...s, client: ctx.cloud, log }));
+    } catch (e) {
+      return failed(def, ctx, im, status, 'deleting what the instance left behind', e, t);
+    }
+    if (remaining.length) {
+      status.ready = false;
+      setMachineCondition(
+        status,
+        INSTANCE_READY,
+        {
+          status: 'False',
+          reason: 'Deleting',
+          severity: 'Info',
+          message: `waiting for ${remaining.join(', ')} to be deleted`,
+        },
+        now,
+        summarised,
+      );
+      await updateStatusIfChanged(kube, im, status, def.fieldManager);
+      return { requeueAfter: t.terminatePollMs };
+    }
+  }
   await kube.update(withoutFinalizer(im, def.finalizer), { fieldManager: def.fieldManager });
   log.info({}, 'instances deleted; finalizer removed');
   return undefined;

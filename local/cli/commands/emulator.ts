@@ -2,12 +2,14 @@
 // --platform <p>`, the cloud's own CLI and the examples have a cloud without an account. One subcommand
 // per cloud, each in emulators/<cloud>.ts with its own options.
 import type { Command } from 'commander';
+import { registerAzureEmulator } from './emulators/azure.ts';
 import { registerGcpEmulator } from './emulators/gcp.ts';
 
 export function registerEmulator(program: Command): void {
   const emulator = program
     .command('emulator')
-    .description('run a cloud emulator in the foreground (state in memory): gcp')
+    .description('run a cloud emulator in the foreground (state in memory): gcp, azure')
     .showHelpAfterError();
   registerGcpEmulator(emulator);
+  registerAzureEmulator(emulator);
 }

@@ -13,6 +13,8 @@ export const INVOKABLE = [
   'aws-machine',
   'gcp-cluster',
   'gcp-machine',
+  'azure-cluster',
+  'azure-machine',
   'metal3-cluster',
   'metal3-machine',
   'cluster-capi-operator',
