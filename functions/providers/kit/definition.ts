@@ -125,6 +125,11 @@ export type Prepared<Req> =
       request: Req;
       /** Conditions of the provider's own that the prepared request satisfies (AWS SecurityGroupsReady). */
       conditions?: Record<string, ConditionValue>;
+      /**
+       * Status fields the request rests on (OpenStack's `status.resolved`), written before the intent and the
+       * create, so a later pass reuses them instead of resolving again.
+       */
+      status?: Partial<InfraMachineStatus>;
     }
   | {
       ok: false;
@@ -195,6 +200,11 @@ export interface InfraMachineDefinition<
   recordIdentity(spec: IM['spec'], instance: CloudInstance): void;
   /** The create request, with every reference resolved; a problem names the spec field and the fix. */
   prepare(s: LaunchScope<Client, IM, IC>): Promise<Prepared<Req>>;
+  /**
+   * Cloud resources the instance leaves behind once it is gone (OpenStack's ports and volumes), removed before the
+   * finalizer goes. Returns false while something must still be waited for; throws as the port's calls do.
+   */
+  releaseLeftovers?(s: MachineScope<IM, IC> & { client: Client; machineUid: string; log: Logger }): Promise<boolean>;
   /** Provider-specific status from the instance (extra fields, richer addresses); may call the client. */
   observe?(
     instance: CloudInstance,
@@ -210,6 +220,8 @@ export interface ClusterAssessment {
   checks: Partial<Record<string, CheckResult>>;
   /** Failure domains to publish (zone → controlPlane), when the provider knows them. */
   failureDomains?: Record<string, { controlPlane: boolean }>;
+  /** Status fields of the provider's own (OpenStackCluster's `status.network`), merged in. */
+  status?: Record<string, unknown>;
 }
 
 export interface InfraClusterDefinition<Client, IC extends InfraClusterObject = InfraClusterObject> {

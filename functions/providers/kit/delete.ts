@@ -98,6 +98,14 @@ export async function reconcileDeletion<Client, Req, IM extends InfraMachine, IC
     log.info({ waitMs: held }, 'a create may be in flight; waiting before releasing the finalizer');
     return { requeueAfter: Math.min(held, t.terminatePollMs) };
   }
+  if (def.releaseLeftovers && uid) {
+    try {
+      if (!(await def.releaseLeftovers({ ...s, client: ctx.cloud, machineUid: uid, log })))
+        return { requeueAfter: t.terminatePollMs };
+    } catch (e) {
+      return failed(def, ctx, im, status, 'deleting what the instance left behind', e, t);
+    }
+  }
   await kube.update(withoutFinalizer(im, def.finalizer), { fieldManager: def.fieldManager });
   log.info({}, 'instances deleted; finalizer removed');
   return undefined;
