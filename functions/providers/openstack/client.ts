@@ -97,6 +97,7 @@ export interface RestOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   timeoutMs?: number;
+  userAgent?: string;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -204,6 +205,7 @@ export class OpenStackRest implements OpenStackTransport {
       sleep: o.sleep ?? defaultSleep,
       now: o.now ?? Date.now,
       timeoutMs: o.timeoutMs ?? 30_000,
+      userAgent: o.userAgent ?? 'capi-fn-openstack',
     };
   }
 
@@ -240,7 +242,7 @@ export class OpenStackRest implements OpenStackTransport {
           agent: this.agent(url, cloud),
           headers: {
             accept: 'application/json',
-            'user-agent': 'capi-fn-openstack',
+            'user-agent': this.o.userAgent,
             ...(body !== undefined
               ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
               : {}),

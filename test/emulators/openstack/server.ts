@@ -164,7 +164,13 @@ async function handle(
     service = match[0];
     const [, versioned, rest] = match[1]!;
     const path = (rest ?? '').replace(/\/+$/, '') || '/';
-    state.requests.push({ method, service, path: `${versioned ?? ''}${path}` });
+    state.requests.push({
+      method,
+      service,
+      path: `${versioned ?? ''}${path}`,
+      query: url.search,
+      agent: header(req.headers, 'user-agent') ?? '',
+    });
     // Version discovery needs no token.
     if (!versioned || (path === '/' && method === 'GET')) {
       const r = versions(service, origin, Boolean(versioned), state);
@@ -945,6 +951,7 @@ function image(state: OpenStackState, r: Req): Res {
 // ---- Cinder ------------------------------------------------------------------------------------------------
 
 function volume(state: OpenStackState, r: Req): Res {
+  state.settle();
   const seg = r.path.split('/').filter(Boolean);
   const { method: m, query: q } = r;
   if (seg[0] !== 'volumes') throw notFound('The resource could not be found.');

@@ -139,7 +139,7 @@ export class OpenStackState {
   readonly images: Rec[] = [];
   readonly volumes = new Map<string, Volume>();
   /** Every request, as `METHOD service path` (tests count calls per machine from it). */
-  readonly requests: Array<{ method: string; service: string; path: string }> = [];
+  readonly requests: Array<{ method: string; service: string; path: string; query: string; agent: string }> = [];
   private macSeq = 1;
   private nextBuildFaults: Array<{ code: number; message: string }> = [];
 
