@@ -190,7 +190,11 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     for (const type of ['AWS', 'GCP', 'Azure', 'OpenStack', 'VSphere', 'BareMetal', 'Local'] as const) {
       const provider = PLATFORM_PROVIDERS[type]!.provider;
       expect(ownsInfraClusterReadiness(providerNamed(provider)), type).toBe(
-        provider === 'aws' || provider === 'local' || provider === 'metal3' || provider === 'gcp' || provider === 'openstack',
+        provider === 'aws' ||
+          provider === 'local' ||
+          provider === 'metal3' ||
+          provider === 'gcp' ||
+          provider === 'openstack',
       );
     }
   });
