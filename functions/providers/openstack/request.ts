@@ -119,12 +119,6 @@ export function specProblems(spec: Partial<OpenStackMachineSpec>, at: string): S
         rule: 'Neutron refuses security groups on a port without port security',
         fix: 'remove securityGroups or disablePortSecurity',
       });
-    if (p.disablePortSecurity && p.allowedAddressPairs?.length)
-      out.push({
-        field: `${at}.ports[${i}].allowedAddressPairs`,
-        rule: 'Neutron refuses allowed address pairs on a port without port security',
-        fix: 'remove allowedAddressPairs or disablePortSecurity',
-      });
   }
   const devices = new Set<string>();
   for (const [i, d] of (spec.additionalBlockDevices ?? []).entries()) {

@@ -113,6 +113,13 @@ export async function resolveMachine(i: ResolveInput): Promise<Resolution> {
     }
 
     const ports = await resolvePorts(i, at);
+    // A trunk needs Neutron's trunk extension (CAPO checks it before any port is made).
+    const trunked = ports.findIndex((p) => p.trunk);
+    if (trunked >= 0 && !(await api.listExtensions()).includes('trunk'))
+      throw new Unresolved(
+        'TrunkNotSupported',
+        `${spec.ports?.length ? `${at}.ports[${trunked}].trunk` : `${at}.trunk`}: the network service has no trunk extension`,
+      );
     return { ok: true, resolved: { imageID, flavorID, ...(serverGroupID ? { serverGroupID } : {}), ports } };
   } catch (e) {
     if (e instanceof Unresolved) return { ok: false, reason: e.reason, message: e.message };
