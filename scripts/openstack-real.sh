@@ -255,14 +255,18 @@ start_services() {
     --env "OS_NOVA_CONFIG_DIR=$D/etc/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
   start_bg glance glance-api --config-file "$D/etc/glance/glance-api.conf" --config-file "$D/etc/glance/glance-api-paste.ini"
   start_bg neutron neutron-server --config-file "$D/etc/neutron/neutron.conf" --config-file "$D/etc/neutron/ml2_conf.ini"
-  start_bg nova-conductor nova-conductor --config-file "$D/etc/nova/nova.conf"
-  start_bg nova-scheduler nova-scheduler --config-file "$D/etc/nova/nova.conf"
-  start_bg nova-compute nova-compute --config-file "$D/etc/nova/nova.conf" --config-file "$D/etc/nova/nova-compute.conf"
   wait_for Keystone 90 http "$P_KEYSTONE"
   wait_for Placement 90 http "$P_PLACEMENT"
   wait_for Glance 90 http "$P_GLANCE"
   wait_for Nova 90 http "$P_NOVA"
   wait_for Neutron 90 http "$P_NEUTRON"
+}
+
+# Nova's workers find Placement and Neutron through the catalog: started once it exists.
+start_workers() {
+  start_bg nova-conductor nova-conductor --config-file "$D/etc/nova/nova.conf"
+  start_bg nova-scheduler nova-scheduler --config-file "$D/etc/nova/nova.conf"
+  start_bg nova-compute nova-compute --config-file "$D/etc/nova/nova.conf" --config-file "$D/etc/nova/nova-compute.conf"
 }
 
 token() {
@@ -358,6 +362,7 @@ up)
   setup_databases
   start_services
   catalog
+  start_workers
   finish
   echo "$D/clouds.yaml"
   ;;

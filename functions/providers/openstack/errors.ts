@@ -26,6 +26,14 @@ export class VolumeNotReadyError extends Error {
   }
 }
 
+/** A port by the machine's deterministic name exists twice, or belongs to another Machine: nothing was created. */
+export class PortConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PortConflict';
+  }
+}
+
 function networkCode(e: unknown, depth = 0): string | undefined {
   if (!e || typeof e !== 'object' || depth > 3) return undefined;
   const code = (e as { code?: unknown }).code;
@@ -63,6 +71,8 @@ export function classifyOpenStackError(e: unknown): ClassifiedError {
     return { class: 'auth', code: 'CloudConfig', message: e.message, definitive: true };
   if (e instanceof VolumeNotReadyError)
     return { class: 'conflict', code: 'VolumeNotReady', message: e.message, definitive: true, retryAfterMs: 2_000 };
+  if (e instanceof PortConflictError)
+    return { class: 'conflict', code: 'PortConflict', message: e.message, definitive: true };
   const net = networkCode(e);
   if (net) return { class: 'transient', code: net, message: String((e as Error).message ?? e), definitive: false };
   return {

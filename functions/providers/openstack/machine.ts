@@ -118,6 +118,7 @@ export const openstackMachineDefinition: InfraMachineDefinition<
     const spec = s.im.spec;
     const trunks = Boolean(spec.trunk || spec.ports?.some((p) => p.trunk));
     const volumes = Boolean(spec.rootVolume || spec.additionalBlockDevices?.some((d) => d.storage.type === 'Volume'));
-    return releaseLeftovers(apiOf(s.client), s.machineUid, { trunks, volumes });
+    const ports = s.im.status?.resolved?.ports?.map((p) => ({ name: p.name, networkID: p.networkID }));
+    return releaseLeftovers(apiOf(s.client), s.machineUid, { trunks, volumes, ports });
   },
 };

@@ -8,8 +8,8 @@ import type { MachineAddress } from '../../../shared/api/capi/common.ts';
 import type { CloudInstance, CloudPort, InstanceState } from '../kit/port.ts';
 import type { NeutronPort, NovaServer, OpenStackApi } from './api.ts';
 import { OpenStackApiError } from './client.ts';
-import { VolumeNotReadyError } from './errors.ts';
-import { CLUSTER_METADATA, formatProviderID, UID_METADATA, uidTag } from './names.ts';
+import { PortConflictError, VolumeNotReadyError } from './errors.ts';
+import { CLUSTER_METADATA, formatProviderID, UID_METADATA, UID_TAG_PREFIX, uidTag } from './names.ts';
 import { blockDevices, portBody, type ServerRequest } from './request.ts';
 
 /** Nova status → the kit's state (CAPO: BUILD waits, ACTIVE is ready, ERROR fails, SHUTOFF is stopped). */
@@ -105,9 +105,29 @@ async function orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Ports capi-fn made for this Machine (its UID tag), by name. */
-export async function machinePorts(api: OpenStackApi, machineUid: string): Promise<NeutronPort[]> {
-  return api.listPorts({ tags: uidTag(machineUid) });
+/** The Machine UID a port's tags name, if any. */
+function uidOfPort(p: NeutronPort): string | undefined {
+  return p.tags?.find((t) => t.startsWith(UID_TAG_PREFIX))?.slice(UID_TAG_PREFIX.length);
+}
+
+/**
+ * The ports of this Machine: those tagged with its UID, and those with the names and networks it resolved that carry
+ * no other Machine's tag (a crash between `POST /ports` and tagging leaves one untagged: Neutron without the
+ * `tag-ports-during-bulk-creation` extension drops tags from the create).
+ */
+export async function machinePorts(
+  api: OpenStackApi,
+  machineUid: string,
+  named: Array<{ name: string; networkID: string }> = [],
+): Promise<NeutronPort[]> {
+  const byId = new Map((await api.listPorts({ tags: uidTag(machineUid) })).map((p) => [p.id, p]));
+  for (const n of named) {
+    for (const p of await api.listPorts({ name: n.name, network_id: n.networkID })) {
+      const owner = uidOfPort(p);
+      if (owner === undefined || owner === machineUid) byId.set(p.id, p);
+    }
+  }
+  return [...byId.values()];
 }
 
 export function openstackPort(api: OpenStackApi, o: PortOptions = {}): CloudPort<ServerRequest> {
@@ -115,19 +135,27 @@ export function openstackPort(api: OpenStackApi, o: PortOptions = {}): CloudPort
   const mine = (servers: NovaServer[], uid: string) => servers.filter((s) => s.metadata?.[UID_METADATA] === uid);
 
   async function ensurePorts(r: ServerRequest): Promise<string[]> {
-    const existing = await machinePorts(api, r.machineUid);
     const ids: string[] = [];
     for (const want of r.ports) {
-      const same = existing.filter((p) => p.name === want.name && p.network_id === want.networkID);
+      // By name and network, as CAPO looks (the tag may be missing after a crash right after the create).
+      const same = await api.listPorts({ name: want.name, network_id: want.networkID });
       if (same.length > 1)
-        throw new Error(`several ports are named ${want.name} on network ${want.networkID}; delete the extra ones`);
+        throw new PortConflictError(
+          `several ports are named ${want.name} on network ${want.networkID}; delete the extra ones`,
+        );
       let port = same[0];
-      if (!port) port = await api.createPort(portBody(want));
-      else if ([...(port.tags ?? [])].sort().join(',') !== [...(want.tags ?? [])].sort().join(','))
-        await api.replacePortTags(port.id, want.tags ?? []);
+      const owner = port ? uidOfPort(port) : undefined;
+      if (port && owner !== undefined && owner !== r.machineUid)
+        throw new PortConflictError(
+          `port ${port.id} (${want.name}) belongs to another Machine (${owner}); waiting until it is deleted`,
+        );
+      port ??= await api.createPort(portBody(want));
+      // Tags in the create are dropped by a Neutron without `tag-ports-during-bulk-creation`: set them apart.
+      const wanted = [...(want.tags ?? [])].sort().join(',');
+      if ([...(port.tags ?? [])].sort().join(',') !== wanted) await api.replacePortTags(port.id, want.tags ?? []);
       if (want.trunk) {
         const trunks = await api.listTrunks({ port_id: port.id });
-        if (!trunks.length) await api.createTrunk({ name: want.name, port_id: port.id, tags: want.tags ?? [] });
+        if (!trunks.length) await api.createTrunk({ name: want.name, port_id: port.id });
       }
       ids.push(port.id);
     }
@@ -237,9 +265,9 @@ export function openstackPort(api: OpenStackApi, o: PortOptions = {}): CloudPort
 export async function releaseLeftovers(
   api: OpenStackApi,
   machineUid: string,
-  o: { trunks: boolean; volumes: boolean },
+  o: { trunks: boolean; volumes: boolean; ports?: Array<{ name: string; networkID: string }> | undefined },
 ): Promise<boolean> {
-  for (const p of await machinePorts(api, machineUid)) {
+  for (const p of await machinePorts(api, machineUid, o.ports)) {
     if (o.trunks) {
       for (const t of await api.listTrunks({ port_id: p.id })) await orUndefined(() => api.deleteTrunk(t.id));
     }

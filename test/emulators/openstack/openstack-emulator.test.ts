@@ -270,11 +270,14 @@ describe('OpenStack emulator: what the provider’s client relies on', () => {
     expect(classifyOpenStackError(err)).toMatchObject({ class: 'not-found', code: 'itemNotFound' });
   });
 
-  it('Neutron: filters by name and tags, replaces tags, answers NeutronError shapes, and refuses ports over quota (409)', async () => {
+  it('Neutron: a create drops tags (as Zed does), PUT sets them; filters by name and tags; NeutronError shapes; ports over quota (409)', async () => {
     const net = os.state.createNetwork({ name: 'n1' });
     os.state.createSubnet({ network_id: net.id, cidr: '10.3.0.0/24' });
-    await api.createPort({ name: 'a', network_id: net.id, tags: ['x', 'y'] });
-    const b = await api.createPort({ name: 'b', network_id: net.id, tags: ['y'] });
+    const a = await api.createPort({ name: 'a', network_id: net.id, tags: ['x', 'y'] });
+    expect(a.tags).toEqual([]);
+    await api.replacePortTags(a.id, ['x', 'y']);
+    const b = await api.createPort({ name: 'b', network_id: net.id });
+    await api.replacePortTags(b.id, ['y']);
     expect((await api.listPorts({ tags: 'x,y' })).map((p) => p.name)).toEqual(['a']);
     expect((await api.listPorts({ 'tags-any': 'x,y' })).map((p) => p.name)).toEqual(['a', 'b']);
     expect((await api.listPorts({ name: 'b', network_id: String(net.id) })).map((p) => p.id)).toEqual([b.id]);

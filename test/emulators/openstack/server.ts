@@ -796,8 +796,9 @@ function network(state: OpenStackState, r: Req): Res {
   throw notFound('The resource could not be found.');
 }
 
+// Tags in a create body are dropped, as Zed's Neutron does without the `tag-ports-during-bulk-creation` extension
+// (measured against the real one): clients set them with `PUT /<resource>/{id}/tags`.
 function createNeutron(state: OpenStackState, collection: string, b: Rec): Rec {
-  const tags = Array.isArray(b.tags) ? [...(b.tags as string[])] : undefined;
   let out: Rec;
   switch (collection) {
     case 'networks':
@@ -837,7 +838,6 @@ function createNeutron(state: OpenStackState, collection: string, b: Rec): Rec {
     default:
       throw notFound('The resource could not be found.');
   }
-  if (tags && collection !== 'security-group-rules') out.tags = tags;
   return out;
 }
 

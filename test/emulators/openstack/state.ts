@@ -718,7 +718,6 @@ export class OpenStackState {
       qos_policy_id: null,
       ip_allocation: 'immediate',
     });
-    if (Array.isArray(body.tags)) p.tags = [...(body.tags as string[])];
     this.ports.push(p);
     return p;
   }
