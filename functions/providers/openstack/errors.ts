@@ -34,6 +34,14 @@ export class PortConflictError extends Error {
   }
 }
 
+/** Node's certificate verification codes (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE` …). */
+function tlsCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)
+    ? code
+    : undefined;
+}
+
 function networkCode(e: unknown, depth = 0): string | undefined {
   if (!e || typeof e !== 'object' || depth > 3) return undefined;
   const code = (e as { code?: unknown }).code;
@@ -71,6 +79,14 @@ export function classifyOpenStackError(e: unknown): ClassifiedError {
     return { class: 'auth', code: 'CloudConfig', message: e.message, definitive: true };
   if (e instanceof VolumeNotReadyError)
     return { class: 'conflict', code: 'VolumeNotReady', message: e.message, definitive: true, retryAfterMs: 2_000 };
+  const tls = tlsCode(e);
+  if (tls)
+    return {
+      class: 'auth',
+      code: tls,
+      message: `the TLS certificate was refused (${tls}): give clouds.yaml a cacert (or the Secret a cacert key), or verify: false`,
+      definitive: true,
+    };
   if (e instanceof PortConflictError)
     return { class: 'conflict', code: 'PortConflict', message: e.message, definitive: true };
   const net = networkCode(e);
