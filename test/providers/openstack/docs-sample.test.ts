@@ -157,9 +157,13 @@ describe.skipIf(!hasPeer('openstack'))(
       });
       // For the record: what the provider asked of OpenStack (not the CLI, not the simulated kubelets).
       const calls = provider();
-      const shapes = [...new Set(calls.map((c) => `${c.method} ${c.path.replace(/[0-9a-f-]{36}/g, '<id>')}`))];
+      const shapes = new Map<string, number>();
+      for (const c of calls) {
+        const k = `${c.method} ${c.path.replace(/[0-9a-f-]{36}/g, '<id>')}`;
+        shapes.set(k, (shapes.get(k) ?? 0) + 1);
+      }
       process.stdout.write(
-        `openstack: ${calls.length} OpenStack calls for 2 machines to Running (${shapes.join(', ')})\n`,
+        `openstack: ${calls.length} OpenStack calls for 2 machines to Running (${[...shapes].map(([k, n]) => `${n}× ${k}`).join(', ')})\n`,
       );
     }, 120_000);
 
