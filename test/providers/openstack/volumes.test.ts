@@ -1,7 +1,8 @@
 // Boot from volume and additional devices (reference §1.4): the root volume `<machine>-root` is made from the image
 // and waited for until `available`, `Volume` devices become `<machine>-<device>`, `Local` ones blank local disks; the
 // server boots from them. What a server that was never made leaves behind (ports, volumes — here because Nova
-// refused the server for quota) is deleted with the Machine.
+// refused the server for quota) is deleted with the Machine. A build that ends in ERROR fails the Machine with
+// Nova's fault.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
 import { OpenStackApi } from '../../../functions/providers/openstack/api.ts';
@@ -140,5 +141,28 @@ describe('OpenStack: boot from volume, extra devices, and leftovers of a refused
     expect(os.state.volumes.size).toBe(0);
     expect(os.state.ports).toEqual([]);
     os.state.quota.instances = 100;
+  }, 120_000);
+
+  it('a build that ends in ERROR fails the Machine with Nova’s fault message; deleting it removes the server', async () => {
+    os.state.failNextBuilds(1);
+    await createAll(env.kube, [set('bfv-e', 1)]);
+    const m = await eventually(
+      'a Failed Machine',
+      async () => {
+        const [m] = await machines('bfv-e');
+        return m?.status?.phase === 'Failed' ? m : false;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(m.status?.failureReason).toBe('UpdateError');
+    expect(m.status?.failureMessage).toMatch(/server [0-9a-f-]+ is ERROR: No valid host was found/);
+    await env.kube.delete({
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind: 'Machine',
+      namespace: NS,
+      name: m.metadata.name!,
+    });
+    await eventually('the server is gone', async () => os.state.servers.size === 0, { timeoutMs: 60_000 });
+    await env.kube.delete({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet', namespace: NS, name: 'bfv-e' });
   }, 120_000);
 });
