@@ -34,7 +34,7 @@ describe.skipIf(!hasPeer('openstack'))('OpenStack emulator: the openstack CLI ac
     } finally {
       app.cleanup();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('creates a network, a subnet, a security group, a tagged port and an image', async () => {
     const net = await cli.json<{ id: string; name: string }>('network', 'create', 'ocp-net');
@@ -91,7 +91,7 @@ describe.skipIf(!hasPeer('openstack'))('OpenStack emulator: the openstack CLI ac
       size: 4096,
       tags: ['rhcos'],
     });
-  }, 90_000);
+  }, 180_000);
 
   it('lists, shows and deletes servers', async () => {
     const s = os.state;
@@ -124,7 +124,7 @@ describe.skipIf(!hasPeer('openstack'))('OpenStack emulator: the openstack CLI ac
     expect(s.servers.size).toBe(0);
     // The port a user made outlives the server, unbound.
     expect(s.ports.find((p) => p.id === port.id)).toMatchObject({ device_id: '', device_owner: '' });
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('OpenStack emulator: what the provider’s client relies on', () => {
