@@ -11,7 +11,7 @@ import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** `bundles`, `clients`, `gcp-clients` or `azure-clients` runs only that part. */
+/** `bundles`, `clients`, `gcp-clients` `azure-clients` or `openstack-client` runs only that part. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
@@ -151,6 +151,39 @@ new c.ComputeManagementClient(cred, 'sub'); new n.NetworkManagementClient(cred, 
       `  ${`${e.platform}/${e.name} bundle (${(bytes / 1024).toFixed(0)} KiB), import`.padEnd(60)} ${fmt(await timeNode([probe]))}`,
     );
   }
+  process.exit(0);
+}
+
+// The OpenStack client (issue: OpenStack provider): no maintained JavaScript SDK exists, so the figure is the thin
+// REST client's own: its bundle, import + construct, and import + the first call (Keystone token, catalog, one
+// GET /servers/detail) against the emulator running in this process.
+if (ONLY === 'openstack-client') {
+  const { startOpenStackEmulator } = await import('../test/emulators/openstack/server.ts');
+  const os = await startOpenStackEmulator();
+  const clouds = join(work, 'clouds.yaml');
+  writeFileSync(clouds, os.cloudsYaml());
+  const client = JSON.stringify(join(ROOT, 'functions/providers/openstack/client.ts'));
+  const apiMod = JSON.stringify(join(ROOT, 'functions/providers/openstack/api.ts'));
+  const creds = JSON.stringify(join(ROOT, 'functions/providers/openstack/credentials.ts'));
+  const probes: Array<[string, string]> = [
+    ['import + construct', `import { OpenStackRest } from ${client}; new OpenStackRest();`],
+    [
+      'import + first call (token, catalog, GET /servers/detail)',
+      `import { OpenStackRest } from ${client}; import { OpenStackApi } from ${apiMod}; import { processCloud } from ${creds};
+const api = new OpenStackApi(new OpenStackRest(), processCloud(process.env)); await api.listServers();`,
+    ],
+  ];
+  const env = { ...process.env, OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'capi-fn-emulator' };
+  console.log('\nOpenStack client (thin REST over node:https, no SDK):');
+  for (const [label, code] of probes) {
+    const src = join(work, `os-${label.replace(/\W+/g, '-')}-src.mjs`);
+    writeFileSync(src, `${code} ${PRINT_RSS}`);
+    const out = await bundled(`os-${label}`, src);
+    console.log(
+      `  ${`${label}, bundled (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(66)} ${fmt(await timeNode([out], env))}`,
+    );
+  }
+  await os.stop();
   process.exit(0);
 }
 

@@ -153,9 +153,10 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     expect(!noCreds.ok && noCreds.missing[0]).toContain('kube-system/vsphere-creds');
   });
 
-  it('OpenStack: the 4.21 contents, but managed (capi-fn has no OpenStack provider handler yet)', () => {
+  it('OpenStack: the 4.21 contents; no managed-by (capi-fn’s OpenStack provider owns readiness, as CAPO does from 4.17)', () => {
     const p = plan('OpenStack');
-    expect(p.infraCluster.metadata.annotations).toEqual(MANAGED);
+    expect(p.managed).toBe(false);
+    expect(p.infraCluster.metadata.annotations).toBeUndefined();
     expect(p.infraCluster.spec).toEqual({
       controlPlaneEndpoint: { host: '10.0.0.5', port: 6443 },
       disableAPIServerFloatingIP: true,
@@ -196,7 +197,8 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
           provider === 'local' ||
           provider === 'metal3' ||
           provider === 'gcp' ||
-          provider === 'azure',
+          provider === 'azure' ||
+          provider === 'openstack',
       );
     }
   });

@@ -6,6 +6,7 @@ import { runtime as gcp } from './gcp/runtime.ts';
 import type { ProviderRuntime } from './kit/module.ts';
 import { runtime as local } from './local/runtime.ts';
 import { runtime as metal3 } from './metal3/runtime.ts';
+import { runtime as openstack } from './openstack/runtime.ts';
 
 /** The runtime of every provider that has one, by provider name. */
 export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
@@ -13,5 +14,6 @@ export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
   aws,
   gcp,
   azure,
+  openstack,
   metal3,
 };

@@ -193,6 +193,7 @@ export async function runChecks(kube: KubeClient, env: NodeJS.ProcessEnv = proce
   if (check) add(check(env));
   const endpoint = provider ? await providerNamed(provider).endpointCheck?.(env) : undefined;
   if (endpoint) add(endpoint);
+  if (provider) for (const c of (await providerNamed(provider).templateChecks?.(env, kube)) ?? []) add(c);
 
   // 6. the ClusterOperator, when an operator reports through one
   try {

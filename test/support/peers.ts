@@ -3,13 +3,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type PeerName = 'kubectl' | 'moto_server' | 'gcloud' | 'gcloud-pubsub-emulator' | 'java' | 'tmux' | 'az';
+export type PeerName =
+  | 'kubectl'
+  | 'moto_server'
+  | 'gcloud'
+  | 'gcloud-pubsub-emulator'
+  | 'java'
+  | 'tmux'
+  | 'az'
+  | 'openstack';
 
 const probes: Record<PeerName, () => boolean> = {
   kubectl: () => onPath('kubectl'),
   moto_server: () => onPath('moto_server'),
   java: () => onPath('java'),
   tmux: () => onPath('tmux'),
+  openstack: () => onPath('openstack'),
   gcloud: () => onPath('gcloud'),
   az: () => onPath('az'),
   'gcloud-pubsub-emulator': () => pubsubEmulatorPath() !== undefined && onPath('java'),

@@ -27,6 +27,7 @@ export function clusterStatus(current: Status | undefined, checks: string[], a: 
   s.ready =
     checks.every((type) => a.checks[type]?.ok !== false) && (checks.length === 0 || a.checks[checks[0]!]?.ok === true);
   if (a.failureDomains) s.failureDomains = a.failureDomains;
+  if (a.status) Object.assign(s, a.status);
   return s;
 }
 

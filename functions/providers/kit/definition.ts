@@ -125,6 +125,11 @@ export type Prepared<Req> =
       request: Req;
       /** Conditions of the provider's own that the prepared request satisfies (AWS SecurityGroupsReady). */
       conditions?: Record<string, ConditionValue>;
+      /**
+       * Status fields the request rests on (OpenStack's `status.resolved`), written before the intent and the
+       * create, so a later pass reuses them instead of resolving again.
+       */
+      status?: Partial<InfraMachineStatus>;
     }
   | {
       ok: false;
@@ -197,8 +202,9 @@ export interface InfraMachineDefinition<
   prepare(s: LaunchScope<Client, IM, IC>): Promise<Prepared<Req>>;
   /**
    * Deletion, once no instance is live and before the finalizer goes: deletes what the instance leaves behind
-   * (Azure's NIC and the disks not set to go with the VM) and says what is still there. Idempotent: it runs on
-   * every deletion poll until nothing is left.
+   * (Azure's NIC and the disks not set to go with the VM; OpenStack's ports, trunks and volumes) and says what is
+   * still there. Idempotent: it runs on every deletion poll until nothing is left. `machineUid` is the scope's, or
+   * the one the create intent's key carries.
    */
   cleanUp?(s: MachineScope<IM, IC> & { client: Client; log: Logger }): Promise<{ remaining: string[] }>;
   /** Provider-specific status from the instance (extra fields, richer addresses); may call the client. */
@@ -216,6 +222,8 @@ export interface ClusterAssessment {
   checks: Partial<Record<string, CheckResult>>;
   /** Failure domains to publish (zone → controlPlane), when the provider knows them. */
   failureDomains?: Record<string, { controlPlane: boolean }>;
+  /** Status fields of the provider's own (OpenStackCluster's `status.network`), merged in. */
+  status?: Record<string, unknown>;
 }
 
 export interface InfraClusterDefinition<Client, IC extends InfraClusterObject = InfraClusterObject> {

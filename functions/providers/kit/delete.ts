@@ -101,7 +101,7 @@ export async function reconcileDeletion<Client, Req, IM extends InfraMachine, IC
   if (def.cleanUp) {
     let remaining: string[];
     try {
-      ({ remaining } = await def.cleanUp({ ...s, client: ctx.cloud, log }));
+      ({ remaining } = await def.cleanUp({ ...s, machineUid: uid, client: ctx.cloud, log }));
     } catch (e) {
       return failed(def, ctx, im, status, 'deleting what the instance left behind', e, t);
     }

@@ -5,7 +5,7 @@ import { Labels } from '../../../shared/api/capi/constants.ts';
 import type { ConditionSeverity } from '../../../shared/api/conditions.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { isConflict } from '../../../shared/kube/errors.ts';
-import { clone, withFinalizer } from '../../../shared/reconcile/writes.ts';
+import { clone, updateStatusIfChanged, withFinalizer } from '../../../shared/reconcile/writes.ts';
 import type { HandlerContext } from '../../../shared/runtime/handler.ts';
 import { readBootstrapData } from './bootstrap.ts';
 import type {
@@ -151,6 +151,12 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
     }
     const delay = prepared.retryAfterMs ?? t.badInputRetryMs;
     return blocked(prepared.reason, `${prepared.message}${retrying(delay)}`, delay, prepared.severity ?? 'Error');
+  }
+
+  // What the request was resolved to, recorded before anything is created (a later pass reuses it).
+  if (prepared.status) {
+    Object.assign(status, prepared.status);
+    im = await updateStatusIfChanged(kube, im, status, def.fieldManager);
   }
 
   // The intent, with the finalizer, in one write carrying the resourceVersion we read: of two concurrent

@@ -134,6 +134,8 @@ export interface ProviderModule {
   credentialCheck?(env: NodeJS.ProcessEnv): DoctorCheck;
   /** Whether the cloud endpoint the environment points at answers (`capi-fn doctor`); undefined: nothing to check. */
   endpointCheck?(env: NodeJS.ProcessEnv): Promise<DoctorCheck | undefined>;
+  /** `capi-fn doctor`: whether what the cluster's machine templates name (image, flavor, network) exists in the cloud. */
+  templateChecks?(env: NodeJS.ProcessEnv, kube: KubeClient): Promise<DoctorCheck[]>;
   /** The infrastructure cluster the operator creates for this platform, and what it needs to read first. */
   infraCluster: {
     secrets?: SecretRef[];

@@ -4,12 +4,14 @@
 import type { Command } from 'commander';
 import { registerAzureEmulator } from './emulators/azure.ts';
 import { registerGcpEmulator } from './emulators/gcp.ts';
+import { registerOpenStackEmulator } from './emulators/openstack.ts';
 
 export function registerEmulator(program: Command): void {
   const emulator = program
     .command('emulator')
-    .description('run a cloud emulator in the foreground (state in memory): gcp, azure')
+    .description('run a cloud emulator in the foreground (state in memory): gcp, azure, openstack')
     .showHelpAfterError();
   registerGcpEmulator(emulator);
   registerAzureEmulator(emulator);
+  registerOpenStackEmulator(emulator);
 }

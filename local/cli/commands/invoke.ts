@@ -15,6 +15,8 @@ export const INVOKABLE = [
   'gcp-machine',
   'azure-cluster',
   'azure-machine',
+  'openstack-cluster',
+  'openstack-machine',
   'metal3-cluster',
   'metal3-machine',
   'cluster-capi-operator',
