@@ -5,11 +5,13 @@ import { runtime as gcp } from './gcp/runtime.ts';
 import type { ProviderRuntime } from './kit/module.ts';
 import { runtime as local } from './local/runtime.ts';
 import { runtime as metal3 } from './metal3/runtime.ts';
+import { runtime as vsphere } from './vsphere/runtime.ts';
 
 /** The runtime of every provider that has one, by provider name. */
 export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
   local,
   aws,
   gcp,
+  vsphere,
   metal3,
 };

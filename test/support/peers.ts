@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type PeerName = 'kubectl' | 'moto_server' | 'gcloud' | 'gcloud-pubsub-emulator' | 'java' | 'tmux';
+export type PeerName = 'kubectl' | 'moto_server' | 'gcloud' | 'gcloud-pubsub-emulator' | 'java' | 'tmux' | 'vcsim';
 
 const probes: Record<PeerName, () => boolean> = {
   kubectl: () => onPath('kubectl'),
@@ -12,6 +12,8 @@ const probes: Record<PeerName, () => boolean> = {
   tmux: () => onPath('tmux'),
   gcloud: () => onPath('gcloud'),
   'gcloud-pubsub-emulator': () => pubsubEmulatorPath() !== undefined && onPath('java'),
+  // vcsim is built from Debian's govmomi source (test/peers/vcsim/build.sh): Go and that source must be there.
+  vcsim: () => onPath('go') && existsSync('/usr/share/gocode/src/github.com/vmware/govmomi/simulator'),
 };
 
 function onPath(cmd: string): boolean {

@@ -106,7 +106,12 @@ export function infraClusterHandler<Client, IC extends InfraClusterObject>(
       { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false, map: clusterToInfraCluster(def.cluster) },
     ],
     // Credentials from the cluster (`connect`) are a Secret the infrastructure cluster names, in its namespace.
-    reads: def.connect ? [{ group: '', kinds: ['Secret'], namespaces: 'workload', verbs: ['get'] }] : [],
+    reads: [
+      ...(def.connect
+        ? [{ group: '', kinds: ['Secret'], namespaces: 'workload' as const, verbs: ['get' as const] }]
+        : []),
+      ...(def.reads ?? []),
+    ],
     writes: ownWrites(def.cluster),
     reconcile: (ref, ctx) => reconcileInfraCluster(def, ref, ctx, t),
   });

@@ -1,8 +1,18 @@
-// The vSphere platform (CAPV's VSphereCluster): the operator's plan (an identity Secret from the installer's
-// vCenter credentials) and the simulated installer. No machine provider yet: VSphereMachines wait in
-// Provisioning.
+// The vSphere provider (CAPV's VSphereCluster and VSphereMachine on vCenter): its descriptor for the provider list
+// (the handlers are in runtime.ts): the operator's plan (an identity Secret from the installer's vCenter
+// credentials), admission rules, the doctor's checks and the simulated installer.
 import type { ProviderModule } from '../kit/module.ts';
-import { endpointOrMissing, needer, rec, SIMULATED_ON_PREM, secretKey, secretObject, str } from '../kit/plan.ts';
+import {
+  credentialCheck,
+  endpointOrMissing,
+  needer,
+  rec,
+  SIMULATED_ON_PREM,
+  secretKey,
+  secretObject,
+  str,
+} from '../kit/plan.ts';
+import { vsphereMachineRules, vsphereMachineTemplateRules } from './admission.ts';
 
 /** Where the installer leaves the vCenter credentials (keys `<server>.username` / `<server>.password`). */
 export const VSPHERE_CREDS = { namespace: 'kube-system', name: 'vsphere-creds' } as const;
@@ -12,7 +22,20 @@ export const vsphereProvider: ProviderModule = {
   cliPlatform: 'vsphere',
   platformType: 'VSphere',
   kinds: { cluster: 'VSphereCluster', machine: 'VSphereMachine', machineTemplate: 'VSphereMachineTemplate' },
-  hasRuntime: false,
+  hasRuntime: true,
+  credentialCheck(env) {
+    const missing = ['VSPHERE_SERVER', 'VSPHERE_USERNAME', 'VSPHERE_PASSWORD'].filter((k) => !env[k]);
+    return credentialCheck('vCenter credentials', missing.length === 0, {
+      ok: `VSPHERE_USERNAME for ${env.VSPHERE_SERVER}`,
+      missing: `${missing.join(', ')} not set (a cluster's VSphereCluster identityRef Secret can still name them)`,
+      fix: 'set VSPHERE_SERVER (host[:port]), VSPHERE_USERNAME and VSPHERE_PASSWORD; VSPHERE_INSECURE=true or VSPHERE_CA_FILE for TLS',
+    });
+  },
+  async endpointCheck(env) {
+    if (!env.VSPHERE_SERVER) return undefined;
+    const { vcenterChecks } = await import('./doctor.ts');
+    return vcenterChecks(env);
+  },
   infraCluster: {
     needsProviderSpec: true,
     secrets: [VSPHERE_CREDS],
@@ -49,6 +72,13 @@ export const vsphereProvider: ProviderModule = {
       };
     },
   },
+  webhookRules: {
+    'infrastructure.cluster.x-k8s.io/VSphereMachine': vsphereMachineRules,
+    'infrastructure.cluster.x-k8s.io/VSphereMachineTemplate': vsphereMachineTemplateRules,
+  },
+  quickStart: ({ k }) => [
+    `      ${k} apply -f examples/vsphere/machineset.yaml   (a VSphereMachineTemplate and a MachineSet for vcsim's inventory)`,
+  ],
   simulatedInstall() {
     const server = 'vcenter.capi-fn.local';
     return {

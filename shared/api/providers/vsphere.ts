@@ -147,6 +147,19 @@ export const VSphereMachineStatus = z.strictObject({
   failureReason: z.string().optional(),
   failureMessage: z.string().optional(),
   conditions: Conditions.optional(),
+  // What CAPV keeps on the VSphereVM: capi-fn reconciles the VM from the VSphereMachine and keeps them here.
+  /** The VM's power state (`poweredOn`, `poweredOff`, `suspended`) or `cloning`. */
+  vmstate: z.string().optional(),
+  /** The vCenter task in flight for this machine (`task-42`), followed across invocations. */
+  taskRef: z.string().optional(),
+  /** What the task does: `clone`, `reconfigure` or `powerOn`. */
+  taskKind: z.string().optional(),
+  /** The VM's managed object ID (`vm-42`). */
+  vmRef: z.string().optional(),
+  cloneMode: z.enum(['linkedClone', 'fullClone']).optional(),
+  snapshot: z.string().optional(),
+  /** After a failed task, when to try the step again (CAPV: one minute later). */
+  retryAfter: z.string().optional(),
 });
 
 export const VSphereMachine = kindSchema({ spec: VSphereMachineSpec, status: VSphereMachineStatus.optional() });
@@ -194,6 +207,55 @@ export const VSphereCluster = kindSchema({
   status: VSphereClusterStatus.optional(),
 });
 export type VSphereCluster = z.infer<typeof VSphereCluster>;
+
+/**
+ * CAPV's failure domain (cluster-scoped): where in vCenter a zone is. capi-fn reads `topology` when a Machine's
+ * failureDomain names a VSphereDeploymentZone that points here; region/zone tagging is vCenter's, not checked.
+ */
+export const VSphereFailureDomainSpec = z.strictObject({
+  region: z
+    .strictObject({
+      name: z.string(),
+      type: z.enum(['Datacenter', 'ComputeCluster', 'HostGroup']),
+      tagCategory: z.string(),
+      autoConfigure: z.boolean().optional(),
+    })
+    .optional(),
+  zone: z
+    .strictObject({
+      name: z.string(),
+      type: z.enum(['Datacenter', 'ComputeCluster', 'HostGroup']),
+      tagCategory: z.string(),
+      autoConfigure: z.boolean().optional(),
+    })
+    .optional(),
+  topology: z.strictObject({
+    datacenter: z.string().min(1),
+    computeCluster: z.string().optional(),
+    hosts: z.strictObject({ vmGroupName: z.string(), hostGroupName: z.string() }).optional(),
+    networks: z.array(z.string()).optional(),
+    datastore: z.string().optional(),
+  }),
+});
+
+export const VSphereFailureDomain = kindSchema({ spec: VSphereFailureDomainSpec });
+export type VSphereFailureDomain = z.infer<typeof VSphereFailureDomain>;
+
+/** CAPV's deployment zone (cluster-scoped): the name a Machine's failureDomain gives, and where its VMs go. */
+export const VSphereDeploymentZoneSpec = z.strictObject({
+  server: z.string().optional(),
+  failureDomain: z.string().optional(),
+  controlPlane: z.boolean().optional(),
+  placementConstraint: z
+    .strictObject({ resourcePool: z.string().optional(), folder: z.string().optional() })
+    .optional(),
+});
+
+export const VSphereDeploymentZone = kindSchema({
+  spec: VSphereDeploymentZoneSpec,
+  status: z.strictObject({ ready: z.boolean().optional(), conditions: Conditions.optional() }).optional(),
+});
+export type VSphereDeploymentZone = z.infer<typeof VSphereDeploymentZone>;
 
 const labels = contractLabel(['v1beta1']);
 
@@ -251,5 +313,27 @@ export const vsphereKinds: KindDefinition[] = [
     provider: 'vsphere',
     labels,
     versions: [{ name: 'v1beta1', storage: true, schema: VSphereMachineTemplate, printerColumns: TEMPLATE_COLUMNS }],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereFailureDomain',
+    plural: 'vspherefailuredomains',
+    singular: 'vspherefailuredomain',
+    scope: 'Cluster',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [{ name: 'v1beta1', storage: true, schema: VSphereFailureDomain }],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereDeploymentZone',
+    plural: 'vspheredeploymentzones',
+    singular: 'vspheredeploymentzone',
+    scope: 'Cluster',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [{ name: 'v1beta1', storage: true, schema: VSphereDeploymentZone }],
   },
 ];
