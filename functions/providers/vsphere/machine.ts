@@ -218,11 +218,12 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
       return notOk('InvalidSpec', problems.map((p) => `${p.field}: ${p.rule} (${p.fix})`).join('; '));
     const dc = spec.datacenter;
     if (!dc) return notOk('DatacenterNotFound', 'spec.datacenter is not set; name the vSphere datacenter');
-    if (!(await find(api, dc)))
-      return notOk('DatacenterNotFound', `spec.datacenter "${dc}" is not a datacenter of vCenter ${api.server}`);
     const template = isUuid(spec.template)
       ? await api.findByUuid(spec.template, { instanceUuid: true })
       : await find(api, inventoryPath(dc, 'vm', spec.template));
+    // The datacenter is looked up only to say which of the two is missing.
+    if (!template && !(await find(api, dc)))
+      return notOk('DatacenterNotFound', `spec.datacenter "${dc}" is not a datacenter of vCenter ${api.server}`);
     if (!template)
       return notOk('TemplateNotFound', `spec.template "${spec.template}" is not a VM or template in datacenter ${dc}`);
     const folder = await find(api, inventoryPath(dc, 'vm', spec.folder));

@@ -12,6 +12,8 @@ export const INVOKABLE = [
   'aws-machine',
   'gcp-cluster',
   'gcp-machine',
+  'vsphere-cluster',
+  'vsphere-machine',
   'metal3-cluster',
   'metal3-machine',
   'cluster-capi-operator',
