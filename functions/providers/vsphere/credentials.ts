@@ -17,7 +17,7 @@ import {
   type VSphereApi,
 } from './client.ts';
 import { VSPHERE_CREDS } from './index.ts';
-import type { MoRef, Typed } from './soap.ts';
+import type { MoRef, Transport, Typed } from './soap.ts';
 
 interface SecretLike extends KubeObject {
   data?: Record<string, string>;
@@ -78,10 +78,13 @@ export class VSphereClients implements VSphereApi {
   readonly server: string;
   #default: VimClient | undefined;
   readonly #bound = new Map<string, VimClient>();
+  readonly #transport: Transport | undefined;
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
+  /** `transport` stands in for HTTPS (tests count the SOAP requests). */
+  constructor(env: NodeJS.ProcessEnv = process.env, o: { transport?: Transport } = {}) {
     this.env = env;
     this.server = env.VSPHERE_SERVER ?? '';
+    this.#transport = o.transport;
   }
 
   toJSON(): Record<string, string> {
@@ -95,7 +98,7 @@ export class VSphereClients implements VSphereApi {
         throw new MissingCredentialsError(
           `no vCenter credentials: set ${c.missing.join(', ')}, or give the VSphereCluster an identityRef Secret`,
         );
-      this.#default = new VimClient(c);
+      this.#default = new VimClient(c, this.#transport ? { transport: this.#transport } : {});
     }
     return this.#default;
   }
@@ -104,7 +107,7 @@ export class VSphereClients implements VSphereApi {
     const key = keyOf(c);
     let client = this.#bound.get(key);
     if (!client) {
-      client = new VimClient(c);
+      client = new VimClient(c, this.#transport ? { transport: this.#transport } : {});
       this.#bound.set(key, client);
     }
     return client;

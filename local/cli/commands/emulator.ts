@@ -3,11 +3,13 @@
 // per cloud, each in emulators/<cloud>.ts with its own options.
 import type { Command } from 'commander';
 import { registerGcpEmulator } from './emulators/gcp.ts';
+import { registerVSphereEmulator } from './emulators/vsphere.ts';
 
 export function registerEmulator(program: Command): void {
   const emulator = program
     .command('emulator')
-    .description('run a cloud emulator in the foreground (state in memory): gcp')
+    .description('run a cloud emulator in the foreground (state in memory): gcp, vsphere')
     .showHelpAfterError();
   registerGcpEmulator(emulator);
+  registerVSphereEmulator(emulator);
 }
