@@ -17,6 +17,7 @@ import {
   text,
   VimFault,
   VimHttpError,
+  xsiType,
 } from './soap.ts';
 
 export interface VimCredentials {
@@ -143,15 +144,25 @@ export class VimClient implements VSphereApi {
   }
 
   /** A call in the session: logs in first if needed, and once more when the session expired. */
-  private async call(method: string, self: MoRef, args: Record<string, unknown> = {}): Promise<Node> {
+  private async call(
+    method: string,
+    self: MoRef,
+    args: Record<string, unknown> = {},
+    check?: (r: Node) => void,
+  ): Promise<Node> {
     if (!this.#cookie) await this.ensureLogin();
+    const once = async () => {
+      const r = await this.raw(method, self, args);
+      check?.(r);
+      return r;
+    };
     try {
-      return await this.raw(method, self, args);
+      return await once();
     } catch (e) {
       if (!(e instanceof VimFault) || e.fault !== 'NotAuthenticated') throw e;
       this.#cookie = undefined;
       await this.ensureLogin();
-      return this.raw(method, self, args);
+      return once();
     }
   }
 
@@ -252,7 +263,9 @@ export class VimClient implements VSphereApi {
 
   private async collect(pc: MoRef, specSet: Record<string, unknown>): Promise<ObjectProps[]> {
     const out: ObjectProps[] = [];
-    let r = (await this.call('RetrievePropertiesEx', pc, { specSet, options: {} })).returnval as Node | undefined;
+    let r = (await this.call('RetrievePropertiesEx', pc, { specSet, options: {} }, missingFaults)).returnval as
+      | Node
+      | undefined;
     for (;;) {
       for (const o of arr(r?.objects)) {
         const props: Record<string, unknown> = {};
@@ -261,7 +274,7 @@ export class VimClient implements VSphereApi {
       }
       const token = text(r?.token);
       if (!token) return out;
-      r = (await this.call('ContinueRetrievePropertiesEx', pc, { token })).returnval as Node | undefined;
+      r = (await this.call('ContinueRetrievePropertiesEx', pc, { token }, missingFaults)).returnval as Node | undefined;
     }
   }
 
@@ -302,6 +315,26 @@ export class VimClient implements VSphereApi {
       await this.raw('Logout', sc.sessionManager, {});
     } finally {
       this.#cookie = undefined;
+    }
+  }
+}
+
+/**
+ * A property the collector could not read comes back in `missingSet`, not as a SOAP fault (vcsim answers a call
+ * without a session this way): a lost session, a missing object or a missing privilege is thrown as the fault it is.
+ */
+const MISSING_FAULTS = new Set(['NotAuthenticated', 'ManagedObjectNotFound', 'NoPermission']);
+
+function missingFaults(r: Node): void {
+  const v = r.returnval as Node | undefined;
+  for (const o of arr(v?.objects)) {
+    for (const m of arr(o.missingSet)) {
+      const fault = (m.fault as Node | undefined)?.fault;
+      const type = xsiType(fault);
+      if (type && MISSING_FAULTS.has(type))
+        throw new VimFault(type, `reading ${text(m.path)} of ${ref(o.obj)?.value ?? 'an object'}: ${type}`, {
+          detail: fault as Node,
+        });
     }
   }
 }

@@ -355,7 +355,11 @@ export function specProblems(spec: Partial<VSphereMachineSpec>, at: string): Spe
   }
   if (spec.os === 'Windows') p('os', 'Windows guests are not supported by capi-fn', 'remove os or set Linux');
   if (spec.powerOffMode && spec.powerOffMode !== 'hard')
-    p('powerOffMode', 'only hard power-off is supported by capi-fn', 'remove powerOffMode or set hard');
+    p(
+      'powerOffMode',
+      `${spec.powerOffMode} power-off is not supported by capi-fn (only hard)`,
+      'remove powerOffMode or set hard',
+    );
   if (spec.namingStrategy?.template)
     p(
       'namingStrategy.template',
