@@ -211,9 +211,11 @@ export async function connectVSphere(
     creds = { server, username, password, ...tlsFromEnv(env) };
   }
   if (!creds && server) {
+    // The installer's keys name the host alone (a Secret key cannot hold the `:` of host:port).
+    const host = server.replace(/^https?:\/\//, '').replace(/[:/].*$/, '');
     const s = await kube.find<SecretLike>({ apiVersion: 'v1', kind: 'Secret', ...VSPHERE_CREDS });
-    const username = decoded(s, `${server}.username`);
-    const password = decoded(s, `${server}.password`);
+    const username = decoded(s, `${host}.username`);
+    const password = decoded(s, `${host}.password`);
     if (username && password) creds = { server, username, password, ...tlsFromEnv(env) };
   }
   if (!creds) {

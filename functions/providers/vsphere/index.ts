@@ -44,18 +44,20 @@ export const vsphereProvider: ProviderModule = {
       const missing: string[] = [];
       const need = needer(missing);
       const prerequisites = [];
-      const server = need(
-        str(inputs.infrastructure.spec?.platformSpec?.vsphere?.vcenters?.[0]?.server) ??
-          str(rec(ps?.workspace)?.server),
+      const vcenter = inputs.infrastructure.spec?.platformSpec?.vsphere?.vcenters?.[0];
+      const host = need(
+        str(vcenter?.server) ?? str(rec(ps?.workspace)?.server),
         'Infrastructure spec.platformSpec.vsphere.vcenters[0].server (or a MAPI providerSpec workspace.server)',
       );
-      if (server) {
+      // CAPV's server takes host:port; OpenShift keeps a port other than 443 apart (vcenters[0].port).
+      const server = host && vcenter?.port && vcenter.port !== 443 ? `${host}:${vcenter.port}` : host;
+      if (host) {
         const creds = inputs.secrets[secretKey(VSPHERE_CREDS)];
-        const username = str(creds?.[`${server}.username`]);
-        const password = str(creds?.[`${server}.password`]);
+        const username = str(creds?.[`${host}.username`]);
+        const password = str(creds?.[`${host}.password`]);
         if (!username || !password) {
           missing.push(
-            `Secret ${VSPHERE_CREDS.namespace}/${VSPHERE_CREDS.name} with keys ${server}.username and ${server}.password`,
+            `Secret ${VSPHERE_CREDS.namespace}/${VSPHERE_CREDS.name} with keys ${host}.username and ${host}.password`,
           );
         } else {
           prerequisites.push(secretObject(name, { username, password }));
@@ -79,18 +81,24 @@ export const vsphereProvider: ProviderModule = {
   quickStart: ({ k }) => [
     `      ${k} apply -f examples/vsphere/machineset.yaml   (a VSphereMachineTemplate and a MachineSet for vcsim's inventory)`,
   ],
-  simulatedInstall() {
-    const server = 'vcenter.capi-fn.local';
+  simulatedInstall({ env }) {
+    // The installer's vCenter is the one capi-fn up talks to (vcsim from `capi-fn emulator vsphere`), when given.
+    const [server, port] = (env.VSPHERE_SERVER || 'vcenter.capi-fn.local').replace(/^https?:\/\//, '').split(':');
+    const username = env.VSPHERE_USERNAME || 'administrator@vsphere.local';
+    const password = env.VSPHERE_PASSWORD || 'simulated-password';
     return {
       platformSpec: {
         type: 'VSphere',
-        vsphere: { ...SIMULATED_ON_PREM, vcenters: [{ server, port: 443, datacenters: ['DC0'] }] },
+        vsphere: {
+          ...SIMULATED_ON_PREM,
+          vcenters: [{ server: server!, port: Number(port ?? 443), datacenters: ['DC0'] }],
+        },
       },
       platformStatus: { type: 'VSphere', vsphere: SIMULATED_ON_PREM },
       objects: [
         secretObject(
           VSPHERE_CREDS.name,
-          { [`${server}.username`]: 'administrator@vsphere.local', [`${server}.password`]: 'simulated-password' },
+          { [`${server}.username`]: username, [`${server}.password`]: password },
           { namespace: VSPHERE_CREDS.namespace },
         ),
       ],
