@@ -11,7 +11,7 @@ import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** `bundles`, `clients` or `gcp-clients` runs only that part. */
+/** `bundles`, `clients`, `gcp-clients` or `vsphere-client` runs only that part. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));
@@ -115,6 +115,41 @@ if (ONLY === 'gcp-clients') {
     }
   }
   process.exit(0);
+}
+
+// The vSphere client (issue: vSphere provider): the vim25 SOAP client over node:https with fast-xml-parser, against
+// vcsim. Import only, then import + RetrieveServiceContent + Login + one FindByInventoryPath: a cold function's
+// first vCenter call.
+if (ONLY === undefined || ONLY === 'vsphere-client') {
+  const { startVcsim } = await import('../test/support/vcsim.ts');
+  let sim: Awaited<ReturnType<typeof startVcsim>> | undefined;
+  try {
+    sim = await startVcsim();
+  } catch (e) {
+    console.log(`\nvSphere client: skipped (vcsim: ${String((e as Error).message).split('\n')[0]})`);
+  }
+  if (sim) {
+    const client = JSON.stringify(join(ROOT, 'functions/providers/vsphere/client.ts'));
+    const creds = JSON.stringify({ server: sim.server, username: 'user', password: 'pass', insecure: true });
+    const probes: Array<[string, string]> = [
+      ['vim25 client, import', `import { VimClient } from ${client}; new VimClient(${creds});`],
+      [
+        'vim25 client, import + login + first call',
+        `import { VimClient } from ${client}; const c = new VimClient(${creds}); if (!(await c.findByInventoryPath('DC0'))) throw new Error('no DC0'); await c.logout();`,
+      ],
+    ];
+    console.log('\nvSphere client against vcsim:');
+    for (const [label, code] of probes) {
+      const src = join(work, `${label.replace(/\W+/g, '-')}-src.mjs`);
+      writeFileSync(src, `${code} ${PRINT_RSS}`);
+      const out = await bundled(label, src);
+      console.log(
+        `  ${`${label}, bundled (${(statSync(out).size / 1024).toFixed(0)} KiB)`.padEnd(60)} ${fmt(await timeNode([out]))}`,
+      );
+    }
+    await sim.stop();
+  }
+  if (ONLY === 'vsphere-client') process.exit(0);
 }
 
 if (ONLY !== 'clients') console.log('\nfunction bundles (import only):');
