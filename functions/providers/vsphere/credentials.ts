@@ -59,13 +59,21 @@ function keyOf(c: VimCredentials): string {
   return `${c.server}|${c.username}|${c.insecure ? 'insecure' : 'verify'}|${h}`;
 }
 
+/** The host of a server address (`https://vc.example.com:8443/sdk` → `vc.example.com`). */
+function hostOf(s: string): string {
+  return s
+    .replace(/^https?:\/\//, '')
+    .replace(/[/].*$/, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
+}
+
+const portOf = (s: string) => /:(\d+)(?:\/|$)/.exec(s.replace(/^https?:\/\//, ''))?.[1];
+
+/** The same vCenter: the same host, and the same port where both name one. */
 function sameServer(a: string, b: string): boolean {
-  const host = (s: string) =>
-    s
-      .replace(/^https?:\/\//, '')
-      .replace(/\/.*$/, '')
-      .toLowerCase();
-  return host(a) === host(b);
+  const [pa, pb] = [portOf(a), portOf(b)];
+  return hostOf(a) === hostOf(b) && (pa === undefined || pb === undefined || pa === pb);
 }
 
 /**
@@ -212,12 +220,15 @@ export async function connectVSphere(
   }
   if (!creds && server) {
     // The installer's keys name the host alone (a Secret key cannot hold the `:` of host:port).
-    const host = server.replace(/^https?:\/\//, '').replace(/[:/].*$/, '');
+    const host = hostOf(server);
     const s = await kube.find<SecretLike>({ apiVersion: 'v1', kind: 'Secret', ...VSPHERE_CREDS });
     const username = decoded(s, `${host}.username`);
     const password = decoded(s, `${host}.password`);
     if (username && password) creds = { server, username, password, ...tlsFromEnv(env) };
   }
+  // A server named without a port reaches the process's vCenter of that host on the port VSPHERE_SERVER gives.
+  if (creds && fallback && !/:\d+$/.test(creds.server) && sameServer(creds.server, fallback.server))
+    creds.server = fallback.server;
   if (!creds) {
     if (fallback && (!server || sameServer(server, fallback.server))) return clients;
     if (!fallback && !server) return clients;
@@ -226,12 +237,7 @@ export async function connectVSphere(
         `${server ?? '<server>'}.username/.password to ${VSPHERE_CREDS.namespace}/${VSPHERE_CREDS.name}, or set VSPHERE_SERVER, VSPHERE_USERNAME and VSPHERE_PASSWORD`,
     );
   }
-  // A Secret naming the server by another spelling than the process still reaches that server.
-  if (
-    fallback &&
-    keyOf({ ...creds, server: fallback.server }) === keyOf(fallback) &&
-    sameServer(creds.server, fallback.server)
-  )
-    return clients;
+  // The process's own credentials keep the process's client (and its session).
+  if (fallback && keyOf(creds) === keyOf(fallback)) return clients;
   return await pool.withCredentials(creds);
 }

@@ -17,6 +17,15 @@ import { vsphereMachineRules, vsphereMachineTemplateRules } from './admission.ts
 /** Where the installer leaves the vCenter credentials (keys `<server>.username` / `<server>.password`). */
 export const VSPHERE_CREDS = { namespace: 'kube-system', name: 'vsphere-creds' } as const;
 
+/**
+ * OpenShift's vcenters[].port (at most 32767). A simulator on a higher port is left out: the process's VSPHERE_SERVER
+ * still says how to reach it (credentials.ts connects to that host:port).
+ */
+function vcenterPort(port: string | undefined): { port?: number } {
+  const n = Number(port ?? 443);
+  return Number.isInteger(n) && n >= 1 && n <= 32767 ? { port: n } : {};
+}
+
 export const vsphereProvider: ProviderModule = {
   name: 'vsphere',
   cliPlatform: 'vsphere',
@@ -91,7 +100,7 @@ export const vsphereProvider: ProviderModule = {
         type: 'VSphere',
         vsphere: {
           ...SIMULATED_ON_PREM,
-          vcenters: [{ server: server!, port: Number(port ?? 443), datacenters: ['DC0'] }],
+          vcenters: [{ server: server!, ...vcenterPort(port), datacenters: ['DC0'] }],
         },
       },
       platformStatus: { type: 'VSphere', vsphere: SIMULATED_ON_PREM },
