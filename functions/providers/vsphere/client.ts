@@ -75,7 +75,20 @@ export interface VSphereApi {
   powerOffVM(vm: MoRef): Promise<MoRef>;
   destroy(obj: MoRef): Promise<MoRef>;
   taskInfo(task: MoRef): Promise<TaskInfo>;
+  /** EventManager.QueryEvents: the events of `entity` since `since`, of the given types (newest last). */
+  queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]>;
   logout(): Promise<void>;
+}
+
+/** An event as the provider reads it: its type, its chain (a task's events share one), and the VM names it carries. */
+export interface VimEvent {
+  type: string;
+  chainId?: string | undefined;
+  createdTime?: string | undefined;
+  /** `vm.name` of the event (VmClonedEvent: the new VM). */
+  vmName?: string | undefined;
+  /** `destName` of a clone event (VmBeingClonedEvent, VmCloneFailedEvent). */
+  destName?: string | undefined;
 }
 
 export function sdkUrl(server: string): URL {
@@ -306,6 +319,27 @@ export class VimClient implements VSphereApi {
     const [o] = await this.retrieve([task], { Task: ['info'] });
     const info = (o?.props.info ?? {}) as Node;
     return parseTaskInfo(task, info);
+  }
+
+  async queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]> {
+    const sc = await this.serviceContent();
+    if (!sc.eventManager) return [];
+    const r = await this.call('QueryEvents', sc.eventManager, {
+      filter: {
+        entity: { entity: o.entity, recursion: 'self' },
+        time: { beginTime: o.since.toISOString() },
+        eventTypeId: o.types,
+      },
+    });
+    return arr(r.returnval)
+      .map((e) => ({
+        type: xsiType(e) ?? '',
+        chainId: text(e.chainId),
+        createdTime: text(e.createdTime),
+        vmName: text((e.vm as Node | undefined)?.name),
+        destName: text(e.destName),
+      }))
+      .sort((a, b) => (a.createdTime ?? '').localeCompare(b.createdTime ?? ''));
   }
 
   async logout(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   type TaskInfo,
   VimClient,
   type VimCredentials,
+  type VimEvent,
   type VSphereApi,
 } from './client.ts';
 import { VSPHERE_CREDS } from './index.ts';
@@ -154,6 +155,9 @@ export class VSphereClients implements VSphereApi {
   taskInfo(task: MoRef): Promise<TaskInfo> {
     return this.base().taskInfo(task);
   }
+  queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]> {
+    return this.base().queryEvents(o);
+  }
   /** Ends every session this process opened (a function host shutting down). */
   async logout(): Promise<void> {
     const all = [...this.#bound.values(), ...(this.#default ? [this.#default] : [])];
@@ -182,6 +186,7 @@ export function unusable(message: string): VSphereApi {
     powerOffVM: fail,
     destroy: fail,
     taskInfo: fail,
+    queryEvents: fail,
     logout: async () => {},
   };
 }

@@ -301,8 +301,13 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
   },
 
   async observe(inst, s, status: Status) {
-    const raw = inst.raw as (VmView & { cloneMode?: string }) | { task: MoRef } | undefined;
+    const raw = inst.raw as (VmView & { cloneMode?: string }) | { task: MoRef } | { cloning: string } | undefined;
     if (!raw) return;
+    if ('cloning' in raw) {
+      // A clone found by its events, not its task: wait for the VM it makes.
+      status.vmstate = 'cloning';
+      return;
+    }
     if ('task' in raw) {
       status.vmstate = 'cloning';
       status.taskRef = raw.task.value;

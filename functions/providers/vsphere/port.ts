@@ -3,8 +3,10 @@
 // (providerID) finds it afterwards. A clone still running is the task recorded in the status (`taskRef`), read
 // back through TaskInfo on later invocations, so no function waits for minutes and no second clone starts.
 import type { VSphereMachine } from '../../../shared/api/providers/vsphere.ts';
+import { parseIntent } from '../kit/intent.ts';
 import type { CloudInstance, CloudPort, MachineIdentity } from '../kit/port.ts';
-import type { TaskInfo, VSphereApi } from './client.ts';
+import type { TaskInfo, VimEvent, VSphereApi } from './client.ts';
+import { inventoryPath, isUuid } from './names.ts';
 import type { CloneRequest } from './request.ts';
 import { type MoRef, VimFault } from './soap.ts';
 import { toCloudInstance, VM_PROPS, type VmView, vmView } from './vm.ts';
@@ -42,19 +44,64 @@ export async function readVm(api: VSphereApi, ref: MoRef): Promise<VmView | unde
   }
 }
 
-/** A clone in flight, standing for the VM it will make. */
-function cloning(task: MoRef, identity: Pick<MachineIdentity, 'machineUid' | 'clusterName' | 'name'>): CloudInstance {
+/** A clone in flight, standing for the VM it will make (its task, when known). */
+function cloning(
+  task: MoRef | undefined,
+  identity: Pick<MachineIdentity, 'machineUid' | 'clusterName' | 'name'>,
+): CloudInstance {
+  const what = task?.value ?? identity.name;
   return {
-    id: `clone:${task.value}`,
+    id: `clone:${what}`,
     providerID: '',
     state: 'pending',
-    nativeState: `cloning (${task.value})`,
+    nativeState: `cloning (${what})`,
     transitioning: true,
     addresses: [],
     owner: { machineUid: identity.machineUid, cluster: identity.clusterName },
     hostname: identity.name,
-    raw: { task },
+    raw: task ? { task } : { cloning: identity.name },
   };
+}
+
+/** A clone event older than this is not taken for one still running (its completion may be an event we miss). */
+export const CLONE_EVENT_HORIZON_MS = 60 * 60_000;
+export const CLONE_EVENTS = ['VmBeingClonedEvent', 'VmClonedEvent', 'VmCloneFailedEvent'];
+
+/**
+ * Whether vCenter is cloning a VM named `name` from the template: a VmBeingClonedEvent for that destination name
+ * without a later VmClonedEvent or VmCloneFailedEvent (pure, over the template's clone events, oldest first).
+ */
+export function cloneInFlight(events: VimEvent[], name: string, now: Date): boolean {
+  let inFlight = false;
+  for (const e of events) {
+    const recent = !e.createdTime || now.getTime() - Date.parse(e.createdTime) < CLONE_EVENT_HORIZON_MS;
+    if (e.type === 'VmBeingClonedEvent' && e.destName === name) inFlight = recent;
+    else if (
+      (e.type === 'VmClonedEvent' && e.vmName === name) ||
+      (e.type === 'VmCloneFailedEvent' && e.destName === name)
+    )
+      inFlight = false;
+  }
+  return inFlight;
+}
+
+/**
+ * When a create may have started (the intent's lease start) and neither its task nor its VM was recorded: the
+ * window between CloneVM_Task and the writes after it that a crash can fall into. (vCenter files VmClonedEvent
+ * under the new VM, not the template, so a recorded VM must never be looked for this way.)
+ */
+function unrecordedCreateSince(im: VSphereMachine | undefined): Date | undefined {
+  const intent = parseIntent(im?.metadata.annotations);
+  if (!im || !intent?.startedAt || im.status?.taskRef || im.spec.providerID) return undefined;
+  const t = Date.parse(intent.startedAt);
+  return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
+/** The template a machine clones from, as prepare finds it (undefined when it cannot be found). */
+async function templateOf(api: VSphereApi, im: VSphereMachine): Promise<MoRef | undefined> {
+  const { template, datacenter } = im.spec;
+  if (isUuid(template)) return api.findByUuid(template, { instanceUuid: true });
+  return datacenter ? api.findByInventoryPath(inventoryPath(datacenter, 'vm', template)) : undefined;
 }
 
 export function vspherePort(
@@ -69,6 +116,21 @@ export function vspherePort(
     async find(identity) {
       const vm = await byUuid(identity.machineUid, true);
       if (vm) return [toCloudInstance(vm)];
+      // A create that may have started but whose task was never recorded (a crash right after CloneVM_Task): on a
+      // real vCenter the VM appears only when the clone ends, so the template's clone events tell.
+      const since = unrecordedCreateSince(o.im);
+      if (since && o.im) {
+        const template = await templateOf(api, o.im);
+        if (template) {
+          const events = await api.queryEvents({
+            entity: template,
+            since: new Date(since.getTime() - 5 * 60_000),
+            types: CLONE_EVENTS,
+          });
+          if (cloneInFlight(events, identity.name, new Date())) return [cloning(undefined, identity)];
+        }
+        return [];
+      }
       // A clone this machine recorded and that vCenter still runs: the VM does not exist yet.
       const task = taskRefOf(o.im?.status?.taskRef);
       if (!task || o.im?.status?.taskKind !== 'clone') return [];
@@ -102,7 +164,7 @@ export function vspherePort(
       return cloning(task, identity);
     },
     async delete(inst) {
-      const vm = inst.raw as VmView | { task: MoRef } | undefined;
+      const vm = inst.raw as VmView | { task: MoRef } | { cloning: string } | undefined;
       // A clone in flight cannot be destroyed yet; the next pass finds the VM it made.
       if (!vm || !('ref' in vm)) return;
       try {

@@ -92,6 +92,13 @@ describe.skipIf(!hasPeer('vcsim'))('the vim25 client against vcsim', () => {
     });
     const done = await follow(c, clone, 5_000);
     expect(done).toMatchObject({ state: 'success', result: { type: 'VirtualMachine' } });
+    // The template's clone events name the destination (what finds a clone whose task was never recorded).
+    const events = await c.queryEvents({
+      entity: template,
+      since: new Date(Date.now() - 60_000),
+      types: ['VmBeingClonedEvent', 'VmClonedEvent', 'VmCloneFailedEvent'],
+    });
+    expect(events.map((e) => [e.type, e.destName])).toContainEqual(['VmBeingClonedEvent', 'soap-test']);
     const vm = done.result!;
     expect(await c.findByUuid(uuid, { instanceUuid: true })).toEqual(vm);
     const [p] = await c.retrieve([vm], { VirtualMachine: ['config.uuid', 'runtime.powerState'] });
