@@ -20,8 +20,14 @@ export function sharedVSphereClients(): VSphereClients {
   if (!processClients) {
     processClients = new VSphereClients();
     const clients = processClients;
-    // A function host stops its process with SIGTERM: end the vCenter sessions instead of leaving them to expire.
-    process.once('SIGTERM', () => void clients.logout());
+    // A function host stops its process with SIGTERM: end the vCenter sessions instead of leaving them to expire
+    // (vCenter limits sessions per user). Alone, a SIGTERM listener would keep the process alive: then it is raised
+    // again once the logout is done, or after two seconds.
+    const alone = process.listenerCount('SIGTERM') === 0;
+    process.once('SIGTERM', () => {
+      const done = Promise.race([clients.logout(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      if (alone) void done.finally(() => process.kill(process.pid, 'SIGTERM'));
+    });
   }
   return processClients;
 }

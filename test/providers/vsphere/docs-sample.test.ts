@@ -172,6 +172,8 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere: the OpenShift docs’ sample agains
       expect(vm.powerState).toBe('poweredOn');
       // vcsim's clone ignores CPU and memory: these are the reconfigure's.
       expect([vm.numCPUs, vm.memoryMB]).toEqual([4, 16384]);
+      // A full clone grows the first disk to diskGiB.
+      expect(vm.diskGiB).toBe(128);
       expect(vm.extraConfig('guestinfo.ignition.config.data')).toBe(Buffer.from(IGNITION).toString('base64'));
       expect(vm.extraConfig('guestinfo.ignition.config.data.encoding')).toBe('base64');
       const vsm = await env.kube.get<KubeObject & { status?: Record<string, unknown> }>({

@@ -4,8 +4,8 @@ import type { KitTimings } from '../../../functions/providers/kit/definition.ts'
 import { VimClient } from '../../../functions/providers/vsphere/client.ts';
 import { CLUSTER_KEY, MACHINE_UID_KEY } from '../../../functions/providers/vsphere/names.ts';
 import { follow } from '../../../functions/providers/vsphere/port.ts';
-import { extraConfigValue } from '../../../functions/providers/vsphere/request.ts';
-import { bool, type MoRef, text, xsd } from '../../../functions/providers/vsphere/soap.ts';
+import { extraConfigValue, templateDiskGiB } from '../../../functions/providers/vsphere/request.ts';
+import { arr, bool, type MoRef, type Node, text, xsd } from '../../../functions/providers/vsphere/soap.ts';
 import type { Vcsim } from '../../support/vcsim.ts';
 
 export const NS = 'openshift-cluster-api';
@@ -57,6 +57,8 @@ export interface SeenVm {
   template: boolean;
   numCPUs?: number | undefined;
   memoryMB?: number | undefined;
+  /** The first disk's capacity. */
+  diskGiB?: number | undefined;
   extraConfig: (key: string) => string | undefined;
 }
 
@@ -78,6 +80,7 @@ export function observer(sim: Vcsim) {
         'config.template',
         'config.hardware.numCPU',
         'config.hardware.memoryMB',
+        'config.hardware.device',
         'runtime.powerState',
       ])
     ).map((o) => ({
@@ -91,6 +94,7 @@ export function observer(sim: Vcsim) {
       template: bool(o.props['config.template']) ?? false,
       numCPUs: Number(text(o.props['config.hardware.numCPU'])),
       memoryMB: Number(text(o.props['config.hardware.memoryMB'])),
+      diskGiB: templateDiskGiB(arr((o.props['config.hardware.device'] as Node | undefined)?.VirtualDevice)),
       extraConfig: (k: string) => extraConfigValue(o.props['config.extraConfig'], k),
     }));
   return {
