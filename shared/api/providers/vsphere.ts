@@ -3,7 +3,7 @@
 // vendors): the shared clone spec plus the machine-only fields.
 import { z } from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
-import { contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
+import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { Duration, LabelSelector, Quantity, TypedLocalObjectReference } from '../meta.ts';
 import {
   APIEndpoint,
@@ -323,7 +323,18 @@ export const vsphereKinds: KindDefinition[] = [
     categories: ['cluster-api'],
     provider: 'vsphere',
     labels,
-    versions: [{ name: 'v1beta1', storage: true, schema: VSphereFailureDomain }],
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereFailureDomain,
+        printerColumns: [
+          { name: 'Datacenter', type: 'string', jsonPath: '.spec.topology.datacenter' },
+          { name: 'ComputeCluster', type: 'string', jsonPath: '.spec.topology.computeCluster' },
+          AGE_COLUMN,
+        ],
+      },
+    ],
   },
   {
     group: INFRA_GROUP,
@@ -334,6 +345,18 @@ export const vsphereKinds: KindDefinition[] = [
     categories: ['cluster-api'],
     provider: 'vsphere',
     labels,
-    versions: [{ name: 'v1beta1', storage: true, schema: VSphereDeploymentZone }],
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereDeploymentZone,
+        printerColumns: [
+          { name: 'VSphereFailureDomain', type: 'string', jsonPath: '.spec.failureDomain' },
+          { name: 'ControlPlane', type: 'boolean', jsonPath: '.spec.controlPlane' },
+          { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
+          AGE_COLUMN,
+        ],
+      },
+    ],
   },
 ];
