@@ -315,6 +315,11 @@ export class VimClient implements VSphereApi {
     return this.task('Destroy_Task', obj);
   }
 
+  /** CreateSnapshot_Task (not a provider call: tests and tools make a template's snapshot for linked clones). */
+  createSnapshot(vm: MoRef, name: string): Promise<MoRef> {
+    return this.task('CreateSnapshot_Task', vm, { name, memory: false, quiesce: false });
+  }
+
   async taskInfo(task: MoRef): Promise<TaskInfo> {
     const [o] = await this.retrieve([task], { Task: ['info'] });
     const info = (o?.props.info ?? {}) as Node;
