@@ -250,7 +250,7 @@ describe('generated CRDs', () => {
 
   it('labels every infrastructure CRD with the contract versions it serves', () => {
     const infra = crds.filter((c) => c.spec.group === 'infrastructure.cluster.x-k8s.io');
-    expect(infra.length).toBe(24);
+    expect(infra.length).toBe(25);
     for (const c of infra) {
       const label = c.metadata.labels['cluster.x-k8s.io/v1beta1'];
       expect(label, c.metadata.name).toBeDefined();

@@ -25,6 +25,7 @@ export const customKinds: Array<[string, string[], string, string, boolean]> = [
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereCluster', 'vsphereclusters', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereMachine', 'vspheremachines', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereMachineTemplate', 'vspheremachinetemplates', true],
+  ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereVM', 'vspherevms', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereFailureDomain', 'vspherefailuredomains', false],
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'VSphereDeploymentZone', 'vspheredeploymentzones', false],
   ['infrastructure.cluster.x-k8s.io', ['v1beta1'], 'Metal3Cluster', 'metal3clusters', true],

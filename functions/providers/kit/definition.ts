@@ -202,7 +202,7 @@ export interface InfraMachineDefinition<
   /** Provider-specific status from the instance (extra fields, richer addresses); may call the client. */
   observe?(
     instance: CloudInstance,
-    s: MachineScope<IM, IC> & { client: Client; log: Logger; now: Date },
+    s: MachineScope<IM, IC> & { client: Client; log: Logger; now: Date; kube: KubeClient },
     status: InfraMachineStatus,
   ): Promise<void>;
 }

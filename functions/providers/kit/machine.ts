@@ -132,7 +132,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   if (def.reportsInstanceState !== false) status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
-  await def.observe?.(instance, { ...s, im, client, log, now }, status);
+  await def.observe?.(instance, { ...s, im, client, log, now, kube }, status);
   setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
   if (d.failure) {
     status.failureReason = d.failure.reason;

@@ -6,7 +6,9 @@
 import type { VSphereCluster, VSphereMachine } from '../../../shared/api/providers/vsphere.ts';
 import { VSphereMachineFinalizer } from '../../../shared/api/providers/vsphere.ts';
 import { deleteCondition, falseCondition, setCondition } from '../../../shared/conditions/conditions.ts';
+import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { ConditionValue, InfraMachineDefinition, InfraMachineStatus, Prepared } from '../kit/definition.ts';
+import type { CloudInstance } from '../kit/port.ts';
 import type { VSphereApi } from './client.ts';
 import { connectVSphere } from './credentials.ts';
 import { classifyVSphereError } from './errors.ts';
@@ -24,6 +26,7 @@ import {
 } from './request.ts';
 import { arr, type MoRef, type Node, num, ref, text, VimFault } from './soap.ts';
 import type { VmView } from './vm.ts';
+import { ensureVSphereVM, syncVSphereVM, vsphereVMFor, vsphereVMStatus } from './vspherevm.ts';
 import { placementOf } from './zones.ts';
 
 export const VSPHERE_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'VSphereMachine' };
@@ -170,9 +173,14 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
     // A Machine's failure domain names a VSphereDeploymentZone, which names a VSphereFailureDomain.
     {
       group: 'infrastructure.cluster.x-k8s.io',
-      kinds: ['VSphereDeploymentZone', 'VSphereFailureDomain'],
+      kinds: ['VSphereDeploymentZone', 'VSphereFailureDomain', 'VSphereVM'],
       verbs: ['get'],
     },
+  ],
+  // The VSphereVM record of each VSphereMachine (vspherevm.ts).
+  writes: [
+    { group: 'infrastructure.cluster.x-k8s.io', kinds: ['VSphereVM'], verbs: ['create', 'update'] },
+    { group: 'infrastructure.cluster.x-k8s.io', kinds: ['VSphereVM'], subresource: 'status', verbs: ['update'] },
   ],
   port: (api, _location, im) => vspherePort(api, { im }),
   classify: classifyVSphereError,
@@ -297,43 +305,75 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
       machineUid: s.machineUid,
       clusterName: s.clusterName ?? s.machine.spec.clusterName,
     });
+    // The VSphereVM record before the clone, as CAPV creates its VSphereVM before the VM.
+    await ensureVSphereVM(
+      s.kube,
+      vsphereVMFor(im, { spec, machine: s.machine, clusterName: s.clusterName }),
+      VSPHERE_FIELD_MANAGER,
+    );
     return { ok: true, request, conditions };
   },
 
   async observe(inst, s, status: Status) {
-    const raw = inst.raw as (VmView & { cloneMode?: string }) | { task: MoRef } | { cloning: string } | undefined;
-    if (!raw) return;
-    if ('cloning' in raw) {
-      // A clone found by its events, not its task: wait for the VM it makes.
-      status.vmstate = 'cloning';
-      return;
-    }
-    if ('task' in raw) {
-      status.vmstate = 'cloning';
-      status.taskRef = raw.task.value;
-      status.taskKind = 'clone';
-      return;
-    }
-    status.vmstate = raw.powerState;
-    status.vmRef = raw.ref.value;
-    status.network = raw.network.map((n) => ({
-      macAddr: n.macAddr,
-      ...(n.networkName ? { networkName: n.networkName } : {}),
-      ...(n.connected !== undefined ? { connected: n.connected } : {}),
-      ...(n.ipAddrs.length ? { ipAddrs: n.ipAddrs } : {}),
-    }));
-    if (raw.cloneMode === 'linkedClone' || raw.cloneMode === 'fullClone') status.cloneMode = raw.cloneMode;
-    // The clone task ended with this VM: it stands for itself from now on.
-    if (status.taskKind === 'clone') clearTask(status);
-    if (await followRecorded(s.client, status, s.now)) return;
-    if (status.retryAfter && Date.parse(status.retryAfter) > s.now.getTime()) return;
-    const step = nextStep(raw, hardwareOf(s.im.spec));
-    if (!step) return;
-    // vcsim's clone ignores CPU and memory; a real vCenter's may differ too: reconfigure before powering on.
-    const task =
-      step.kind === 'reconfigure' ? await s.client.reconfigVM(raw.ref, step.spec) : await s.client.powerOnVM(raw.ref);
-    s.log.info({ vm: raw.name, task: task.value, step: step.kind }, 'vCenter task started');
-    status.taskRef = task.value;
-    status.taskKind = step.kind;
+    await advance(inst, s, status);
+    // The VSphereVM record follows: the VM's BIOS UUID in its spec, the VM in its status.
+    const raw = inst.raw as VmView | undefined;
+    const vm = raw && 'ref' in raw ? raw : undefined;
+    await syncVSphereVM(
+      s.kube,
+      vsphereVMFor(s.im, {
+        spec: s.im.spec,
+        machine: s.machine,
+        clusterName: s.clusterName,
+        ...(vm?.biosUuid ? { biosUUID: vm.biosUuid } : {}),
+      }),
+      vsphereVMStatus(status, vm),
+      VSPHERE_FIELD_MANAGER,
+    );
   },
 };
+
+/**
+ * One step of a VM after its clone (CAPV's per-pass steps, each task ending the pass): the clone task's end, the
+ * recorded task's outcome, then reconfigure or power on; the status says what is in flight.
+ */
+async function advance(
+  inst: CloudInstance,
+  s: { client: VSphereApi; im: VSphereMachine; log: Logger; now: Date },
+  status: Status,
+): Promise<void> {
+  const raw = inst.raw as (VmView & { cloneMode?: string }) | { task: MoRef } | { cloning: string } | undefined;
+  if (!raw) return;
+  if ('cloning' in raw) {
+    // A clone found by its events, not its task: wait for the VM it makes.
+    status.vmstate = 'cloning';
+    return;
+  }
+  if ('task' in raw) {
+    status.vmstate = 'cloning';
+    status.taskRef = raw.task.value;
+    status.taskKind = 'clone';
+    return;
+  }
+  status.vmstate = raw.powerState;
+  status.vmRef = raw.ref.value;
+  status.network = raw.network.map((n) => ({
+    macAddr: n.macAddr,
+    ...(n.networkName ? { networkName: n.networkName } : {}),
+    ...(n.connected !== undefined ? { connected: n.connected } : {}),
+    ...(n.ipAddrs.length ? { ipAddrs: n.ipAddrs } : {}),
+  }));
+  if (raw.cloneMode === 'linkedClone' || raw.cloneMode === 'fullClone') status.cloneMode = raw.cloneMode;
+  // The clone task ended with this VM: it stands for itself from now on.
+  if (status.taskKind === 'clone') clearTask(status);
+  if (await followRecorded(s.client, status, s.now)) return;
+  if (status.retryAfter && Date.parse(status.retryAfter) > s.now.getTime()) return;
+  const step = nextStep(raw, hardwareOf(s.im.spec));
+  if (!step) return;
+  // vcsim's clone ignores CPU and memory; a real vCenter's may differ too: reconfigure before powering on.
+  const task =
+    step.kind === 'reconfigure' ? await s.client.reconfigVM(raw.ref, step.spec) : await s.client.powerOnVM(raw.ref);
+  s.log.info({ vm: raw.name, task: task.value, step: step.kind }, 'vCenter task started');
+  status.taskRef = task.value;
+  status.taskKind = step.kind;
+}

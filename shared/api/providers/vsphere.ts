@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
-import { Duration, LabelSelector, Quantity, TypedLocalObjectReference } from '../meta.ts';
+import { Duration, LabelSelector, ObjectReference, Quantity, TypedLocalObjectReference } from '../meta.ts';
 import {
   APIEndpoint,
   Conditions,
@@ -209,6 +209,39 @@ export const VSphereCluster = kindSchema({
 export type VSphereCluster = z.infer<typeof VSphereCluster>;
 
 /**
+ * CAPV's VSphereVM: one per VSphereMachine, of the same name and owned by it, carrying the clone spec (placement
+ * resolved from the failure domain), the bootstrap data reference and what capi-fn knows of the VM. capi-fn's
+ * VSphereMachine reconcile writes it before the clone and mirrors the VM into its status; it is a record (the
+ * reconcile and the task following live on the VSphereMachine), deleted with its VSphereMachine.
+ */
+export const VSphereVMSpec = z.strictObject({
+  ...virtualMachineCloneSpec,
+  bootstrapRef: ObjectReference.optional(),
+  biosUUID: z.string().optional(),
+  powerOffMode: z.enum(['hard', 'soft', 'trySoft']).optional(),
+  guestSoftPowerOffTimeout: Duration.optional(),
+});
+
+export const VSphereVMStatus = z.strictObject({
+  ready: z.boolean().optional(),
+  /** Every IP address of the VM (CAPV: plain strings). */
+  addresses: z.array(z.string()).optional(),
+  cloneMode: z.enum(['linkedClone', 'fullClone']).optional(),
+  snapshot: z.string().optional(),
+  retryAfter: z.string().optional(),
+  taskRef: z.string().optional(),
+  network: VSphereMachineStatus.shape.network,
+  vmRef: z.string().optional(),
+  vmstate: z.string().optional(),
+  failureReason: z.string().optional(),
+  failureMessage: z.string().optional(),
+  conditions: Conditions.optional(),
+});
+
+export const VSphereVM = kindSchema({ spec: VSphereVMSpec, status: VSphereVMStatus.optional() });
+export type VSphereVM = z.infer<typeof VSphereVM>;
+
+/**
  * CAPV's failure domain (cluster-scoped): where in vCenter a zone is. capi-fn reads `topology` when a Machine's
  * failureDomain names a VSphereDeploymentZone that points here; region/zone tagging is vCenter's, not checked.
  */
@@ -313,6 +346,29 @@ export const vsphereKinds: KindDefinition[] = [
     provider: 'vsphere',
     labels,
     versions: [{ name: 'v1beta1', storage: true, schema: VSphereMachineTemplate, printerColumns: TEMPLATE_COLUMNS }],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereVM',
+    plural: 'vspherevms',
+    singular: 'vspherevm',
+    scope: 'Namespaced',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereVM,
+        printerColumns: [
+          { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
+          { name: 'VMState', type: 'string', jsonPath: '.status.vmstate' },
+          { name: 'BIOS UUID', type: 'string', jsonPath: '.spec.biosUUID', priority: 1 },
+          AGE_COLUMN,
+        ],
+      },
+    ],
   },
   {
     group: INFRA_GROUP,

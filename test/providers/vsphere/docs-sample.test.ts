@@ -184,6 +184,23 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere: the OpenShift docs’ sample agains
       });
       expect(vsm.status).toMatchObject({ ready: true, vmstate: 'poweredOn', cloneMode: 'fullClone' });
       expect(vsm.status?.taskRef).toBeUndefined();
+      // Its VSphereVM, as CAPV keeps one: same name, owned by the VSphereMachine, the bootstrap data reference.
+      const vsvm = await env.kube.get<KubeObject & { spec: Record<string, unknown>; status?: Record<string, unknown> }>(
+        { apiVersion: VSPHERE, kind: 'VSphereVM', namespace: NS, name: vm.name },
+      );
+      expect(vsvm.metadata.ownerReferences).toMatchObject([
+        { kind: 'VSphereMachine', name: vm.name, uid: vsm.metadata.uid, controller: true },
+      ]);
+      expect(vsvm.spec).toMatchObject({
+        template: TEMPLATE,
+        biosUUID: vm.biosUuid,
+        bootstrapRef: { kind: 'Secret', name: 'worker-user-data', namespace: NS },
+      });
+      expect(vsvm.status).toMatchObject({
+        ready: true,
+        vmstate: 'poweredOn',
+        addresses: [expect.stringMatching(/^10\./)],
+      });
       expect(vsm.status?.addresses).toEqual([
         { type: 'ExternalIP', address: expect.stringMatching(/^10\./) },
         { type: 'InternalDNS', address: vm.name },
@@ -210,6 +227,12 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere: the OpenShift docs’ sample agains
     await env.kube.delete(MACHINESET);
     await eventually('no Machine', async () => (await machines()).length === 0, { timeoutMs: 90_000 });
     expect(await ours()).toEqual([]);
+    await eventually(
+      'no VSphereVM left (deleted with their VSphereMachines)',
+      async () =>
+        (await env.kube.listAll({ apiVersion: VSPHERE, kind: 'VSphereVM' }, { namespace: NS })).items.length === 0,
+      { timeoutMs: 30_000 },
+    );
     // vcsim's own four VMs are untouched.
     expect((await obs.vms()).map((v) => v.name).sort()).toEqual([
       'DC0_C0_RP0_VM0',
