@@ -11,7 +11,7 @@ import { startApiServer } from '../local/apiserver/index.ts';
 import { bundle, entries } from '../scripts/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** `bundles`, `clients`, `gcp-clients` `azure-clients` or `openstack-client` runs only that part. */
+/** `bundles`, `clients`, `gcp-clients` `azure-clients`, `openstack-client` or `vsphere-client` runs only that part. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'capi-fn-cold-'));

@@ -134,7 +134,7 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
     expect(!p.ok && p.missing.join('\n')).toMatch(/capz-manager-bootstrap-credentials[\s\S]*location/);
   });
 
-  it('vSphere: identity Secret from kube-system/vsphere-creds, server from the platformSpec; managed', () => {
+  it('vSphere: identity Secret from kube-system/vsphere-creds, server from the platformSpec; no managed-by (capi-fn’s vSphere provider owns readiness)', () => {
     const p = plan('VSphere', {
       secrets: {
         'kube-system/vsphere-creds': { 'vcenter.example.com.username': 'admin', 'vcenter.example.com.password': 'pw' },
@@ -148,7 +148,8 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
       identityRef: { kind: 'Secret', name: 'ocp-vs-6tz4p' },
       controlPlaneEndpoint: { host: 'api-int.ocp-vs.example.com', port: 6443 },
     });
-    expect(p.infraCluster.metadata.annotations).toEqual(MANAGED);
+    expect(p.managed).toBe(false);
+    expect(p.infraCluster.metadata.annotations).toBeUndefined();
     const noCreds = planInfraCluster(inputs('VSphere'));
     expect(!noCreds.ok && noCreds.missing[0]).toContain('kube-system/vsphere-creds');
   });
@@ -198,7 +199,8 @@ describe('planInfraCluster, per platform (openshift-capi.md §1.6)', () => {
           provider === 'metal3' ||
           provider === 'gcp' ||
           provider === 'azure' ||
-          provider === 'openstack',
+          provider === 'openstack' ||
+          provider === 'vsphere',
       );
     }
   });

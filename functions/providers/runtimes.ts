@@ -7,6 +7,7 @@ import type { ProviderRuntime } from './kit/module.ts';
 import { runtime as local } from './local/runtime.ts';
 import { runtime as metal3 } from './metal3/runtime.ts';
 import { runtime as openstack } from './openstack/runtime.ts';
+import { runtime as vsphere } from './vsphere/runtime.ts';
 
 /** The runtime of every provider that has one, by provider name. */
 export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
@@ -15,5 +16,6 @@ export const runtimes: Partial<Record<ProviderName, ProviderRuntime>> = {
   gcp,
   azure,
   openstack,
+  vsphere,
   metal3,
 };

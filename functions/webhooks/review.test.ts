@@ -73,6 +73,23 @@ describe('the docs-shaped fixtures', () => {
       );
       return;
     }
+    if (label.startsWith('vsphere/08-vspheremachinetemplate-options.yaml#0')) {
+      // Upstream CAPV fields capi-fn's vSphere provider does not implement are refused, each named.
+      for (const field of [
+        'storagePolicyName',
+        'additionalDisksGiB',
+        'dataDisks',
+        'tagIDs',
+        'resources',
+        'hardwareVersion',
+        'thumbprint',
+        'powerOffMode',
+        'namingStrategy.template',
+        'network.routes',
+      ])
+        expect(response.status?.message).toContain(`spec.template.spec.${field}: Unsupported value`);
+      return;
+    }
     expect(response.status?.message, label).toBeUndefined();
     expect(response.allowed).toBe(true);
   });

@@ -250,7 +250,7 @@ describe('generated CRDs', () => {
 
   it('labels every infrastructure CRD with the contract versions it serves', () => {
     const infra = crds.filter((c) => c.spec.group === 'infrastructure.cluster.x-k8s.io');
-    expect(infra.length).toBe(25);
+    expect(infra.length).toBe(28);
     for (const c of infra) {
       const label = c.metadata.labels['cluster.x-k8s.io/v1beta1'];
       expect(label, c.metadata.name).toBeDefined();
@@ -268,8 +268,11 @@ describe('generated CRDs', () => {
     }
   });
 
-  it('scopes the OpenShift config kinds to the cluster and everything else to namespaces', () => {
-    for (const c of crds) expect(c.spec.scope).toBe(c.spec.group === 'config.openshift.io' ? 'Cluster' : 'Namespaced');
+  it('scopes the OpenShift config kinds and CAPV’s zones to the cluster and everything else to namespaces', () => {
+    const clusterScoped = (c: Crd) =>
+      c.spec.group === 'config.openshift.io' ||
+      ['VSphereFailureDomain', 'VSphereDeploymentZone'].includes(c.spec.names.kind);
+    for (const c of crds) expect(c.spec.scope, c.metadata.name).toBe(clusterScoped(c) ? 'Cluster' : 'Namespaced');
   });
 
   it('keeps short names unambiguous', () => {

@@ -11,7 +11,8 @@ export type PeerName =
   | 'java'
   | 'tmux'
   | 'az'
-  | 'openstack';
+  | 'openstack'
+  | 'vcsim';
 
 const probes: Record<PeerName, () => boolean> = {
   kubectl: () => onPath('kubectl'),
@@ -22,6 +23,8 @@ const probes: Record<PeerName, () => boolean> = {
   gcloud: () => onPath('gcloud'),
   az: () => onPath('az'),
   'gcloud-pubsub-emulator': () => pubsubEmulatorPath() !== undefined && onPath('java'),
+  // vcsim is built from Debian's govmomi source (test/peers/vcsim/build.sh): Go and that source must be there.
+  vcsim: () => onPath('go') && existsSync('/usr/share/gocode/src/github.com/vmware/govmomi/simulator'),
 };
 
 function onPath(cmd: string): boolean {

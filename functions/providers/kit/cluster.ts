@@ -60,7 +60,7 @@ export async function reconcileInfraCluster<Client, IC extends InfraClusterObjec
   }
 
   const client = def.connect ? await def.connect(ctx.cloud, { kube, ic }) : ctx.cloud;
-  const a = await def.assess(ic, client, log);
+  const a = await def.assess(ic, client, log, { kube });
   const status = clusterStatus(ic.status, def.checks, a, clock.now());
   if (!status.ready) {
     const failed = Object.entries(a.checks).find(([, r]) => r && !r.ok);

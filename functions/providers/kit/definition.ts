@@ -179,8 +179,12 @@ export interface InfraMachineDefinition<
   reads?: KubeAccess[];
   writes?: KubeAccess[];
   timings?: Partial<KitTimings>;
-  /** The domain port over the provider's client, bound to one location. */
-  port(client: Client, location: string | undefined): CloudPort<Req>;
+  /**
+   * The domain port over the provider's client, bound to one location. `im` is the infrastructure machine being
+   * reconciled (absent for the orphan scan): a provider that follows a cloud task across invocations (vSphere's
+   * clone) finds the one it recorded in the status there.
+   */
+  port(client: Client, location: string | undefined, im?: IM): CloudPort<Req>;
   classify(e: unknown): ClassifiedError;
   /** Where the machine's instance lives: from the infrastructure cluster, the intent, or the providerID. */
   locate(s: {
@@ -210,7 +214,7 @@ export interface InfraMachineDefinition<
   /** Provider-specific status from the instance (extra fields, richer addresses); may call the client. */
   observe?(
     instance: CloudInstance,
-    s: MachineScope<IM, IC> & { client: Client; log: Logger; now: Date },
+    s: MachineScope<IM, IC> & { client: Client; log: Logger; now: Date; kube: KubeClient },
     status: InfraMachineStatus,
   ): Promise<void>;
 }
@@ -235,10 +239,16 @@ export interface InfraClusterDefinition<Client, IC extends InfraClusterObject = 
   /** The checks whose conditions are summarised into Ready (none: ready once assessed). */
   checks: string[];
   timings?: Partial<KitTimings>;
-  /** What `connect` reads in the cluster besides the Secret (Azure's AzureClusterIdentity). */
+  /**
+   * The readiness rule: read-only checks against the cloud; nothing is created. `kube` reads what the provider's
+   * failure domains are made of in the cluster (vSphere's VSphereDeploymentZones), declared in `reads`.
+   */
+  assess(ic: IC, client: Client, log: Logger, o: { kube: KubeClient }): Promise<ClusterAssessment>;
+  /**
+   * What `connect` and `assess` read in the cluster besides the infrastructure cluster and its credentials (Azure's
+   * AzureClusterIdentity, vSphere's VSphereDeploymentZones).
+   */
   reads?: KubeAccess[];
-  /** The readiness rule: read-only checks against the cloud; nothing is created. */
-  assess(ic: IC, client: Client, log: Logger): Promise<ClusterAssessment>;
   /** As the machine definition's `connect`: the client bound to credentials the cluster holds. */
   connect?(client: Client, s: { kube: KubeClient; ic: IC }): Promise<Client>;
 }

@@ -165,7 +165,7 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
     fieldManager: def.fieldManager,
   });
 
-  const port = def.port(ctx.cloud, s.location);
+  const port = def.port(ctx.cloud, s.location, im);
   let instance: CloudInstance;
   try {
     instance = await port.create(prepared.request, decision.intent.key, identity);

@@ -46,7 +46,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   // Credentials the cluster holds (a Secret) bind the client for this reconcile; the process's otherwise.
   const client = def.connect ? await def.connect(ctx.cloud, { kube, im, infraCluster: s.infraCluster }) : ctx.cloud;
   const cctx: HandlerContext<Client> = client === ctx.cloud ? ctx : { ...ctx, cloud: client };
-  const port = def.port(client, s.location);
+  const port = def.port(client, s.location, im);
   if (isDeleting(im)) return reconcileDeletion(def, cctx, port, s, t);
   // Until the Machine adopts it there is no identity to create with; the adoption wakes us.
   if (!s.machine || !s.machineUid) return undefined;
@@ -132,7 +132,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   if (def.reportsInstanceState !== false) status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
-  await def.observe?.(instance, { ...s, im, client, log, now }, status);
+  await def.observe?.(instance, { ...s, im, client, log, now, kube }, status);
   setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
   if (d.failure) {
     status.failureReason = d.failure.reason;

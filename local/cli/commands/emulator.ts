@@ -5,13 +5,15 @@ import type { Command } from 'commander';
 import { registerAzureEmulator } from './emulators/azure.ts';
 import { registerGcpEmulator } from './emulators/gcp.ts';
 import { registerOpenStackEmulator } from './emulators/openstack.ts';
+import { registerVSphereEmulator } from './emulators/vsphere.ts';
 
 export function registerEmulator(program: Command): void {
   const emulator = program
     .command('emulator')
-    .description('run a cloud emulator in the foreground (state in memory): gcp, azure, openstack')
+    .description('run a cloud emulator in the foreground (state in memory): gcp, azure, openstack, vsphere')
     .showHelpAfterError();
   registerGcpEmulator(emulator);
   registerAzureEmulator(emulator);
   registerOpenStackEmulator(emulator);
+  registerVSphereEmulator(emulator);
 }

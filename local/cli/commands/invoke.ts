@@ -17,6 +17,8 @@ export const INVOKABLE = [
   'azure-machine',
   'openstack-cluster',
   'openstack-machine',
+  'vsphere-cluster',
+  'vsphere-machine',
   'metal3-cluster',
   'metal3-machine',
   'cluster-capi-operator',

@@ -3,8 +3,8 @@
 // vendors): the shared clone spec plus the machine-only fields.
 import { z } from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
-import { contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
-import { Duration, LabelSelector, Quantity, TypedLocalObjectReference } from '../meta.ts';
+import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
+import { Duration, LabelSelector, ObjectReference, Quantity, TypedLocalObjectReference } from '../meta.ts';
 import {
   APIEndpoint,
   Conditions,
@@ -147,6 +147,19 @@ export const VSphereMachineStatus = z.strictObject({
   failureReason: z.string().optional(),
   failureMessage: z.string().optional(),
   conditions: Conditions.optional(),
+  // What CAPV keeps on the VSphereVM: capi-fn reconciles the VM from the VSphereMachine and keeps them here.
+  /** The VM's power state (`poweredOn`, `poweredOff`, `suspended`) or `cloning`. */
+  vmstate: z.string().optional(),
+  /** The vCenter task in flight for this machine (`task-42`), followed across invocations. */
+  taskRef: z.string().optional(),
+  /** What the task does: `clone`, `reconfigure` or `powerOn`. */
+  taskKind: z.string().optional(),
+  /** The VM's managed object ID (`vm-42`). */
+  vmRef: z.string().optional(),
+  cloneMode: z.enum(['linkedClone', 'fullClone']).optional(),
+  snapshot: z.string().optional(),
+  /** After a failed task, when to try the step again (CAPV: one minute later). */
+  retryAfter: z.string().optional(),
 });
 
 export const VSphereMachine = kindSchema({ spec: VSphereMachineSpec, status: VSphereMachineStatus.optional() });
@@ -194,6 +207,88 @@ export const VSphereCluster = kindSchema({
   status: VSphereClusterStatus.optional(),
 });
 export type VSphereCluster = z.infer<typeof VSphereCluster>;
+
+/**
+ * CAPV's VSphereVM: one per VSphereMachine, of the same name and owned by it, carrying the clone spec (placement
+ * resolved from the failure domain), the bootstrap data reference and what capi-fn knows of the VM. capi-fn's
+ * VSphereMachine reconcile writes it before the clone and mirrors the VM into its status; it is a record (the
+ * reconcile and the task following live on the VSphereMachine), deleted with its VSphereMachine.
+ */
+export const VSphereVMSpec = z.strictObject({
+  ...virtualMachineCloneSpec,
+  bootstrapRef: ObjectReference.optional(),
+  biosUUID: z.string().optional(),
+  powerOffMode: z.enum(['hard', 'soft', 'trySoft']).optional(),
+  guestSoftPowerOffTimeout: Duration.optional(),
+});
+
+export const VSphereVMStatus = z.strictObject({
+  ready: z.boolean().optional(),
+  /** Every IP address of the VM (CAPV: plain strings). */
+  addresses: z.array(z.string()).optional(),
+  cloneMode: z.enum(['linkedClone', 'fullClone']).optional(),
+  snapshot: z.string().optional(),
+  retryAfter: z.string().optional(),
+  taskRef: z.string().optional(),
+  network: VSphereMachineStatus.shape.network,
+  vmRef: z.string().optional(),
+  vmstate: z.string().optional(),
+  failureReason: z.string().optional(),
+  failureMessage: z.string().optional(),
+  conditions: Conditions.optional(),
+});
+
+export const VSphereVM = kindSchema({ spec: VSphereVMSpec, status: VSphereVMStatus.optional() });
+export type VSphereVM = z.infer<typeof VSphereVM>;
+
+/**
+ * CAPV's failure domain (cluster-scoped): where in vCenter a zone is. capi-fn reads `topology` when a Machine's
+ * failureDomain names a VSphereDeploymentZone that points here; region/zone tagging is vCenter's, not checked.
+ */
+export const VSphereFailureDomainSpec = z.strictObject({
+  region: z
+    .strictObject({
+      name: z.string(),
+      type: z.enum(['Datacenter', 'ComputeCluster', 'HostGroup']),
+      tagCategory: z.string(),
+      autoConfigure: z.boolean().optional(),
+    })
+    .optional(),
+  zone: z
+    .strictObject({
+      name: z.string(),
+      type: z.enum(['Datacenter', 'ComputeCluster', 'HostGroup']),
+      tagCategory: z.string(),
+      autoConfigure: z.boolean().optional(),
+    })
+    .optional(),
+  topology: z.strictObject({
+    datacenter: z.string().min(1),
+    computeCluster: z.string().optional(),
+    hosts: z.strictObject({ vmGroupName: z.string(), hostGroupName: z.string() }).optional(),
+    networks: z.array(z.string()).optional(),
+    datastore: z.string().optional(),
+  }),
+});
+
+export const VSphereFailureDomain = kindSchema({ spec: VSphereFailureDomainSpec });
+export type VSphereFailureDomain = z.infer<typeof VSphereFailureDomain>;
+
+/** CAPV's deployment zone (cluster-scoped): the name a Machine's failureDomain gives, and where its VMs go. */
+export const VSphereDeploymentZoneSpec = z.strictObject({
+  server: z.string().optional(),
+  failureDomain: z.string().optional(),
+  controlPlane: z.boolean().optional(),
+  placementConstraint: z
+    .strictObject({ resourcePool: z.string().optional(), folder: z.string().optional() })
+    .optional(),
+});
+
+export const VSphereDeploymentZone = kindSchema({
+  spec: VSphereDeploymentZoneSpec,
+  status: z.strictObject({ ready: z.boolean().optional(), conditions: Conditions.optional() }).optional(),
+});
+export type VSphereDeploymentZone = z.infer<typeof VSphereDeploymentZone>;
 
 const labels = contractLabel(['v1beta1']);
 
@@ -251,5 +346,73 @@ export const vsphereKinds: KindDefinition[] = [
     provider: 'vsphere',
     labels,
     versions: [{ name: 'v1beta1', storage: true, schema: VSphereMachineTemplate, printerColumns: TEMPLATE_COLUMNS }],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereVM',
+    plural: 'vspherevms',
+    singular: 'vspherevm',
+    scope: 'Namespaced',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereVM,
+        printerColumns: [
+          { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
+          { name: 'VMState', type: 'string', jsonPath: '.status.vmstate' },
+          { name: 'BIOS UUID', type: 'string', jsonPath: '.spec.biosUUID', priority: 1 },
+          AGE_COLUMN,
+        ],
+      },
+    ],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereFailureDomain',
+    plural: 'vspherefailuredomains',
+    singular: 'vspherefailuredomain',
+    scope: 'Cluster',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereFailureDomain,
+        printerColumns: [
+          { name: 'Datacenter', type: 'string', jsonPath: '.spec.topology.datacenter' },
+          { name: 'ComputeCluster', type: 'string', jsonPath: '.spec.topology.computeCluster' },
+          AGE_COLUMN,
+        ],
+      },
+    ],
+  },
+  {
+    group: INFRA_GROUP,
+    kind: 'VSphereDeploymentZone',
+    plural: 'vspheredeploymentzones',
+    singular: 'vspheredeploymentzone',
+    scope: 'Cluster',
+    categories: ['cluster-api'],
+    provider: 'vsphere',
+    labels,
+    versions: [
+      {
+        name: 'v1beta1',
+        storage: true,
+        schema: VSphereDeploymentZone,
+        printerColumns: [
+          { name: 'VSphereFailureDomain', type: 'string', jsonPath: '.spec.failureDomain' },
+          { name: 'ControlPlane', type: 'boolean', jsonPath: '.spec.controlPlane' },
+          { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
+          AGE_COLUMN,
+        ],
+      },
+    ],
   },
 ];
