@@ -6,7 +6,8 @@ import { KubeconfigError } from '../../shared/kube/kubeconfig.ts';
 import { TransportError } from '../../shared/kube/transport.ts';
 
 export function describeFailure(e: unknown): string {
-  if (e instanceof KubeconfigError) return e.message;
+  // Only the first line: a YAML error goes on to quote the file, which may hold a token.
+  if (e instanceof KubeconfigError) return e.message.split('\n')[0]!.replace(/:\s*$/, '');
   if (e instanceof TransportError) {
     const what = e.errno ? ` (${e.errno})` : '';
     return `cannot reach the API server${what}: ${e.message}; check that it runs (npm start) and the kubeconfig's server`;

@@ -60,8 +60,11 @@ function loadFiles(paths: string[]): { merged: KubeconfigFile; baseDirs: Map<str
     try {
       doc = (parse(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
     } catch (e) {
-      const first = String((e as Error).message).split('\n')[0];
-      throw new KubeconfigError(`${p} is not a kubeconfig (${first}); fix the file or pass another with --kubeconfig`);
+      // The parser's whole message (it quotes the lines around the fault) for the logs, which redact secrets;
+      // the command line shows only the first line.
+      throw new KubeconfigError(
+        `${p} is not a kubeconfig; fix the file or pass another with --kubeconfig: ${(e as Error).message}`,
+      );
     }
     if (typeof doc !== 'object' || Array.isArray(doc))
       throw new KubeconfigError(

@@ -43,7 +43,7 @@ describe('capi-fn under bad conditions', () => {
     [
       'a kubeconfig that is not YAML',
       ['--kubeconfig', 'broken.yaml'],
-      /^capi-fn: broken\.yaml is not a kubeconfig \(.*\); fix the file or pass another with --kubeconfig\n$/,
+      /^capi-fn: broken\.yaml is not a kubeconfig; fix the file or pass another with --kubeconfig: .*line 2.*\n$/,
     ],
     [
       'a server that does not answer',
