@@ -10,7 +10,8 @@ import { type MoRef, moRef } from './soap.ts';
 
 const UID = '7d0c4b9e-3f51-4c1a-9a55-0c2b7e4d9f10';
 const identity = { machineUid: UID, clusterName: 'ocp', namespace: 'openshift-cluster-api', name: 'ocp-worker-x7k2p' };
-const now = new Date('2026-12-03T10:00:00Z');
+// The port reads the clock itself, so the events are dated from the real now (a fixed date ages past the horizon).
+const now = new Date();
 const ev = (type: string, o: Partial<VimEvent>, minutesAgo = 1): VimEvent => ({
   type,
   createdTime: new Date(now.getTime() - minutesAgo * 60_000).toISOString(),
