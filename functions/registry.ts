@@ -9,6 +9,7 @@ import {
   OperatorNames,
 } from '../shared/api/openshift/constants.ts';
 import { infraClusterKinds } from '../shared/api/provider-kinds.ts';
+import { EVENT_ACCESS } from '../shared/kube/events.ts';
 import type { HandlerDefinition, KubeAccess } from '../shared/runtime/handler.ts';
 import { type WatchedKind, watchedKinds } from '../shared/runtime/watched-kinds.ts';
 import { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE } from './bridge/defaults.ts';
@@ -234,11 +235,10 @@ export function kubeIdentities(): KubeIdentity[] {
       reads: [
         // The orphan scan: every Machine's UID, and each provider's Clusters and their infrastructure clusters.
         { group: INFRA_GROUP, kinds: infraClusterKinds().map((k) => k.kind), verbs: ['get'] },
-        { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['get'] },
       ],
       writes: [
         // An Event on the Cluster for each orphan.
-        { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['create', 'update'] },
+        EVENT_ACCESS,
         ...deployedRuntimes.flatMap((r) => r!.deploy!.kubeOrphanScan ?? []),
       ],
     },

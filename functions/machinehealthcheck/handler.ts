@@ -5,6 +5,7 @@ import { CAPI_API_VERSION, CAPI_GROUP, Labels } from '../../shared/api/capi/cons
 import type { MachineHealthCheck } from '../../shared/api/capi/machinehealthcheck.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
+import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { matchesSelector } from '../../shared/kube/selectors.ts';
 import { defineHandler, type MapContext } from '../../shared/runtime/handler.ts';
 import { listedBy } from '../../shared/runtime/mappers.ts';
@@ -67,7 +68,7 @@ export const machineHealthCheckHandler = defineHandler({
     // HealthCheckSucceeded and OwnerRemediated on the Machines it selects (the MachineSet deletes and replaces).
     { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
     // MachineMarkedUnhealthy, RemediationRestricted.
-    { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['get', 'create', 'update'] },
+    EVENT_ACCESS,
   ],
   reconcile: reconcileMachineHealthCheck,
 });

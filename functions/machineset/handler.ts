@@ -2,6 +2,7 @@
 import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import { infraMachineKinds, machineTemplateKinds } from '../../shared/api/provider-kinds.ts';
+import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { matchesSelector } from '../../shared/kube/selectors.ts';
 import { controllerOf } from '../../shared/reconcile/owner-refs.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
@@ -55,7 +56,7 @@ export const machineSetHandler = defineHandler({
     // Creates, adopts (ownerReference) and deletes Machines; marks a remediated one OwnerRemediated.
     { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['create', 'update', 'delete'] },
     { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
-    { group: '', kinds: ['Event'], namespaces: 'workload', verbs: ['get', 'create', 'update'] },
+    EVENT_ACCESS,
     // The template is given its Cluster as owner, as upstream does, so it goes with the Cluster.
     { group: INFRA_GROUP, kinds: machineTemplateKinds().map((k) => k.kind), verbs: ['update'] },
     // Each Machine's infrastructure clone of the template, removed again when its Machine was never created.

@@ -16,6 +16,7 @@ import { type ConditionInput, falseCondition, trueCondition } from '../../shared
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../shared/kube/errors.ts';
+import { recordEvent, regardingOf } from '../../shared/kube/events.ts';
 import { machineNameFromTemplate } from '../../shared/reconcile/names.ts';
 import { ensureOwnerRef, hasOwner, isOwnedByUid, ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
 import { pausedState, setPausedCondition } from '../../shared/reconcile/paused.ts';
@@ -36,6 +37,7 @@ import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from '
 import { computeStatus } from './status.ts';
 
 export const FIELD_MANAGER = 'capi-machineset';
+const COMPONENT = 'capi-fn-machineset';
 const MACHINE = { apiVersion: CAPI_API_VERSION, kind: 'Machine' };
 
 export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): Promise<ReconcileResult | undefined> {
@@ -267,8 +269,17 @@ async function syncReplicas(
               { preconditions: { uid: m.metadata.uid! } },
             );
             log.info({ machine: m.metadata.name }, 'deleted Machine to scale down');
+            await event(ctx, ms, 'Normal', 'SuccessfulDelete', `Deleted machine "${m.metadata.name}"`);
           } catch (e) {
-            if (!isNotFound(e) && !isConflict(e)) throw e;
+            if (isNotFound(e) || isConflict(e)) continue;
+            await event(
+              ctx,
+              ms,
+              'Warning',
+              'FailedDelete',
+              `Failed to delete machine "${m.metadata.name}": ${message(e)}`,
+            );
+            throw e;
           }
         }
         return { ms, ...created };
@@ -305,9 +316,15 @@ async function syncReplicas(
           };
         }
         for (const name of plan.create) {
-          await createMachine(kube, ms, template!, name);
+          try {
+            await createMachine(kube, ms, template!, name);
+          } catch (e) {
+            await event(ctx, ms, 'Warning', 'FailedCreate', `Failed to create machine: ${message(e)}`);
+            throw e;
+          }
           existingNames.add(name);
           log.info({ machine: name }, 'created Machine');
+          await event(ctx, ms, 'Normal', 'SuccessfulCreate', `Created machine "${name}"`);
         }
         for (const name of plan.drop) await deleteUnclaimedClone(kube, ms, template, name);
         const annotations = { ...(ms.metadata.annotations ?? {}) };
@@ -321,6 +338,19 @@ async function syncReplicas(
     }
   }
   return { ms };
+}
+
+/** Upstream's MachineSet Events (reasons and messages as machineset_controller.go records them). */
+function event(ctx: HandlerContext, ms: MachineSet, type: 'Normal' | 'Warning', reason: string, note: string) {
+  return recordEvent(
+    ctx.kube,
+    { regarding: regardingOf(ms), type, reason, message: note, component: COMPONENT },
+    ctx.clock.now(),
+  );
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Infrastructure clone first, then the Machine: both named after the Machine, both idempotent. */

@@ -18,6 +18,7 @@ const BUILTIN_VERSIONS: Record<string, string> = {
   apps: 'v1',
   policy: 'v1',
   'coordination.k8s.io': 'v1',
+  'events.k8s.io': 'v1',
   'apiextensions.k8s.io': 'v1',
   'admissionregistration.k8s.io': 'v1',
   'config.openshift.io': 'v1',

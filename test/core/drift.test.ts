@@ -10,6 +10,7 @@ import { startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { ResourceEvent } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
+import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
 import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
@@ -41,12 +42,6 @@ function scanner(owned: OwnedInstance[], deleted: string[], fail?: Error): Orpha
   };
 }
 
-interface EventObj extends KubeObject {
-  reason?: string;
-  count?: number;
-  message?: string;
-}
-
 describe('drift check: orphan scan', () => {
   it('reports old orphans with an Event on the Cluster, leaves young ones and owned ones, deletes only when asked', async () => {
     env = await startCapiEnv();
@@ -73,9 +68,10 @@ describe('drift check: orphan scan', () => {
     expect(first.orphansInGrace).toBe(1);
     expect(deleted).toEqual([]);
     await run(false);
-    const events = (await env.kube.listAll<EventObj>({ apiVersion: 'v1', kind: 'Event' }, { namespace: NS })).items;
-    expect(events.map((e) => [e.reason, e.count])).toEqual([['OrphanedInstance', 2]]);
-    expect(events[0]!.message).toContain('i-old (old orphan)');
+    // One Event whose series counts the second sighting (events.k8s.io/v1, as client-go's recorder writes it).
+    const events = (await env.kube.listAll<EventV1>(EVENTS_V1, { namespace: NS })).items;
+    expect(events.map((e) => [e.reason, e.series?.count])).toEqual([['OrphanedInstance', 2]]);
+    expect(events[0]!.note).toContain('i-old (old orphan)');
 
     const reaped = await run(true);
     expect(reaped.orphans.map((o) => [o.id, o.terminated])).toEqual([['i-old', true]]);

@@ -1,0 +1,94 @@
+// Kubernetes Events on the embedded default, read the way users read them: `kubectl describe` and `kubectl events`
+// after a scale-up and a scale-down. The handlers write events.k8s.io/v1; kubectl reads them through core/v1.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Embedded, startEmbedded } from '../../local/embedded/system.ts';
+import type { Machine } from '../../shared/api/capi/machine.ts';
+import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
+import { eventually, tempDir } from '../support/env.ts';
+
+const run = promisify(execFile);
+const NS = 'openshift-cluster-api';
+const SET = 'capi-fn-local-7x2kq-worker-local-a';
+const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+
+let sys: Embedded;
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run(
+    'kubectl',
+    ['--kubeconfig', sys.kubeconfigPath, '--cache-dir', join(sys.dataDir, 'kubectl-cache'), ...args],
+    { encoding: 'utf8' },
+  );
+  return stdout;
+}
+
+const machines = async () => (await sys.kube.listAll<Machine>(MACHINE, { namespace: NS })).items;
+const running = (n: number, what: string) =>
+  eventually(
+    what,
+    async () => {
+      const ms = await machines();
+      return ms.length === n && ms.every((m) => m.status?.phase === 'Running' && m.status.nodeRef) ? ms : false;
+    },
+    { timeoutMs: 90_000 },
+  );
+
+/** The Events section of `kubectl describe`: one line per Event after the header. */
+function eventLines(describe: string): string[] {
+  const section = describe.slice(describe.lastIndexOf('Events:'));
+  return section
+    .split('\n')
+    .slice(3)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+describe('Kubernetes Events on the embedded default', () => {
+  beforeAll(async () => {
+    sys = await startEmbedded({ dataDir: tempDir('capi-fn-events-'), port: 0, sample: true, bootDelayMs: 50 });
+    await sys.sampleApplied;
+    await running(3, '3 Running machines of the sample');
+  }, 120_000);
+  afterAll(async () => sys?.stop());
+
+  it('kubectl describe machineset shows a scale-up and a scale-down with upstream’s reasons', async () => {
+    const before = new Set((await machines()).map((m) => m.metadata.name!));
+    await kubectl('scale', 'machineset', '-n', NS, SET, '--replicas=4');
+    const four = await running(4, '4 Running machines');
+    const added = four.map((m) => m.metadata.name!).filter((n) => !before.has(n));
+    expect(added).toHaveLength(1);
+    await kubectl('scale', 'machineset', '-n', NS, SET, '--replicas=2');
+    const two = await running(2, '2 Running machines');
+    const removed = four.map((m) => m.metadata.name!).filter((n) => !two.some((m) => m.metadata.name === n));
+    expect(removed).toHaveLength(2);
+
+    const lines = eventLines(await kubectl('describe', 'machineset', '-n', NS, SET));
+    const created = lines.filter((l) => /^Normal\s+SuccessfulCreate\s/.test(l));
+    const deleted = lines.filter((l) => /^Normal\s+SuccessfulDelete\s/.test(l));
+    for (const name of [...before, ...added])
+      expect(created.some((l) => l.endsWith(`Created machine "${name}"`))).toBe(true);
+    for (const name of removed) expect(deleted.some((l) => l.endsWith(`Deleted machine "${name}"`))).toBe(true);
+    expect(created).toHaveLength(4);
+    expect(deleted).toHaveLength(2);
+    // The source column names the reporting controller.
+    expect(created[0]).toMatch(/capi-fn\.io\/capi-fn-machineset/);
+
+    // `kubectl events` lists the same, and the API holds them as events.k8s.io/v1 with upstream’s fields.
+    const listed = await kubectl('events', '-n', NS, '--for', `machineset/${SET}`);
+    expect(listed).toContain('SuccessfulCreate');
+    expect(listed).toContain('SuccessfulDelete');
+    const v1 = (await sys.kube.listAll<EventV1>(EVENTS_V1, { namespace: NS })).items.filter(
+      (e) => e.regarding?.kind === 'MachineSet' && e.reason === 'SuccessfulDelete',
+    );
+    expect(v1).toHaveLength(2);
+    expect(v1[0]).toMatchObject({
+      type: 'Normal',
+      action: 'SuccessfulDelete',
+      reportingController: 'capi-fn.io/capi-fn-machineset',
+      regarding: { kind: 'MachineSet', name: SET, namespace: NS },
+    });
+    expect(v1[0]!.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+});
