@@ -2,6 +2,7 @@
 import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
+import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
 import { controllerOwner } from '../../shared/runtime/mappers.ts';
 import { reconcileCluster } from './reconcile.ts';
@@ -35,6 +36,8 @@ export const clusterHandler = defineHandler({
     { group: INFRA_GROUP, kinds: infraClusterKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
     // A deleting Cluster deletes its workers first.
     { group: CAPI_GROUP, kinds: ['MachineDeployment', 'MachineSet', 'Machine'], verbs: ['delete'] },
+    // Upstream's Cluster Events: phase changes, InfrastructureReady, Deleted.
+    EVENT_ACCESS,
   ],
   reconcile: reconcileCluster,
 });

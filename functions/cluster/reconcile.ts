@@ -17,7 +17,8 @@ import {
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isConflict, isNotFound } from '../../shared/kube/errors.ts';
-import { ensureOwnerRef, isOwnedByUid, ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
+import { recordEvent, regardingOf } from '../../shared/kube/events.ts';
+import { controllerOf, ensureOwnerRef, isOwnedByUid, ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
 import { pausedState, setPausedCondition } from '../../shared/reconcile/paused.ts';
 import {
   clone,
@@ -170,7 +171,21 @@ export async function reconcileCluster(ref: ObjectRef, ctx: HandlerContext): Pro
     now,
   );
   status.observedGeneration = c.metadata.generation;
-  await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+  const before = c.status;
+  c = await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+  // Upstream's Events (cluster_controller_phases.go), once per transition: the status write above is the record.
+  if (status.infrastructureReady && !before?.infrastructureReady)
+    await event(ctx, c, 'InfrastructureReady', `Cluster ${c.metadata.name} InfrastructureReady is now True`);
+  if (status.phase !== before?.phase)
+    await event(
+      ctx,
+      c,
+      status.phase!,
+      status.phase === 'Failed'
+        ? `Cluster ${c.metadata.name} is ${status.phase}: ${status.failureMessage ?? 'unknown'}`
+        : `Cluster ${c.metadata.name} is ${status.phase}`,
+      status.phase === 'Failed' ? 'Warning' : 'Normal',
+    );
   return requeueAfter !== undefined ? { requeueAfter } : undefined;
 }
 
@@ -185,6 +200,11 @@ async function reconcileDelete(
   const { kube, clock, log } = ctx;
   const now = clock.now();
   status.phase = 'Deleting';
+  if (c.status?.phase !== 'Deleting') {
+    // The phase first, on its own: upstream records the transition as an Event once it is written.
+    c = await updateStatusIfChanged(kube, c, { ...clone(c.status ?? {}), phase: 'Deleting' }, FIELD_MANAGER);
+    await event(ctx, c, 'Deleting', `Cluster ${c.metadata.name} is Deleting`);
+  }
   let remaining = 0;
   for (const kind of DESCENDANT_KINDS) {
     const list = await kube.listAll(
@@ -193,7 +213,7 @@ async function reconcileDelete(
     );
     for (const obj of list.items) {
       remaining++;
-      if (obj.metadata.deletionTimestamp || !isOwnedByUid(obj, c.metadata.uid)) continue;
+      if (obj.metadata.deletionTimestamp || !descendantToDelete(kind, obj, c)) continue;
       await deleteQuietly(
         kube,
         { apiVersion: CAPI_API_VERSION, kind, namespace: obj.metadata.namespace!, name: obj.metadata.name! },
@@ -247,9 +267,29 @@ async function reconcileDelete(
     namespace: c.metadata.namespace!,
     name: c.metadata.name!,
   });
-  if (fresh && fresh.metadata.uid === c.metadata.uid)
+  if (fresh && fresh.metadata.uid === c.metadata.uid) {
     await kube.update(withoutFinalizer(fresh, Finalizers.cluster), { fieldManager: FIELD_MANAGER });
+    await event(ctx, c, 'Deleted', `Cluster ${c.metadata.name} has been deleted`);
+  }
   return undefined;
+}
+
+function event(ctx: HandlerContext, c: Cluster, reason: string, note: string, type: 'Normal' | 'Warning' = 'Normal') {
+  return recordEvent(
+    ctx.kube,
+    { regarding: regardingOf(c), type, reason, message: note, component: 'capi-fn-cluster' },
+    ctx.clock.now(),
+  );
+}
+
+/**
+ * Upstream deletes the descendants the Cluster owns. Its MachineDeployment controller is what makes a
+ * MachineDeployment owned; capi-fn has none yet, so a MachineDeployment of this Cluster that nothing controls is
+ * deleted too (its MachineSets follow it through garbage collection) instead of holding the Cluster forever.
+ */
+function descendantToDelete(kind: (typeof DESCENDANT_KINDS)[number], obj: KubeObject, c: Cluster): boolean {
+  if (isOwnedByUid(obj, c.metadata.uid)) return true;
+  return kind === 'MachineDeployment' && !controllerOf(obj);
 }
 
 async function deleteQuietly(

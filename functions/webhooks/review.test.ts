@@ -270,3 +270,34 @@ describe('deep nesting (audit 14)', () => {
     }
   });
 });
+
+describe('warnings', () => {
+  const md = {
+    apiVersion: 'cluster.x-k8s.io/v1beta1',
+    kind: 'MachineDeployment',
+    metadata: { name: 'workers', namespace: 'default' },
+    spec: {
+      clusterName: 'c1',
+      selector: { matchLabels: { pool: 'workers' } },
+      template: {
+        metadata: { labels: { pool: 'workers' } },
+        spec: {
+          clusterName: 'c1',
+          bootstrap: { dataSecretName: 'worker-user-data' },
+          infrastructureRef: {
+            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+            kind: 'AWSMachineTemplate',
+            name: 't',
+          },
+        },
+      },
+    },
+  };
+  it('a MachineDeployment is admitted with a warning that capi-fn does not reconcile it yet', () => {
+    const { response } = admit(md, UPSTREAM);
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toEqual([expect.stringContaining('MachineDeployments are accepted but not reconciled')]);
+    // Said once, on create: updates and other kinds carry no warning.
+    expect(admit(md, UPSTREAM, 'UPDATE', md).response.warnings).toBeUndefined();
+  });
+});

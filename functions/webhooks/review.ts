@@ -98,7 +98,19 @@ function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, n
     const reported = new Set(violations.map((v) => v.field));
     violations.push(...validateSchema(subject.kind, object, oldObject).filter((v) => !reported.has(v.field)));
   }
-  return violations.length ? denial(req.uid, subject, violations) : allow(req.uid);
+  if (violations.length) return denial(req.uid, subject, violations);
+  const warnings = admissionWarnings(req, subject);
+  return warnings.length ? { ...allow(req.uid), warnings } : allow(req.uid);
+}
+
+/** Accepted, but the user should know something (kubectl prints these as `Warning: …`). */
+export const MACHINE_DEPLOYMENT_WARNING =
+  'MachineDeployments are accepted but not reconciled by capi-fn yet: create a MachineSet to get Machines (deleting the Cluster deletes this MachineDeployment)';
+
+function admissionWarnings(req: AdmissionRequest, subject: Subject): string[] {
+  if (req.operation === 'CREATE' && subject.group === CAPI_GROUP && subject.kind === 'MachineDeployment')
+    return [MACHINE_DEPLOYMENT_WARNING];
+  return [];
 }
 
 export function review(req: AdmissionRequest, ctx: ReviewContext, mode: ReviewMode): AdmissionResponse {

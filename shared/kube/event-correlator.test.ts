@@ -53,13 +53,16 @@ describe('the event correlator', () => {
     expect(correlate(s, { ...base, message: 'm' }, T0 + 1)).toMatchObject({ action: 'add', increment: 2 });
   });
 
-  it('names are deterministic, so instances that never shared memory write one Event', () => {
-    const a = occur(newCorrelatorState());
-    const b = occur(newCorrelatorState());
-    expect(a).toEqual(b);
-    expect((a as { name: string }).name).toMatch(/^workers\.[0-9a-f]{16}$/);
-    const other = occur(newCorrelatorState(), 'Created machine "b"');
-    expect((other as { name: string }).name).not.toBe((a as { name: string }).name);
+  it('names are client-go’s, <object>.<unix nanoseconds in hex>, so listing by name lists in time order', () => {
+    const s = newCorrelatorState();
+    const a = occur(s, 'first', T0) as { name: string };
+    const b = occur(s, 'second', T0) as { name: string };
+    const c = occur(s, 'third', T0 + 1) as { name: string };
+    expect(a.name).toBe(`workers.${(BigInt(T0) * 1_000_000n).toString(16)}`);
+    expect([c.name, b.name, a.name].sort()).toEqual([a.name, b.name, c.name]);
+    expect(new Set([a.name, b.name, c.name]).size).toBe(3);
+    // The series of an Event keeps its name.
+    expect(occur(s, 'first', T0 + 2)).toMatchObject({ action: 'add', name: a.name });
   });
 
   it('more than 10 different messages for one object and reason within 10 minutes are combined into one Event', () => {

@@ -2,9 +2,8 @@
 // process's memory: the same event again becomes a series on the first Event (tools/events), many different
 // messages for one object and reason are combined into one Event (tools/record's aggregator), and a per-object
 // token bucket caps what a retry loop can write (tools/record's spam filter). The memory is per warm function
-// instance, as client-go's is per controller process; the deterministic Event names carry the deduplication
-// across instances.
-import { createHash } from 'node:crypto';
+// instance, as client-go's is per controller process: two instances reporting the same thing write two Events,
+// as two controller replicas would.
 
 /** client-go's EventAggregatorByReasonFunc limits: more than this many distinct messages in the window combine. */
 export const AGGREGATE_MAX_EVENTS = 10;
@@ -30,6 +29,8 @@ export interface EventKeyParts {
 }
 
 interface Series {
+  /** The Event this process created for it. */
+  name: string;
   /** Occurrences seen by this process. */
   count: number;
   /** Of those, how many the API server has been told about. */
@@ -51,10 +52,12 @@ export interface CorrelatorState {
   series: Map<string, Series>;
   similar: Map<string, Similar>;
   buckets: Map<string, Bucket>;
+  /** Tells apart Events created within the same millisecond. */
+  sequence: number;
 }
 
 export function newCorrelatorState(): CorrelatorState {
-  return { series: new Map(), similar: new Map(), buckets: new Map() };
+  return { series: new Map(), similar: new Map(), buckets: new Map(), sequence: 0 };
 }
 
 export type EventDecision =
@@ -67,10 +70,6 @@ export type EventDecision =
   /** Over the object's budget: dropped, as client-go's spam filter drops. */
   | { action: 'drop'; reason: string };
 
-function hash(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 16);
-}
-
 /** Truncated on a character boundary so the note stays within the API's byte limit. */
 export function clampNote(note: string): string {
   if (Buffer.byteLength(note) <= NOTE_MAX_BYTES) return note;
@@ -79,9 +78,14 @@ export function clampNote(note: string): string {
   return `${out}…`;
 }
 
-/** Object names are DNS subdomains (≤ 253); the hash keeps Event names unique within that. */
-function eventName(objectName: string, key: string): string {
-  return `${objectName.slice(0, 253 - 17)}.${hash(key)}`;
+/**
+ * client-go's naming, `<object>.<unix nanoseconds in hex>`: the API server lists by name, and kubectl describe keeps
+ * that order when the Events carry no lastTimestamp (events.k8s.io/v1 may not set it), so names in time order are
+ * what shows a history in order.
+ */
+export function eventName(objectName: string, now: number, sequence: number): string {
+  const nanos = BigInt(now) * 1_000_000n + BigInt(sequence % 1_000_000);
+  return `${objectName.slice(0, 253 - 17)}.${nanos.toString(16)}`;
 }
 
 function remember<V>(m: Map<string, V>, key: string, value: V): void {
@@ -120,19 +124,20 @@ export function correlate(state: CorrelatorState, e: EventKeyParts & { message: 
   remember(state.similar, similarKey, fresh);
   note = clampNote(note);
 
-  const name = eventName(e.name, isoKey);
   const bucket = `${object}/${e.component}`;
   const seen = state.series.get(isoKey);
   if (seen) {
     const count = seen.count + 1;
     remember(state.series, isoKey, { ...seen, count });
+    const name = seen.name;
     if (seen.written >= 2 && now - seen.lastWrite < SERIES_FLUSH_MS) return { action: 'hold', name };
     if (!takeToken(state, bucket, now))
       return { action: 'drop', reason: `more than ${SPAM_BURST} Events for ${object}` };
     return { action: 'add', key: isoKey, name, note, increment: count - seen.written };
   }
   if (!takeToken(state, bucket, now)) return { action: 'drop', reason: `more than ${SPAM_BURST} Events for ${object}` };
-  remember(state.series, isoKey, { count: 1, written: 0, lastWrite: now });
+  const name = eventName(e.name, now, state.sequence++);
+  remember(state.series, isoKey, { name, count: 1, written: 0, lastWrite: now });
   return { action: 'create', key: isoKey, name, note };
 }
 

@@ -110,7 +110,7 @@ export async function recordEvent(
         markWritten(state, d.key, now.getTime());
         return true;
       } catch (err) {
-        // Another instance, or an earlier life of this one, reported it first: one more of its series.
+        // The name is taken (only by an Event of the same instant): count this occurrence on it.
         if (!isAlreadyExists(err)) throw err;
       }
     }
