@@ -15,7 +15,7 @@ import {
 } from '../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
-import { summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
+import { nodeReadyCondition, setMetaCondition, summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
 import {
   controllerOf,
   ensureOwnerRef,
@@ -337,7 +337,14 @@ async function reconcileNode(
 ): Promise<void> {
   const { kube, event } = ctx;
   const providerID = m.spec.providerID;
+  const setNodeReady = (n: NodeLike | undefined, missing?: 'NodeDoesNotExist' | 'NodeDeleted') => {
+    const conds = status.v1beta2?.conditions;
+    const prev = conds?.find((c) => c.type === 'NodeReady');
+    const next = nodeReadyCondition(n?.status, prev, m.metadata.generation, now, missing);
+    status.v1beta2 = { ...(status.v1beta2 ?? {}), conditions: setMetaCondition(conds, next) };
+  };
   if (!providerID) {
+    setNodeReady(undefined, 'NodeDoesNotExist');
     status.conditions = setCondition(
       status.conditions,
       falseCondition(ConditionTypes.nodeHealthy, Reasons.waitingForNodeRef, 'Info'),
@@ -355,6 +362,7 @@ async function reconcileNode(
     node = await findNodeByProviderID(kube, providerID, candidateNodeNames(m, event), scan);
   }
   if (!node) {
+    setNodeReady(undefined, status.nodeRef ? 'NodeDeleted' : 'NodeDoesNotExist');
     if (status.nodeRef) {
       status.conditions = setCondition(
         status.conditions,
@@ -387,6 +395,7 @@ async function reconcileNode(
     ctx.log.info({ node: node.metadata.name }, 'set nodeRef');
   }
   if (node.status?.nodeInfo) status.nodeInfo = { ...node.status.nodeInfo };
+  setNodeReady(node);
 
   const owner = controllerOf(m);
   const patch = nodePatch(

@@ -14,12 +14,16 @@ import {
 import { selectorToString } from '../../shared/kube/selectors.ts';
 
 /**
- * Since when the Machine's Node has been healthy, or undefined when it is not. The Machine handler
- * keeps `NodeHealthy` in step with the Node's Ready condition, so the MachineSet needs no Node reads
- * (v1beta1 upstream reads every Node; v1beta2 also counts from Machine conditions).
+ * Since when the Machine's Node has been Ready, or undefined when it is not: upstream's noderefutil.IsNodeReady
+ * and IsNodeAvailable read the Node's Ready condition; the Machine handler mirrors it, with the Node's own
+ * transition time, into the Machine's v1beta2 `NodeReady` condition, so the MachineSet reads no Node. A Node
+ * that is Ready under memory or disk pressure counts as ready, as upstream counts it.
  */
-export function nodeHealthySince(m: Machine): Date | undefined {
+export function nodeReadySince(m: Machine): Date | undefined {
   if (!m.status?.nodeRef) return undefined;
+  const ready = m.status.v1beta2?.conditions?.find((x) => x.type === 'NodeReady');
+  if (ready) return ready.status === 'True' ? new Date(ready.lastTransitionTime) : undefined;
+  // Written before the Machine handler mirrored NodeReady: its NodeHealthy until the next pass adds it.
   const c = m.status.conditions?.find((x) => x.type === ConditionTypes.nodeHealthy);
   if (c?.status !== 'True') return undefined;
   return new Date(c.lastTransitionTime);
@@ -50,7 +54,7 @@ export function computeStatus(i: StatusInput): StatusResult {
   for (const m of counted) {
     const labels = m.metadata.labels ?? {};
     if (Object.entries(templateLabels).every(([k, v]) => labels[k] === v)) fullyLabeled++;
-    const since = nodeHealthySince(m);
+    const since = nodeReadySince(m);
     if (!since) continue;
     ready++;
     const availableAt = since.getTime() + minReady;

@@ -1,7 +1,14 @@
 // A Node's health as Cluster API reads it (capi-core-spec.md §3.5): the Machine's NodeHealthy condition, whether
 // the Node is Ready and since when (MachineSet readiness, MachineHealthCheck). Pure; shared by those handlers.
 import { ConditionTypes, Reasons } from '../api/capi/constants.ts';
-import { type ConditionInput, falseCondition, trueCondition, unknownCondition } from '../conditions/conditions.ts';
+import type { MetaCondition } from '../api/conditions.ts';
+import {
+  type ConditionInput,
+  falseCondition,
+  nowTime,
+  trueCondition,
+  unknownCondition,
+} from '../conditions/conditions.ts';
 
 export interface NodeCondition {
   type: string;
@@ -58,4 +65,56 @@ export function nodeReadySince(conds: NodeCondition[] | undefined): Date | undef
   if (c?.status !== 'True' || !c.lastTransitionTime) return undefined;
   const t = Date.parse(c.lastTransitionTime);
   return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/**
+ * The Machine's v1beta2 `NodeReady` condition: the Node's Ready condition as upstream surfaces it, with the Node's
+ * own transition time, so that whoever counts availability (MachineSet `minReadySeconds`) measures from when the
+ * Node became Ready — as upstream's noderefutil.IsNodeAvailable does — without reading every Node.
+ */
+export function nodeReadyCondition(
+  node: { conditions?: Array<NodeCondition & { reason?: string; message?: string }> } | undefined,
+  prev: MetaCondition | undefined,
+  generation: number | undefined,
+  now: Date,
+  missing?: 'NodeDoesNotExist' | 'NodeDeleted',
+): MetaCondition {
+  const ready = node?.conditions?.find((c) => c.type === 'Ready');
+  const mirrored = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
+  const status: MetaCondition['status'] =
+    missing === 'NodeDeleted' ? 'False' : ready && !missing ? mirrored : 'Unknown';
+  const reason = missing
+    ? missing
+    : !ready
+      ? 'NodeConditionsUnknown'
+      : status === 'True'
+        ? 'NodeReady'
+        : status === 'False'
+          ? 'NodeNotReady'
+          : 'NodeReadyUnknown';
+  const message = missing
+    ? missing === 'NodeDeleted'
+      ? 'Node has been deleted'
+      : 'Node does not exist'
+    : ready
+      ? (ready.message ?? '')
+      : 'Node has no Ready condition yet';
+  const at =
+    ready && !missing && ready.lastTransitionTime
+      ? ready.lastTransitionTime
+      : prev && prev.status === status
+        ? prev.lastTransitionTime
+        : nowTime(now);
+  return {
+    type: 'NodeReady',
+    status,
+    reason,
+    message,
+    lastTransitionTime: at,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+}
+
+export function setMetaCondition(conds: MetaCondition[] | undefined, c: MetaCondition): MetaCondition[] {
+  return [...(conds ?? []).filter((x) => x.type !== c.type), c].sort((a, b) => a.type.localeCompare(b.type));
 }

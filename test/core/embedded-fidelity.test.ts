@@ -1,5 +1,6 @@
-// Kubernetes Events on the embedded default, read the way users read them: `kubectl describe` and `kubectl events`
-// after a scale-up and a scale-down. The handlers write events.k8s.io/v1; kubectl reads them through core/v1.
+// What a user who knows upstream checks first, on the embedded default with kubectl: the Events of a scale-up and
+// a scale-down in `kubectl describe` and `kubectl events` (the handlers write events.k8s.io/v1; kubectl reads them
+// through core/v1), and readyReplicas following the Nodes' Ready condition as upstream counts it.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +46,19 @@ function eventLines(describe: string): string[] {
     .filter(Boolean);
 }
 
-describe('Kubernetes Events on the embedded default', () => {
+/** `kubectl patch node --subresource=status`: the simulated kubelet leaves a Node's status alone once set. */
+async function setNodeCondition(node: string, type: string, status: string): Promise<void> {
+  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const patch = {
+    status: { conditions: [{ type, status, reason: 'Test', message: 'set by the test', lastTransitionTime: at }] },
+  };
+  await kubectl('patch', 'node', node, '--subresource=status', '--type=strategic', '-p', JSON.stringify(patch));
+}
+
+const readyReplicas = async () =>
+  Number(await kubectl('get', 'machineset.cluster.x-k8s.io', '-n', NS, SET, '-o', 'jsonpath={.status.readyReplicas}'));
+
+describe('upstream behaviour on the embedded default', () => {
   beforeAll(async () => {
     sys = await startEmbedded({ dataDir: tempDir('capi-fn-events-'), port: 0, sample: true, bootDelayMs: 50 });
     await sys.sampleApplied;
@@ -90,5 +103,24 @@ describe('Kubernetes Events on the embedded default', () => {
       regarding: { kind: 'MachineSet', name: SET, namespace: NS },
     });
     expect(v1[0]!.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('readyReplicas counts Nodes that are Ready, under pressure or not, and drops when one is NotReady', async () => {
+    const [a, b] = await running(2, '2 Running machines');
+    await setNodeCondition(a!.status!.nodeRef!.name!, 'DiskPressure', 'True');
+    await eventually('the pressure reaches the Machine', async () => {
+      const m = (await machines()).find((x) => x.metadata.name === a!.metadata.name);
+      return m?.status?.conditions?.find((c) => c.type === 'NodeHealthy')?.status === 'False';
+    });
+    // Upstream's IsNodeReady looks at Ready alone: the Machine is still counted.
+    expect(await readyReplicas()).toBe(2);
+    await setNodeCondition(b!.status!.nodeRef!.name!, 'Ready', 'False');
+    await eventually('readyReplicas 1', async () => (await readyReplicas()) === 1);
+    const m = (await machines()).find((x) => x.metadata.name === b!.metadata.name);
+    expect(m?.status?.v1beta2?.conditions?.find((c) => c.type === 'NodeReady')).toMatchObject({
+      status: 'False',
+      reason: 'NodeNotReady',
+      message: 'set by the test',
+    });
   });
 });
