@@ -10,12 +10,13 @@ import {
   mirror,
   nowTime,
   setCondition,
+  setMetaCondition,
   summary,
   trueCondition,
 } from '../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
-import { nodeReadyCondition, setMetaCondition, summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
+import { nodeReadyCondition, summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
 import {
   controllerOf,
   ensureOwnerRef,

@@ -12,7 +12,12 @@ import {
 } from '../../shared/api/capi/constants.ts';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
-import { type ConditionInput, falseCondition, trueCondition } from '../../shared/conditions/conditions.ts';
+import {
+  type ConditionInput,
+  falseCondition,
+  setMetaCondition,
+  trueCondition,
+} from '../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../shared/kube/errors.ts';
@@ -34,7 +39,7 @@ import { desiredInfraMachine, desiredMachine, type MachineTemplate } from './des
 import { classifyMachines } from './machines.ts';
 import { remediateUnhealthy } from './remediation.ts';
 import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from './scale.ts';
-import { computeStatus } from './status.ts';
+import { computeStatus, deletingCondition } from './status.ts';
 
 export const FIELD_MANAGER = 'capi-machineset';
 const COMPONENT = 'capi-fn-machineset';
@@ -130,6 +135,14 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
   }
 
   if (isDeleting(ms)) {
+    // Status keeps following the Machines while they go, as upstream's deferred status update does; written
+    // before the finalizer can be released, as the object may be gone after that.
+    const { status } = computeStatus({ ms, counted, now });
+    status.v1beta2 = {
+      ...(status.v1beta2 ?? {}),
+      conditions: setMetaCondition(v1beta2Conditions, deletingCondition(ms, owned, now)),
+    };
+    ms = await updateStatusIfChanged(kube, ms, status, FIELD_MANAGER);
     await reconcileDelete(kube, ms, owned, template);
     return undefined;
   }
@@ -166,7 +179,10 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
     now,
     ...(machinesCreated ? { machinesCreated } : {}),
   });
-  status.v1beta2 = { ...(status.v1beta2 ?? {}), conditions: v1beta2Conditions };
+  status.v1beta2 = {
+    ...(status.v1beta2 ?? {}),
+    conditions: setMetaCondition(v1beta2Conditions, deletingCondition(ms, owned, now)),
+  };
   try {
     await updateStatusIfChanged(kube, ms, status, FIELD_MANAGER);
   } catch (e) {

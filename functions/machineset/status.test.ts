@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
-import { computeStatus } from './status.ts';
+import { computeStatus, deletingCondition } from './status.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -98,5 +98,21 @@ describe('MachineSet readiness', () => {
   it('a Machine written before NodeReady was mirrored counts by NodeHealthy until the next pass', () => {
     const { status } = computeStatus({ ms: set(), counted: [machine('a', { nodeHealthy: ['True', 60] })], now });
     expect(status.readyReplicas).toBe(1);
+  });
+});
+
+describe('the Deleting condition', () => {
+  it('False while the set lives; True with what is left while it is deleted; its time moves only on a change', () => {
+    const live = deletingCondition(set(), [], now);
+    expect(live).toMatchObject({ type: 'Deleting', status: 'False', reason: 'NotDeleting', message: '' });
+    const gone = { ...set(), metadata: { ...set().metadata, deletionTimestamp: ago(1) } } as MachineSet;
+    const later = new Date(now.getTime() + 5_000);
+    const two = deletingCondition(gone, [machine('a', {}), machine('b', {})], later);
+    expect(two).toMatchObject({ status: 'True', reason: 'Deleting', message: 'Deleting 2 Machines' });
+    expect(two.lastTransitionTime).toBe('2026-11-23T12:00:05Z');
+    const withPrev = { ...gone, status: { v1beta2: { conditions: [two] } } } as MachineSet;
+    const one = deletingCondition(withPrev, [machine('a', {})], new Date(now.getTime() + 60_000));
+    expect(one).toMatchObject({ message: 'Deleting 1 Machine', lastTransitionTime: two.lastTransitionTime });
+    expect(deletingCondition(withPrev, [], now).message).toBe('Deletion completed');
   });
 });

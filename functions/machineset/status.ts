@@ -2,11 +2,13 @@
 import { ConditionTypes, Reasons } from '../../shared/api/capi/constants.ts';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet, MachineSetStatus } from '../../shared/api/capi/machineset.ts';
+import type { MetaCondition } from '../../shared/api/conditions.ts';
 import {
   aggregate,
   type ConditionInput,
   deleteCondition,
   falseCondition,
+  nowTime,
   setCondition,
   summary,
   trueCondition,
@@ -118,4 +120,21 @@ export function computeStatus(i: StatusInput): StatusResult {
     conditions: conds,
   };
   return nextAvailable === undefined ? { status } : { status, requeueAfterMs: nextAvailable + 1000 };
+}
+
+/** upstream's v1beta2 `Deleting` condition of a MachineSet (setDeletingCondition). */
+export function deletingCondition(ms: MachineSet, owned: Machine[], now: Date): MetaCondition {
+  const prev = ms.status?.v1beta2?.conditions?.find((c) => c.type === 'Deleting');
+  const deleting = Boolean(ms.metadata.deletionTimestamp);
+  const status = deleting ? 'True' : 'False';
+  const n = owned.length;
+  const message = !deleting ? '' : n === 0 ? 'Deletion completed' : `Deleting ${n} Machine${n === 1 ? '' : 's'}`;
+  return {
+    type: 'Deleting',
+    status,
+    reason: deleting ? 'Deleting' : 'NotDeleting',
+    message,
+    lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : nowTime(now),
+    ...(ms.metadata.generation !== undefined ? { observedGeneration: ms.metadata.generation } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 // Cluster API v1beta1 condition helpers (capi-core-spec.md §7.3–7.4): set with the upstream
 // lastTransitionTime rule, mirror a source's Ready, summarise and aggregate.
-import type { Condition, ConditionSeverity, ConditionStatus } from '../api/conditions.ts';
+import type { Condition, ConditionSeverity, ConditionStatus, MetaCondition } from '../api/conditions.ts';
 
 export type { Condition };
 
@@ -147,4 +147,9 @@ export function aggregate(
   if (chosen.c.reason) out.reason = `${chosen.c.reason} @ ${chosen.s.kind}/${chosen.s.name}`;
   if (chosen.c.severity) out.severity = chosen.c.severity;
   return out;
+}
+
+/** Sets a v1beta2 (metav1) condition in place of the one of its type; the list stays sorted by type, as upstream's. */
+export function setMetaCondition(conds: MetaCondition[] | undefined, c: MetaCondition): MetaCondition[] {
+  return [...(conds ?? []).filter((x) => x.type !== c.type), c].sort((a, b) => a.type.localeCompare(b.type));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nodeReadyCondition, setMetaCondition } from './node-health.ts';
+import { setMetaCondition } from '../conditions/conditions.ts';
+import { nodeReadyCondition } from './node-health.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

@@ -114,7 +114,3 @@ export function nodeReadyCondition(
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
 }
-
-export function setMetaCondition(conds: MetaCondition[] | undefined, c: MetaCondition): MetaCondition[] {
-  return [...(conds ?? []).filter((x) => x.type !== c.type), c].sort((a, b) => a.type.localeCompare(b.type));
-}

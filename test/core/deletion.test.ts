@@ -1,7 +1,8 @@
 // Deleting a Cluster that has a MachineDeployment. No MachineDeployment controller runs yet, so nothing makes the
 // MachineDeployment owned by its Cluster as upstream's would; the Cluster deletes it anyway (its MachineSet follows
 // by garbage collection, the Machines by the MachineSet) instead of waiting for it forever. The Cluster's
-// upstream Events tell the story.
+// upstream Events tell the story. A deleting MachineSet keeps its status (replicas, the v1beta2 Deleting condition)
+// up to date while its Machines go, as upstream's deferred status update does.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
@@ -78,6 +79,51 @@ describe('Cluster deletion with a MachineDeployment', () => {
         ['Deleting', `Cluster ${CLUSTER} is Deleting`],
         ['Deleted', `Cluster ${CLUSTER} has been deleted`],
       ]),
+    );
+  });
+});
+
+describe('a deleting MachineSet', () => {
+  it('keeps its status up to date while its Machines go', { timeout: 120_000 }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 2 }));
+    const name = `${CLUSTER}-worker-local-a`;
+    await eventually('2 Running Machines', async () => {
+      const ms = await machines(env!.kube);
+      return ms.length === 2 && ms.every((m) => m.status?.phase === 'Running');
+    });
+    // A finalizer of someone else's holds one Machine back.
+    const [held] = await machines(env.kube);
+    const HOLD = 'test.capi-fn.io/hold';
+    await env.kube.patch(
+      { apiVersion: CAPI, kind: 'Machine', namespace: NS, name: held!.metadata.name! },
+      { metadata: { finalizers: [...(held!.metadata.finalizers ?? []), HOLD] } },
+      { type: 'merge' },
+    );
+    await env.kube.delete({ ...MACHINESET, namespace: NS, name });
+    type SetStatus = {
+      replicas?: number;
+      v1beta2?: { conditions?: Array<{ type: string; status: string; message: string }> };
+    };
+    const status = await eventually('status: 1 replica, Deleting 1 Machine', async () => {
+      const ms = await env!.kube.get<KubeObject & { status?: SetStatus }>({ ...MACHINESET, namespace: NS, name });
+      const deleting = ms.status?.v1beta2?.conditions?.find((c) => c.type === 'Deleting');
+      return ms.status?.replicas === 1 && deleting?.message === 'Deleting 1 Machine' ? ms.status : false;
+    });
+    expect(status.v1beta2?.conditions?.find((c) => c.type === 'Deleting')?.status).toBe('True');
+    const m = await env.kube.get<KubeObject>({
+      apiVersion: CAPI,
+      kind: 'Machine',
+      namespace: NS,
+      name: held!.metadata.name!,
+    });
+    await env.kube.update({
+      ...m,
+      metadata: { ...m.metadata, finalizers: m.metadata.finalizers!.filter((f) => f !== HOLD) },
+    });
+    await eventually(
+      'the MachineSet gone',
+      async () => (await env!.kube.listAll(MACHINESET, { namespace: NS })).items.length === 0,
     );
   });
 });
