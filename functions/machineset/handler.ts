@@ -54,13 +54,19 @@ export const machineSetHandler = defineHandler({
     { group: CAPI_GROUP, kinds: ['MachineSet'], verbs: ['update'] },
     { group: CAPI_GROUP, kinds: ['MachineSet'], subresource: 'status', verbs: ['update'] },
     // Creates, adopts (ownerReference) and deletes Machines; marks a remediated one OwnerRemediated.
-    { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['create', 'update', 'delete'] },
+    // Propagates the template's in-place fields (server-side apply, a merge patch on a deleting Machine).
+    { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['create', 'update', 'patch', 'delete'] },
     { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
     EVENT_ACCESS,
     // The template is given its Cluster as owner, as upstream does, so it goes with the Cluster.
     { group: INFRA_GROUP, kinds: machineTemplateKinds().map((k) => k.kind), verbs: ['update'] },
-    // Each Machine's infrastructure clone of the template, removed again when its Machine was never created.
-    { group: INFRA_GROUP, kinds: infraMachineKinds().map((k) => k.kind), verbs: ['get', 'create', 'delete'] },
+    // Each Machine's infrastructure clone of the template, removed again when its Machine was never created; its
+    // labels and annotations kept in step with the template (listed by set-name, applied).
+    {
+      group: INFRA_GROUP,
+      kinds: infraMachineKinds().map((k) => k.kind),
+      verbs: ['get', 'list', 'create', 'patch', 'delete'],
+    },
   ],
   reconcile: reconcileMachineSet,
 });

@@ -40,6 +40,7 @@ import { classifyMachines } from './machines.ts';
 import { remediateUnhealthy } from './remediation.ts';
 import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from './scale.ts';
 import { computeStatus, deletingCondition } from './status.ts';
+import { syncMachines } from './sync-machines.ts';
 
 export const FIELD_MANAGER = 'capi-machineset';
 const COMPONENT = 'capi-fn-machineset';
@@ -146,6 +147,9 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
     await reconcileDelete(kube, ms, owned, template);
     return undefined;
   }
+
+  // The template's in-place fields reach the existing Machines first (upstream's syncMachines).
+  await syncMachines(kube, ms, owned, template, FIELD_MANAGER, log);
 
   // MachineHealthCheck remediation before the replica sync (upstream's order): the deleted Machines are replaced
   // once they are gone, as deleting Machines still count.

@@ -6,6 +6,7 @@ import {
   fieldsOf,
   fromFieldsV1,
   type ListTypeLookup,
+  type ManagedEntry,
   recordUpdate,
   renderPath,
   toFieldsV1,
@@ -96,6 +97,38 @@ describe('server-side apply', () => {
     const forced = applyConfig(first.object, { data: { a: 'x' } }, first.entries, 'bob', 'v1', undefined, true, lookup);
     expect(forced.object).toEqual({ data: { a: 'x', b: '2' } });
     expect(forced.entries.find((e) => e.manager === 'alice')!.fields.size).toBe(1);
+  });
+
+  it('keeps a map the applier owned as such (an adopted create) while it, or another manager, has fields in it', () => {
+    // What CAPI's SSA adoption leaves: the create's labels map (`.`) and keys moved to the applier's Apply entry.
+    const live = { metadata: { labels: { a: '1', b: '2' }, annotations: { n: '1', other: 'o' } } };
+    const entries: ManagedEntry[] = [
+      {
+        manager: 'capi',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        fields: fromFieldsV1({
+          'f:metadata': { 'f:labels': { '.': {}, 'f:a': {}, 'f:b': {} }, 'f:annotations': { '.': {}, 'f:n': {} } },
+        }),
+      },
+      {
+        manager: 'other',
+        operation: 'Update',
+        apiVersion: 'v1',
+        fields: fromFieldsV1({ 'f:metadata': { 'f:annotations': { 'f:other': {} } } }),
+      },
+    ];
+    const r = applyConfig(
+      live,
+      { metadata: { labels: { a: '1', t: 'g' } } },
+      entries,
+      'capi',
+      'v1',
+      undefined,
+      true,
+      lookup,
+    );
+    expect(r.object).toEqual({ metadata: { labels: { a: '1', t: 'g' }, annotations: { other: 'o' } } });
   });
 
   it('two conflicting managers are grouped in the message', () => {

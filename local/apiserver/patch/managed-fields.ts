@@ -334,8 +334,12 @@ export function applyConfig(
   let mine = out.find((e) => sameEntry(e, manager, 'Apply', subresource));
   const previous = mine ? mine.fields : new Set<string>();
   const ownedByOthers = (p: string) => out.some((e) => e !== mine && e.fields.has(p)) || applied.has(p);
+  // A map or list item the applier owned as such (`.`) stays while the apply, or anyone else, still has a field in it.
+  const inUse = (p: string) =>
+    [...applied].some((a) => a.startsWith(p + SEP)) ||
+    out.some((e) => e !== mine && [...e.fields].some((f) => f.startsWith(p + SEP)));
   for (const p of previous) {
-    if (applied.has(p) || ownedByOthers(p)) continue;
+    if (applied.has(p) || ownedByOthers(p) || inUse(p)) continue;
     removeAt(merged, p);
     // Containers the removal emptied go too, unless someone owns them as such.
     let parent = split(p).slice(0, -1);
