@@ -1,6 +1,13 @@
 // The Machine handler: what wakes it and what it reconciles.
-import { Annotations, CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
-import { infraMachineKinds } from '../../shared/api/provider-kinds.ts';
+import {
+  Annotations,
+  BOOTSTRAP_GROUP,
+  CAPI_API_VERSION,
+  CAPI_GROUP,
+  INFRA_GROUP,
+  Labels,
+} from '../../shared/api/capi/constants.ts';
+import { bootstrapConfigKinds, infraMachineKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
 import { defineHandler, type MapContext } from '../../shared/runtime/handler.ts';
 import { controllerOwner, eventObject, listedBy } from '../../shared/runtime/mappers.ts';
@@ -34,6 +41,12 @@ export const machineHandler = defineHandler({
   watches: [
     { group: CAPI_GROUP, kind: 'Machine', statusChanges: false },
     ...infraMachineKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Machine') })),
+    // A bootstrap config turning ready (its data secret written) moves its Machine on.
+    ...bootstrapConfigKinds().map((k) => ({
+      group: k.group,
+      kind: k.kind,
+      map: controllerOwner(CAPI_GROUP, 'Machine'),
+    })),
     { group: '', kind: 'Node', version: 'v1', map: nodeToMachines },
     {
       group: CAPI_GROUP,
@@ -50,8 +63,9 @@ export const machineHandler = defineHandler({
   writes: [
     { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['update'] },
     { group: CAPI_GROUP, kinds: ['Machine'], subresource: 'status', verbs: ['update'] },
-    // Becomes the infrastructure machine's controller, and deletes it when the Machine goes.
+    // Becomes the infrastructure machine's (and bootstrap config's) controller, and deletes it when the Machine goes.
     { group: INFRA_GROUP, kinds: infraMachineKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
+    { group: BOOTSTRAP_GROUP, kinds: bootstrapConfigKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
     // Labels and annotations on its Node, cordon before drain, and the Node's removal after the instance is gone.
     { group: '', kinds: ['Node'], verbs: ['patch', 'delete'] },
     { group: '', kinds: ['Pod'], subresource: 'eviction', verbs: ['create'] },

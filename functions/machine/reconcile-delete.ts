@@ -22,6 +22,7 @@ import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handl
 import { type Pod, planDrain, podKey } from './drain-plan.ts';
 import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-lookup.ts';
 import type { NodeLike } from './node-sync.ts';
+import { controlledElsewhere } from './ownership.ts';
 import { machinePhase } from './phase.ts';
 
 const FIELD_MANAGER = 'capi-machine';
@@ -201,7 +202,9 @@ export async function reconcileMachineDelete(
       namespace: ref.namespace ?? m.metadata.namespace!,
       name: ref.name!,
     };
-    const obj = await kube.find(key);
+    const found = await kube.find(key);
+    // Another Machine's object (a copied reference) is not this Machine's to delete: it is left to its controller.
+    const obj = found && !controlledElsewhere(found, m) ? found : undefined;
     if (obj) {
       if (!obj.metadata.deletionTimestamp) {
         try {

@@ -43,6 +43,7 @@ import {
   providerIdHash,
 } from './node-lookup.ts';
 import { type NodeLike, nodePatch } from './node-sync.ts';
+import { controlledElsewhere, takenMessage } from './ownership.ts';
 import { machinePhase } from './phase.ts';
 import { reconcileMachineDelete } from './reconcile-delete.ts';
 
@@ -130,7 +131,7 @@ export async function reconcileMachine(ref: ObjectRef, ctx: HandlerContext): Pro
   let specWant = clone(m);
 
   // ---- bootstrap (§3.4 step 2) ----
-  const boot = await reconcileBootstrap(kube, m, status, now);
+  const boot = await reconcileBootstrap(kube, m, cluster, status, now);
   if (boot.dataSecretName && !specWant.spec.bootstrap.dataSecretName)
     specWant.spec.bootstrap.dataSecretName = boot.dataSecretName;
   if (boot.requeueAfter) requeueAfter = boot.requeueAfter;
@@ -144,7 +145,22 @@ export async function reconcileMachine(ref: ObjectRef, ctx: HandlerContext): Pro
     name: infraRef.name!,
   };
   let infra = await kube.find<InfraObject>(infraKey);
-  if (!infra) {
+  const infraTaken = infra && controlledElsewhere(infra, m);
+  if (infra && infraTaken) {
+    // Someone else's infrastructure: never taken over, never read as this Machine's (upstream errors here).
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.infrastructureReady,
+        Reasons.alreadyControlled,
+        'Error',
+        takenMessage(infraKey, infraTaken, 'spec.infrastructureRef'),
+      ),
+      now,
+    );
+    infra = undefined;
+    requeueAfter = REQUEUE_MISSING_REF_MS;
+  } else if (!infra) {
     if (status.infrastructureReady) {
       status.failureReason = Reasons.invalidConfiguration;
       status.failureMessage = `Machine infrastructure resource ${infraKey.kind} ${infraKey.namespace}/${infraKey.name} has been deleted after being ready`;
@@ -246,7 +262,8 @@ async function ensureOwnershipAndLabels(kube: KubeClient, m: Machine, cluster: C
 
 /**
  * The Machine becomes the controller of its InfraMachine/BootstrapConfig (the MachineSet's owner
- * reference is dropped), and the object gets the cluster-name label (§3.7).
+ * reference is dropped), and the object gets the cluster-name label (§3.7). Callers first rule out an object
+ * another controller holds (controlledElsewhere).
  */
 async function ensureReferencedOwnership<T extends KubeObject>(
   kube: KubeClient,
@@ -255,11 +272,10 @@ async function ensureReferencedOwnership<T extends KubeObject>(
   cluster: Cluster | undefined,
 ): Promise<T> {
   const want = clone(obj);
-  let refs = removeOwnerRefs(
+  const refs = removeOwnerRefs(
     want.metadata.ownerReferences,
     (r) => r.kind === 'MachineSet' && r.apiVersion.startsWith('cluster.x-k8s.io/'),
   );
-  refs = removeOwnerRefs(refs, (r) => r.controller === true && r.uid !== m.metadata.uid);
   want.metadata.ownerReferences = ensureOwnerRef(refs, ownerRefTo(m, { controller: true }));
   if (cluster) want.metadata.labels = { ...(want.metadata.labels ?? {}), [Labels.clusterName]: m.spec.clusterName };
   return updateIfChanged(kube, obj, want, FIELD_MANAGER);
@@ -268,6 +284,7 @@ async function ensureReferencedOwnership<T extends KubeObject>(
 async function reconcileBootstrap(
   kube: KubeClient,
   m: Machine,
+  cluster: Cluster | undefined,
   status: MachineStatus,
   now: Date,
 ): Promise<{ dataSecretName?: string; requeueAfter?: number }> {
@@ -296,7 +313,21 @@ async function reconcileBootstrap(
     namespace: cfgRef.namespace ?? m.metadata.namespace!,
     name: cfgRef.name,
   };
-  const cfg = await kube.find<BootstrapConfig>(key);
+  let cfg = await kube.find<BootstrapConfig>(key);
+  const taken = cfg && controlledElsewhere(cfg, m);
+  if (taken) {
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.bootstrapReady,
+        Reasons.alreadyControlled,
+        'Error',
+        takenMessage(key, taken, 'spec.bootstrap.configRef'),
+      ),
+      now,
+    );
+    return { requeueAfter: REQUEUE_MISSING_REF_MS };
+  }
   if (!cfg) {
     status.conditions = setCondition(
       status.conditions,
@@ -310,6 +341,7 @@ async function reconcileBootstrap(
     );
     return { requeueAfter: REQUEUE_MISSING_REF_MS };
   }
+  cfg = await ensureReferencedOwnership(kube, cfg, m, cluster);
   if (cfg.status?.failureReason) status.failureReason = cfg.status.failureReason;
   if (cfg.status?.failureMessage) status.failureMessage = cfg.status.failureMessage;
   status.conditions = setCondition(

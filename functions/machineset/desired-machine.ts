@@ -67,8 +67,43 @@ export function desiredMachine(ms: MachineSet, name: string): Machine {
   };
 }
 
-/** The per-machine infrastructure object cloned from the template's `spec.template`. */
-export function desiredInfraMachine(ms: MachineSet, template: MachineTemplate, name: string): KubeObject {
+/** The templates a MachineSet clones for each Machine: infrastructure always, bootstrap when it has a configRef. */
+export interface Templates {
+  infra: MachineTemplate;
+  bootstrap?: MachineTemplate;
+}
+
+type CloneRole = 'infra' | 'bootstrap';
+
+/**
+ * Where the clones of one Machine live, from the MachineSet's references alone (no template read): the
+ * infrastructure machine and, with a configRef, the bootstrap config — both named after the Machine.
+ */
+export function cloneKeys(
+  ms: MachineSet,
+  name: string,
+): Array<{ role: CloneRole; apiVersion: string; kind: string; namespace: string; name: string }> {
+  const t = ms.spec.template?.spec;
+  const refs: Array<[CloneRole, { apiVersion?: string; kind?: string } | undefined]> = [
+    ['bootstrap', t?.bootstrap?.configRef],
+    ['infra', t?.infrastructureRef],
+  ];
+  return refs
+    .filter(([, r]) => r?.apiVersion && r.kind)
+    .map(([role, r]) => ({
+      role,
+      apiVersion: r!.apiVersion!,
+      kind: clonedKind(r!.kind!),
+      namespace: ms.metadata.namespace!,
+      name,
+    }));
+}
+
+/**
+ * The per-machine object cloned from a template's `spec.template` (upstream's external.GenerateTemplate): the
+ * infrastructure machine from the infrastructure template, the bootstrap config from the bootstrap template.
+ */
+export function desiredClone(ms: MachineSet, template: MachineTemplate, name: string): KubeObject {
   const tpl = template.spec?.template;
   if (!tpl) {
     throw new Error(`${template.kind} ${template.metadata.name} has no spec.template to clone`);

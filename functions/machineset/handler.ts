@@ -1,7 +1,12 @@
 // The MachineSet handler: what wakes it and what it reconciles.
-import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import { BOOTSTRAP_GROUP, CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
-import { infraMachineKinds, machineTemplateKinds } from '../../shared/api/provider-kinds.ts';
+import {
+  bootstrapConfigKinds,
+  bootstrapTemplateKinds,
+  infraMachineKinds,
+  machineTemplateKinds,
+} from '../../shared/api/provider-kinds.ts';
 import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { matchesSelector } from '../../shared/kube/selectors.ts';
 import { controllerOf } from '../../shared/reconcile/owner-refs.ts';
@@ -48,6 +53,17 @@ export const machineSetHandler = defineHandler({
         },
       })),
     })),
+    ...bootstrapTemplateKinds().map((t) => ({
+      group: t.group,
+      kind: t.kind,
+      statusChanges: false,
+      map: listedBy(MACHINESET, (tpl) => ({
+        filter: (ms) => {
+          const r = (ms as MachineSet).spec.template?.spec.bootstrap?.configRef;
+          return r?.kind === tpl.kind && r?.name === tpl.metadata.name;
+        },
+      })),
+    })),
   ],
   writes: [
     // Its finalizer and its create intent (DESIGN.md rule 3), then its status.
@@ -65,6 +81,13 @@ export const machineSetHandler = defineHandler({
     {
       group: INFRA_GROUP,
       kinds: infraMachineKinds().map((k) => k.kind),
+      verbs: ['get', 'list', 'create', 'patch', 'delete'],
+    },
+    // The same for bootstrap: the template gets its Cluster as owner, each Machine its bootstrap config clone.
+    { group: BOOTSTRAP_GROUP, kinds: bootstrapTemplateKinds().map((k) => k.kind), verbs: ['update'] },
+    {
+      group: BOOTSTRAP_GROUP,
+      kinds: bootstrapConfigKinds().map((k) => k.kind),
       verbs: ['get', 'list', 'create', 'patch', 'delete'],
     },
   ],

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
-import { desiredInfraMachine, desiredMachine, type MachineTemplate } from './desired-machine.ts';
-import { managedKeys, planInfraSync, planMachineSync } from './in-place.ts';
+import { desiredClone, desiredMachine, type MachineTemplate } from './desired-machine.ts';
+import { managedKeys, planCloneSync, planMachineSync } from './in-place.ts';
 
 const MANAGER = 'capi-machineset';
 const SET_LABELS = { 'cluster.x-k8s.io/set-name': 'workers', 'cluster.x-k8s.io/cluster-name': 'c' };
@@ -162,7 +162,7 @@ describe('planMachineSync', () => {
   });
 });
 
-describe('planInfraSync', () => {
+describe('planCloneSync', () => {
   const template: MachineTemplate = {
     apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
     kind: 'LocalMachineTemplate',
@@ -171,7 +171,7 @@ describe('planInfraSync', () => {
   } as MachineTemplate;
 
   function infraOf(ms: MachineSet): KubeObject {
-    const o = desiredInfraMachine(ms, template, 'workers-abc12');
+    const o = desiredClone(ms, template, 'workers-abc12');
     o.metadata.uid = 'i-uid';
     (o.metadata as { managedFields?: unknown }).managedFields = [
       {
@@ -191,7 +191,7 @@ describe('planInfraSync', () => {
   }
 
   it('applies the Machine labels the template gained, keeping the infrastructure template’s and provenance', () => {
-    const plan = planInfraSync(set({ labels: { tier: 'a' } }), template, infraOf(set({})), MANAGER);
+    const plan = planCloneSync(set({ labels: { tier: 'a' } }), template, infraOf(set({})), MANAGER);
     if (plan.action !== 'apply') throw new Error(`expected apply, got ${plan.action}`);
     expect(plan.body).not.toHaveProperty('spec');
     expect(plan.body.metadata.labels).toMatchObject({ disk: 'ssd', tier: 'a', ...SET_LABELS });
@@ -203,6 +203,6 @@ describe('planInfraSync', () => {
 
   it('leaves an infrastructure machine that is up to date', () => {
     const ms = set({ labels: { tier: 'a' } });
-    expect(planInfraSync(ms, template, infraOf(ms), MANAGER)).toEqual({ action: 'none' });
+    expect(planCloneSync(ms, template, infraOf(ms), MANAGER)).toEqual({ action: 'none' });
   });
 });

@@ -1,6 +1,6 @@
 // In-place propagation (upstream's syncMachines, capi-core-spec.md §2.3): the template's labels, annotations,
 // drain/deletion/volume-detach timeouts and readiness gates reach existing Machines (and the labels and annotations
-// their infrastructure machines) without recreating them. Pure: what to apply, and whether anything differs.
+// their infrastructure machines and bootstrap configs) without recreating them. Pure: what to apply, and whether anything differs.
 //
 // Upstream applies these with server-side apply as field manager `capi-machineset`, so that fields others set stay
 // and a label dropped from the template is dropped from the Machines. Machines created here with a plain create
@@ -11,7 +11,7 @@ import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { deepEqual } from '../../shared/reconcile/equal.ts';
-import { desiredInfraMachine, type MachineTemplate, machineLabels } from './desired-machine.ts';
+import { desiredClone, type MachineTemplate, machineLabels } from './desired-machine.ts';
 
 /** The Machine spec fields that change in place (upstream: they matter to tearing a Machine down, too). */
 export const IN_PLACE_SPEC_FIELDS = [
@@ -144,16 +144,17 @@ export function planMachineSync(ms: MachineSet, m: Machine, manager: string): Ma
 }
 
 /**
- * The infrastructure machine's labels and annotations (upstream's updateExternalObject): what the MachineSet gave it
- * when it cloned it — the infrastructure template's, the Machine's and the cloned-from provenance — as they are now.
+ * A clone's labels and annotations (upstream's updateExternalObject, for the infrastructure machine and the bootstrap
+ * config): what the MachineSet gave it when it cloned it — its template's, the Machine's and the cloned-from
+ * provenance — as they are now.
  */
-export function planInfraSync(
+export function planCloneSync(
   ms: MachineSet,
   template: MachineTemplate,
   infra: KubeObject,
   manager: string,
 ): MachineSync {
-  const want = desiredInfraMachine(ms, template, infra.metadata.name!).metadata;
+  const want = desiredClone(ms, template, infra.metadata.name!).metadata;
   const labels = want.labels ?? {};
   const annotations = want.annotations ?? {};
   if (!metadataDiffers(infra, manager, labels, annotations)) return { action: 'none' };

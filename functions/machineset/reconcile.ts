@@ -12,6 +12,7 @@ import {
 } from '../../shared/api/capi/constants.ts';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
 import {
   type ConditionInput,
   falseCondition,
@@ -35,7 +36,7 @@ import {
   withoutFinalizer,
 } from '../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
-import { desiredInfraMachine, desiredMachine, type MachineTemplate } from './desired-machine.ts';
+import { cloneKeys, desiredClone, desiredMachine, type MachineTemplate, type Templates } from './desired-machine.ts';
 import { classifyMachines } from './machines.ts';
 import { remediateUnhealthy } from './remediation.ts';
 import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from './scale.ts';
@@ -82,30 +83,34 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
 
   if (cluster) ms = await ensureOwnershipAndLabels(kube, ms, cluster);
 
-  const templateRef = ms.spec.template?.spec.infrastructureRef;
-  let template: MachineTemplate | undefined;
+  // The templates each new Machine is cloned from: infrastructure, and bootstrap when the template has a configRef.
   let machinesCreated: ConditionInput | undefined;
-  if (templateRef?.name && templateRef.kind && templateRef.apiVersion) {
-    const key = {
-      apiVersion: templateRef.apiVersion,
-      kind: templateRef.kind,
-      namespace: ms.metadata.namespace!,
-      name: templateRef.name,
-    };
-    template = await kube.find<MachineTemplate>(key);
-    if (!template && !isDeleting(ms)) {
-      machinesCreated = falseCondition(
-        ConditionTypes.machinesCreated,
-        Reasons.infrastructureTemplateCloningFailed,
-        'Error',
-        `${templateRef.kind} ${ms.metadata.namespace}/${templateRef.name} referenced by spec.template.spec.infrastructureRef not found; create it or point the MachineSet at an existing template`,
-      );
-    } else if (template && cluster && templateRef.kind.endsWith('Template')) {
-      const owned = clone(template);
-      owned.metadata.ownerReferences = ensureOwnerRef(owned.metadata.ownerReferences, ownerRefTo(cluster));
-      template = await updateIfChanged(kube, template, owned, FIELD_MANAGER);
-    }
+  const infraTemplate = await loadTemplate(
+    kube,
+    ms,
+    cluster,
+    ms.spec.template?.spec.infrastructureRef,
+    'spec.template.spec.infrastructureRef',
+  );
+  const bootstrapTemplate = await loadTemplate(
+    kube,
+    ms,
+    cluster,
+    ms.spec.template?.spec.bootstrap?.configRef,
+    'spec.template.spec.bootstrap.configRef',
+  );
+  for (const [t, reason] of [
+    [infraTemplate, Reasons.infrastructureTemplateCloningFailed],
+    [bootstrapTemplate, Reasons.bootstrapTemplateCloningFailed],
+  ] as const) {
+    if (t.missing && !isDeleting(ms))
+      machinesCreated ??= falseCondition(ConditionTypes.machinesCreated, reason, 'Error', t.missing);
   }
+  const template = infraTemplate.template;
+  const templates: Templates | undefined =
+    template && !bootstrapTemplate.missing
+      ? { infra: template, ...(bootstrapTemplate.template ? { bootstrap: bootstrapTemplate.template } : {}) }
+      : undefined;
 
   // Quorum LIST (DESIGN.md rule 5): every Machine of the cluster in the namespace, classified in memory.
   const listed = await kube.listAll<Machine>(MACHINE, {
@@ -144,12 +149,12 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
       conditions: setMetaCondition(v1beta2Conditions, deletingCondition(ms, owned, now)),
     };
     ms = await updateStatusIfChanged(kube, ms, status, FIELD_MANAGER);
-    await reconcileDelete(kube, ms, owned, template);
+    await reconcileDelete(kube, ms, owned);
     return undefined;
   }
 
   // The template's in-place fields reach the existing Machines first (upstream's syncMachines).
-  await syncMachines(kube, ms, owned, template, FIELD_MANAGER, log);
+  await syncMachines(kube, ms, owned, templates, FIELD_MANAGER, log);
 
   // MachineHealthCheck remediation before the replica sync (upstream's order): the deleted Machines are replaced
   // once they are gone, as deleting Machines still count.
@@ -160,7 +165,7 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
     const result = await syncReplicas(
       ctx,
       ms,
-      template,
+      templates,
       counted,
       owned,
       new Set(listed.items.map((m) => m.metadata.name!)),
@@ -228,7 +233,7 @@ interface SyncResult {
 async function syncReplicas(
   ctx: HandlerContext,
   start: MachineSet,
-  template: MachineTemplate | undefined,
+  templates: Templates | undefined,
   counted: Machine[],
   owned: Machine[],
   existingNames: Set<string>,
@@ -271,7 +276,7 @@ async function syncReplicas(
         }),
       now: clock.now(),
     });
-    const created = template ? { machinesCreated: trueCondition(ConditionTypes.machinesCreated) } : {};
+    const created = templates ? { machinesCreated: trueCondition(ConditionTypes.machinesCreated) } : {};
     switch (plan.action) {
       case 'none':
         return { ms, ...created };
@@ -305,7 +310,7 @@ async function syncReplicas(
         return { ms, ...created };
       }
       case 'record-intent': {
-        if (!template) {
+        if (!templates) {
           // No template, no intent: nothing could be created, and the condition already says why.
           return { ms };
         }
@@ -324,20 +329,13 @@ async function syncReplicas(
         continue;
       }
       case 'complete-intent': {
-        if (plan.create.length && !template) {
-          return {
-            ms,
-            machinesCreated: falseCondition(
-              ConditionTypes.machinesCreated,
-              Reasons.infrastructureTemplateCloningFailed,
-              'Error',
-              'machine template missing; cannot create Machines',
-            ),
-          };
+        if (plan.create.length && !templates) {
+          // The missing template's condition is already set by the reconcile.
+          return { ms };
         }
         for (const name of plan.create) {
           try {
-            await createMachine(kube, ms, template!, name);
+            await createMachine(kube, ms, templates!, name);
           } catch (e) {
             await event(ctx, ms, 'Warning', 'FailedCreate', `Failed to create machine: ${message(e)}`);
             throw e;
@@ -346,7 +344,7 @@ async function syncReplicas(
           log.info({ machine: name }, 'created Machine');
           await event(ctx, ms, 'Normal', 'SuccessfulCreate', `Created machine "${name}"`);
         }
-        for (const name of plan.drop) await deleteUnclaimedClone(kube, ms, template, name);
+        for (const name of plan.drop) await deleteUnclaimedClone(kube, ms, name);
         const annotations = { ...(ms.metadata.annotations ?? {}) };
         delete annotations[CREATE_INTENT_ANNOTATION];
         ms = await kube.update<MachineSet>(
@@ -373,25 +371,64 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Infrastructure clone first, then the Machine: both named after the Machine, both idempotent. */
-async function createMachine(kube: KubeClient, ms: MachineSet, template: MachineTemplate, name: string): Promise<void> {
-  const infra = desiredInfraMachine(ms, template, name);
+/**
+ * A template reference's object, given its Cluster as (non-controller) owner as upstream does so it goes with the
+ * Cluster. `missing` says what is wrong when a reference is set but its template cannot be read.
+ */
+async function loadTemplate(
+  kube: KubeClient,
+  ms: MachineSet,
+  cluster: Cluster | undefined,
+  ref: { apiVersion?: string; kind?: string; name?: string } | undefined,
+  field: string,
+): Promise<{ template?: MachineTemplate; missing?: string }> {
+  if (!ref) return {};
+  if (!ref.name || !ref.kind || !ref.apiVersion)
+    return {
+      missing: `${field} needs apiVersion, kind and name; set them to a template in namespace ${ms.metadata.namespace}`,
+    };
+  const key = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ms.metadata.namespace!, name: ref.name };
+  let template = await kube.find<MachineTemplate>(key);
+  if (!template)
+    return {
+      missing: `${ref.kind} ${ms.metadata.namespace}/${ref.name} referenced by ${field} not found; create it or point the MachineSet at an existing template`,
+    };
+  if (cluster && ref.kind.endsWith('Template')) {
+    const owned = clone(template);
+    owned.metadata.ownerReferences = ensureOwnerRef(owned.metadata.ownerReferences, ownerRefTo(cluster));
+    template = await updateIfChanged(kube, template, owned, FIELD_MANAGER);
+  }
+  return { template };
+}
+
+/** A clone named after its Machine; one that exists already must be this MachineSet's (a retried create). */
+async function createClone(kube: KubeClient, ms: MachineSet, obj: KubeObject): Promise<void> {
   try {
-    await kube.create(infra, { fieldManager: FIELD_MANAGER });
+    await kube.create(obj, { fieldManager: FIELD_MANAGER });
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = await kube.get({
-      apiVersion: infra.apiVersion!,
-      kind: infra.kind!,
-      namespace: infra.metadata.namespace!,
-      name,
-    });
+    const key = {
+      apiVersion: obj.apiVersion!,
+      kind: obj.kind!,
+      namespace: obj.metadata.namespace!,
+      name: obj.metadata.name!,
+    };
+    const existing = await kube.get(key);
     if (!isOwnedByUid(existing, ms.metadata.uid)) {
       throw new Error(
-        `${infra.kind} ${infra.metadata.namespace}/${name} already exists and does not belong to MachineSet ${ms.metadata.name}`,
+        `${key.kind} ${key.namespace}/${key.name} already exists and does not belong to MachineSet ${ms.metadata.name}`,
       );
     }
   }
+}
+
+/**
+ * Upstream's order: bootstrap config, infrastructure machine, then the Machine — all named after the Machine, all
+ * idempotent. A crash part-way leaves clones that the intent names; the next reconcile completes or removes them.
+ */
+async function createMachine(kube: KubeClient, ms: MachineSet, templates: Templates, name: string): Promise<void> {
+  if (templates.bootstrap) await createClone(kube, ms, desiredClone(ms, templates.bootstrap, name));
+  await createClone(kube, ms, desiredClone(ms, templates.infra, name));
   try {
     await kube.create(desiredMachine(ms, name), { fieldManager: FIELD_MANAGER });
   } catch (e) {
@@ -405,33 +442,22 @@ async function createMachine(kube: KubeClient, ms: MachineSet, template: Machine
   }
 }
 
-/** An intended Machine that will not be created: remove its clone if a crash left one behind. */
-async function deleteUnclaimedClone(
-  kube: KubeClient,
-  ms: MachineSet,
-  template: MachineTemplate | undefined,
-  name: string,
-): Promise<void> {
-  if (!template) return;
-  const infra = desiredInfraMachine(ms, template, name);
-  const key = { apiVersion: infra.apiVersion!, kind: infra.kind!, namespace: infra.metadata.namespace!, name };
-  const existing = await kube.find(key);
-  if (!existing || !isOwnedByUid(existing, ms.metadata.uid) || hasOwner(existing, 'cluster.x-k8s.io', 'Machine'))
-    return;
-  try {
-    await kube.delete(key, { preconditions: { uid: existing.metadata.uid! } });
-  } catch (e) {
-    if (!isNotFound(e) && !isConflict(e)) throw e;
+/** An intended Machine that will not be created: remove the clones a crash left behind (never a Machine's own). */
+async function deleteUnclaimedClone(kube: KubeClient, ms: MachineSet, name: string): Promise<void> {
+  for (const { role: _, ...key } of cloneKeys(ms, name)) {
+    const existing = await kube.find(key);
+    if (!existing || !isOwnedByUid(existing, ms.metadata.uid) || hasOwner(existing, 'cluster.x-k8s.io', 'Machine'))
+      continue;
+    try {
+      await kube.delete(key, { preconditions: { uid: existing.metadata.uid! } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
   }
 }
 
 /** Deleting MachineSet: delete every Machine, drop a pending intent, and let go once none is left. */
-async function reconcileDelete(
-  kube: KubeClient,
-  ms: MachineSet,
-  owned: Machine[],
-  template: MachineTemplate | undefined,
-): Promise<void> {
+async function reconcileDelete(kube: KubeClient, ms: MachineSet, owned: Machine[]): Promise<void> {
   for (const m of owned) {
     if (m.metadata.deletionTimestamp) continue;
     try {
@@ -447,7 +473,7 @@ async function reconcileDelete(
   const intent = parseIntent(ms.metadata.annotations?.[CREATE_INTENT_ANNOTATION]);
   if (intent.length) {
     for (const name of intent)
-      if (!owned.some((m) => m.metadata.name === name)) await deleteUnclaimedClone(kube, ms, template, name);
+      if (!owned.some((m) => m.metadata.name === name)) await deleteUnclaimedClone(kube, ms, name);
     const annotations = { ...(ms.metadata.annotations ?? {}) };
     delete annotations[CREATE_INTENT_ANNOTATION];
     current = await kube.update<MachineSet>(

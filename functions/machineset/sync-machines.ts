@@ -1,7 +1,7 @@
-// In-place propagation to existing Machines and their infrastructure machines (in-place.ts decides, this writes).
-// Machines are already listed by the reconcile; infrastructure machines are listed (one LIST by the set-name label)
-// only when the MachineSet's spec changed since its status last observed it, or a Machine needed a change — the
-// infrastructure machines carry nothing else the MachineSet propagates.
+// In-place propagation to existing Machines and their clones (in-place.ts decides, this writes). Machines are
+// already listed by the reconcile; infrastructure machines and bootstrap configs are listed (one LIST each by the
+// set-name label) only when the MachineSet's spec changed since its status last observed it, or a Machine needed a
+// change — the clones carry nothing else the MachineSet propagates.
 import { Labels } from '../../shared/api/capi/constants.ts';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
@@ -11,12 +11,13 @@ import { isConflict, isNotFound } from '../../shared/kube/errors.ts';
 import { mustFormatLabelValue } from '../../shared/reconcile/names.ts';
 import { isOwnedByUid } from '../../shared/reconcile/owner-refs.ts';
 import type { Logger } from '../../shared/runtime/logger.ts';
-import { clonedKind, type MachineTemplate } from './desired-machine.ts';
-import { type MachineSync, planInfraSync, planMachineSync } from './in-place.ts';
+import { clonedKind, type Templates } from './desired-machine.ts';
+import { type MachineSync, planCloneSync, planMachineSync } from './in-place.ts';
 
 export interface SyncReport {
   machines: number;
-  infraMachines: number;
+  /** Infrastructure machines and bootstrap configs. */
+  clones: number;
 }
 
 /** A write that lost a race (changed or deleted meanwhile) is left to the next reconcile, which will see it. */
@@ -59,30 +60,32 @@ export async function syncMachines(
   kube: KubeClient,
   ms: MachineSet,
   owned: Machine[],
-  template: MachineTemplate | undefined,
+  templates: Templates | undefined,
   manager: string,
   log: Logger,
 ): Promise<SyncReport> {
-  const report: SyncReport = { machines: 0, infraMachines: 0 };
+  const report: SyncReport = { machines: 0, clones: 0 };
   for (const m of owned) if (await perform(kube, m, planMachineSync(ms, m, manager), manager)) report.machines++;
   const specChanged = ms.metadata.generation !== ms.status?.observedGeneration;
-  if (template && (specChanged || report.machines > 0)) {
-    const infraRef = ms.spec.template?.spec?.infrastructureRef;
-    const listed = await kube.listAll<KubeObject>(
-      { apiVersion: template.apiVersion!, kind: clonedKind(infraRef?.kind ?? template.kind!) },
-      {
-        namespace: ms.metadata.namespace!,
-        labelSelector: `${Labels.setName}=${mustFormatLabelValue(ms.metadata.name!)}`,
-      },
-    );
+  if (templates && (specChanged || report.machines > 0)) {
     const names = new Set(owned.map((m) => m.metadata.name));
-    for (const infra of listed.items) {
-      // Only the clones of this set's Machines, as the MachineSet made them.
-      if (!names.has(infra.metadata.name) || infra.metadata.deletionTimestamp) continue;
-      if (!isOwnedByUid(infra, ms.metadata.uid) && !owned.some((m) => isOwnedByUid(infra, m.metadata.uid))) continue;
-      if (await perform(kube, infra, planInfraSync(ms, template, infra, manager), manager)) report.infraMachines++;
+    for (const template of [templates.infra, templates.bootstrap]) {
+      if (!template) continue;
+      const listed = await kube.listAll<KubeObject>(
+        { apiVersion: template.apiVersion!, kind: clonedKind(template.kind!) },
+        {
+          namespace: ms.metadata.namespace!,
+          labelSelector: `${Labels.setName}=${mustFormatLabelValue(ms.metadata.name!)}`,
+        },
+      );
+      for (const clone of listed.items) {
+        // Only the clones of this set's Machines, as the MachineSet made them.
+        if (!names.has(clone.metadata.name) || clone.metadata.deletionTimestamp) continue;
+        if (!isOwnedByUid(clone, ms.metadata.uid) && !owned.some((m) => isOwnedByUid(clone, m.metadata.uid))) continue;
+        if (await perform(kube, clone, planCloneSync(ms, template, clone, manager), manager)) report.clones++;
+      }
     }
   }
-  if (report.machines || report.infraMachines) log.info(report, 'propagated the template in place');
+  if (report.machines || report.clones) log.info(report, 'propagated the template in place');
   return report;
 }

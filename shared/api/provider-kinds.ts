@@ -1,6 +1,6 @@
 // Provider kinds by role: core handlers watch every provider's infrastructure objects without naming a
 // provider. From the plain kind table, so handlers do not load the schemas.
-import { INFRA_GROUP } from './capi/constants.ts';
+import { BOOTSTRAP_GROUP, INFRA_GROUP } from './capi/constants.ts';
 import { customKinds } from './kind-table.ts';
 
 export interface GroupKind {
@@ -24,3 +24,12 @@ function byRole(suffix: 'MachineTemplate' | 'Machine' | 'Cluster'): GroupKind[] 
 export const machineTemplateKinds = () => byRole('MachineTemplate');
 export const infraMachineKinds = () => byRole('Machine');
 export const infraClusterKinds = () => byRole('Cluster');
+
+/**
+ * Bootstrap providers' kinds that MachineSets clone and Machines follow (spec.bootstrap.configRef). capi-fn ships no
+ * bootstrap provider (OpenShift's machines use dataSecretName); these are the kinds of the upstream kubeadm bootstrap
+ * provider, whose CRDs it installs. Another bootstrap provider's kinds are one line each here (and in the resource
+ * table, shared/kube/resources.ts), as every kind a function touches is named in its RBAC.
+ */
+export const bootstrapConfigKinds = (): GroupKind[] => [{ group: BOOTSTRAP_GROUP, kind: 'KubeadmConfig' }];
+export const bootstrapTemplateKinds = (): GroupKind[] => [{ group: BOOTSTRAP_GROUP, kind: 'KubeadmConfigTemplate' }];

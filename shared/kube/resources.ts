@@ -29,6 +29,9 @@ const builtins: Array<[string, string, string, boolean]> = [
   ['apps/v1', 'DaemonSet', 'daemonsets', true],
   ['apps/v1', 'ReplicaSet', 'replicasets', true],
   ['storage.k8s.io/v1', 'VolumeAttachment', 'volumeattachments', false],
+  // The kubeadm bootstrap provider's kinds (shared/api/provider-kinds.ts): not capi-fn's CRDs.
+  ['bootstrap.cluster.x-k8s.io/v1beta1', 'KubeadmConfig', 'kubeadmconfigs', true],
+  ['bootstrap.cluster.x-k8s.io/v1beta1', 'KubeadmConfigTemplate', 'kubeadmconfigtemplates', true],
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
   ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],

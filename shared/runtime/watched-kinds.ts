@@ -23,6 +23,7 @@ const BUILTIN_VERSIONS: Record<string, string> = {
   'admissionregistration.k8s.io': 'v1',
   'config.openshift.io': 'v1',
   'metal3.io': 'v1alpha1',
+  'bootstrap.cluster.x-k8s.io': 'v1beta1',
 };
 
 export function versionFor(group: string, kind: string): string {

@@ -5,6 +5,7 @@ export const CAPI_GROUP = 'cluster.x-k8s.io';
 export const CAPI_VERSION = 'v1beta1';
 export const CAPI_API_VERSION = `${CAPI_GROUP}/${CAPI_VERSION}`;
 export const INFRA_GROUP = 'infrastructure.cluster.x-k8s.io';
+export const BOOTSTRAP_GROUP = 'bootstrap.cluster.x-k8s.io';
 
 export const Labels = {
   clusterName: 'cluster.x-k8s.io/cluster-name',
@@ -118,6 +119,8 @@ export const Reasons = {
   machineCreationFailed: 'MachineCreationFailed',
   infrastructureTemplateCloningFailed: 'InfrastructureTemplateCloningFailed',
   bootstrapTemplateCloningFailed: 'BootstrapTemplateCloningFailed',
+  /** capi-fn's: the referenced infrastructure machine or bootstrap config is another controller's (README, extensions). */
+  alreadyControlled: 'AlreadyControlled',
   preflightCheckFailed: 'PreflightCheckFailed',
   paused: 'Paused',
   notPaused: 'NotPaused',
