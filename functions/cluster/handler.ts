@@ -1,6 +1,12 @@
 // The Cluster handler: what wakes it and what it reconciles.
-import { CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
-import { infraClusterKinds } from '../../shared/api/provider-kinds.ts';
+import {
+  CAPI_API_VERSION,
+  CAPI_GROUP,
+  CONTROL_PLANE_GROUP,
+  INFRA_GROUP,
+  Labels,
+} from '../../shared/api/capi/constants.ts';
+import { controlPlaneKinds, infraClusterKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
 import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { defineHandler } from '../../shared/runtime/handler.ts';
@@ -24,6 +30,7 @@ export const clusterHandler = defineHandler({
   watches: [
     { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false },
     ...infraClusterKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
+    ...controlPlaneKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
     { group: CAPI_GROUP, kind: 'MachineSet', statusChanges: false, map: deletedDescendantToCluster },
     { group: CAPI_GROUP, kind: 'MachineDeployment', statusChanges: false, map: deletedDescendantToCluster },
     { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: deletedDescendantToCluster },
@@ -34,6 +41,8 @@ export const clusterHandler = defineHandler({
     { group: CAPI_GROUP, kinds: ['Cluster'], subresource: 'status', verbs: ['update'] },
     // Becomes the infrastructure cluster's controller, and deletes it last when the Cluster goes.
     { group: INFRA_GROUP, kinds: infraClusterKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
+    // The same for a control plane (spec.controlPlaneRef), deleted after the workers and before the infrastructure.
+    { group: CONTROL_PLANE_GROUP, kinds: controlPlaneKinds().map((k) => k.kind), verbs: ['update', 'delete'] },
     // A deleting Cluster deletes its workers first.
     { group: CAPI_GROUP, kinds: ['MachineDeployment', 'MachineSet', 'Machine'], verbs: ['delete'] },
     // Upstream's Cluster Events: phase changes, InfrastructureReady, Deleted.

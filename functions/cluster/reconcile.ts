@@ -1,6 +1,7 @@
 // One Cluster reconcile step (capi-core-spec.md §1.4–1.5): finalizer, pause, infrastructure cluster
-// (ownership, readiness, endpoint, failure domains), control-plane initialisation, phase and
-// conditions; deletion removes workers first, then the infrastructure cluster, then the finalizer.
+// (ownership, readiness, endpoint, failure domains), control plane (a controlPlaneRef's readiness and
+// initialisation, else the control-plane Machines' Nodes), phase and conditions; deletion removes workers
+// first, then the control plane, then the infrastructure cluster, then the finalizer.
 import type { Cluster } from '../../shared/api/capi/cluster.ts';
 import { CAPI_API_VERSION, ConditionTypes, Finalizers, Labels, Reasons } from '../../shared/api/capi/constants.ts';
 import type { Machine } from '../../shared/api/capi/machine.ts';
@@ -35,6 +36,17 @@ import { clusterPhase, endpointValid } from './phase.ts';
 export const FIELD_MANAGER = 'capi-cluster';
 const REQUEUE_MISSING_REF_MS = 30_000;
 export const DELETE_POLL_MS = 5_000;
+
+interface ControlPlane extends KubeObject {
+  spec?: { controlPlaneEndpoint?: { host: string; port: number } };
+  status?: {
+    ready?: boolean;
+    initialized?: boolean;
+    failureReason?: string;
+    failureMessage?: string;
+    conditions?: Condition[];
+  };
+}
 
 interface InfraCluster extends KubeObject {
   spec?: { controlPlaneEndpoint?: { host: string; port: number } };
@@ -106,13 +118,7 @@ export async function reconcileCluster(ref: ObjectRef, ctx: HandlerContext): Pro
       );
       requeueAfter = REQUEUE_MISSING_REF_MS;
     } else {
-      const want = clone(infra);
-      want.metadata.ownerReferences = ensureOwnerRef(
-        want.metadata.ownerReferences,
-        ownerRefTo(c, { controller: true }),
-      );
-      want.metadata.labels = { ...(want.metadata.labels ?? {}), [Labels.clusterName]: c.metadata.name! };
-      infra = await updateIfChanged(kube, infra, want, FIELD_MANAGER);
+      infra = await ownReferenced(kube, c, infra);
       if (infra.status?.failureReason) status.failureReason = infra.status.failureReason;
       if (infra.status?.failureMessage)
         status.failureMessage = `Failure detected from referenced resource ${key.kind} ${key.name}: ${infra.status.failureMessage}`;
@@ -136,6 +142,8 @@ export async function reconcileCluster(ref: ObjectRef, ctx: HandlerContext): Pro
       }
     }
   }
+  const cp = await reconcileControlPlane(kube, c, status, specWant, now);
+  if (cp.requeueAfter) requeueAfter = cp.requeueAfter;
   c = await updateIfChanged(kube, c, specWant, FIELD_MANAGER);
   specWant = c;
 
@@ -189,9 +197,96 @@ export async function reconcileCluster(ref: ObjectRef, ctx: HandlerContext): Pro
   return requeueAfter !== undefined ? { requeueAfter } : undefined;
 }
 
+/** The Cluster becomes the controller of its infrastructure cluster and control plane, which carry its name label. */
+async function ownReferenced<T extends KubeObject>(kube: KubeClient, c: Cluster, obj: T): Promise<T> {
+  const want = clone(obj);
+  want.metadata.ownerReferences = ensureOwnerRef(want.metadata.ownerReferences, ownerRefTo(c, { controller: true }));
+  want.metadata.labels = { ...(want.metadata.labels ?? {}), [Labels.clusterName]: c.metadata.name! };
+  return updateIfChanged(kube, obj, want, FIELD_MANAGER);
+}
+
+function refKey(c: Cluster, ref: { apiVersion?: string; kind?: string; namespace?: string; name?: string }) {
+  return {
+    apiVersion: ref.apiVersion!,
+    kind: ref.kind!,
+    namespace: ref.namespace ?? c.metadata.namespace!,
+    name: ref.name!,
+  };
+}
+
+/**
+ * spec.controlPlaneRef (capi-core-spec.md §1.4, outside OpenShift's mode): the control plane provider's readiness
+ * becomes ControlPlaneReady (sticky controlPlaneReady), its status.initialized ControlPlaneInitialized (sticky once
+ * True), and its endpoint the Cluster's while the Cluster has none.
+ */
+async function reconcileControlPlane(
+  kube: KubeClient,
+  c: Cluster,
+  status: ClusterStatus,
+  specWant: Cluster,
+  now: Date,
+): Promise<{ requeueAfter?: number }> {
+  const ref = c.spec?.controlPlaneRef;
+  if (!ref?.name) return {};
+  const key = refKey(c, ref);
+  let cp = await kube.find<ControlPlane>(key);
+  if (!cp) {
+    if (status.controlPlaneReady) {
+      throw new Error(`${key.kind} ${key.namespace}/${key.name} (spec.controlPlaneRef) was deleted after being ready`);
+    }
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(
+        ConditionTypes.controlPlaneReady,
+        Reasons.waitingForControlPlane,
+        'Info',
+        `${key.kind} ${key.namespace}/${key.name} not found yet`,
+      ),
+      now,
+    );
+    return { requeueAfter: REQUEUE_MISSING_REF_MS };
+  }
+  cp = await ownReferenced(kube, c, cp);
+  if (cp.status?.failureReason) status.failureReason = cp.status.failureReason;
+  if (cp.status?.failureMessage)
+    status.failureMessage = `Failure detected from referenced resource ${key.kind} ${key.name}: ${cp.status.failureMessage}`;
+  status.conditions = setCondition(
+    status.conditions,
+    mirror(
+      ConditionTypes.controlPlaneReady,
+      cp.status?.conditions,
+      cp.status?.ready
+        ? trueCondition(ConditionTypes.controlPlaneReady)
+        : falseCondition(ConditionTypes.controlPlaneReady, Reasons.waitingForControlPlane, 'Info'),
+    ),
+    now,
+  );
+  if (!isTrue(status.conditions, ConditionTypes.controlPlaneInitialized)) {
+    status.conditions = setCondition(
+      status.conditions,
+      cp.status?.initialized
+        ? trueCondition(ConditionTypes.controlPlaneInitialized)
+        : falseCondition(
+            ConditionTypes.controlPlaneInitialized,
+            Reasons.waitingForControlPlaneProviderInitialized,
+            'Info',
+            `Waiting for ${key.kind} ${key.name} to report status.initialized`,
+          ),
+      now,
+    );
+  }
+  if (cp.status?.ready || status.controlPlaneReady) {
+    if (!endpointValid(specWant.spec?.controlPlaneEndpoint) && endpointValid(cp.spec?.controlPlaneEndpoint)) {
+      specWant.spec = { ...(specWant.spec ?? {}), controlPlaneEndpoint: cp.spec!.controlPlaneEndpoint! };
+    }
+    status.controlPlaneReady = true;
+  }
+  return {};
+}
+
 const DESCENDANT_KINDS = ['MachineDeployment', 'MachineSet', 'Machine'] as const;
 
-/** Workers first (MachineDeployments, MachineSets, Machines), then the infrastructure cluster, then the finalizer. */
+/** Workers first (MachineDeployments, MachineSets, Machines), then the control plane, the infrastructure cluster, the finalizer. */
 async function reconcileDelete(
   ctx: HandlerContext,
   c: Cluster,
@@ -212,6 +307,13 @@ async function reconcileDelete(
       { namespace: c.metadata.namespace!, labelSelector: `${Labels.clusterName}=${c.metadata.name}` },
     );
     for (const obj of list.items) {
+      // Control-plane Machines are the control plane provider's to remove (it goes next), not waited on here.
+      if (
+        kind === 'Machine' &&
+        c.spec?.controlPlaneRef?.name &&
+        obj.metadata.labels?.[Labels.controlPlane] !== undefined
+      )
+        continue;
       remaining++;
       if (obj.metadata.deletionTimestamp || !descendantToDelete(kind, obj, c)) continue;
       await deleteQuietly(
@@ -236,30 +338,23 @@ async function reconcileDelete(
     log.info({ remaining }, 'waiting for descendants to be deleted');
     return { requeueAfter: DELETE_POLL_MS };
   }
-  const infraRef = c.spec?.infrastructureRef;
-  if (infraRef?.name) {
-    const key = {
-      apiVersion: infraRef.apiVersion!,
-      kind: infraRef.kind!,
-      namespace: infraRef.namespace ?? c.metadata.namespace!,
-      name: infraRef.name,
-    };
-    const infra = await kube.find(key);
-    if (infra) {
-      if (!infra.metadata.deletionTimestamp) await deleteQuietly(kube, key, infra.metadata.uid!);
-      status.conditions = setCondition(
-        status.conditions,
-        falseCondition(
-          ConditionTypes.infrastructureReady,
-          Reasons.deleting,
-          'Info',
-          `waiting for ${key.kind} ${key.name} to be deleted`,
-        ),
-        now,
-      );
-      await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
-      return undefined;
-    }
+  // The control plane, then the infrastructure cluster: each deleted and waited for (their deletion wakes us).
+  for (const [ref, condition] of [
+    [c.spec?.controlPlaneRef, ConditionTypes.controlPlaneReady],
+    [c.spec?.infrastructureRef, ConditionTypes.infrastructureReady],
+  ] as const) {
+    if (!ref?.name) continue;
+    const key = refKey(c, ref);
+    const obj = await kube.find(key);
+    if (!obj) continue;
+    if (!obj.metadata.deletionTimestamp) await deleteQuietly(kube, key, obj.metadata.uid!);
+    status.conditions = setCondition(
+      status.conditions,
+      falseCondition(condition, Reasons.deleting, 'Info', `waiting for ${key.kind} ${key.name} to be deleted`),
+      now,
+    );
+    await updateStatusIfChanged(kube, c, status, FIELD_MANAGER);
+    return undefined;
   }
   const fresh = await kube.find<Cluster>({
     apiVersion: CAPI_API_VERSION,

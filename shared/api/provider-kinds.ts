@@ -1,6 +1,6 @@
 // Provider kinds by role: core handlers watch every provider's infrastructure objects without naming a
 // provider. From the plain kind table, so handlers do not load the schemas.
-import { BOOTSTRAP_GROUP, INFRA_GROUP } from './capi/constants.ts';
+import { BOOTSTRAP_GROUP, CONTROL_PLANE_GROUP, INFRA_GROUP } from './capi/constants.ts';
 import { customKinds } from './kind-table.ts';
 
 export interface GroupKind {
@@ -33,3 +33,9 @@ export const infraClusterKinds = () => byRole('Cluster');
  */
 export const bootstrapConfigKinds = (): GroupKind[] => [{ group: BOOTSTRAP_GROUP, kind: 'KubeadmConfig' }];
 export const bootstrapTemplateKinds = (): GroupKind[] => [{ group: BOOTSTRAP_GROUP, kind: 'KubeadmConfigTemplate' }];
+
+/**
+ * Control-plane providers' kinds a Cluster's spec.controlPlaneRef may name (outside OpenShift's mode, where the
+ * control plane is not Cluster API's): the upstream kubeadm control-plane provider's, as for bootstrap above.
+ */
+export const controlPlaneKinds = (): GroupKind[] => [{ group: CONTROL_PLANE_GROUP, kind: 'KubeadmControlPlane' }];

@@ -29,9 +29,10 @@ const builtins: Array<[string, string, string, boolean]> = [
   ['apps/v1', 'DaemonSet', 'daemonsets', true],
   ['apps/v1', 'ReplicaSet', 'replicasets', true],
   ['storage.k8s.io/v1', 'VolumeAttachment', 'volumeattachments', false],
-  // The kubeadm bootstrap provider's kinds (shared/api/provider-kinds.ts): not capi-fn's CRDs.
+  // The kubeadm bootstrap and control-plane providers' kinds (shared/api/provider-kinds.ts): not capi-fn's CRDs.
   ['bootstrap.cluster.x-k8s.io/v1beta1', 'KubeadmConfig', 'kubeadmconfigs', true],
   ['bootstrap.cluster.x-k8s.io/v1beta1', 'KubeadmConfigTemplate', 'kubeadmconfigtemplates', true],
+  ['controlplane.cluster.x-k8s.io/v1beta1', 'KubeadmControlPlane', 'kubeadmcontrolplanes', true],
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
   ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],

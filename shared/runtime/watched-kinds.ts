@@ -24,6 +24,7 @@ const BUILTIN_VERSIONS: Record<string, string> = {
   'config.openshift.io': 'v1',
   'metal3.io': 'v1alpha1',
   'bootstrap.cluster.x-k8s.io': 'v1beta1',
+  'controlplane.cluster.x-k8s.io': 'v1beta1',
 };
 
 export function versionFor(group: string, kind: string): string {

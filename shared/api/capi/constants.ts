@@ -6,6 +6,7 @@ export const CAPI_VERSION = 'v1beta1';
 export const CAPI_API_VERSION = `${CAPI_GROUP}/${CAPI_VERSION}`;
 export const INFRA_GROUP = 'infrastructure.cluster.x-k8s.io';
 export const BOOTSTRAP_GROUP = 'bootstrap.cluster.x-k8s.io';
+export const CONTROL_PLANE_GROUP = 'controlplane.cluster.x-k8s.io';
 
 export const Labels = {
   clusterName: 'cluster.x-k8s.io/cluster-name',
