@@ -9,6 +9,7 @@ import {
 } from '../../shared/api/capi/constants.ts';
 import { bootstrapConfigKinds, infraMachineKinds } from '../../shared/api/provider-kinds.ts';
 import type { ObjectRef, ResourceEvent } from '../../shared/events/resource-event.ts';
+import { EVENT_ACCESS } from '../../shared/kube/events.ts';
 import { defineHandler, type MapContext } from '../../shared/runtime/handler.ts';
 import { controllerOwner, eventObject, listedBy } from '../../shared/runtime/mappers.ts';
 import { PROVIDER_ID_HASH_LABEL, providerIdHash } from './node-lookup.ts';
@@ -69,6 +70,8 @@ export const machineHandler = defineHandler({
     // Labels and annotations on its Node, cordon before drain, and the Node's removal after the instance is gone.
     { group: '', kinds: ['Node'], verbs: ['patch', 'delete'] },
     { group: '', kinds: ['Pod'], subresource: 'eviction', verbs: ['create'] },
+    // Upstream's Machine Events (SuccessfulSetNodeRef).
+    EVENT_ACCESS,
   ],
   reconcile: reconcileMachine,
 });

@@ -16,6 +16,7 @@ import {
 } from '../../shared/conditions/conditions.ts';
 import type { ObjectRef } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { recordEvent, regardingOf } from '../../shared/kube/events.ts';
 import { nodeReadyCondition, summarizeNodeConditions } from '../../shared/reconcile/node-health.ts';
 import {
   controllerOf,
@@ -50,6 +51,7 @@ import { reconcileMachineDelete } from './reconcile-delete.ts';
 export const FIELD_MANAGER = 'capi-machine';
 export const CONTROL_PLANE_NOT_SUPPORTED = 'ControlPlaneMachinesNotSupported';
 const REQUEUE_MISSING_REF_MS = 30_000;
+const COMPONENT = 'capi-fn-machine';
 
 interface InfraObject extends KubeObject {
   spec?: { providerID?: string; failureDomain?: string };
@@ -241,7 +243,20 @@ export async function reconcileMachine(ref: ObjectRef, ctx: HandlerContext): Pro
     now,
   );
   status.observedGeneration = m.metadata.generation;
-  await updateStatusIfChanged(kube, m, status, FIELD_MANAGER);
+  const written = await updateStatusIfChanged(kube, m, status, FIELD_MANAGER);
+  // Upstream's Event once the nodeRef is recorded (machine_controller_noderef.go): the status write is the record.
+  if (status.nodeRef && !m.status?.nodeRef)
+    await recordEvent(
+      kube,
+      {
+        regarding: regardingOf(written),
+        type: 'Normal',
+        reason: 'SuccessfulSetNodeRef',
+        message: status.nodeRef.name ?? '',
+        component: COMPONENT,
+      },
+      now,
+    );
   return requeueAfter !== undefined ? { requeueAfter } : undefined;
 }
 

@@ -103,6 +103,15 @@ describe('upstream behaviour on the embedded default', () => {
       regarding: { kind: 'MachineSet', name: SET, namespace: NS },
     });
     expect(v1[0]!.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+
+    // The Machine added by the scale-up shows upstream's SuccessfulSetNodeRef, naming its Node.
+    const kept = two.find((m) => added.includes(m.metadata.name!)) ?? two[0]!;
+    const machineLines = eventLines(
+      await kubectl('describe', 'machine.cluster.x-k8s.io', '-n', NS, kept.metadata.name!),
+    );
+    expect(machineLines.filter((l) => /^Normal\s+SuccessfulSetNodeRef\s/.test(l))).toEqual([
+      expect.stringMatching(new RegExp(`capi-fn\\.io/capi-fn-machine\\s+${kept.status!.nodeRef!.name}$`)),
+    ]);
   });
 
   it('readyReplicas counts Nodes that are Ready, under pressure or not, and drops when one is NotReady', async () => {
