@@ -32,7 +32,7 @@ export function planDrain(
       plan.skip.push({ pod, why: 'DaemonSet pod' });
       continue;
     }
-    const drainLabel = pod.metadata.labels?.[Labels.drain];
+    const drainLabel = drainBehavior(pod.metadata.labels?.[Labels.drain]);
     if (drainLabel === 'skip') {
       plan.skip.push({ pod, why: `label ${Labels.drain}=skip` });
       continue;
@@ -55,6 +55,70 @@ export function planDrain(
     plan.evict.push(pod);
   }
   return plan;
+}
+
+/**
+ * The `cluster.x-k8s.io/drain` label as upstream reads it: `skip` and `wait-completed` in any letter case, the latter
+ * also without its hyphen (`WaitCompleted`, MachineDrainRule's spelling); anything else drains as usual.
+ */
+export function drainBehavior(value: string | undefined): 'skip' | 'wait-completed' | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'skip') return 'skip';
+  if (v.replace('-', '') === 'waitcompleted') return 'wait-completed';
+  return undefined;
+}
+
+/** What one drain pass left behind, for the DrainingSucceeded condition. */
+export interface DrainOutcome {
+  /** Evicted or already terminating, not yet gone from the Node. */
+  deleting: Pod[];
+  /** Evictions refused, by the API server's message (a PodDisruptionBudget, a terminating namespace, …). */
+  failed: Map<string, Pod[]>;
+  /** Labelled wait-completed and still running. */
+  waitCompleted: Pod[];
+  /** On the Node and not tried yet (they appeared after this pass listed the Node's pods). */
+  toEvict: Pod[];
+}
+
+export function drainCompleted(o: DrainOutcome): boolean {
+  return o.deleting.length === 0 && o.failed.size === 0 && o.waitCompleted.length === 0 && o.toEvict.length === 0;
+}
+
+/** `a, b, c, ... (2 more)` as upstream lists objects in messages. */
+export function listPods(pods: Pod[], n = 3): string {
+  const shown = pods.slice(0, n).map(podKey);
+  if (pods.length > n) shown.push(`... (${pods.length - n} more)`);
+  return shown.join(', ');
+}
+
+const PDB_PREFIX = "cannot evict pod as it would violate the pod's disruption budget.";
+
+/**
+ * The DrainingSucceeded message of an unfinished drain, in upstream's format (drain.EvictionResult.ConditionMessage):
+ * what is still terminating, each distinct eviction failure with up to three of its pods (five failures at most, the
+ * rest counted), and what is waited on to complete.
+ */
+export function drainConditionMessage(o: DrainOutcome, startedAt: string): string {
+  const plural = (ps: Pod[]) => (ps.length > 1 ? 'Pods' : 'Pod');
+  const lines = [`Drain not completed yet (started at ${startedAt}):`];
+  if (o.deleting.length)
+    lines.push(
+      `* ${plural(o.deleting)} ${listPods(o.deleting)}: deletionTimestamp set, but still not removed from the Node`,
+    );
+  const messages = [...o.failed.keys()].sort();
+  for (const msg of messages.slice(0, 5)) {
+    const pods = o.failed.get(msg)!;
+    let text = msg.replaceAll("Cannot evict pod as it would violate the pod's disruption budget.", PDB_PREFIX);
+    if (!text.startsWith(PDB_PREFIX)) text = `failed to evict Pod, ${text}`;
+    lines.push(`* ${plural(pods)} ${listPods(pods)}: ${text}`);
+  }
+  const others = messages.slice(5).reduce((n, msg) => n + o.failed.get(msg)!.length, 0);
+  if (others) lines.push(others === 1 ? '* 1 Pod with other issues' : `* ${others} Pods with other issues`);
+  if (o.waitCompleted.length)
+    lines.push(`* ${plural(o.waitCompleted)} ${listPods(o.waitCompleted)}: waiting for completion`);
+  if (o.toEvict.length) lines.push(`* ${plural(o.toEvict)} ${listPods(o.toEvict)}: to be evicted on the next pass`);
+  return lines.join('\n');
 }
 
 export function podKey(p: Pod): string {

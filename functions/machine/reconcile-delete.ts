@@ -15,11 +15,12 @@ import type { MetaCondition } from '../../shared/api/conditions.ts';
 import { falseCondition, nowTime, setCondition, trueCondition } from '../../shared/conditions/conditions.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isConflict, isNotFound, isTooManyRequests, KubeError } from '../../shared/kube/errors.ts';
+import { recordEvent, regardingOf } from '../../shared/kube/events.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { nodeReadyStatus } from '../../shared/reconcile/node-health.ts';
 import { clone, updateStatusIfChanged, withoutFinalizer } from '../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
-import { type Pod, planDrain, podKey } from './drain-plan.ts';
+import { type DrainOutcome, drainCompleted, drainConditionMessage, type Pod, planDrain, podKey } from './drain-plan.ts';
 import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-lookup.ts';
 import type { NodeLike } from './node-sync.ts';
 import { controlledElsewhere } from './ownership.ts';
@@ -71,13 +72,18 @@ export async function reconcileMachineDelete(
       node = await findNodeByProviderID(kube, m.spec.providerID, candidateNodeNames(m, ctx.event), true);
   }
   const isControlPlane = Boolean(m.metadata.labels && Labels.controlPlane in m.metadata.labels);
-  // Upstream also refuses when no control-plane Machine remains; on OpenShift the control plane is not
-  // made of Cluster API Machines, so only the last control-plane Machine's own Node is protected.
-  const nodeStepsAllowed =
-    !clusterDeleting && Boolean(node) && !(isControlPlane && (await lastControlPlaneMachine(kube, m)));
+  // Upstream's isDeleteNodeAllowed: not while the Cluster goes, not without a Node (nodeRef, or one found by
+  // providerID), not for the last control-plane Machine. Upstream also refuses when no control-plane Machine
+  // remains; on OpenShift the control plane is not made of Cluster API Machines, so only the last control-plane
+  // Machine's own Node is protected. Pre-drain hooks, drain and the volume wait all depend on it.
+  const deleteNodeAllowed =
+    !clusterDeleting &&
+    Boolean(m.status?.nodeRef?.name || node) &&
+    !(isControlPlane && (await lastControlPlaneMachine(kube, m)));
+  const nodeStepsAllowed = deleteNodeAllowed && Boolean(node);
 
   // 1. pre-drain hooks
-  const preDrain = hasAnnotationPrefix(m, Annotations.preDrainHookPrefix);
+  const preDrain = deleteNodeAllowed ? hasAnnotationPrefix(m, Annotations.preDrainHookPrefix) : [];
   if (preDrain.length) {
     status.conditions = setCondition(
       status.conditions,
@@ -110,18 +116,41 @@ export async function reconcileMachineDelete(
       );
       await write();
     }
-    const result = await drainNode(kube, node, now);
-    if (result.remaining > 0) {
+    const nodeName = node.metadata.name!;
+    let outcome: DrainOutcome;
+    try {
+      outcome = await drainNode(kube, node, now);
+    } catch (e) {
+      // Not a refused eviction (those are in the outcome) but the drain itself failing: cordon, listing.
+      const msg = e instanceof Error ? e.message : String(e);
       status.conditions = setCondition(
         status.conditions,
-        falseCondition(ConditionTypes.drainingSucceeded, Reasons.draining, 'Info', result.message),
+        falseCondition(ConditionTypes.drainingSucceeded, Reasons.drainingFailed, 'Warning', msg),
         now,
       );
       await write();
-      log.info({ node: node.metadata.name, remaining: result.remaining }, 'drain in progress');
+      await machineEvent(ctx, m, 'Warning', 'FailedDrainNode', `error draining Machine's node "${nodeName}": ${msg}`);
+      throw e;
+    }
+    if (!drainCompleted(outcome)) {
+      const message = drainConditionMessage(outcome, status.deletion!.nodeDrainStartTime!);
+      status.conditions = setCondition(
+        status.conditions,
+        falseCondition(ConditionTypes.drainingSucceeded, Reasons.draining, 'Info', message),
+        now,
+      );
+      await write();
+      log.info({ node: nodeName, message }, 'drain in progress');
       return { requeueAfter: DRAIN_RETRY_MS };
     }
+    const wasDrained = m.status?.conditions?.some(
+      (c) => c.type === ConditionTypes.drainingSucceeded && c.status === 'True',
+    );
     status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.drainingSucceeded), now);
+    if (!wasDrained) {
+      await write();
+      await machineEvent(ctx, m, 'Normal', 'SuccessfulDrainNode', `success draining Machine's node "${nodeName}"`);
+    }
   } else if (
     status.deletion?.nodeDrainStartTime &&
     expired(status.deletion.nodeDrainStartTime, m.spec.nodeDrainTimeout, now)
@@ -163,8 +192,20 @@ export async function reconcileMachineDelete(
         await write();
         return { requeueAfter: DRAIN_RETRY_MS };
       }
-      if (start)
+      if (
+        start &&
+        !status.conditions?.some((c) => c.type === ConditionTypes.volumeDetachSucceeded && c.status === 'True')
+      ) {
         status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.volumeDetachSucceeded), now);
+        await write();
+        await machineEvent(
+          ctx,
+          m,
+          'Normal',
+          'NodeVolumesDetached',
+          `success waiting for node volumes detaching Machine's node "${node.metadata.name}"`,
+        );
+      }
     }
   }
 
@@ -279,6 +320,15 @@ export async function reconcileMachineDelete(
   return undefined;
 }
 
+/** Upstream's Machine Events during deletion (machine_controller.go reconcileDelete). */
+function machineEvent(ctx: HandlerContext, m: Machine, type: 'Normal' | 'Warning', reason: string, note: string) {
+  return recordEvent(
+    ctx.kube,
+    { regarding: regardingOf(m), type, reason, message: note, component: 'capi-fn-machine' },
+    ctx.clock.now(),
+  );
+}
+
 async function lastControlPlaneMachine(kube: KubeClient, m: Machine): Promise<boolean> {
   const list = await kube.listAll<Machine>(
     { apiVersion: CAPI_API_VERSION, kind: 'Machine' },
@@ -290,8 +340,13 @@ async function lastControlPlaneMachine(kube: KubeClient, m: Machine): Promise<bo
   return !list.items.some((x) => x.metadata.uid !== m.metadata.uid && !x.metadata.deletionTimestamp);
 }
 
-/** Cordons the Node and evicts what must go; reports what is still in the way. */
-async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<{ remaining: number; message: string }> {
+/**
+ * Cordons the Node and evicts what must go; reports what is still in the way. An eviction the API server refuses
+ * (a PodDisruptionBudget, a terminating namespace, more than one budget, …) is recorded for that pod and the pass
+ * goes on, as upstream's EvictPods does. On an unreachable Node (Ready Unknown) evictions carry a 1-second grace
+ * period: the kubelet will never confirm the deletion, and the pods are skipped 1 s after it.
+ */
+async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<DrainOutcome> {
   const name = node.metadata.name!;
   if (!node.spec?.unschedulable) {
     await kube.patch(
@@ -314,12 +369,9 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<{
       });
     if (found) dsNames.add(`${p.metadata.namespace}/${ds.name}`);
   }
-  const plan = planDrain(pods, {
-    nodeUnreachable: nodeReadyStatus(node.status?.conditions) === 'Unknown',
-    existingDaemonSets: dsNames,
-    now,
-  });
-  const blocked: string[] = [];
+  const unreachable = nodeReadyStatus(node.status?.conditions) === 'Unknown';
+  const plan = planDrain(pods, { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now });
+  const failed = new Map<string, Pod[]>();
   let evicted = 0;
   for (const pod of plan.evict) {
     try {
@@ -330,32 +382,43 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<{
           apiVersion: 'policy/v1',
           kind: 'Eviction',
           metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+          ...(unreachable ? { deleteOptions: { gracePeriodSeconds: 1 } } : {}),
         },
       );
       evicted++;
     } catch (e) {
       if (isNotFound(e)) continue;
-      if (isTooManyRequests(e)) {
-        blocked.push(`${podKey(pod)}: ${(e as Error).message}`);
-        continue;
-      }
-      throw e;
+      const msg = evictionFailure(e);
+      failed.set(msg, [...(failed.get(msg) ?? []), pod]);
     }
   }
   // Evicted pods are gone only when the API says so: look again before declaring the drain done.
   const left = evicted ? (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items : pods;
-  const after = planDrain(left, {
-    nodeUnreachable: nodeReadyStatus(node.status?.conditions) === 'Unknown',
-    existingDaemonSets: dsNames,
-    now,
-  });
-  const remaining = after.evict.length + after.wait.length;
-  const parts: string[] = [];
-  if (blocked.length) parts.push(`evictions blocked by PodDisruptionBudgets: ${blocked.slice(0, 5).join('; ')}`);
-  if (after.wait.length)
-    parts.push(
-      `waiting for ${after.wait.length} pod(s) to terminate or complete: ${after.wait.slice(0, 5).map(podKey).join(', ')}`,
-    );
-  if (after.evict.length && !blocked.length) parts.push(`${after.evict.length} pod(s) still to evict`);
-  return { remaining, message: parts.join('; ') || 'drain complete' };
+  const after = planDrain(left, { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now });
+  const stillThere = new Set(after.evict.map(podKey));
+  for (const [msg, ps] of failed) {
+    const kept = ps.filter((p) => stillThere.has(podKey(p)));
+    if (kept.length) failed.set(msg, kept);
+    else failed.delete(msg);
+  }
+  const tried = new Set([...failed.values()].flat().map(podKey));
+  return {
+    deleting: after.wait.filter((p) => p.metadata.deletionTimestamp),
+    waitCompleted: after.wait.filter((p) => !p.metadata.deletionTimestamp),
+    failed,
+    toEvict: after.evict.filter((p) => !tried.has(podKey(p))),
+  };
+}
+
+/** The reason an eviction was refused, worded as upstream records it (the budget's causes appended). */
+function evictionFailure(e: unknown): string {
+  if (e instanceof KubeError) {
+    if (e.code === 403 && e.causes.some((c) => c.reason === 'NamespaceTerminating'))
+      return 'Cannot evict pod from terminating namespace: unable to create eviction (kube-controller-manager should set deletionTimestamp)';
+    const message = e.status?.message ?? e.message;
+    const causes = e.causes.map((c) => c.message).filter(Boolean);
+    if (isTooManyRequests(e) && causes.length) return `${message} ${causes.join(',')}`;
+    return message;
+  }
+  return e instanceof Error ? e.message : String(e);
 }

@@ -1,0 +1,113 @@
+// Machine deletion on the embedded API server, as upstream drains: a refused eviction (a pod under two
+// PodDisruptionBudgets, which the eviction API answers with a 500) is recorded for that pod in DrainingSucceeded
+// while the other pods are still evicted in the same pass; a pod labelled `cluster.x-k8s.io/drain: Skip` stays;
+// the drain completes once the refusal is gone and the Machine records SuccessfulDrainNode. Pre-drain hooks do not
+// hold a Machine whose Cluster is being deleted.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Machine } from '../../shared/api/capi/machine.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
+import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
+import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
+import { MACHINE, machines, scaleTo, waitConverged } from './observe.ts';
+
+const MS = `${CLUSTER}-worker-local-a`;
+const APPS = 'apps';
+const POD = { apiVersion: 'v1', kind: 'Pod' };
+const PDB = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' };
+let env: CapiEnv | undefined;
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+});
+
+async function runningPod(name: string, node: string, labels: Record<string, string>): Promise<void> {
+  const created = await env!.kube.create<KubeObject>({
+    ...POD,
+    metadata: { name, namespace: APPS, labels },
+    spec: { nodeName: node, containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+  } as KubeObject);
+  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  await env!.kube.updateStatus({
+    ...created,
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at }] },
+  } as KubeObject);
+}
+
+const pdb = (name: string) =>
+  ({
+    ...PDB,
+    metadata: { name, namespace: APPS },
+    spec: { minAvailable: 0, selector: { matchLabels: { app: 'db' } } },
+  }) as KubeObject;
+
+describe('Machine drain', () => {
+  it('records a refused eviction per pod, evicts the rest, and finishes once it is allowed', {
+    timeout: 150_000,
+  }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const [m] = (await waitConverged(env, MS, 1, 90_000)) as [Machine];
+    const node = m.status!.nodeRef!.name!;
+    await env.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS } } as KubeObject);
+    await runningPod('db', node, { app: 'db' });
+    await runningPod('web', node, { app: 'web' });
+    await runningPod('agent', node, { app: 'agent', 'cluster.x-k8s.io/drain': 'Skip' });
+    await env.kube.create(pdb('db-a'));
+    await env.kube.create(pdb('db-b'));
+
+    await scaleTo(env.kube, MS, 0);
+    const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
+    const draining = await eventually('DrainingSucceeded names the refused pod and why', async () => {
+      const live = await env!.kube.find<Machine>(key);
+      const c = live?.status?.conditions?.find((x) => x.type === 'DrainingSucceeded');
+      return c?.message?.includes('* Pod apps/db: failed to evict Pod, ') ? c : false;
+    });
+    expect(draining).toMatchObject({ status: 'False', reason: 'Draining', severity: 'Info' });
+    expect(draining.message).toMatch(/^Drain not completed yet \(started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\):\n/);
+    expect(draining.message).toContain('more than one PodDisruptionBudget');
+    // The same pass evicted the other pod; the Skip-labelled one stays.
+    const left = async () =>
+      (await env!.kube.listAll(POD, { namespace: APPS })).items.map((p) => p.metadata.name).sort();
+    await eventually('web evicted', async () => !(await left()).includes('web'));
+    expect(await left()).toEqual(['agent', 'db']);
+
+    // One budget goes: the next pass (every 20 s) evicts db and the Machine goes.
+    await env.kube.delete({ ...PDB, namespace: APPS, name: 'db-b' });
+    await eventually('the Machine is gone', async () => (await machines(env!.kube)).length === 0, {
+      timeoutMs: 60_000,
+    });
+    expect(await left()).toEqual(['agent']);
+    const events = (await env.kube.listAll<EventV1>(EVENTS_V1, { namespace: NS })).items.filter(
+      (e) => e.regarding?.kind === 'Machine' && e.regarding.name === m.metadata.name,
+    );
+    expect(events.map((e) => [e.reason, e.note])).toEqual(
+      expect.arrayContaining([['SuccessfulDrainNode', `success draining Machine's node "${node}"`]]),
+    );
+    expect(await env.bus.deadLetters()).toEqual([]);
+  });
+
+  it('does not wait for pre-drain hooks while the Cluster is being deleted', { timeout: 150_000 }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const [m] = (await waitConverged(env, MS, 1, 90_000)) as [Machine];
+    await env.kube.patch(
+      { ...MACHINE, namespace: NS, name: m.metadata.name! },
+      { metadata: { annotations: { 'pre-drain.delete.hook.machine.cluster.x-k8s.io/backup': 'backup-operator' } } },
+      { type: 'merge' },
+    );
+    await env.kube.delete({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Cluster', namespace: NS, name: CLUSTER });
+    await eventually(
+      'the Cluster and its Machine gone',
+      async () =>
+        (await machines(env!.kube)).length === 0 &&
+        !(await env!.kube.find({
+          apiVersion: 'cluster.x-k8s.io/v1beta1',
+          kind: 'Cluster',
+          namespace: NS,
+          name: CLUSTER,
+        })),
+      { timeoutMs: 60_000 },
+    );
+  });
+});
