@@ -3,7 +3,7 @@ import { Labels } from '../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 
 export interface Pod extends KubeObject {
-  spec?: { nodeName?: string };
+  spec?: { nodeName?: string; volumes?: Array<{ persistentVolumeClaim?: { claimName?: string } }> };
   status?: { phase?: string };
 }
 

@@ -60,6 +60,9 @@ export const machineHandler = defineHandler({
     // Draining a Node: the Pods on it, and whether a Pod's controller is a DaemonSet (those stay).
     { group: '', kinds: ['Pod'], verbs: ['list'] },
     { group: 'apps', kinds: ['DaemonSet'], verbs: ['get'] },
+    // The volume-detach wait: what is attached to the Node, matched to PersistentVolumes.
+    { group: '', kinds: ['PersistentVolume'], verbs: ['list'] },
+    { group: 'storage.k8s.io', kinds: ['VolumeAttachment'], verbs: ['list'] },
   ],
   writes: [
     { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['update'] },

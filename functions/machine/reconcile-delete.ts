@@ -25,10 +25,22 @@ import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-
 import type { NodeLike } from './node-sync.ts';
 import { controlledElsewhere } from './ownership.ts';
 import { machinePhase } from './phase.ts';
+import {
+  attachedPVNames,
+  claimsOfPods,
+  nothingToWaitFor,
+  type PersistentVolume,
+  type VolumeAttachment,
+  type VolumeWait,
+  volumesWaitingForDetach,
+  volumeWaitMessage,
+} from './volume-detach.ts';
 
 const FIELD_MANAGER = 'capi-machine';
 export const DRAIN_RETRY_MS = 20_000;
 const POD = { apiVersion: 'v1', kind: 'Pod' };
+const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' };
+const VOLUME_ATTACHMENT = { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment' };
 
 function hasAnnotationPrefix(m: Machine, prefix: string): string[] {
   return Object.keys(m.metadata.annotations ?? {}).filter((k) => k.startsWith(prefix));
@@ -176,16 +188,17 @@ export async function reconcileMachineDelete(
   ) {
     const start = status.deletion?.waitForNodeVolumeDetachStartTime;
     if (!expired(start, m.spec.nodeVolumeDetachTimeout, now)) {
-      const attached = node.status?.volumesAttached ?? [];
-      if (attached.length) {
-        if (!start) status.deletion = { ...(status.deletion ?? {}), waitForNodeVolumeDetachStartTime: nowTime(now) };
+      const wait = await volumesToWaitFor(kube, node, now);
+      if (wait) {
+        const startedAt = start ?? nowTime(now);
+        if (!start) status.deletion = { ...(status.deletion ?? {}), waitForNodeVolumeDetachStartTime: startedAt };
         status.conditions = setCondition(
           status.conditions,
           falseCondition(
             ConditionTypes.volumeDetachSucceeded,
             Reasons.waitingForVolumeDetach,
             'Info',
-            `waiting for ${attached.length} volume(s) to detach: ${attached.map((v) => v.name).join(', ')}`,
+            volumeWaitMessage(wait, startedAt),
           ),
           now,
         );
@@ -320,6 +333,31 @@ export async function reconcileMachineDelete(
   return undefined;
 }
 
+/**
+ * The attached volumes still to wait for, or undefined when none: the Node's volumesAttached and the VolumeAttachments
+ * on it, matched to PersistentVolumes, without the claims of pods the drain leaves on the Node.
+ */
+async function volumesToWaitFor(kube: KubeClient, node: NodeLike, now: Date): Promise<VolumeWait | undefined> {
+  const name = node.metadata.name!;
+  const nodeVolumeNames = (node.status?.volumesAttached ?? []).map((v) => v.name);
+  const attachments = (await kube.listAll<VolumeAttachment>(VOLUME_ATTACHMENT)).items;
+  const pvNames = attachedPVNames(attachments, name);
+  if (nodeVolumeNames.length === 0 && pvNames.length === 0) return undefined;
+  const pods = (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
+  const skipped = planDrain(pods, {
+    nodeUnreachable: false,
+    existingDaemonSets: await existingDaemonSets(kube, pods),
+    now,
+  }).skip.map((s) => s.pod);
+  const wait = volumesWaitingForDetach({
+    nodeVolumeNames,
+    attachedPVNames: pvNames,
+    pvs: (await kube.listAll<PersistentVolume>(PERSISTENT_VOLUME)).items,
+    claimsToIgnore: claimsOfPods(skipped),
+  });
+  return nothingToWaitFor(wait) ? undefined : wait;
+}
+
 /** Upstream's Machine Events during deletion (machine_controller.go reconcileDelete). */
 function machineEvent(ctx: HandlerContext, m: Machine, type: 'Normal' | 'Warning', reason: string, note: string) {
   return recordEvent(
@@ -356,19 +394,7 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<D
     );
   }
   const pods = (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
-  const dsNames = new Set<string>();
-  for (const p of pods) {
-    const ds = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'DaemonSet');
-    if (!ds) continue;
-    const found = await kube
-      .find({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: p.metadata.namespace!, name: ds.name })
-      .catch((e: unknown) => {
-        // No DaemonSet API (an embedded server may not serve apps/v1 DaemonSets): treat as orphaned.
-        if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
-        throw e;
-      });
-    if (found) dsNames.add(`${p.metadata.namespace}/${ds.name}`);
-  }
+  const dsNames = await existingDaemonSets(kube, pods);
   const unreachable = nodeReadyStatus(node.status?.conditions) === 'Unknown';
   const plan = planDrain(pods, { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now });
   const failed = new Map<string, Pod[]>();
@@ -408,6 +434,24 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<D
     failed,
     toEvict: after.evict.filter((p) => !tried.has(podKey(p))),
   };
+}
+
+/** The DaemonSets (`namespace/name`) of these pods that still exist: their pods stay; orphans are evicted. */
+async function existingDaemonSets(kube: KubeClient, pods: Pod[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const p of pods) {
+    const ds = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'DaemonSet');
+    if (!ds) continue;
+    const found = await kube
+      .find({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: p.metadata.namespace!, name: ds.name })
+      .catch((e: unknown) => {
+        // No DaemonSet API (an embedded server may not serve apps/v1 DaemonSets): treat as orphaned.
+        if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
+        throw e;
+      });
+    if (found) out.add(`${p.metadata.namespace}/${ds.name}`);
+  }
+  return out;
 }
 
 /** The reason an eviction was refused, worded as upstream records it (the budget's causes appended). */

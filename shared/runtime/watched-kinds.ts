@@ -25,6 +25,7 @@ const BUILTIN_VERSIONS: Record<string, string> = {
   'metal3.io': 'v1alpha1',
   'bootstrap.cluster.x-k8s.io': 'v1beta1',
   'controlplane.cluster.x-k8s.io': 'v1beta1',
+  'storage.k8s.io': 'v1',
 };
 
 export function versionFor(group: string, kind: string): string {

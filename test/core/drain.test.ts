@@ -1,8 +1,9 @@
 // Machine deletion on the embedded API server, as upstream drains: a refused eviction (a pod under two
 // PodDisruptionBudgets, which the eviction API answers with a 500) is recorded for that pod in DrainingSucceeded
 // while the other pods are still evicted in the same pass; a pod labelled `cluster.x-k8s.io/drain: Skip` stays;
-// the drain completes once the refusal is gone and the Machine records SuccessfulDrainNode. Pre-drain hooks do not
-// hold a Machine whose Cluster is being deleted.
+// the drain completes once the refusal is gone and the Machine records SuccessfulDrainNode. The volume-detach wait
+// counts the evicted pods' volumes, not those of pods the drain skips. Pre-drain hooks do not hold a Machine whose
+// Cluster is being deleted.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
@@ -21,11 +22,15 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function runningPod(name: string, node: string, labels: Record<string, string>): Promise<void> {
+async function runningPod(name: string, node: string, labels: Record<string, string>, claim?: string): Promise<void> {
   const created = await env!.kube.create<KubeObject>({
     ...POD,
     metadata: { name, namespace: APPS, labels },
-    spec: { nodeName: node, containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+    spec: {
+      nodeName: node,
+      containers: [{ name: 'app', image: 'registry.example/app:1' }],
+      ...(claim ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }] } : {}),
+    },
   } as KubeObject);
   const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await env!.kube.updateStatus({
@@ -85,6 +90,64 @@ describe('Machine drain', () => {
       expect.arrayContaining([['SuccessfulDrainNode', `success draining Machine's node "${node}"`]]),
     );
     expect(await env.bus.deadLetters()).toEqual([]);
+  });
+
+  it('waits for the volumes of evicted pods to detach, never for those of pods the drain skips', {
+    timeout: 150_000,
+  }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const [m] = (await waitConverged(env, MS, 1, 90_000)) as [Machine];
+    const node = m.status!.nodeRef!.name!;
+    await env.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS } } as KubeObject);
+    for (const [name, handle, claim] of [
+      ['pv-data', 'vol-1', 'data'],
+      ['pv-logs', 'vol-2', 'logs'],
+    ] as const)
+      await env.kube.create({
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name },
+        spec: {
+          capacity: { storage: '1Gi' },
+          csi: { driver: 'ebs.csi.aws.com', volumeHandle: handle },
+          claimRef: { kind: 'PersistentVolumeClaim', namespace: APPS, name: claim },
+        },
+      } as KubeObject);
+    await runningPod('db', node, { app: 'db' }, 'data');
+    await runningPod('agent', node, { app: 'agent', 'cluster.x-k8s.io/drain': 'skip' }, 'logs');
+    const attach = (handles: string[]) =>
+      env!.kube.patch(
+        { apiVersion: 'v1', kind: 'Node', name: node },
+        {
+          status: {
+            volumesAttached: handles.map((h) => ({ name: `kubernetes.io/csi/ebs.csi.aws.com^${h}`, devicePath: '' })),
+          },
+        },
+        { type: 'merge', subresource: 'status' },
+      );
+    await attach(['vol-1', 'vol-2']);
+
+    await scaleTo(env.kube, MS, 0);
+    const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
+    const waiting = await eventually('VolumeDetachSucceeded waits for the evicted pod’s claim only', async () => {
+      const live = await env!.kube.find<Machine>(key);
+      const c = live?.status?.conditions?.find((x) => x.type === 'VolumeDetachSucceeded');
+      return c?.status === 'False' ? c : false;
+    });
+    expect(waiting.reason).toBe('WaitingForVolumeDetach');
+    expect(waiting.message).toMatch(
+      /^Waiting for Node volumes to be detached \(started at [^)]+\)\n\* PersistentVolumeClaims: apps\/data$/,
+    );
+    // The evicted pod's volume detaches; the skipped pod's stays attached, and does not hold the Machine.
+    await attach(['vol-2']);
+    await eventually('the Machine is gone', async () => (await machines(env!.kube)).length === 0, {
+      timeoutMs: 60_000,
+    });
+    const reasons = (await env.kube.listAll<EventV1>(EVENTS_V1, { namespace: NS })).items
+      .filter((e) => e.regarding?.kind === 'Machine' && e.regarding.name === m.metadata.name)
+      .map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['SuccessfulDrainNode', 'NodeVolumesDetached']));
   });
 
   it('does not wait for pre-drain hooks while the Cluster is being deleted', { timeout: 150_000 }, async () => {
