@@ -8,7 +8,7 @@ import { scaleWalk } from './observe.ts';
 
 const MS = `${CLUSTER}-worker-local-a`;
 /** Covers the longest deliveries of the scale-up and deletion paths (measured: see the closing note). */
-const MAX_K = Number(process.env.CAPI_FN_CRASH_MAX_K ?? 20);
+const MAX_K = Number(process.env.CAPI_FN_CRASH_MAX_K ?? 24);
 
 let env: CapiEnv | undefined;
 afterEach(async () => {
