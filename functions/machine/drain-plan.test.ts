@@ -70,3 +70,56 @@ describe('drainConditionMessage', () => {
     expect(drainCompleted({ deleting: [], failed: new Map(), waitCompleted: [], toEvict: [] })).toBe(true);
   });
 });
+
+describe('MachineDrainRules in the plan', () => {
+  const rules = (p: Pod) =>
+    p.metadata.labels?.app === 'logs'
+      ? { behavior: 'Drain' as const, order: 10, rule: 'logs-last' }
+      : p.metadata.labels?.app === 'agent'
+        ? { behavior: 'Skip' as const, order: 0, rule: 'agents-stay' }
+        : p.metadata.labels?.app === 'batch'
+          ? { behavior: 'WaitCompleted' as const, order: 0, rule: 'batch-finishes' }
+          : undefined;
+
+  it('evicts the lowest order first, keeps Skip pods, waits for WaitCompleted pods at order 0', () => {
+    const plan = planDrain(
+      [
+        pod('web', { app: 'web' }),
+        pod('logs', { app: 'logs' }),
+        pod('agent', { app: 'agent' }),
+        pod('job', { app: 'batch' }),
+      ],
+      { ...opts, rules },
+    );
+    expect(plan.evict.map((p) => p.metadata.name)).toEqual(['web']);
+    expect(plan.evictLater.map((p) => p.metadata.name)).toEqual(['logs']);
+    expect(plan.wait.map((p) => p.metadata.name)).toEqual(['job']);
+    expect(plan.skip).toEqual([
+      {
+        pod: expect.objectContaining({ metadata: expect.objectContaining({ name: 'agent' }) }),
+        why: 'MachineDrainRule agents-stay',
+      },
+    ]);
+  });
+
+  it('lets the pod label override a rule', () => {
+    const plan = planDrain([pod('logs', { app: 'logs', 'cluster.x-k8s.io/drain': 'skip' })], { ...opts, rules });
+    expect(plan.skip.map((s) => s.why)).toEqual(['label cluster.x-k8s.io/drain=skip']);
+  });
+
+  it('evicts the higher order once the lower is gone', () => {
+    const plan = planDrain([pod('logs', { app: 'logs' })], { ...opts, rules });
+    expect(plan.evict.map((p) => p.metadata.name)).toEqual(['logs']);
+    expect(plan.evictLater).toEqual([]);
+  });
+
+  it('says what follows in the condition', () => {
+    const msg = drainConditionMessage(
+      { deleting: [pod('web')], failed: new Map(), waitCompleted: [], toEvict: [], evictLater: [pod('logs')] },
+      't',
+    );
+    expect(msg.split('\n').at(-1)).toBe(
+      'After above Pods have been removed from the Node, the following Pods will be evicted: apps/logs',
+    );
+  });
+});

@@ -8,19 +8,35 @@ export interface Pod extends KubeObject {
 }
 
 export interface DrainPlan {
+  /** To evict now: the lowest drain order among the pods still to go. */
   evict: Pod[];
-  /** Terminating pods, and pods labelled drain=wait-completed that have not completed. */
+  /** Terminating pods, and pods to wait for (drain=wait-completed, a WaitCompleted rule) that have not completed. */
   wait: Pod[];
+  /** Of a higher drain order: evicted, or waited for, once everything of the lower orders is gone. */
+  evictLater: Pod[];
+  waitLater: Pod[];
   skip: Array<{ pod: Pod; why: string }>;
 }
 
+/** A MachineDrainRule's word on a pod (drain-rules.ts), when one applies. */
+export type RuleLookup = (
+  pod: Pod,
+) => { behavior: 'Drain' | 'Skip' | 'WaitCompleted'; order: number; rule: string } | undefined;
+
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
+/**
+ * Upstream's filters in their order: mirror and DaemonSet pods stay, the `cluster.x-k8s.io/drain` label, then the
+ * first MachineDrainRule that selects the pod; then only the lowest drain order goes now (a pod without a rule, or
+ * waited for, is order 0).
+ */
 export function planDrain(
   pods: Pod[],
-  opts: { nodeUnreachable: boolean; existingDaemonSets: Set<string>; now: Date },
+  opts: { nodeUnreachable: boolean; existingDaemonSets: Set<string>; now: Date; rules?: RuleLookup },
 ): DrainPlan {
-  const plan: DrainPlan = { evict: [], wait: [], skip: [] };
+  const plan: DrainPlan = { evict: [], wait: [], evictLater: [], waitLater: [], skip: [] };
+  const toEvict: Array<[Pod, number]> = [];
+  const toWait: Pod[] = [];
   for (const pod of pods) {
     const ns = pod.metadata.namespace ?? '';
     if (pod.metadata.annotations && Object.hasOwn(pod.metadata.annotations, MIRROR_ANNOTATION)) {
@@ -37,6 +53,12 @@ export function planDrain(
       plan.skip.push({ pod, why: `label ${Labels.drain}=skip` });
       continue;
     }
+    const rule = drainLabel ? undefined : opts.rules?.(pod);
+    if (rule?.behavior === 'Skip') {
+      plan.skip.push({ pod, why: `MachineDrainRule ${rule.rule}` });
+      continue;
+    }
+    const waitCompleted = drainLabel === 'wait-completed' || rule?.behavior === 'WaitCompleted';
     if (pod.metadata.deletionTimestamp) {
       // An unreachable kubelet never confirms the deletion: stop waiting for such pods after 1 s.
       if (opts.nodeUnreachable && opts.now.getTime() - Date.parse(pod.metadata.deletionTimestamp) > 1000) {
@@ -46,14 +68,19 @@ export function planDrain(
       }
       continue;
     }
-    if (drainLabel === 'wait-completed') {
+    if (waitCompleted) {
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') plan.skip.push({ pod, why: 'completed' });
-      else plan.wait.push(pod);
+      else toWait.push(pod);
       continue;
     }
-    plan.evict.push(pod);
+    toEvict.push([pod, rule?.behavior === 'Drain' ? rule.order : 0]);
   }
+  // Pods waited for count as order 0, as upstream's minDrainOrderOfPodsToDrain does.
+  const orders = [...toEvict.map(([, o]) => o), ...(toWait.length ? [0] : [])];
+  const min = orders.length ? Math.min(...orders) : 0;
+  for (const [pod, order] of toEvict) (order === min ? plan.evict : plan.evictLater).push(pod);
+  for (const pod of toWait) (min === 0 ? plan.wait : plan.waitLater).push(pod);
   return plan;
 }
 
@@ -79,10 +106,20 @@ export interface DrainOutcome {
   waitCompleted: Pod[];
   /** On the Node and not tried yet (they appeared after this pass listed the Node's pods). */
   toEvict: Pod[];
+  /** Of a higher drain order, after the others. */
+  evictLater?: Pod[];
+  waitLater?: Pod[];
 }
 
 export function drainCompleted(o: DrainOutcome): boolean {
-  return o.deleting.length === 0 && o.failed.size === 0 && o.waitCompleted.length === 0 && o.toEvict.length === 0;
+  return (
+    o.deleting.length === 0 &&
+    o.failed.size === 0 &&
+    o.waitCompleted.length === 0 &&
+    o.toEvict.length === 0 &&
+    !o.evictLater?.length &&
+    !o.waitLater?.length
+  );
 }
 
 /** `a, b, c, ... (2 more)` as upstream lists objects in messages. */
@@ -118,6 +155,14 @@ export function drainConditionMessage(o: DrainOutcome, startedAt: string): strin
   if (o.waitCompleted.length)
     lines.push(`* ${plural(o.waitCompleted)} ${listPods(o.waitCompleted)}: waiting for completion`);
   if (o.toEvict.length) lines.push(`* ${plural(o.toEvict)} ${listPods(o.toEvict)}: to be evicted on the next pass`);
+  if (o.evictLater?.length)
+    lines.push(
+      `After above Pods have been removed from the Node, the following Pods will be evicted: ${listPods(o.evictLater)}`,
+    );
+  if (o.waitLater?.length)
+    lines.push(
+      `After above Pods have been removed from the Node, waiting for the following Pods to complete without eviction: ${listPods(o.waitLater)}`,
+    );
   return lines.join('\n');
 }
 

@@ -63,6 +63,9 @@ export const machineHandler = defineHandler({
     // The volume-detach wait: what is attached to the Node, matched to PersistentVolumes.
     { group: '', kinds: ['PersistentVolume'], verbs: ['list'] },
     { group: 'storage.k8s.io', kinds: ['VolumeAttachment'], verbs: ['list'] },
+    // MachineDrainRules of the Machine's namespace, and namespaces' labels when a rule selects pods by them.
+    { group: CAPI_GROUP, kinds: ['MachineDrainRule'], verbs: ['list'] },
+    { group: '', kinds: ['Namespace'], verbs: ['list'] },
   ],
   writes: [
     { group: CAPI_GROUP, kinds: ['Machine'], verbs: ['update'] },

@@ -11,6 +11,7 @@ import {
   Reasons,
 } from '../../shared/api/capi/constants.ts';
 import type { Machine, MachineStatus } from '../../shared/api/capi/machine.ts';
+import type { MachineDrainRule } from '../../shared/api/capi/machinedrainrule.ts';
 import type { MetaCondition } from '../../shared/api/conditions.ts';
 import { falseCondition, nowTime, setCondition, trueCondition } from '../../shared/conditions/conditions.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
@@ -20,7 +21,16 @@ import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { nodeReadyStatus } from '../../shared/reconcile/node-health.ts';
 import { clone, updateStatusIfChanged, withoutFinalizer } from '../../shared/reconcile/writes.ts';
 import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handler.ts';
-import { type DrainOutcome, drainCompleted, drainConditionMessage, type Pod, planDrain, podKey } from './drain-plan.ts';
+import {
+  type DrainOutcome,
+  drainCompleted,
+  drainConditionMessage,
+  type Pod,
+  planDrain,
+  podKey,
+  type RuleLookup,
+} from './drain-plan.ts';
+import { podDrainBehavior, rulesForMachine } from './drain-rules.ts';
 import { candidateNodeNames, findNodeByProviderID, getNode, NODE } from './node-lookup.ts';
 import type { NodeLike } from './node-sync.ts';
 import { controlledElsewhere } from './ownership.ts';
@@ -41,6 +51,8 @@ export const DRAIN_RETRY_MS = 20_000;
 const POD = { apiVersion: 'v1', kind: 'Pod' };
 const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' };
 const VOLUME_ATTACHMENT = { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment' };
+const MACHINE_DRAIN_RULE = { apiVersion: CAPI_API_VERSION, kind: 'MachineDrainRule' };
+const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' };
 
 function hasAnnotationPrefix(m: Machine, prefix: string): string[] {
   return Object.keys(m.metadata.annotations ?? {}).filter((k) => k.startsWith(prefix));
@@ -131,7 +143,7 @@ export async function reconcileMachineDelete(
     const nodeName = node.metadata.name!;
     let outcome: DrainOutcome;
     try {
-      outcome = await drainNode(kube, node, now);
+      outcome = await drainNode(kube, node, now, await drainRules(kube, m, cluster));
     } catch (e) {
       // Not a refused eviction (those are in the outcome) but the drain itself failing: cordon, listing.
       const msg = e instanceof Error ? e.message : String(e);
@@ -188,7 +200,7 @@ export async function reconcileMachineDelete(
   ) {
     const start = status.deletion?.waitForNodeVolumeDetachStartTime;
     if (!expired(start, m.spec.nodeVolumeDetachTimeout, now)) {
-      const wait = await volumesToWaitFor(kube, node, now);
+      const wait = await volumesToWaitFor(kube, node, now, await drainRules(kube, m, cluster));
       if (wait) {
         const startedAt = start ?? nowTime(now);
         if (!start) status.deletion = { ...(status.deletion ?? {}), waitForNodeVolumeDetachStartTime: startedAt };
@@ -337,7 +349,12 @@ export async function reconcileMachineDelete(
  * The attached volumes still to wait for, or undefined when none: the Node's volumesAttached and the VolumeAttachments
  * on it, matched to PersistentVolumes, without the claims of pods the drain leaves on the Node.
  */
-async function volumesToWaitFor(kube: KubeClient, node: NodeLike, now: Date): Promise<VolumeWait | undefined> {
+async function volumesToWaitFor(
+  kube: KubeClient,
+  node: NodeLike,
+  now: Date,
+  rules: RuleLookup | undefined,
+): Promise<VolumeWait | undefined> {
   const name = node.metadata.name!;
   const nodeVolumeNames = (node.status?.volumesAttached ?? []).map((v) => v.name);
   const attachments = (await kube.listAll<VolumeAttachment>(VOLUME_ATTACHMENT)).items;
@@ -348,6 +365,7 @@ async function volumesToWaitFor(kube: KubeClient, node: NodeLike, now: Date): Pr
     nodeUnreachable: false,
     existingDaemonSets: await existingDaemonSets(kube, pods),
     now,
+    ...(rules ? { rules } : {}),
   }).skip.map((s) => s.pod);
   const wait = volumesWaitingForDetach({
     nodeVolumeNames,
@@ -384,7 +402,12 @@ async function lastControlPlaneMachine(kube: KubeClient, m: Machine): Promise<bo
  * goes on, as upstream's EvictPods does. On an unreachable Node (Ready Unknown) evictions carry a 1-second grace
  * period: the kubelet will never confirm the deletion, and the pods are skipped 1 s after it.
  */
-async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<DrainOutcome> {
+async function drainNode(
+  kube: KubeClient,
+  node: NodeLike,
+  now: Date,
+  rules: RuleLookup | undefined,
+): Promise<DrainOutcome> {
   const name = node.metadata.name!;
   if (!node.spec?.unschedulable) {
     await kube.patch(
@@ -396,7 +419,8 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<D
   const pods = (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items;
   const dsNames = await existingDaemonSets(kube, pods);
   const unreachable = nodeReadyStatus(node.status?.conditions) === 'Unknown';
-  const plan = planDrain(pods, { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now });
+  const opts = { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now, ...(rules ? { rules } : {}) };
+  const plan = planDrain(pods, opts);
   const failed = new Map<string, Pod[]>();
   let evicted = 0;
   for (const pod of plan.evict) {
@@ -420,7 +444,7 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<D
   }
   // Evicted pods are gone only when the API says so: look again before declaring the drain done.
   const left = evicted ? (await kube.listAll<Pod>(POD, { fieldSelector: `spec.nodeName=${name}` })).items : pods;
-  const after = planDrain(left, { nodeUnreachable: unreachable, existingDaemonSets: dsNames, now });
+  const after = planDrain(left, opts);
   const stillThere = new Set(after.evict.map(podKey));
   for (const [msg, ps] of failed) {
     const kept = ps.filter((p) => stillThere.has(podKey(p)));
@@ -433,7 +457,33 @@ async function drainNode(kube: KubeClient, node: NodeLike, now: Date): Promise<D
     waitCompleted: after.wait.filter((p) => !p.metadata.deletionTimestamp),
     failed,
     toEvict: after.evict.filter((p) => !tried.has(podKey(p))),
+    evictLater: after.evictLater,
+    waitLater: after.waitLater,
   };
+}
+
+/**
+ * The MachineDrainRules that apply to this Machine, as a lookup for pods; undefined when none does (no request for
+ * namespaces then). Namespaces are read only when a rule selects by them.
+ */
+async function drainRules(kube: KubeClient, m: Machine, cluster: Cluster | undefined): Promise<RuleLookup | undefined> {
+  const listed = await kube
+    .listAll<MachineDrainRule>(MACHINE_DRAIN_RULE, { namespace: m.metadata.namespace! })
+    .catch((e: unknown) => {
+      // The CRD is not installed (capi-fn's operator installs it): no rules.
+      if (isNotFound(e)) return { items: [] as MachineDrainRule[] };
+      throw e;
+    });
+  const rules = rulesForMachine(listed.items, m.metadata.labels, cluster?.metadata.labels);
+  if (!rules.length) return undefined;
+  const nsLabels = new Map<string, Record<string, string>>();
+  if (rules.some((r) => r.spec.pods?.some((p) => p.namespaceSelector)))
+    for (const ns of (await kube.listAll(NAMESPACE)).items)
+      nsLabels.set(ns.metadata.name!, {
+        ...(ns.metadata.labels ?? {}),
+        'kubernetes.io/metadata.name': ns.metadata.name!,
+      });
+  return (pod) => podDrainBehavior(pod, rules, (ns) => nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns });
 }
 
 /** The DaemonSets (`namespace/name`) of these pods that still exist: their pods stay; orphans are evicted. */

@@ -16,6 +16,7 @@ describe('desiredCrds', () => {
       'machines.cluster.x-k8s.io': 'cluster-api',
       'machinehealthchecks.cluster.x-k8s.io': 'cluster-api',
       'machinedeployments.cluster.x-k8s.io': 'cluster-api',
+      'machinedrainrules.cluster.x-k8s.io': 'cluster-api',
       'gcpclusters.infrastructure.cluster.x-k8s.io': 'infrastructure-gcp',
       'gcpmachines.infrastructure.cluster.x-k8s.io': 'infrastructure-gcp',
       'gcpmachinetemplates.infrastructure.cluster.x-k8s.io': 'infrastructure-gcp',

@@ -136,6 +136,7 @@ describe('computeStatus', () => {
       'cluster.x-k8s.io/machines@openshift-cluster-api:',
       'cluster.x-k8s.io/machinehealthchecks@openshift-cluster-api:',
       'cluster.x-k8s.io/machinedeployments@openshift-cluster-api:',
+      'cluster.x-k8s.io/machinedrainrules@openshift-cluster-api:',
       'infrastructure.cluster.x-k8s.io/awsclusters@openshift-cluster-api:',
       'infrastructure.cluster.x-k8s.io/awsmachines@openshift-cluster-api:',
       'infrastructure.cluster.x-k8s.io/awsmachinetemplates@openshift-cluster-api:',

@@ -9,6 +9,7 @@ export const customKinds: Array<[string, string[], string, string, boolean]> = [
   ['cluster.x-k8s.io', ['v1beta1'], 'Machine', 'machines', true],
   ['cluster.x-k8s.io', ['v1beta1'], 'MachineHealthCheck', 'machinehealthchecks', true],
   ['cluster.x-k8s.io', ['v1beta1'], 'MachineDeployment', 'machinedeployments', true],
+  ['cluster.x-k8s.io', ['v1beta1'], 'MachineDrainRule', 'machinedrainrules', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSCluster', 'awsclusters', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSMachine', 'awsmachines', true],
   ['infrastructure.cluster.x-k8s.io', ['v1beta2', 'v1beta1'], 'AWSMachineTemplate', 'awsmachinetemplates', true],

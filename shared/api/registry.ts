@@ -3,6 +3,7 @@
 import { clusterKind } from './capi/cluster.ts';
 import { machineKind } from './capi/machine.ts';
 import { machineDeploymentKind } from './capi/machinedeployment.ts';
+import { machineDrainRuleKind } from './capi/machinedrainrule.ts';
 import { machineHealthCheckKind } from './capi/machinehealthcheck.ts';
 import { machineSetKind } from './capi/machineset.ts';
 import { apiVersionOf, type KindDefinition, type ProviderName } from './kind.ts';
@@ -25,6 +26,7 @@ export const coreKinds: KindDefinition[] = [
   machineKind,
   machineHealthCheckKind,
   machineDeploymentKind,
+  machineDrainRuleKind,
 ];
 
 export const providerKinds: Record<ProviderName, KindDefinition[]> = {

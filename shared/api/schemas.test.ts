@@ -36,6 +36,7 @@ describe('fixtures', () => {
       'Machine',
       'MachineHealthCheck',
       'MachineDeployment',
+      'MachineDrainRule',
     ]);
     expect(Object.fromEntries(Object.entries(providerKinds).map(([p, ks]) => [p, ks.map((k) => k.kind)]))).toEqual({
       aws: ['AWSCluster', 'AWSMachine', 'AWSMachineTemplate'],
@@ -270,6 +271,40 @@ const mutations: Record<string, Mutation[]> = {
       path: ['spec', 'unhealthyConditions', 1, 'severity'],
       op: { set: 'Error' },
       errors: unknown('spec.unhealthyConditions[1].severity'),
+    },
+  ],
+  'cluster.x-k8s.io/MachineDrainRule': [
+    {
+      what: 'wrong enum',
+      file: 'core/01-cluster-lifecycle.yaml',
+      index: 7,
+      path: ['spec', 'drain', 'behavior'],
+      op: { set: 'Evict' },
+      errors: unsupported('spec.drain.behavior', 'Evict', ['Drain', 'Skip', 'WaitCompleted']),
+    },
+    {
+      what: 'missing required',
+      file: 'core/01-cluster-lifecycle.yaml',
+      index: 7,
+      path: ['spec', 'drain'],
+      op: { delete: true },
+      errors: required('spec.drain'),
+    },
+    {
+      what: 'wrong type',
+      file: 'core/01-cluster-lifecycle.yaml',
+      index: 7,
+      path: ['spec', 'drain', 'order'],
+      op: { set: '5' },
+      errors: type('spec.drain.order', '5', 'number'),
+    },
+    {
+      what: 'unknown field',
+      file: 'core/01-cluster-lifecycle.yaml',
+      index: 7,
+      path: ['spec', 'pods', 0, 'nodeSelector'],
+      op: { set: {} },
+      errors: unknown('spec.pods[0].nodeSelector'),
     },
   ],
   'cluster.x-k8s.io/MachineDeployment': [

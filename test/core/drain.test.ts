@@ -150,6 +150,62 @@ describe('Machine drain', () => {
     expect(reasons).toEqual(expect.arrayContaining(['SuccessfulDrainNode', 'NodeVolumesDetached']));
   });
 
+  it('follows MachineDrainRules: Skip by namespace, a higher order only after the lower is gone', {
+    timeout: 150_000,
+  }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const [m] = (await waitConverged(env, MS, 1, 90_000)) as [Machine];
+    const node = m.status!.nodeRef!.name!;
+    for (const name of [APPS, 'agents'])
+      await env.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
+    const rule = (name: string, spec: Record<string, unknown>) =>
+      env!.kube.create({
+        apiVersion: 'cluster.x-k8s.io/v1beta1',
+        kind: 'MachineDrainRule',
+        metadata: { name, namespace: NS },
+        spec,
+      } as KubeObject);
+    await rule('agents-stay', {
+      drain: { behavior: 'Skip' },
+      pods: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'agents' } } }],
+    });
+    await rule('logs-last', {
+      drain: { behavior: 'Drain', order: 10 },
+      pods: [{ selector: { matchLabels: { app: 'logs' } } }],
+    });
+    await runningPod('db', node, { app: 'db' });
+    await runningPod('logs', node, { app: 'logs' });
+    const agent = await env.kube.create<KubeObject>({
+      ...POD,
+      metadata: { name: 'agent', namespace: 'agents', labels: { app: 'agent' } },
+      spec: { nodeName: node, containers: [{ name: 'a', image: 'registry.example/agent:1' }] },
+    } as KubeObject);
+    await env.kube.updateStatus({ ...agent, status: { phase: 'Running' } } as KubeObject);
+    await env.kube.create(pdb('db-a'));
+    await env.kube.create(pdb('db-b'));
+
+    await scaleTo(env.kube, MS, 0);
+    const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
+    const c = await eventually('the condition says logs follows once db is gone', async () => {
+      const live = await env!.kube.find<Machine>(key);
+      const cond = live?.status?.conditions?.find((x) => x.type === 'DrainingSucceeded');
+      return cond?.message?.includes('the following Pods will be evicted: apps/logs') ? cond : false;
+    });
+    expect(c.message).toContain('* Pod apps/db: failed to evict Pod, ');
+    // logs waits for its turn: still there while db is.
+    expect((await env.kube.listAll(POD, { namespace: APPS })).items.map((p) => p.metadata.name).sort()).toEqual([
+      'db',
+      'logs',
+    ]);
+    await env.kube.delete({ ...PDB, namespace: APPS, name: 'db-b' });
+    await eventually('the Machine is gone', async () => (await machines(env!.kube)).length === 0, {
+      timeoutMs: 90_000,
+    });
+    expect((await env.kube.listAll(POD, { namespace: APPS })).items).toEqual([]);
+    expect((await env.kube.listAll(POD, { namespace: 'agents' })).items.map((p) => p.metadata.name)).toEqual(['agent']);
+  });
+
   it('does not wait for pre-drain hooks while the Cluster is being deleted', { timeout: 150_000 }, async () => {
     env = await startCapiEnv();
     await createAll(env.kube, sampleObjects({ replicas: 1 }));

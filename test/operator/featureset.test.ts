@@ -107,7 +107,7 @@ describe('feature set and platform gating', () => {
         (condition(c, 'Available')?.message ?? '').startsWith('Cluster CAPI Operator is available'),
     );
     expect(condition(co, 'Available')?.reason).toBe('AsExpected');
-    expect((await capiCrds()).length).toBe(8);
+    expect((await capiCrds()).length).toBe(9);
     expect(await webhookConfigs()).toBe(2);
   });
 

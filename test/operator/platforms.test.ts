@@ -17,9 +17,14 @@ import { condition, type OperatorEnv, RELEASE, settle, startOperatorEnv, summary
 const NS = 'openshift-cluster-api';
 const CONVERGED = 'Available=True Progressing=False Degraded=False Upgradeable=False';
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
-const CORE_CRDS = ['clusters', 'machinesets', 'machines', 'machinehealthchecks', 'machinedeployments'].map(
-  (p) => `${p}.cluster.x-k8s.io`,
-);
+const CORE_CRDS = [
+  'clusters',
+  'machinesets',
+  'machines',
+  'machinehealthchecks',
+  'machinedeployments',
+  'machinedrainrules',
+].map((p) => `${p}.cluster.x-k8s.io`);
 
 interface SecretObj extends KubeObject {
   type?: string;
