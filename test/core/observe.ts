@@ -5,6 +5,7 @@ import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
+import { isConflict } from '../../shared/kube/errors.ts';
 import { type CapiEnv, eventually } from '../support/env.ts';
 import { CLUSTER, NS } from '../support/sample.ts';
 
@@ -23,10 +24,18 @@ export async function machines(kube: KubeClient): Promise<Machine[]> {
   ).items;
 }
 
+/** `kubectl scale` as a user runs it: read the scale, write it back; a write the handler made meanwhile means try again. */
 export async function scaleTo(kube: KubeClient, name: string, replicas: number): Promise<void> {
   const key = { ...MACHINESET, namespace: NS, name };
-  const scale = await kube.getScale(key);
-  await kube.updateScale(key, { ...scale, spec: { replicas } });
+  for (let attempt = 0; ; attempt++) {
+    const scale = await kube.getScale(key);
+    try {
+      await kube.updateScale(key, { ...scale, spec: { replicas } });
+      return;
+    } catch (e) {
+      if (!isConflict(e) || attempt >= 10) throw e;
+    }
+  }
 }
 
 /** Exactly `n` Running Machines, each with one live instance and one Ready Node; nothing else alive. */
