@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
+import { foreignCrd } from '../support/foreign-crd.ts';
 import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
 import { MACHINE, MACHINESET, machines, scaleTo } from './observe.ts';
 
@@ -24,30 +25,6 @@ interface Config extends KubeObject {
   status?: { ready?: boolean; dataSecretName?: string };
 }
 
-/** The kubeadm bootstrap provider's CRDs, reduced to what the test needs (its status is a subresource). */
-function crd(kind: string, plural: string): KubeObject {
-  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [
-        {
-          name: 'v1beta1',
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },
-        },
-      ],
-    },
-  } as KubeObject;
-}
-
 const configs = async () => (await env!.kube.listAll<Config>(CONFIG, { namespace: NS })).items;
 
 describe('bootstrap templates', () => {
@@ -55,8 +32,8 @@ describe('bootstrap templates', () => {
     timeout: 150_000,
   }, async () => {
     env = await startCapiEnv();
-    await env.kube.create(crd('KubeadmConfig', 'kubeadmconfigs'));
-    await env.kube.create(crd('KubeadmConfigTemplate', 'kubeadmconfigtemplates'));
+    await env.kube.create(foreignCrd(GROUP, 'KubeadmConfig', 'kubeadmconfigs'));
+    await env.kube.create(foreignCrd(GROUP, 'KubeadmConfigTemplate', 'kubeadmconfigtemplates'));
     await eventually('kubeadm CRDs served', async () => {
       try {
         await env!.kube.list(CONFIG, { namespace: NS });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../shared/api/capi/cluster.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
+import { foreignCrd } from '../support/foreign-crd.ts';
 import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
 import { MACHINESET, machines, waitConverged } from './observe.ts';
 
@@ -32,29 +33,6 @@ interface ControlPlane extends KubeObject {
   status?: { ready?: boolean; initialized?: boolean };
 }
 
-function kcpCrd(): KubeObject {
-  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `kubeadmcontrolplanes.${GROUP}` },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: { kind: 'KubeadmControlPlane', plural: 'kubeadmcontrolplanes', singular: 'kubeadmcontrolplane' },
-      versions: [
-        {
-          name: 'v1beta1',
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },
-        },
-      ],
-    },
-  } as KubeObject;
-}
-
 const condition = (c: Cluster, type: string) => c.status?.conditions?.find((x) => x.type === type);
 
 describe('Cluster with a controlPlaneRef', () => {
@@ -62,7 +40,7 @@ describe('Cluster with a controlPlaneRef', () => {
     timeout: 150_000,
   }, async () => {
     env = await startCapiEnv();
-    await env.kube.create(kcpCrd());
+    await env.kube.create(foreignCrd(GROUP, 'KubeadmControlPlane', 'kubeadmcontrolplanes'));
     await eventually('KubeadmControlPlane served', async () => {
       try {
         await env!.kube.list(KCP, { namespace: NS });

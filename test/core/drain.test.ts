@@ -22,10 +22,16 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function runningPod(name: string, node: string, labels: Record<string, string>, claim?: string): Promise<void> {
+async function runningPod(
+  name: string,
+  node: string,
+  labels: Record<string, string>,
+  claim?: string,
+  namespace = APPS,
+): Promise<void> {
   const created = await env!.kube.create<KubeObject>({
     ...POD,
-    metadata: { name, namespace: APPS, labels },
+    metadata: { name, namespace, labels },
     spec: {
       nodeName: node,
       containers: [{ name: 'app', image: 'registry.example/app:1' }],
@@ -38,6 +44,14 @@ async function runningPod(name: string, node: string, labels: Record<string, str
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at }] },
   } as KubeObject);
 }
+
+/** The Machine's DrainingSucceeded condition once its message says `text`. */
+const drainingSays = (key: { apiVersion: string; kind: string; namespace: string; name: string }, text: string) =>
+  eventually(`DrainingSucceeded says ${text}`, async () => {
+    const live = await env!.kube.find<Machine>(key);
+    const c = live?.status?.conditions?.find((x) => x.type === 'DrainingSucceeded');
+    return c?.message?.includes(text) ? c : false;
+  });
 
 const pdb = (name: string) =>
   ({
@@ -63,11 +77,7 @@ describe('Machine drain', () => {
 
     await scaleTo(env.kube, MS, 0);
     const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
-    const draining = await eventually('DrainingSucceeded names the refused pod and why', async () => {
-      const live = await env!.kube.find<Machine>(key);
-      const c = live?.status?.conditions?.find((x) => x.type === 'DrainingSucceeded');
-      return c?.message?.includes('* Pod apps/db: failed to evict Pod, ') ? c : false;
-    });
+    const draining = await drainingSays(key, '* Pod apps/db: failed to evict Pod, ');
     expect(draining).toMatchObject({ status: 'False', reason: 'Draining', severity: 'Info' });
     expect(draining.message).toMatch(/^Drain not completed yet \(started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\):\n/);
     expect(draining.message).toContain('more than one PodDisruptionBudget');
@@ -176,22 +186,13 @@ describe('Machine drain', () => {
     });
     await runningPod('db', node, { app: 'db' });
     await runningPod('logs', node, { app: 'logs' });
-    const agent = await env.kube.create<KubeObject>({
-      ...POD,
-      metadata: { name: 'agent', namespace: 'agents', labels: { app: 'agent' } },
-      spec: { nodeName: node, containers: [{ name: 'a', image: 'registry.example/agent:1' }] },
-    } as KubeObject);
-    await env.kube.updateStatus({ ...agent, status: { phase: 'Running' } } as KubeObject);
+    await runningPod('agent', node, { app: 'agent' }, undefined, 'agents');
     await env.kube.create(pdb('db-a'));
     await env.kube.create(pdb('db-b'));
 
     await scaleTo(env.kube, MS, 0);
     const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
-    const c = await eventually('the condition says logs follows once db is gone', async () => {
-      const live = await env!.kube.find<Machine>(key);
-      const cond = live?.status?.conditions?.find((x) => x.type === 'DrainingSucceeded');
-      return cond?.message?.includes('the following Pods will be evicted: apps/logs') ? cond : false;
-    });
+    const c = await drainingSays(key, 'the following Pods will be evicted: apps/logs');
     expect(c.message).toContain('* Pod apps/db: failed to evict Pod, ');
     // logs waits for its turn: still there while db is.
     expect((await env.kube.listAll(POD, { namespace: APPS })).items.map((p) => p.metadata.name).sort()).toEqual([
