@@ -104,6 +104,12 @@ describe('upstream behaviour on the embedded default', () => {
     });
     expect(v1[0]!.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 
+    // The scale-down's Machines drained their Nodes first: their Events outlive them.
+    for (const name of removed)
+      expect(await kubectl('events', '-n', NS, '--for', `machine.cluster.x-k8s.io/${name}`)).toMatch(
+        /SuccessfulDrainNode\s+Machine\/\S+\s+success draining Machine's node/,
+      );
+
     // The Machine added by the scale-up shows upstream's SuccessfulSetNodeRef, naming its Node.
     const kept = two.find((m) => added.includes(m.metadata.name!)) ?? two[0]!;
     const machineLines = eventLines(
