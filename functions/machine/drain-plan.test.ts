@@ -1,6 +1,13 @@
 // Drain decisions and the DrainingSucceeded message, as upstream's drain package makes them.
 import { describe, expect, it } from 'vitest';
-import { drainBehavior, drainCompleted, drainConditionMessage, type Pod, planDrain } from './drain-plan.ts';
+import {
+  drainBehavior,
+  drainCompleted,
+  drainConditionMessage,
+  evictionFor,
+  type Pod,
+  planDrain,
+} from './drain-plan.ts';
 
 const now = new Date('2026-12-04T00:00:00Z');
 const pod = (name: string, labels?: Record<string, string>, extra: Partial<Pod['metadata']> = {}): Pod => ({
@@ -121,5 +128,25 @@ describe('MachineDrainRules in the plan', () => {
     expect(msg.split('\n').at(-1)).toBe(
       'After above Pods have been removed from the Node, the following Pods will be evicted: apps/logs',
     );
+  });
+});
+
+describe('evictionFor', () => {
+  it('overrides the grace period to 1 s on an unreachable Node only', () => {
+    expect(evictionFor(pod('web'), true)).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'web', namespace: 'apps' },
+      deleteOptions: { gracePeriodSeconds: 1 },
+    });
+    expect(evictionFor(pod('web'), false)).not.toHaveProperty('deleteOptions');
+  });
+
+  it('skips a pod terminating on an unreachable Node 1 s after its deletion', () => {
+    const terminating = pod('web', undefined, { deletionTimestamp: '2026-12-03T23:59:58Z' });
+    expect(planDrain([terminating], { ...opts, nodeUnreachable: true }).skip.map((s) => s.why)).toEqual([
+      'terminating on an unreachable node',
+    ]);
+    expect(planDrain([terminating], opts).wait).toHaveLength(1);
   });
 });

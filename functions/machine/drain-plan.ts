@@ -166,6 +166,20 @@ export function drainConditionMessage(o: DrainOutcome, startedAt: string): strin
   return lines.join('\n');
 }
 
+/**
+ * The Eviction for a pod. On an unreachable Node the kubelet never confirms a deletion and the API server dates
+ * deletionTimestamp by the grace period, so upstream overrides it to 1 s: the pod is then skipped 1 s after eviction
+ * instead of after its whole terminationGracePeriodSeconds.
+ */
+export function evictionFor(pod: Pod, nodeUnreachable: boolean): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: pod.metadata.name!, namespace: pod.metadata.namespace! },
+    ...(nodeUnreachable ? { deleteOptions: { gracePeriodSeconds: 1 } } : {}),
+  } as KubeObject;
+}
+
 export function podKey(p: Pod): string {
   return `${p.metadata.namespace}/${p.metadata.name}`;
 }

@@ -25,6 +25,7 @@ import {
   type DrainOutcome,
   drainCompleted,
   drainConditionMessage,
+  evictionFor,
   type Pod,
   planDrain,
   podKey,
@@ -428,12 +429,7 @@ async function drainNode(
       await kube.createSubresource(
         { ...POD, namespace: pod.metadata.namespace!, name: pod.metadata.name! },
         'eviction',
-        {
-          apiVersion: 'policy/v1',
-          kind: 'Eviction',
-          metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
-          ...(unreachable ? { deleteOptions: { gracePeriodSeconds: 1 } } : {}),
-        },
+        evictionFor(pod, unreachable),
       );
       evicted++;
     } catch (e) {
