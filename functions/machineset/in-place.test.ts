@@ -95,6 +95,8 @@ describe('planMachineSync', () => {
     expect(plan.action).toBe('apply');
     if (plan.action !== 'apply') return;
     expect(plan.body.metadata.labels).not.toHaveProperty('tier');
+    // Nothing of the spec to apply: no spec in the configuration at all.
+    expect(plan.body).not.toHaveProperty('spec');
   });
 
   it('does not fight a label or a drain timeout someone else set', () => {

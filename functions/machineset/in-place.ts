@@ -137,7 +137,8 @@ export function planMachineSync(ms: MachineSet, m: Machine, manager: string): Ma
         labels,
         annotations,
       },
-      spec: spec as Machine['spec'],
+      // No spec when the template sets none of the fields: the apply then owns nothing there (and drops what it had).
+      ...(Object.keys(spec).length ? { spec: spec as Machine['spec'] } : {}),
     },
     ...adoption(m, manager, true),
   };
