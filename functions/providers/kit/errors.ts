@@ -36,6 +36,12 @@ export interface ClassifiedError {
   retryAfterMs?: number;
   /** The spec field the cloud blamed, when it names one. */
   field?: string;
+  /**
+   * The cloud ran the create and it failed for a reason no retry of this spec changes (vSphere: a clone task that
+   * failed on a missing template, a full datastore, an invalid configuration). The machine fails as upstream's do
+   * (failureReason CreateError), for a MachineHealthCheck or a person to replace; never set on a refused request.
+   */
+  terminal?: boolean;
 }
 
 export interface RetryPolicy {
@@ -98,6 +104,15 @@ export function describeFailure(
 ): string {
   const field = e.field ? ` [${e.field}]` : '';
   return `${op} failed: ${e.code}: ${e.message}${field} (${advice(e.class, where.cloud, where.kind)}); retrying in ${Math.round(retryMs / 1000)}s`;
+}
+
+/** The failureMessage of a create that failed terminally: what failed, and what a person does about it. */
+export function describeTerminal(op: string, e: ClassifiedError, where: { cloud: string; kind: string }): string {
+  const field = e.field ? ` [${e.field}]` : '';
+  return (
+    `${op} failed: ${e.code}: ${e.message}${field}; ${where.cloud} will not make this machine from this spec, so ` +
+    `it is not retried: fix the ${where.kind} template and delete the Machine (a MachineHealthCheck replaces it)`
+  );
 }
 
 /** A condition severity for a failed call: passing trouble is a Warning, what needs a person is an Error. */

@@ -17,7 +17,7 @@ import type {
   MachineScope,
   Prepared,
 } from './definition.ts';
-import { describeFailure, retryDelayFor, severityOf } from './errors.ts';
+import { describeFailure, describeTerminal, retryDelayFor, severityOf } from './errors.ts';
 import {
   CREATE_INTENT_ANNOTATION,
   decideLaunch,
@@ -178,8 +178,16 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
       // The cloud refused: nothing is in flight, so release the lease and move to a fresh key.
       im = await releaseLease(kube, im, decision.intent, uid, def.fieldManager);
     }
-    log.warn({ code: c.code, class: c.class, definitive: c.definitive }, 'create failed');
+    log.warn({ code: c.code, class: c.class, definitive: c.definitive, terminal: c.terminal }, 'create failed');
     const where = { cloud: def.cloudName, kind: def.machine.kind };
+    if (c.terminal) {
+      // The create ran and failed for good: the lease goes (nothing is in flight), the machine fails.
+      if (!c.definitive) im = await releaseLease(kube, im, decision.intent, uid, def.fieldManager);
+      const message = describeTerminal('creating the instance', c, where);
+      status.failureReason = 'CreateError';
+      status.failureMessage = message;
+      return blocked('InstanceProvisionFailed', message, undefined, 'Error');
+    }
     return blocked(
       'InstanceProvisionFailed',
       describeFailure('creating the instance', c, delay, where),

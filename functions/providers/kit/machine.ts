@@ -132,12 +132,13 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   if (def.reportsInstanceState !== false) status.instanceState = instance.nativeState;
   status.ready = d.ready;
   if (d.operational) status.addresses = instance.addresses;
-  await def.observe?.(instance, { ...s, im, client, log, now, kube }, status);
-  setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
+  // The failure first: the provider's observe mirrors the status (vSphere's VSphereVM) and must see it.
   if (d.failure) {
     status.failureReason = d.failure.reason;
     status.failureMessage = d.failure.message;
   }
+  await def.observe?.(instance, { ...s, im, client, log, now, kube }, status);
+  setMachineCondition(status, INSTANCE_READY, d.condition, now, summarised);
   await updateStatusIfChanged(kube, im, status, def.fieldManager);
   return d.pollAfterMs !== undefined ? { requeueAfter: d.pollAfterMs } : undefined;
 }

@@ -98,3 +98,25 @@ export function ownedBy(
  * on a deployed cloud the provider's role may still refuse to delete an instance without the cluster tag.
  */
 export const ADOPT_ANNOTATION = 'infrastructure.capi-fn.io/adopt-instance';
+
+/**
+ * A port made on first use: for callers that are synchronous but whose client needs an async step first (the
+ * drift check's orphan scan reading a cluster's credentials Secret before it can reach vCenter).
+ */
+export function deferredPort<Req>(make: () => Promise<CloudPort<Req>>): CloudPort<Req> {
+  let port: Promise<CloudPort<Req>> | undefined;
+  const get = () => {
+    port ??= make().catch((e) => {
+      port = undefined;
+      throw e;
+    });
+    return port;
+  };
+  return {
+    find: async (identity) => (await get()).find(identity),
+    get: async (id) => (await get()).get(id),
+    create: async (request, key, identity) => (await get()).create(request, key, identity),
+    delete: async (instance) => (await get()).delete(instance),
+    listOwned: async (scope) => (await get()).listOwned(scope),
+  };
+}

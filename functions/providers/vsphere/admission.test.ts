@@ -44,6 +44,7 @@ describe('vSphere admission rules', () => {
       },
       pciDevices: [{ deviceId: 0x1eb8, vendorId: 0x10de }],
       customVMXKeys: { 'disk.EnableUUID': 'TRUE' },
+      storagePolicyName: 'vSAN Default Storage Policy',
     };
     expect(review(template(statics), VS, 'validate').allowed).toBe(true);
   });
@@ -56,7 +57,6 @@ describe('vSphere admission rules', () => {
           numCPUs: 6,
           numCoresPerSocket: 4,
           memoryMiB: 1023,
-          storagePolicyName: 'gold',
           tagIDs: ['urn:vmomi:InventoryServiceTag:1'],
           powerOffMode: 'soft',
           network: { devices: [{ networkName: 'ci-vlan-1240' }, { networkName: 'b', ipAddrs: ['10.0.0.5'] }] },
@@ -68,9 +68,7 @@ describe('vSphere admission rules', () => {
     );
     expect(r).toContain('spec.template.spec.numCoresPerSocket: Invalid value: must divide numCPUs (6)');
     expect(r).toContain('spec.template.spec.memoryMiB: Invalid value: must be a positive multiple of 4 MiB');
-    expect(r).toContain(
-      'spec.template.spec.storagePolicyName: Unsupported value: storagePolicyName is not supported by capi-fn',
-    );
+    expect(r).not.toContain('storagePolicyName');
     expect(r).toContain('spec.template.spec.tagIDs: Unsupported value');
     expect(r).toContain(
       'spec.template.spec.powerOffMode: Unsupported value: soft power-off is not supported by capi-fn (only hard)',

@@ -75,6 +75,10 @@ export interface VSphereApi {
   powerOffVM(vm: MoRef): Promise<MoRef>;
   destroy(obj: MoRef): Promise<MoRef>;
   taskInfo(task: MoRef): Promise<TaskInfo>;
+  /** The storage policy (PBM requirement profile) of this name, by its unique ID; undefined when there is none. */
+  storageProfileId(name: string): Promise<string | undefined>;
+  /** PbmCheckRequirements: those of `datastores` the storage policy can place a VM on. */
+  compatibleDatastores(profileId: string, datastores: MoRef[]): Promise<MoRef[]>;
   /** EventManager.QueryEvents: the events of `entity` since `since`, of the given types (newest last). */
   queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]>;
   logout(): Promise<void>;
@@ -99,14 +103,18 @@ export function sdkUrl(server: string): URL {
 }
 
 const SERVICE_INSTANCE = moRef('ServiceInstance', 'ServiceInstance');
+const PBM_SERVICE_INSTANCE = moRef('PbmServiceInstance', 'ServiceInstance');
 
 export class VimClient implements VSphereApi {
   readonly server: string;
   readonly username: string;
   readonly #password: string;
   readonly #url: URL;
+  /** The storage policy service (govmomi's pbm.Path; vCenter serves it beside /sdk). */
+  readonly #pbmUrl: URL;
   readonly #send: Transport;
   #content: Promise<ServiceContent> | undefined;
+  #pbm: Promise<{ profileManager: MoRef; placementSolver: MoRef }> | undefined;
   #cookie: string | undefined;
   #login: Promise<void> | undefined;
   #version = '6.5';
@@ -116,6 +124,7 @@ export class VimClient implements VSphereApi {
     this.username = creds.username;
     this.#password = creds.password;
     this.#url = sdkUrl(creds.server);
+    this.#pbmUrl = new URL('/pbm', this.#url);
     this.#send =
       o.transport ??
       httpTransport({
@@ -130,14 +139,25 @@ export class VimClient implements VSphereApi {
     return { server: this.server, username: this.username };
   }
 
-  /** One SOAP call; the body's first child (`<MethodResponse>`) or a VimFault. */
-  private async raw(method: string, self: MoRef, args: Record<string, unknown>): Promise<Node> {
+  /**
+   * One SOAP call; the body's first child (`<MethodResponse>`) or a VimFault. The storage policy service (`pbm`) is
+   * a second endpoint in the same session: the vim25 cookie, also as the `vcSessionCookie` header it asks for.
+   */
+  private async raw(method: string, self: MoRef, args: Record<string, unknown>, service?: 'pbm'): Promise<Node> {
     const headers: Record<string, string> = {
       'Content-Type': 'text/xml; charset="utf-8"',
-      SOAPAction: `urn:vim25/${this.#version}`,
+      SOAPAction: service === 'pbm' ? 'urn:pbm/2.0' : `urn:vim25/${this.#version}`,
     };
     if (this.#cookie) headers.Cookie = this.#cookie;
-    const res = await this.#send(this.#url, headers, envelope(method, self, args));
+    const session = this.#cookie?.slice(this.#cookie.indexOf('=') + 1).replace(/^"|"$/g, '');
+    const request =
+      service === 'pbm'
+        ? envelope(method, self, args, {
+            namespace: 'urn:pbm',
+            ...(session ? { header: { vcSessionCookie: session } } : {}),
+          })
+        : envelope(method, self, args);
+    const res = await this.#send(service === 'pbm' ? this.#pbmUrl : this.#url, headers, request);
     for (const c of res.setCookie) {
       const m = /^(vmware_soap_session=[^;]*)/.exec(c);
       if (m) this.#cookie = m[1];
@@ -162,10 +182,11 @@ export class VimClient implements VSphereApi {
     self: MoRef,
     args: Record<string, unknown> = {},
     check?: (r: Node) => void,
+    service?: 'pbm',
   ): Promise<Node> {
     if (!this.#cookie) await this.ensureLogin();
     const once = async () => {
-      const r = await this.raw(method, self, args);
+      const r = await this.raw(method, self, args, service);
       check?.(r);
       return r;
     };
@@ -320,10 +341,81 @@ export class VimClient implements VSphereApi {
     return this.task('CreateSnapshot_Task', vm, { name, memory: false, quiesce: false });
   }
 
+  /** MarkAsTemplate (not a provider call: tests make a real template of a powered-off VM). */
+  async markAsTemplate(vm: MoRef): Promise<void> {
+    await this.call('MarkAsTemplate', vm);
+  }
+
   async taskInfo(task: MoRef): Promise<TaskInfo> {
     const [o] = await this.retrieve([task], { Task: ['info'] });
     const info = (o?.props.info ?? {}) as Node;
     return parseTaskInfo(task, info);
+  }
+
+  async storageProfileId(name: string): Promise<string | undefined> {
+    const pm = (await this.pbmContent()).profileManager;
+    const ids = arr(
+      (
+        await this.call(
+          'PbmQueryProfile',
+          pm,
+          { resourceType: { resourceType: 'STORAGE' }, profileCategory: 'REQUIREMENT' },
+          undefined,
+          'pbm',
+        )
+      ).returnval,
+    ).map((r) => text(r.uniqueId));
+    if (!ids.length) return undefined;
+    const profiles = arr(
+      (
+        await this.call(
+          'PbmRetrieveContent',
+          pm,
+          { profileIds: ids.map((uniqueId) => ({ uniqueId })) },
+          undefined,
+          'pbm',
+        )
+      ).returnval,
+    );
+    const hit = profiles.find((p) => text(p.name) === name);
+    return hit ? text((hit.profileId as Node | undefined)?.uniqueId) : undefined;
+  }
+
+  async compatibleDatastores(profileId: string, datastores: MoRef[]): Promise<MoRef[]> {
+    if (!datastores.length) return [];
+    const solver = (await this.pbmContent()).placementSolver;
+    const r = await this.call(
+      'PbmCheckRequirements',
+      solver,
+      {
+        hubsToSearch: datastores.map((d) => ({ hubType: d.type, hubId: d.value })),
+        placementSubjectRequirement: {
+          xsi: 'PbmPlacementCapabilityProfileRequirement',
+          profileId: { uniqueId: profileId },
+        },
+      },
+      undefined,
+      'pbm',
+    );
+    // A hub with an error (or none given back) does not meet the policy.
+    return arr(r.returnval)
+      .filter((x) => !x.error)
+      .map((x) => x.hub as Node | undefined)
+      .filter((h): h is Node => Boolean(h && text(h.hubId)))
+      .map((h) => moRef(text(h.hubType) ?? 'Datastore', text(h.hubId)!));
+  }
+
+  private pbmContent(): Promise<{ profileManager: MoRef; placementSolver: MoRef }> {
+    this.#pbm ??= this.call('PbmRetrieveServiceContent', PBM_SERVICE_INSTANCE, {}, undefined, 'pbm')
+      .then((r) => {
+        const v = r.returnval as Node;
+        return { profileManager: ref(v.profileManager)!, placementSolver: ref(v.placementSolver)! };
+      })
+      .catch((e) => {
+        this.#pbm = undefined;
+        throw e;
+      });
+    return this.#pbm;
   }
 
   async queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]> {
@@ -388,7 +480,10 @@ export function parseTaskInfo(task: MoRef, info: Node): TaskInfo {
       /^.*:/,
       '',
     );
-    error = new VimFault(name, text(err.localizedMessage) ?? name, { detail: fault });
+    // The property vCenter blamed (InvalidArgument, InvalidVmConfig …), when its message does not already say it.
+    const prop = text(fault?.invalidProperty) ?? text(fault?.property);
+    const message = text(err.localizedMessage) ?? name;
+    error = new VimFault(name, prop && !message.includes(prop) ? `${message}: ${prop}` : message, { detail: fault });
   }
   return {
     task,

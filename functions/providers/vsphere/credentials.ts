@@ -155,6 +155,12 @@ export class VSphereClients implements VSphereApi {
   taskInfo(task: MoRef): Promise<TaskInfo> {
     return this.base().taskInfo(task);
   }
+  storageProfileId(name: string): Promise<string | undefined> {
+    return this.base().storageProfileId(name);
+  }
+  compatibleDatastores(profileId: string, datastores: MoRef[]): Promise<MoRef[]> {
+    return this.base().compatibleDatastores(profileId, datastores);
+  }
   queryEvents(o: { entity: MoRef; since: Date; types: string[] }): Promise<VimEvent[]> {
     return this.base().queryEvents(o);
   }
@@ -186,6 +192,8 @@ export function unusable(message: string): VSphereApi {
     powerOffVM: fail,
     destroy: fail,
     taskInfo: fail,
+    storageProfileId: fail,
+    compatibleDatastores: fail,
     queryEvents: fail,
     logout: async () => {},
   };

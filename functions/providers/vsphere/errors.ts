@@ -52,6 +52,45 @@ const BY_FAULT: Record<string, ErrorClass> = {
   RuntimeFault: 'transient',
 };
 
+/**
+ * A clone task's faults that no retry of the same spec gets past (the issue's "template missing, datastore full,
+ * invalid configuration"): the machine fails with CreateError. Capacity of hosts, conflicts and vCenter's own
+ * trouble are retried.
+ */
+const TERMINAL_CLONE_FAULTS = new Set([
+  'NotFound',
+  'ManagedObjectNotFound',
+  'FileNotFound',
+  'FileFault',
+  'CannotAccessFile',
+  'NoDiskSpace',
+  'InsufficientStorageSpace',
+  'InvalidVmConfig',
+  'InvalidDeviceSpec',
+  'VmConfigFault',
+  'InvalidDatastore',
+  'InvalidDatastorePath',
+  'InvalidArgument',
+  'NotSupported',
+]);
+
+/** The failed CloneVM_Task of a machine: the task's fault, with the task it came from. */
+export class CloneFailed extends Error {
+  readonly fault: VimFault;
+  readonly task: string;
+  constructor(task: string, fault: VimFault) {
+    super(`clone task ${task} failed: ${fault.message}`);
+    this.name = 'CloneFailed';
+    this.task = task;
+    this.fault = fault;
+  }
+}
+
+/** Whether a clone task's fault ends the machine (pure). */
+export function isTerminalCloneFault(fault: string): boolean {
+  return TERMINAL_CLONE_FAULTS.has(fault);
+}
+
 function codeOf(e: unknown, set: Set<string>, depth = 0): string | undefined {
   if (!e || typeof e !== 'object' || depth > 3) return undefined;
   const code = (e as { code?: unknown }).code;
@@ -60,6 +99,11 @@ function codeOf(e: unknown, set: Set<string>, depth = 0): string | undefined {
 }
 
 export function classifyVSphereError(e: unknown): ClassifiedError {
+  if (e instanceof CloneFailed) {
+    const c = classifyVSphereError(e.fault);
+    // The task ran: vCenter did (and undid) the work, so nothing of it is in flight any more.
+    return { ...c, message: e.message.slice(0, 300), definitive: true, terminal: isTerminalCloneFault(e.fault.fault) };
+  }
   if (e instanceof VimFault) {
     const cls = BY_FAULT[e.fault] ?? 'invalid-input';
     return {

@@ -17,14 +17,17 @@ import { taskRefOf, vspherePort } from './port.ts';
 import {
   buildCloneRequest,
   type CloneRequest,
+  datastoreForPolicy,
   type Hardware,
   hardwareOf,
   hardwareReconfig,
+  metadataOf,
+  metadataReconfig,
   type ResolvedNetwork,
   specProblems,
   templateDiskGiB,
 } from './request.ts';
-import { arr, type MoRef, type Node, num, ref, text, VimFault } from './soap.ts';
+import { arr, type MoRef, type Node, num, ref, type Typed, text, VimFault } from './soap.ts';
 import type { VmView } from './vm.ts';
 import { ensureVSphereVM, syncVSphereVM, vsphereVMFor, vsphereVMStatus } from './vspherevm.ts';
 import { placementOf } from './zones.ts';
@@ -55,15 +58,22 @@ export function snapshotOf(snapshot: unknown, name: string | undefined): MoRef |
 }
 
 /** The step a VM needs next, decided from what it is and what the spec wants (pure). */
-export type NextStep =
-  | { kind: 'reconfigure'; spec: ReturnType<typeof hardwareReconfig> & object }
-  | { kind: 'powerOn' }
-  | undefined;
+export type NextStep = { kind: 'reconfigure'; spec: Typed } | { kind: 'powerOn' } | undefined;
 
-export function nextStep(vm: Pick<VmView, 'powerState' | 'hardware' | 'template'>, want: Hardware): NextStep {
+/**
+ * Before power-on, one reconfigure brings CPU, memory and `guestinfo.metadata` (which names the NICs' MACs, known
+ * only once the clone exists) to the spec; then power on.
+ */
+export function nextStep(
+  vm: Pick<VmView, 'powerState' | 'hardware' | 'template' | 'metadata'>,
+  want: Hardware,
+  metadata?: string,
+): NextStep {
   if (vm.template || vm.powerState !== 'poweredOff') return undefined;
-  const reconfig = hardwareReconfig(vm.hardware, want);
-  return reconfig ? { kind: 'reconfigure', spec: reconfig } : { kind: 'powerOn' };
+  const hw = hardwareReconfig(vm.hardware, want);
+  const md = metadata === undefined ? undefined : metadataReconfig(vm.metadata, metadata);
+  if (!hw && !md) return { kind: 'powerOn' };
+  return { kind: 'reconfigure', spec: { ...hw, ...md, xsi: 'VirtualMachineConfigSpec' } };
 }
 
 type Status = InfraMachineStatus & VSphereMachine['status'];
@@ -139,6 +149,52 @@ async function resolveNetworks(
     });
   }
   return out;
+}
+
+type PolicyPlacement =
+  | { ok: true; profileId?: string | undefined; datastore?: MoRef | undefined }
+  | { ok: false; reason: string; message: string };
+
+/**
+ * spec.storagePolicyName, as CAPV resolves it: the PBM profile by name, then PbmCheckRequirements over the named
+ * datastore, else over the datastores of the compute cluster behind the resource pool (or the template's).
+ */
+async function storagePolicy(
+  api: VSphereApi,
+  spec: VSphereMachine['spec'],
+  o: { datastore?: MoRef | undefined; pool?: MoRef | undefined; template: MoRef; machineUid: string },
+): Promise<PolicyPlacement> {
+  const name = spec.storagePolicyName;
+  if (!name) return { ok: true };
+  const profileId = await api.storageProfileId(name);
+  if (!profileId)
+    return {
+      ok: false,
+      reason: 'StoragePolicyNotFound',
+      message: `spec.storagePolicyName "${name}" is not a storage policy of vCenter ${api.server}`,
+    };
+  let hubs: MoRef[];
+  if (o.datastore) hubs = [o.datastore];
+  else {
+    const pool =
+      o.pool ?? ref((await api.retrieve([o.template], { VirtualMachine: ['resourcePool'] }))[0]?.props.resourcePool);
+    const owner = pool ? ref((await api.retrieve([pool], { ResourcePool: ['owner'] }))[0]?.props.owner) : undefined;
+    const [c] = owner ? await api.retrieve([owner], { [owner.type]: ['datastore'] }) : [];
+    hubs = arr((c?.props.datastore as Node | undefined)?.ManagedObjectReference)
+      .map(ref)
+      .filter((r): r is MoRef => Boolean(r));
+  }
+  const compatible = await api.compatibleDatastores(profileId, hubs);
+  const datastore = datastoreForPolicy(compatible, { named: o.datastore, machineUid: o.machineUid });
+  if (!datastore)
+    return {
+      ok: false,
+      reason: 'NoCompatibleDatastore',
+      message: o.datastore
+        ? `spec.datastore "${spec.datastore}" does not meet storage policy "${name}"; name a compatible datastore or remove spec.datastore`
+        : `no datastore of the compute cluster meets storage policy "${name}" (${hubs.length} checked); change spec.storagePolicyName`,
+    };
+  return { ok: true, profileId, datastore };
 }
 
 const notOk = (
@@ -245,6 +301,8 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
     const datastore = spec.datastore ? await find(api, inventoryPath(dc, 'datastore', spec.datastore)) : undefined;
     if (spec.datastore && !datastore)
       return notOk('DatastoreNotFound', `spec.datastore "${spec.datastore}" is not a datastore in datacenter ${dc}`);
+    const policy = await storagePolicy(api, spec, { datastore, pool, template, machineUid: s.machineUid });
+    if (!policy.ok) return notOk(policy.reason, policy.message);
     const networks = await resolveNetworks(api, dc, spec);
     if ('missing' in networks) {
       const i = networks.missing;
@@ -300,7 +358,15 @@ export const vsphereMachineDefinition: InfraMachineDefinition<
       name: im.metadata.name!,
       template,
       spec,
-      placement: { folder, pool: placePool, datastore, snapshot, templateDevices: devices, networks },
+      placement: {
+        folder,
+        pool: placePool,
+        datastore: policy.datastore ?? datastore,
+        snapshot,
+        templateDevices: devices,
+        networks,
+        storageProfileId: policy.profileId,
+      },
       bootstrap: s.bootstrap,
       machineUid: s.machineUid,
       clusterName: s.clusterName ?? s.machine.spec.clusterName,
@@ -342,8 +408,19 @@ async function advance(
   s: { client: VSphereApi; im: VSphereMachine; log: Logger; now: Date },
   status: Status,
 ): Promise<void> {
-  const raw = inst.raw as (VmView & { cloneMode?: string }) | { task: MoRef } | { cloning: string } | undefined;
+  const raw = inst.raw as
+    | (VmView & { cloneMode?: string })
+    | { task: MoRef }
+    | { cloning: string }
+    | { failedTask: MoRef }
+    | undefined;
   if (!raw) return;
+  if ('failedTask' in raw) {
+    // The clone failed for good (port.ts): nothing more to follow.
+    status.vmstate = 'error';
+    clearTask(status);
+    return;
+  }
   if ('cloning' in raw) {
     // A clone found by its events, not its task: wait for the VM it makes.
     status.vmstate = 'cloning';
@@ -368,7 +445,15 @@ async function advance(
   if (status.taskKind === 'clone') clearTask(status);
   if (await followRecorded(s.client, status, s.now)) return;
   if (status.retryAfter && Date.parse(status.retryAfter) > s.now.getTime()) return;
-  const step = nextStep(raw, hardwareOf(s.im.spec));
+  const step = nextStep(
+    raw,
+    hardwareOf(s.im.spec),
+    metadataOf(
+      raw.name,
+      s.im.spec,
+      raw.network.map((n) => n.macAddr),
+    ),
+  );
   if (!step) return;
   // vcsim's clone ignores CPU and memory; a real vCenter's may differ too: reconfigure before powering on.
   const task =

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { VSphereMachine } from '../../../shared/api/providers/vsphere.ts';
 import { CREATE_INTENT_ANNOTATION } from '../kit/intent.ts';
 import type { ObjectProps, TaskInfo, VimEvent, VSphereApi } from './client.ts';
+import { CloneFailed, classifyVSphereError } from './errors.ts';
 import { cloneInFlight, vspherePort } from './port.ts';
-import { type MoRef, moRef } from './soap.ts';
+import { type MoRef, moRef, VimFault } from './soap.ts';
 
 const UID = '7d0c4b9e-3f51-4c1a-9a55-0c2b7e4d9f10';
 const identity = { machineUid: UID, clusterName: 'ocp', namespace: 'openshift-cluster-api', name: 'ocp-worker-x7k2p' };
@@ -109,5 +110,66 @@ describe('a clone in flight', () => {
     expect(found).toMatchObject({ id: 'clone:task-42', state: 'pending', raw: { task: { value: 'task-42' } } });
     const failed = vcenter({ task: { state: 'error' } });
     expect(await vspherePort(failed.api, { im: machine({ taskRef: 'task-42' }) }).find(identity)).toEqual([]);
+  });
+
+  it('a recorded clone that failed for good stands for the machine as failed (CreateError); a passing fault does not', async () => {
+    const full = vcenter({
+      task: { state: 'error', error: new VimFault('NoDiskSpace', 'datastore LocalDS_0 is full') },
+    });
+    const [found] = await vspherePort(full.api, { im: machine({ taskRef: 'task-42' }) }).find(identity);
+    expect(found).toMatchObject({
+      id: 'clone:task-42',
+      state: 'failed',
+      failureReason: 'CreateError',
+      failureMessage: expect.stringContaining('clone task task-42 failed: NoDiskSpace: datastore LocalDS_0 is full'),
+    });
+    // Being deleted: nothing was made, nothing to wait for.
+    const deleting = machine({ taskRef: 'task-42' });
+    deleting.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await vspherePort(full.api, { im: deleting }).find(identity)).toEqual([]);
+    const busy = vcenter({ task: { state: 'error', error: new VimFault('HostCommunication', 'host unreachable') } });
+    expect(await vspherePort(busy.api, { im: machine({ taskRef: 'task-42' }) }).find(identity)).toEqual([]);
+  });
+
+  it('a clone that fails within the create: a terminal CloneFailed for template, datastore and configuration faults', async () => {
+    const api = {
+      cloneVM: async () => moRef('Task', 'task-7'),
+      taskInfo: async (task: MoRef) =>
+        ({
+          task,
+          state: 'error',
+          error: new VimFault('InvalidArgument', 'A specified parameter was not correct: spec.location.pool'),
+        }) as TaskInfo,
+    } as unknown as VSphereApi;
+    const req = {
+      template: moRef('VirtualMachine', 'vm-1'),
+      folder: moRef('Folder', 'f'),
+      name: 'x',
+      spec: { xsi: 'VirtualMachineCloneSpec' },
+    };
+    const e = await vspherePort(api, { cloneWaitMs: 10 })
+      .create(req as never, `${UID}-1`, identity)
+      .catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CloneFailed);
+    expect(classifyVSphereError(e)).toMatchObject({
+      class: 'invalid-input',
+      code: 'InvalidArgument',
+      definitive: true,
+      terminal: true,
+      message: 'clone task task-7 failed: A specified parameter was not correct: spec.location.pool',
+    });
+    for (const [fault, terminal] of [
+      ['NotFound', true],
+      ['NoDiskSpace', true],
+      ['InvalidVmConfig', true],
+      ['InsufficientMemoryResourcesFault', false],
+      ['FileAlreadyExists', false],
+      ['SystemError', false],
+    ] as const)
+      expect(classifyVSphereError(new CloneFailed('task-1', new VimFault(fault, fault))).terminal, fault).toBe(
+        terminal,
+      );
+    // Outside a clone task no fault is terminal: a refused call is retried or fixed by the user.
+    expect(classifyVSphereError(new VimFault('NoDiskSpace', 'full')).terminal).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type { VSphereMachine } from '../../../shared/api/providers/vsphere.ts';
 import { parseIntent } from '../kit/intent.ts';
 import type { CloudInstance, CloudPort, MachineIdentity } from '../kit/port.ts';
 import type { TaskInfo, VimEvent, VSphereApi } from './client.ts';
+import { CloneFailed, isTerminalCloneFault } from './errors.ts';
 import { inventoryPath, isUuid } from './names.ts';
 import type { CloneRequest } from './request.ts';
 import { type MoRef, VimFault } from './soap.ts';
@@ -60,6 +61,28 @@ function cloning(
     owner: { machineUid: identity.machineUid, cluster: identity.clusterName },
     hostname: identity.name,
     raw: task ? { task } : { cloning: identity.name },
+  };
+}
+
+/** The failed clone of this machine, standing for the VM it never made: `failed`, for the kit to end the machine. */
+function cloneFailed(
+  task: MoRef,
+  identity: Pick<MachineIdentity, 'machineUid' | 'clusterName' | 'name'>,
+  fault: VimFault,
+): CloudInstance {
+  return {
+    id: `clone:${task.value}`,
+    providerID: '',
+    state: 'failed',
+    nativeState: 'clone failed',
+    addresses: [],
+    owner: { machineUid: identity.machineUid, cluster: identity.clusterName },
+    hostname: identity.name,
+    failureReason: 'CreateError',
+    failureMessage:
+      `clone task ${task.value} failed: ${fault.fault}: ${fault.message}; vCenter will not make this VM from this ` +
+      'spec: fix the VSphereMachine template and delete the Machine (a MachineHealthCheck replaces it)',
+    raw: { failedTask: task },
   };
 }
 
@@ -147,6 +170,15 @@ export function vspherePort(
         const made = await readVm(api, info.result);
         return made ? [toCloudInstance(made)] : [];
       }
+      // A clone that failed for good after its create handed it on: the machine fails (a deletion has nothing to
+      // wait for). Any other failure made no VM, and the next create clones again.
+      if (
+        info.state === 'error' &&
+        info.error &&
+        isTerminalCloneFault(info.error.fault) &&
+        !o.im?.metadata.deletionTimestamp
+      )
+        return [cloneFailed(task, identity, info.error)];
       return [];
     },
     async get(biosUuid) {
@@ -156,7 +188,8 @@ export function vspherePort(
     async create(req, _key, identity) {
       const task = await api.cloneVM(req.template, req.folder, req.name, req.spec);
       const info = await follow(api, task, o.cloneWaitMs ?? CLONE_WAIT_MS);
-      if (info.state === 'error') throw info.error ?? new VimFault('SystemError', `clone task ${task.value} failed`);
+      if (info.state === 'error')
+        throw new CloneFailed(task.value, info.error ?? new VimFault('SystemError', `clone task ${task.value} failed`));
       if (info.state === 'success' && info.result) {
         const vm = await readVm(api, info.result);
         if (vm) return { ...toCloudInstance(vm), raw: { ...vm, cloneMode: req.cloneMode } };
@@ -164,7 +197,7 @@ export function vspherePort(
       return cloning(task, identity);
     },
     async delete(inst) {
-      const vm = inst.raw as VmView | { task: MoRef } | { cloning: string } | undefined;
+      const vm = inst.raw as VmView | { task: MoRef } | { cloning: string } | { failedTask: MoRef } | undefined;
       // A clone in flight cannot be destroyed yet; the next pass finds the VM it made.
       if (!vm || !('ref' in vm)) return;
       try {

@@ -1,12 +1,16 @@
 // The spec → CloneVM_Task translation (pure), as CAPV's clone.go builds it.
 import { describe, expect, it } from 'vitest';
 import type { VSphereMachineSpec } from '../../../shared/api/providers/vsphere.ts';
+import { nextStep } from './machine.ts';
 import { inventoryPath, parseProviderID, resourcePoolPath } from './names.ts';
 import {
   bootstrapKeys,
   buildCloneRequest,
+  datastoreForPolicy,
   hardwareOf,
   hardwareReconfig,
+  metadataOf,
+  metadataReconfig,
   type ResolvedPlacement,
   specProblems,
   staticNetworkKargs,
@@ -155,6 +159,113 @@ describe('the clone request', () => {
       numCPUs: 4,
       memoryMB: 16384,
     });
+  });
+
+  it('guestinfo.metadata: CAPV’s cloud-init metadata, the NICs matched by the MACs vCenter gave them', () => {
+    const md = metadataOf(
+      'ocp-worker-x7k2p',
+      {
+        network: {
+          devices: [
+            { networkName: 'a', dhcp4: true },
+            {
+              networkName: 'b',
+              ipAddrs: ['192.168.4.21/24', 'fd00::5/64'],
+              gateway4: '192.168.4.1',
+              nameservers: ['192.168.4.2'],
+              searchDomains: ['example.com'],
+              deviceName: 'ens224',
+              mtu: 9000,
+            },
+          ],
+        },
+      },
+      ['00:50:56:aa:bb:01', '00:50:56:aa:bb:02'],
+    );
+    expect(md).toBe(
+      [
+        'instance-id: "ocp-worker-x7k2p"',
+        'local-hostname: "ocp-worker-x7k2p"',
+        'wait-on-network:',
+        '  ipv4: true',
+        '  ipv6: true',
+        'network:',
+        '  version: 2',
+        '  ethernets:',
+        '    id0:',
+        '      match:',
+        '        macaddress: "00:50:56:aa:bb:01"',
+        '      set-name: "eth0"',
+        '      wakeonlan: true',
+        '      dhcp4: true',
+        '      dhcp6: false',
+        '    id1:',
+        '      match:',
+        '        macaddress: "00:50:56:aa:bb:02"',
+        '      set-name: "ens224"',
+        '      wakeonlan: true',
+        '      addresses:',
+        '      - "192.168.4.21/24"',
+        '      - "fd00::5/64"',
+        '      gateway4: "192.168.4.1"',
+        '      mtu: 9000',
+        '      nameservers:',
+        '        addresses:',
+        '        - "192.168.4.2"',
+        '        search:',
+        '        - "example.com"',
+        '',
+      ].join('\n'),
+    );
+    // Written once: the VM that carries it needs no reconfigure.
+    const rc = metadataReconfig(undefined, md)!;
+    expect(rc.extraConfig).toMatchObject([
+      { key: 'guestinfo.metadata', value: { _text: Buffer.from(md).toString('base64') } },
+      { key: 'guestinfo.metadata.encoding', value: { _text: 'base64' } },
+    ]);
+    expect(metadataReconfig(Buffer.from(md).toString('base64'), md)).toBeUndefined();
+  });
+
+  it('a storage policy: the named datastore only if the policy accepts it, else one by Machine UID, stable', () => {
+    const ds = (v: string) => moRef('Datastore', v);
+    const compatible = [ds('datastore-3'), ds('datastore-1'), ds('datastore-2')];
+    expect(datastoreForPolicy(compatible, { named: ds('datastore-2'), machineUid: 'u' })).toEqual(ds('datastore-2'));
+    expect(datastoreForPolicy(compatible, { named: ds('datastore-9'), machineUid: 'u' })).toBeUndefined();
+    expect(datastoreForPolicy([], { machineUid: 'u' })).toBeUndefined();
+    const pick = datastoreForPolicy(compatible, { machineUid: 'a1' });
+    expect(datastoreForPolicy([...compatible].reverse(), { machineUid: 'a1' })).toEqual(pick);
+    const spread = new Set(
+      Array.from({ length: 30 }, (_, i) => datastoreForPolicy(compatible, { machineUid: `uid-${i}` })?.value),
+    );
+    expect(spread.size).toBe(3);
+  });
+
+  it('the policy goes on the relocate spec, after the pool', () => {
+    const r = build({ storageProfileId: 'aa6d5a82' });
+    const location = r.spec.location as Record<string, unknown>;
+    expect(Object.keys(location).slice(-2)).toEqual(['pool', 'profile']);
+    expect(location.profile).toEqual([{ xsi: 'VirtualMachineDefinedProfileSpec', profileId: 'aa6d5a82' }]);
+  });
+
+  it('before power-on: one reconfigure for hardware and metadata together, then power on', () => {
+    const want = hardwareOf(spec);
+    const vm = { powerState: 'poweredOff', template: false, hardware: { numCPUs: 1, memoryMiB: 32 } };
+    const step = nextStep(vm, want, 'instance-id: "x"\n');
+    expect(step?.kind).toBe('reconfigure');
+    expect(Object.keys((step as { spec: Record<string, unknown> }).spec)).toEqual([
+      'xsi',
+      'numCPUs',
+      'numCoresPerSocket',
+      'memoryMB',
+      'extraConfig',
+    ]);
+    const done = { ...vm, hardware: { numCPUs: 4, numCoresPerSocket: 4, memoryMiB: 16384 } };
+    expect(
+      nextStep({ ...done, metadata: Buffer.from('instance-id: "x"\n').toString('base64') }, want, 'instance-id: "x"\n'),
+    ).toEqual({
+      kind: 'powerOn',
+    });
+    expect(nextStep({ ...done, powerState: 'poweredOn' }, want, 'x')).toBeUndefined();
   });
 
   it('spec problems name the field', () => {

@@ -37,6 +37,8 @@ export interface ResolvedPlacement {
   datastore?: MoRef | undefined;
   /** The snapshot a linked clone hangs off; absent means a full clone. */
   snapshot?: MoRef | undefined;
+  /** The storage policy's PBM profile ID (spec.storagePolicyName), set on the VM's home and disks. */
+  storageProfileId?: string | undefined;
   /** The template's devices (`config.hardware.device`): NICs to replace, the first disk to grow. */
   templateDevices: Node[];
   networks: ResolvedNetwork[];
@@ -115,6 +117,57 @@ export function staticNetworkKargs(spec: Pick<VSphereMachineSpec, 'network'>): s
     for (const ns of d.nameservers ?? []) parts.push(`nameserver=${ns}`);
   }
   return parts.length ? [...new Set(parts)].join(' ') : undefined;
+}
+
+const q = (v: string) => JSON.stringify(v);
+
+/**
+ * The cloud-init metadata CAPV writes to `guestinfo.metadata` (its metadataFormat): the VM's name as instance and
+ * host name, and one netplan ethernet per `network.devices[]`, matched by the MAC vCenter gave the NIC (so it is
+ * written after the clone, before power-on). RHCOS reads Ignition and afterburn's kargs instead; other images read
+ * this (pure).
+ */
+export function metadataOf(name: string, spec: Pick<VSphereMachineSpec, 'network'>, macs: string[]): string {
+  const devices = spec.network?.devices ?? [];
+  const v4 = devices.some((d) => d.dhcp4 || d.ipAddrs?.some((a) => !a.includes(':')));
+  const v6 = devices.some((d) => d.dhcp6 || d.ipAddrs?.some((a) => a.includes(':')));
+  const lines = [
+    `instance-id: ${q(name)}`,
+    `local-hostname: ${q(name)}`,
+    'wait-on-network:',
+    `  ipv4: ${v4}`,
+    `  ipv6: ${v6}`,
+    'network:',
+    '  version: 2',
+    '  ethernets:',
+  ];
+  devices.forEach((d, i) => {
+    lines.push(`    id${i}:`, '      match:', `        macaddress: ${q(d.macAddr || macs[i] || '')}`);
+    lines.push(`      set-name: ${q(d.deviceName || `eth${i}`)}`, '      wakeonlan: true');
+    if (d.dhcp4 || d.dhcp6) lines.push(`      dhcp4: ${Boolean(d.dhcp4)}`, `      dhcp6: ${Boolean(d.dhcp6)}`);
+    if (d.ipAddrs?.length) lines.push('      addresses:', ...d.ipAddrs.map((a) => `      - ${q(a)}`));
+    if (d.gateway4) lines.push(`      gateway4: ${q(d.gateway4)}`);
+    if (d.gateway6) lines.push(`      gateway6: ${q(d.gateway6)}`);
+    if (d.mtu) lines.push(`      mtu: ${d.mtu}`);
+    if (d.nameservers?.length || d.searchDomains?.length) {
+      lines.push('      nameservers:');
+      if (d.nameservers?.length) lines.push('        addresses:', ...d.nameservers.map((n) => `        - ${q(n)}`));
+      if (d.searchDomains?.length) lines.push('        search:', ...d.searchDomains.map((n) => `        - ${q(n)}`));
+    }
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export const METADATA_KEY = 'guestinfo.metadata';
+
+/** The reconfigure that writes the metadata when the VM does not carry it yet (base64, as CAPV). */
+export function metadataReconfig(have: string | undefined, metadata: string): Typed | undefined {
+  const data = Buffer.from(metadata).toString('base64');
+  if (have === data) return undefined;
+  return {
+    xsi: 'VirtualMachineConfigSpec',
+    extraConfig: [option(METADATA_KEY, data), option(`${METADATA_KEY}.encoding`, 'base64')],
+  };
 }
 
 function option(key: string, value: string): Typed {
@@ -226,6 +279,10 @@ export function buildCloneRequest(o: {
     datastore: p.datastore,
     diskMoveType: linked ? 'createNewChildDiskBacking' : 'moveAllDiskBackingsAndConsolidate',
     pool: p.pool,
+    // As CAPV: the policy on the relocate spec (after pool, host, disk, deviceChange in the WSDL's order).
+    ...(p.storageProfileId
+      ? { profile: [{ xsi: 'VirtualMachineDefinedProfileSpec', profileId: p.storageProfileId }] }
+      : {}),
   };
   const config: Typed = {
     xsi: 'VirtualMachineConfigSpec',
@@ -254,6 +311,23 @@ export function buildCloneRequest(o: {
       ...(p.snapshot ? { snapshot: p.snapshot } : {}),
     },
   };
+}
+
+/**
+ * The datastore a storage policy places the VM on (pure): the spec's own when the policy accepts it, else one of
+ * the compatible ones, picked by the Machine UID so that a MachineSet spreads over them and a retry picks the same
+ * one (CAPV picks at random). Undefined when none is compatible.
+ */
+export function datastoreForPolicy(
+  compatible: MoRef[],
+  o: { named?: MoRef | undefined; machineUid: string },
+): MoRef | undefined {
+  if (o.named) return compatible.some((d) => d.value === o.named!.value) ? o.named : undefined;
+  if (!compatible.length) return undefined;
+  const sorted = [...compatible].sort((a, b) => a.value.localeCompare(b.value));
+  let h = 0;
+  for (const c of o.machineUid) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return sorted[h % sorted.length];
 }
 
 /** The reconfigure a clone needs when its hardware differs from the spec (vcsim's clone ignores CPU and memory). */
@@ -337,10 +411,6 @@ export function specProblems(spec: Partial<VSphereMachineSpec>, at: string): Spe
       );
   });
   const unsupported: Array<[keyof VSphereMachineSpec, string]> = [
-    [
-      'storagePolicyName',
-      'set datastore instead (storage policies need the PBM endpoint, which capi-fn does not call)',
-    ],
     ['additionalDisksGiB', 'remove it; add the disks to the template instead'],
     ['dataDisks', 'remove it; add the disks to the template instead'],
     ['tagIDs', 'remove it; vSphere tags need the Automation API, which capi-fn does not call'],

@@ -1,10 +1,12 @@
 // The vSphere provider's runtime: its handlers on vCenter, the orphan scan, and what `capi-fn up --platform
 // vsphere` starts (against the vCenter VSPHERE_SERVER names, such as `capi-fn emulator vsphere`, i.e. vcsim).
+import type { VSphereCluster } from '../../../shared/api/providers/vsphere.ts';
 import { type ProviderRuntime, ProviderSetupError } from '../kit/module.ts';
 import { startNodeSimulator } from '../kit/node-simulator.ts';
 import { portScanner } from '../kit/orphans.ts';
+import { deferredPort } from '../kit/port.ts';
 import type { VSphereApi } from './client.ts';
-import { credentialsFromEnv, VSphereClients } from './credentials.ts';
+import { connectVSphere, credentialsFromEnv, VSphereClients } from './credentials.ts';
 import { sharedVSphereClients, vsphereProviderHandlers } from './handler.ts';
 import { vspherePort } from './port.ts';
 import { vcsimGuestList } from './vcsim-guest.ts';
@@ -28,9 +30,29 @@ export const runtime: ProviderRuntime = {
       ...(o?.timings ? { timings: o.timings } : {}),
     }),
   // The functions call vCenter, not AWS: their roles hold only their queues and their own kubeconfig.
-  deploy: { aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS } },
-  orphans: ({ cluster, client }) =>
-    portScanner('vsphere', vspherePort((client as VSphereApi | undefined) ?? sharedVSphereClients()), cluster),
+  deploy: {
+    aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS },
+    // The orphan scan's vCenter credentials: each cluster's identity Secret, else the installer's vsphere-creds.
+    kubeOrphanScan: [
+      { group: '', kinds: ['Secret'], namespaces: 'workload', verbs: ['get'] },
+      { group: '', kinds: ['Secret'], namespaces: ['kube-system'], names: ['vsphere-creds'], verbs: ['get'] },
+    ],
+  },
+  // The scan reaches each cluster's vCenter with the credentials its machines use (identity Secret, the
+  // installer's vsphere-creds, else the process's VSPHERE_*), read when the scan runs.
+  orphans: ({ cluster, infraCluster, client, kube }) =>
+    portScanner(
+      'vsphere',
+      deferredPort(async () => {
+        const vc = infraCluster as VSphereCluster | undefined;
+        const api = await connectVSphere((client as VSphereApi | undefined) ?? sharedVSphereClients(), kube, {
+          cluster: vc,
+          namespace: vc?.metadata.namespace ?? 'default',
+        });
+        return vspherePort(api);
+      }),
+      cluster,
+    ),
   async embedded(o) {
     const missing = missingVSphereAccess(o.env);
     if (missing) throw new ProviderSetupError(missing);

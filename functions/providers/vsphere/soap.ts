@@ -60,14 +60,28 @@ export function encode(name: string, v: unknown): string {
   return `<${name}${attrs}>${body}</${name}>`;
 }
 
-export function envelope(method: string, self: MoRef, args: Record<string, unknown>): string {
+/**
+ * One request. `namespace` is `urn:vim25`, or `urn:pbm` for the storage policy service; `header` carries what that
+ * service needs of the vim25 session (`vcSessionCookie`).
+ */
+export function envelope(
+  method: string,
+  self: MoRef,
+  args: Record<string, unknown>,
+  o: { namespace?: string; header?: Record<string, string> } = {},
+): string {
   let body = encode('_this', self);
   for (const [k, v] of Object.entries(args)) body += encode(k, v);
+  const header = o.header
+    ? `<soapenv:Header>${Object.entries(o.header)
+        .map(([k, v]) => encode(k, v))
+        .join('')}</soapenv:Header>`
+    : '';
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
     'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-    `<soapenv:Body><${method} xmlns="urn:vim25">${body}</${method}></soapenv:Body></soapenv:Envelope>`
+    `${header}<soapenv:Body><${method} xmlns="${o.namespace ?? 'urn:vim25'}">${body}</${method}></soapenv:Body></soapenv:Envelope>`
   );
 }
 

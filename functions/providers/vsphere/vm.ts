@@ -4,7 +4,7 @@ import type { MachineAddress } from '../../../shared/api/capi/common.ts';
 import type { CloudInstance, InstanceState } from '../kit/port.ts';
 import type { ObjectProps } from './client.ts';
 import { CLUSTER_KEY, formatProviderID, MACHINE_UID_KEY } from './names.ts';
-import { extraConfigValue, type Hardware, isEthernet } from './request.ts';
+import { extraConfigValue, type Hardware, isEthernet, METADATA_KEY } from './request.ts';
 import { arr, bool, type MoRef, type Node, num, ref, text } from './soap.ts';
 
 export const VM_PROPS = [
@@ -42,6 +42,8 @@ export interface VmView {
   hardware: Partial<Hardware>;
   machineUid?: string | undefined;
   cluster?: string | undefined;
+  /** `guestinfo.metadata` as written (base64), when it is. */
+  metadata?: string | undefined;
   createdAt?: string | undefined;
   network: VmNic[];
   /** Every IP the guest reports, NIC-matched first (CAPV matches `guest.net` to the VM's NICs by MAC). */
@@ -84,6 +86,7 @@ export function vmView(o: ObjectProps): VmView {
     },
     machineUid: extraConfigValue(p['config.extraConfig'], MACHINE_UID_KEY),
     cluster: extraConfigValue(p['config.extraConfig'], CLUSTER_KEY),
+    metadata: extraConfigValue(p['config.extraConfig'], METADATA_KEY),
     createdAt: created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined,
     network,
     ips: [...new Set(ips)],

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	// The storage policy (PBM) endpoint at /pbm/sdk: its profiles and placement solver (storagePolicyName).
+	_ "github.com/vmware/govmomi/pbm/simulator"
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator"
 )

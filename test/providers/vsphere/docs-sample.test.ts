@@ -4,8 +4,10 @@
 // own session, never through the provider's port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
+import { scannersFor } from '../../../functions/providers/kit/orphans.ts';
 import { VSphereClients } from '../../../functions/providers/vsphere/credentials.ts';
 import { vsphereProviderHandlers } from '../../../functions/providers/vsphere/handler.ts';
+import { runtime as vsphereRuntime } from '../../../functions/providers/vsphere/runtime.ts';
 import { httpTransport, type Transport } from '../../../functions/providers/vsphere/soap.ts';
 import { vcsimGuestList } from '../../../functions/providers/vsphere/vcsim-guest.ts';
 import type { Machine } from '../../../shared/api/capi/machine.ts';
@@ -212,6 +214,16 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere: the OpenShift docs’ sample agains
     process.stdout.write(
       `vsphere: ${perMachine.length} SOAP calls for 2 machines to Running (${[...by].map(([k, n]) => `${k} ${n}`).join(', ')})\n`,
     );
+  }, 120_000);
+
+  it('the drift check’s orphan scan reaches vCenter with the cluster’s identity Secret (no VSPHERE_* here)', async () => {
+    const ms = await running(2);
+    const [scanner, ...more] = await scannersFor(env.kube, 'VSphereCluster', (c) =>
+      vsphereRuntime.orphans!({ ...c, client: new VSphereClients({ VSPHERE_INSECURE: 'true' }) }),
+    );
+    expect(more).toEqual([]);
+    const owned = await scanner!.listOwned();
+    expect(owned.map((o) => o.machineUid).sort()).toEqual(ms.map((m) => m.metadata.uid).sort());
   }, 120_000);
 
   it('scales to 3 and back to 1; vcsim follows', async () => {
