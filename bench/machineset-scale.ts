@@ -276,7 +276,7 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
   const top = [...calls]
     .flatMap(([caller, ops]) => [...ops].map(([op, f]) => ({ caller, op, ...f })))
     .sort((a, b) => b.ms - a.ms)
-    .slice(0, 12);
+    .slice(0, Number(process.env.BENCH_TOP ?? 12));
   return {
     machines,
     perHandler,
