@@ -12,7 +12,8 @@ export type PeerName =
   | 'tmux'
   | 'az'
   | 'openstack'
-  | 'vcsim';
+  | 'vcsim'
+  | 'python-kubernetes';
 
 const probes: Record<PeerName, () => boolean> = {
   kubectl: () => onPath('kubectl'),
@@ -25,7 +26,12 @@ const probes: Record<PeerName, () => boolean> = {
   'gcloud-pubsub-emulator': () => pubsubEmulatorPath() !== undefined && onPath('java'),
   // vcsim is built from Debian's govmomi source (test/peers/vcsim/build.sh): Go and that source must be there.
   vcsim: () => onPath('go') && existsSync('/usr/share/gocode/src/github.com/vmware/govmomi/simulator'),
+  // Debian's python3-kubernetes, for Debian's python3 (a pyenv python on PATH may not see it).
+  'python-kubernetes': () => existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/kubernetes'),
 };
+
+/** Debian's python3, the one python3-kubernetes installs for. */
+export const PYTHON = '/usr/bin/python3';
 
 function onPath(cmd: string): boolean {
   try {

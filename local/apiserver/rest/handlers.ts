@@ -343,8 +343,11 @@ async function patch(
     try {
       if (ctype === PATCH_TYPES.json) patched = applyJsonPatch(base, decodeJsonPatch(patchBody));
       else if (ctype === PATCH_TYPES.merge) {
+        // Go's encoding/json names the JSON type it could not put in a map (a Python client sends a list this way).
         if (!isObject(patchBody))
-          throw badRequest('json: cannot unmarshal into Go value of type map[string]interface {}');
+          throw badRequest(
+            `json: cannot unmarshal ${goJsonType(patchBody)} into Go value of type map[string]interface {}`,
+          );
         patched = applyMergePatch(base, patchBody);
       } else patched = applyStrategicMergePatch(base, patchBody, t.def.smp!);
     } catch (e) {
@@ -553,3 +556,10 @@ async function deleteCollection(
 }
 
 export type { VersionDef };
+
+/** The JSON type as Go's encoding/json names it in an UnmarshalTypeError. */
+function goJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v === 'boolean' ? 'bool' : typeof v; // number, string
+}
