@@ -365,6 +365,12 @@ const MESSAGES: Record<string, MessageDesc> = {
   },
   NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
   SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('status', 'ignore') },
+  SelfSubjectRulesReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SelfSubjectRulesReviewSpec')),
+    3: f('status', 'ignore'),
+  },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
   /** messages accepted only when empty (e.g. a default PodSecurityContext) */
   Empty: {},
 };
@@ -383,6 +389,7 @@ const TOP_LEVEL: Record<string, string> = {
   'apps/v1/Deployment': 'Deployment',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };
 
 export const PROTOBUF_KINDS = Object.keys(TOP_LEVEL);

@@ -483,6 +483,29 @@ const accessReview = builtin(
   },
 );
 
+// `kubectl auth can-i --list`: with no authorization enforced, every verb on everything.
+const rulesReview = builtin(
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectrulesreviews',
+    kind: 'SelfSubjectRulesReview',
+    namespaced: false,
+    schema: root('SelfSubjectRulesReview', { spec: open(), status: open() }),
+    verbs: ['create'],
+  },
+  {
+    review: (o) => ({
+      ...o,
+      status: {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        incomplete: false,
+      },
+    }),
+  },
+);
+
 const selfReview = builtin(
   {
     group: 'authentication.k8s.io',
@@ -498,6 +521,7 @@ const selfReview = builtin(
 
 export const otherDefs: ResourceDef[] = [
   accessReview,
+  rulesReview,
   selfReview,
   eventsV1,
   lease,
