@@ -5,7 +5,8 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
 import type { ResourceEvent, ResourceEventType } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
-import { isGone, isNotFound } from '../../shared/kube/errors.ts';
+import { isGone, isNotFound, isTransient, KubeError } from '../../shared/kube/errors.ts';
+import { TransportError } from '../../shared/kube/transport.ts';
 import { retryDelayMs } from '../../shared/runtime/backoff.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
@@ -83,7 +84,19 @@ export class Bridge {
   async start(): Promise<void> {
     if (this.started) throw new Error('bridge already started');
     this.started = true;
-    await this.checkpoint.load();
+    // An API server that is restarting or overloaded at this moment is not a reason to fail the start: read the
+    // resume point again until it answers (a refusal such as 403 still fails, with its reason).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.checkpoint.load();
+        break;
+      } catch (e) {
+        const serverSide = e instanceof KubeError && e.code >= 500;
+        if (!(isTransient(e) || serverSide || e instanceof TransportError) || this.abort.signal.aborted) throw e;
+        this.o.log.warn({ err: String(e), attempt }, 'reading the checkpoint failed; retrying');
+        await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 5_000 }));
+      }
+    }
     // A kind watched in given namespaces gets one watch per namespace, each with its own resume point.
     this.loops = this.o.kinds.flatMap((k) =>
       k.namespaces && !this.o.namespace ? k.namespaces.map((ns) => this.runKind(k, ns)) : [this.runKind(k)],

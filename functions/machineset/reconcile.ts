@@ -39,7 +39,14 @@ import type { HandlerContext, ReconcileResult } from '../../shared/runtime/handl
 import { cloneKeys, desiredClone, desiredMachine, type MachineTemplate, type Templates } from './desired-machine.ts';
 import { classifyMachines } from './machines.ts';
 import { remediateUnhealthy } from './remediation.ts';
-import { CREATE_INTENT_ANNOTATION, formatIntent, parseIntent, planScale } from './scale.ts';
+import {
+  CREATE_INTENT_ANNOTATION,
+  claimedIntent,
+  formatIntent,
+  parseIntent,
+  planScale,
+  SCALE_DOWN_ANNOTATION,
+} from './scale.ts';
 import { computeStatus, deletingCondition } from './status.ts';
 import { syncMachines } from './sync-machines.ts';
 
@@ -286,6 +293,25 @@ async function syncReplicas(
           machinesCreated: falseCondition(ConditionTypes.machinesCreated, plan.reason, 'Warning', plan.message),
         };
       case 'delete': {
+        const toDelete = plan.machines.filter((m) => !m.metadata.deletionTimestamp);
+        if (toDelete.length) {
+          // The decision came from this MachineSet as read and the Machines as listed after it: a scale-up (and its
+          // intent) written in between would have its new Machines deleted for the old replica count (the chaos
+          // suite found that). A write with the resourceVersion read makes sure the MachineSet is still as decided.
+          ms = await kube.update<MachineSet>(
+            {
+              ...ms,
+              metadata: {
+                ...ms.metadata,
+                annotations: {
+                  ...(ms.metadata.annotations ?? {}),
+                  [SCALE_DOWN_ANNOTATION]: JSON.stringify({ names: toDelete.map((m) => m.metadata.name) }),
+                },
+              },
+            },
+            { fieldManager: FIELD_MANAGER },
+          );
+        }
         for (const m of plan.machines) {
           if (m.metadata.deletionTimestamp) continue;
           try {
@@ -332,6 +358,25 @@ async function syncReplicas(
         if (plan.create.length && !templates) {
           // The missing template's condition is already set by the reconcile.
           return { ms };
+        }
+        if (plan.create.length) {
+          // Claim the intent before creating from it: a write with the resourceVersion this invocation read. One
+          // that read the intent before another completed and cleared it gets a 409 here and starts over, instead
+          // of bringing back a Machine that was created and, once the intent was gone, deleted by a scale-down
+          // (the chaos suite found that).
+          ms = await kube.update<MachineSet>(
+            {
+              ...ms,
+              metadata: {
+                ...ms.metadata,
+                annotations: {
+                  ...(ms.metadata.annotations ?? {}),
+                  [CREATE_INTENT_ANNOTATION]: claimedIntent(ms.metadata.annotations?.[CREATE_INTENT_ANNOTATION]),
+                },
+              },
+            },
+            { fieldManager: FIELD_MANAGER },
+          );
         }
         for (const name of plan.create) {
           try {

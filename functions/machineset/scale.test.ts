@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
-import { formatIntent, parseIntent, planScale, type ScaleInput } from './scale.ts';
+import { claimedIntent, formatIntent, parseIntent, planScale, type ScaleInput } from './scale.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const m = (name: string, extra: Partial<Machine['metadata']> = {}): Machine =>
@@ -110,5 +110,15 @@ describe('planScale', () => {
     expect(parseIntent(formatIntent(['a', 'b']))).toEqual(['a', 'b']);
     expect(parseIntent('not json')).toEqual([]);
     expect(parseIntent(undefined)).toEqual([]);
+  });
+});
+
+describe('claiming an intent', () => {
+  it('keeps the names and counts the claims, so each claim is a different write', () => {
+    const first = claimedIntent(formatIntent(['ms-a', 'ms-b']));
+    expect(JSON.parse(first)).toEqual({ names: ['ms-a', 'ms-b'], claims: 1 });
+    expect(JSON.parse(claimedIntent(first))).toEqual({ names: ['ms-a', 'ms-b'], claims: 2 });
+    expect(parseIntent(claimedIntent(first))).toEqual(['ms-a', 'ms-b']);
+    expect(parseIntent(claimedIntent('not json'))).toEqual([]);
   });
 });

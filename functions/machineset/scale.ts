@@ -8,6 +8,8 @@ import { machinesToDelete } from './deletion-order.ts';
 
 /** Annotation holding the names of Machines the MachineSet has decided to create. */
 export const CREATE_INTENT_ANNOTATION = 'machineset.capi-fn.io/create-intent';
+/** Annotation naming the Machines of the last scale-down, written (with a resourceVersion precondition) before them. */
+export const SCALE_DOWN_ANNOTATION = 'machineset.capi-fn.io/scale-down';
 
 export function parseIntent(value: string | undefined): string[] {
   if (!value) return [];
@@ -19,8 +21,24 @@ export function parseIntent(value: string | undefined): string[] {
   }
 }
 
-export function formatIntent(names: string[]): string {
-  return JSON.stringify({ names });
+/**
+ * `claims` counts the invocations that set out to complete the intent: each claim is a write with the
+ * resourceVersion it read, so only one that saw the intent as it is now can create from it (claimedIntent).
+ */
+export function formatIntent(names: string[], claims = 0): string {
+  return JSON.stringify(claims ? { names, claims } : { names });
+}
+
+/** The intent annotation of the next claim (the same names, one more claim). */
+export function claimedIntent(value: string | undefined): string {
+  let claims = 0;
+  try {
+    const v = JSON.parse(value ?? '{}') as { claims?: unknown };
+    if (typeof v.claims === 'number') claims = v.claims;
+  } catch {
+    // An unreadable annotation parses as no intent; nothing to claim.
+  }
+  return formatIntent(parseIntent(value), claims + 1);
 }
 
 export interface ScaleInput {

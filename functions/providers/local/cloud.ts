@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { LOCAL_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/local.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
-import { isAlreadyExists } from '../../../shared/kube/errors.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';
 import { silentLogger } from '../../../shared/runtime/logger.ts';
 
@@ -174,12 +174,42 @@ export class LocalCloud implements LocalCloudApi {
     if (i?.state !== 'terminating') return;
     i.state = 'terminated';
     this.save();
+    void this.removeNode(i);
+  }
+
+  /**
+   * What a cloud controller manager's node lifecycle controller does: the Node of an instance that no longer exists
+   * goes. Normally the Machine's deletion has deleted it already; this catches a kubelet that registered just as its
+   * Machine was being deleted (found by the chaos suite), as the cloud's own controller does on a real cluster.
+   */
+  private async removeNode(i: LocalInstance): Promise<void> {
+    const kube = this.o.kube;
+    if (!kube || this.closed) return;
+    try {
+      const node = (await kube.find({ apiVersion: 'v1', kind: 'Node', name: i.hostname })) as
+        | { metadata: { uid?: string }; spec?: { providerID?: string } }
+        | undefined;
+      if (!node || node.spec?.providerID !== i.providerID) return;
+      await kube.delete(
+        { apiVersion: 'v1', kind: 'Node', name: i.hostname },
+        { preconditions: { uid: node.metadata.uid! } },
+      );
+      this.log.info(
+        { node: i.hostname },
+        'simulated node lifecycle controller deleted the Node of a terminated instance',
+      );
+    } catch (e) {
+      if (this.closed || isNotFound(e) || isConflict(e)) return;
+      this.later(1_000, () => void this.removeNode(i));
+    }
   }
 
   /** What a kubelet does after ignition: register its Node (idempotent), Ready. */
   private async registerNode(i: LocalInstance): Promise<void> {
     const kube = this.o.kube;
-    if (!kube || this.closed) return;
+    // A kubelet whose instance was terminated meanwhile registers nothing (a retry after the API server was away
+    // must not bring back the Node of a deleted Machine; the chaos suite found one).
+    if (!kube || this.closed || this.instances.get(i.id)?.state !== 'running') return;
     const node = {
       apiVersion: 'v1',
       kind: 'Node',
@@ -269,6 +299,8 @@ export class LocalCloud implements LocalCloudApi {
         status,
       });
       this.log.info({ node: i.hostname, providerID: i.providerID }, 'simulated kubelet registered its Node');
+      // Terminated while registering: the lifecycle controller's check ran before the Node existed.
+      if (this.instances.get(i.id)?.state !== 'running') void this.removeNode(i);
     } catch (e) {
       if (this.closed) return;
       this.log.warn({ node: i.hostname, err: String(e) }, 'Node registration failed; retrying');
