@@ -18,6 +18,9 @@
 //   machineset-scale.ts  MachineSet 0 → N → 0 on the embedded default.
 //                        BENCH_REPLICAS=1000 BENCH_COALESCE=1 BENCH_BUS_CONCURRENCY=16
 //                        BENCH_TIMEOUT_S=3600 (per phase) BENCH_PROGRESS_S=10
+//   soak.ts              (only when named) the embedded default scaled up and down for a long time: RSS, heap,
+//                        open fds, WAL size, event-loop delay per sample, and their growth per hour.
+//                        SOAK_MINUTES=30 SOAK_SAMPLE_S=60 SOAK_PERIOD_S=5 SOAK_MAX=10 SOAK_WAL_COMPACT_MIB=64
 // The whole default run takes about 6–7 minutes on two cores; BENCH_REPLICAS=100 BENCH_RUNS=5 shortens it.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -29,7 +32,11 @@ const filters = process.argv.slice(2);
 const all = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== self)
   .sort();
-const chosen = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
+/** Long runs that only run when named (`npm run bench -- soak`). */
+const OPT_IN = new Set(['soak.ts']);
+const chosen = filters.length
+  ? all.filter((f) => filters.some((x) => f.includes(x)))
+  : all.filter((f) => !OPT_IN.has(f));
 if (chosen.length === 0) {
   console.error(`no bench matches ${filters.join(', ')}; there are: ${all.join(', ')}`);
   process.exit(2);

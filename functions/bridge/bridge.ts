@@ -108,12 +108,20 @@ export class Bridge {
     }, this.o.checkpointIntervalMs);
   }
 
-  /** Stops watching, publishes nothing more, and saves the acknowledged positions. */
+  /**
+   * Stops watching, publishes nothing more, and saves the acknowledged positions — once, and a failure to save
+   * is only logged: a stopping bridge cannot wait for an API server that is away, and an older resume point means
+   * events published again (the handlers are idempotent), never events lost.
+   */
   async stop(): Promise<void> {
     this.abort.abort();
     clearInterval(this.checkpointTimer);
     await Promise.allSettled(this.loops);
-    await this.checkpoint.save();
+    await this.checkpoint
+      .save()
+      .catch((e: unknown) =>
+        this.o.log.warn({ err: String(e) }, 'saving the checkpoint at stop failed; the next start resumes earlier'),
+      );
   }
 
   /**

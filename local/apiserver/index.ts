@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   host?: string;
   /** persistence + TLS material + kubeconfig; undefined = in-memory (tests) */
   dataDir?: string;
+  /** Write-ahead log size that triggers a snapshot and empties the log (default 64 MiB). */
+  walCompactBytes?: number;
   /** bearer token; generated when absent (persisted in dataDir) */
   token?: string;
   /** how many change events are kept for watch resume before 410 Gone (default 10000) */
@@ -148,7 +150,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   if (opts.dataDir) {
     const storeDir = join(opts.dataDir, 'store');
     mkdirSync(storeDir, { recursive: true, mode: 0o700 });
-    const opened = await Wal.open(storeDir, () => store.persistedState());
+    const opened = await Wal.open(
+      storeDir,
+      () => store.persistedState(),
+      opts.walCompactBytes ? { compactBytes: opts.walCompactBytes } : {},
+    );
     wal = opened.wal;
     store.load(opened.state);
     store.attachWal(wal);
