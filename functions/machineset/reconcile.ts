@@ -298,18 +298,11 @@ async function syncReplicas(
           // The decision came from this MachineSet as read and the Machines as listed after it: a scale-up (and its
           // intent) written in between would have its new Machines deleted for the old replica count (the chaos
           // suite found that). A write with the resourceVersion read makes sure the MachineSet is still as decided.
-          ms = await kube.update<MachineSet>(
-            {
-              ...ms,
-              metadata: {
-                ...ms.metadata,
-                annotations: {
-                  ...(ms.metadata.annotations ?? {}),
-                  [SCALE_DOWN_ANNOTATION]: JSON.stringify({ names: toDelete.map((m) => m.metadata.name) }),
-                },
-              },
-            },
-            { fieldManager: FIELD_MANAGER },
+          ms = await annotate(
+            kube,
+            ms,
+            SCALE_DOWN_ANNOTATION,
+            JSON.stringify({ names: toDelete.map((m) => m.metadata.name) }),
           );
         }
         for (const m of plan.machines) {
@@ -341,16 +334,7 @@ async function syncReplicas(
           return { ms };
         }
         // Only the writer that wins this resourceVersion precondition goes on to create (rule 3).
-        ms = await kube.update<MachineSet>(
-          {
-            ...ms,
-            metadata: {
-              ...ms.metadata,
-              annotations: { ...(ms.metadata.annotations ?? {}), [CREATE_INTENT_ANNOTATION]: formatIntent(plan.names) },
-            },
-          },
-          { fieldManager: FIELD_MANAGER },
-        );
+        ms = await annotate(kube, ms, CREATE_INTENT_ANNOTATION, formatIntent(plan.names));
         log.info({ names: plan.names }, 'recorded scale-up intent');
         continue;
       }
@@ -364,18 +348,11 @@ async function syncReplicas(
           // that read the intent before another completed and cleared it gets a 409 here and starts over, instead
           // of bringing back a Machine that was created and, once the intent was gone, deleted by a scale-down
           // (the chaos suite found that).
-          ms = await kube.update<MachineSet>(
-            {
-              ...ms,
-              metadata: {
-                ...ms.metadata,
-                annotations: {
-                  ...(ms.metadata.annotations ?? {}),
-                  [CREATE_INTENT_ANNOTATION]: claimedIntent(ms.metadata.annotations?.[CREATE_INTENT_ANNOTATION]),
-                },
-              },
-            },
-            { fieldManager: FIELD_MANAGER },
+          ms = await annotate(
+            kube,
+            ms,
+            CREATE_INTENT_ANNOTATION,
+            claimedIntent(ms.metadata.annotations?.[CREATE_INTENT_ANNOTATION]),
           );
         }
         for (const name of plan.create) {
@@ -499,6 +476,17 @@ async function deleteUnclaimedClone(kube: KubeClient, ms: MachineSet, name: stri
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
+}
+
+/**
+ * One annotation set on the MachineSet, written with the resourceVersion read: the write that makes a decision taken
+ * on that read safe (a 409 means the MachineSet changed, and the next attempt decides again).
+ */
+function annotate(kube: KubeClient, ms: MachineSet, key: string, value: string): Promise<MachineSet> {
+  return kube.update<MachineSet>(
+    { ...ms, metadata: { ...ms.metadata, annotations: { ...(ms.metadata.annotations ?? {}), [key]: value } } },
+    { fieldManager: FIELD_MANAGER },
+  );
 }
 
 /** Deleting MachineSet: delete every Machine, drop a pending intent, and let go once none is left. */

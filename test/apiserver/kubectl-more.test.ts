@@ -2,7 +2,7 @@
 // events, diff, apply --prune (which needs every kind of kubectl's default prune list served), get -w
 // --output-watch-events, label/annotate --overwrite, auth can-i --list, api-resources -o wide and explain
 // --recursive on every capi-fn kind.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,40 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import { toCrd } from '../../shared/api/crd.ts';
 import { allKinds } from '../../shared/api/registry.ts';
+import { kubectlFor } from '../support/kubectl.ts';
 import { hasPeer } from '../support/peers.ts';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe.skipIf(!hasPeer('kubectl'))('kubectl’s less common features against the embedded API server', () => {
   let api: ApiServer;
   let dir: string;
   let kubeconfig: string;
 
-  const kubectl = (args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        'kubectl',
-        [...args, '--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')],
-        { timeout: 60_000, env: { ...process.env, KUBECONFIG: kubeconfig } },
-        (err, stdout, stderr) => {
-          const code = err
-            ? typeof (err as { code?: unknown }).code === 'number'
-              ? (err as { code: number }).code
-              : 1
-            : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-  const ok = async (args: string[]): Promise<string> => {
-    const r = await kubectl(args);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  };
+  let kubectl: ReturnType<typeof kubectlFor>['kubectl'];
+  let ok: ReturnType<typeof kubectlFor>['ok'];
   const manifest = (name: string, body: string) => {
     const p = join(dir, name);
     writeFileSync(p, body);
@@ -55,6 +31,7 @@ describe.skipIf(!hasPeer('kubectl'))('kubectl’s less common features against t
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'capi-fn-kubectl-more-'));
     kubeconfig = join(dir, 'kubeconfig');
+    ({ kubectl, ok } = kubectlFor(kubeconfig, dir));
     api = await startApiServer({ crds: allKinds.map((k) => toCrd(k)) });
     await api.writeKubeconfig(kubeconfig);
     await ok(['create', 'namespace', 'k2']);

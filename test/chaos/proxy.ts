@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from '../../shared/bus/random.ts';
 
 export type RequestFault = 'conflict' | 'throttle' | 'unavailable' | 'reset' | 'reset-after' | 'latency';
 export type WatchFault = 'cut' | 'gone' | 'error-410' | 'no-bookmarks';
@@ -31,17 +32,8 @@ export interface ChaosProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bus's seeded generator (mulberry32): the same sequence for the same seed on every machine. */
+export const seeded = seededRandom;
 
 const status = (code: number, reason: string, message: string) =>
   JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });

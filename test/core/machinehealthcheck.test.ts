@@ -129,6 +129,13 @@ describe('MachineHealthCheck on the embedded default', () => {
     const before = await machines();
     // Paused while the two Nodes go bad, so that the first is not remediated alone before the second follows.
     await kubectl('annotate', 'machinehealthcheck', '-n', NS, MHC_NAME, 'cluster.x-k8s.io/paused=');
+    // Until a reconcile has seen the pause (its Paused condition), one that started before it may still remediate.
+    await eventually('the check reports itself paused', async () => {
+      const c = (await check()) as MachineHealthCheck & {
+        status?: { v1beta2?: { conditions?: Array<{ type: string; status: string }> } };
+      };
+      return c.status?.v1beta2?.conditions?.some((x) => x.type === 'Paused' && x.status === 'True') ?? false;
+    });
     await makeNotReady(before[0]!.status!.nodeRef!.name!);
     await makeNotReady(before[1]!.status!.nodeRef!.name!);
     await kubectl('annotate', 'machinehealthcheck', '-n', NS, MHC_NAME, 'cluster.x-k8s.io/paused-');

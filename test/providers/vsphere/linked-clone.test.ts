@@ -1,17 +1,25 @@
 // cloneMode linkedClone against vcsim: with a snapshot on the template the VM hangs off it (the disk is not grown,
 // and the DiskResized condition says diskGiB was ignored); without one it falls back to a full clone, as CAPV does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
 import { VSphereClients } from '../../../functions/providers/vsphere/credentials.ts';
 import { vsphereProviderHandlers } from '../../../functions/providers/vsphere/handler.ts';
 import { follow } from '../../../functions/providers/vsphere/port.ts';
-import { vcsimGuestList } from '../../../functions/providers/vsphere/vcsim-guest.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
 import { hasPeer } from '../../support/peers.ts';
 import { createAll, machineSet } from '../../support/sample.ts';
 import { startVcsim, type Vcsim } from '../../support/vcsim.ts';
-import { CLUSTER, DATACENTER, docsTemplateSpec, IGNITION, NS, observer, TEMPLATE, VSPHERE } from './support.ts';
+import {
+  CLUSTER,
+  clusterObjects,
+  DATACENTER,
+  docsTemplateSpec,
+  NS,
+  observer,
+  TEMPLATE,
+  VSPHERE,
+  vcsimNodes,
+} from './support.ts';
 
 type Status = {
   cloneMode?: string;
@@ -35,13 +43,7 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere linked clones against vcsim', () => 
     env = await startCapiEnv({
       providers: () => vsphereProviderHandlers({ client: () => clients, timings: { transitionPollMs: 200 } }),
     });
-    const nodes = startNodeSimulator({
-      kube: env.kube,
-      list: vcsimGuestList(new VSphereClients(sim.env)),
-      name: 'vsphere-node-simulator',
-      intervalMs: 200,
-    });
-    stopNodes = () => nodes.stop();
+    stopNodes = vcsimNodes(env.kube, sim);
     const template4 = (name: string, spec: Record<string, unknown>) =>
       ({
         apiVersion: VSPHERE,
@@ -50,25 +52,7 @@ describe.skipIf(!hasPeer('vcsim'))('vSphere linked clones against vcsim', () => 
         spec: { template: { spec: { ...docsTemplateSpec(sim.server), ...spec } } },
       }) as KubeObject;
     await createAll(env.kube, [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'worker-user-data', namespace: NS },
-        data: { value: Buffer.from(IGNITION).toString('base64'), format: Buffer.from('ignition').toString('base64') },
-      } as KubeObject,
-      {
-        apiVersion: 'cluster.x-k8s.io/v1beta1',
-        kind: 'Cluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: { infrastructureRef: { apiVersion: VSPHERE, kind: 'VSphereCluster', name: CLUSTER, namespace: NS } },
-      } as KubeObject,
-      {
-        apiVersion: VSPHERE,
-        kind: 'VSphereCluster',
-        metadata: { name: CLUSTER, namespace: NS },
-        spec: { server: sim.server, controlPlaneEndpoint: { host: `api-int.${CLUSTER}.example.com`, port: 6443 } },
-      } as KubeObject,
+      ...clusterObjects(sim.server),
       template4('linked', { cloneMode: 'linkedClone', snapshot: 'rhcos-base', diskGiB: 128 }),
       machineSet({
         namespace: NS,

@@ -3,12 +3,10 @@
 // CAPV writes to guestinfo.metadata before power-on; and a clone task that fails for good ending the machine with
 // CreateError after exactly one clone, its deletion finishing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
 import { VSphereClients } from '../../../functions/providers/vsphere/credentials.ts';
 import { vsphereProviderHandlers } from '../../../functions/providers/vsphere/handler.ts';
 import { CLONE_EVENTS, follow } from '../../../functions/providers/vsphere/port.ts';
 import { arr, httpTransport, type Node, type Transport, text } from '../../../functions/providers/vsphere/soap.ts';
-import { vcsimGuestList } from '../../../functions/providers/vsphere/vcsim-guest.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../../support/env.ts';
 import { hasPeer } from '../../support/peers.ts';
@@ -16,15 +14,16 @@ import { createAll } from '../../support/sample.ts';
 import { startVcsim, type Vcsim } from '../../support/vcsim.ts';
 import {
   CLUSTER,
+  clusterObjects,
   DATACENTER,
   DATASTORE,
   docsTemplateSpec,
-  IGNITION,
   NS,
   observer,
   TEMPLATE,
   TEST_TIMINGS,
   VSPHERE,
+  vcsimNodes,
 } from './support.ts';
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
@@ -100,34 +99,8 @@ describe.skipIf(!hasPeer('vcsim'))(
       env = await startCapiEnv({
         providers: () => vsphereProviderHandlers({ client: () => clients, timings: TEST_TIMINGS }),
       });
-      const nodes = startNodeSimulator({
-        kube: env.kube,
-        list: vcsimGuestList(new VSphereClients(sim.env)),
-        name: 'vsphere-node-simulator',
-        intervalMs: 200,
-      });
-      stopNodes = () => nodes.stop();
-      await createAll(env.kube, [
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'worker-user-data', namespace: NS },
-          data: { value: Buffer.from(IGNITION).toString('base64'), format: Buffer.from('ignition').toString('base64') },
-        } as KubeObject,
-        {
-          apiVersion: CAPI,
-          kind: 'Cluster',
-          metadata: { name: CLUSTER, namespace: NS },
-          spec: { infrastructureRef: { apiVersion: VSPHERE, kind: 'VSphereCluster', name: CLUSTER, namespace: NS } },
-        } as KubeObject,
-        {
-          apiVersion: VSPHERE,
-          kind: 'VSphereCluster',
-          metadata: { name: CLUSTER, namespace: NS },
-          spec: { server: sim.server, controlPlaneEndpoint: { host: `api-int.${CLUSTER}.example.com`, port: 6443 } },
-        } as KubeObject,
-      ]);
+      stopNodes = vcsimNodes(env.kube, sim);
+      await createAll(env.kube, clusterObjects(sim.server));
     }, 300_000);
     afterAll(async () => {
       await stopNodes?.();

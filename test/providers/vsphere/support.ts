@@ -1,11 +1,16 @@
 // What the vSphere tests share: vcsim's default inventory names in the OpenShift docs' VSphereMachineTemplate, the
 // test timings, and an observer that reads vcsim directly through the SOAP client (never through the provider's port).
 import type { KitTimings } from '../../../functions/providers/kit/definition.ts';
+import { startNodeSimulator } from '../../../functions/providers/kit/node-simulator.ts';
 import { VimClient } from '../../../functions/providers/vsphere/client.ts';
+import { VSphereClients } from '../../../functions/providers/vsphere/credentials.ts';
 import { CLUSTER_KEY, MACHINE_UID_KEY } from '../../../functions/providers/vsphere/names.ts';
 import { follow } from '../../../functions/providers/vsphere/port.ts';
 import { extraConfigValue, templateDiskGiB } from '../../../functions/providers/vsphere/request.ts';
 import { arr, bool, type MoRef, type Node, text, xsd } from '../../../functions/providers/vsphere/soap.ts';
+import { vcsimGuestList } from '../../../functions/providers/vsphere/vcsim-guest.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import type { KubeClient } from '../../../shared/kube/client.ts';
 import type { Vcsim } from '../../support/vcsim.ts';
 
 export const NS = 'openshift-cluster-api';
@@ -129,4 +134,40 @@ export function observer(sim: Vcsim) {
       return { ...vm, powerState: 'poweredOn' };
     },
   };
+}
+
+/** The objects every vSphere suite starts from: its namespace, the worker's Ignition, the Cluster and VSphereCluster. */
+export function clusterObjects(server: string): KubeObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'worker-user-data', namespace: NS },
+      data: { value: Buffer.from(IGNITION).toString('base64'), format: Buffer.from('ignition').toString('base64') },
+    } as KubeObject,
+    {
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind: 'Cluster',
+      metadata: { name: CLUSTER, namespace: NS },
+      spec: { infrastructureRef: { apiVersion: VSPHERE, kind: 'VSphereCluster', name: CLUSTER, namespace: NS } },
+    } as KubeObject,
+    {
+      apiVersion: VSPHERE,
+      kind: 'VSphereCluster',
+      metadata: { name: CLUSTER, namespace: NS },
+      spec: { server, controlPlaneEndpoint: { host: `api-int.${CLUSTER}.example.com`, port: 6443 } },
+    } as KubeObject,
+  ];
+}
+
+/** Simulated kubelets for vcsim's guests (vcsim's "DHCP server" gives each powered-on VM an address); returns stop. */
+export function vcsimNodes(kube: KubeClient, sim: Vcsim): () => Promise<void> {
+  const nodes = startNodeSimulator({
+    kube,
+    list: vcsimGuestList(new VSphereClients(sim.env)),
+    name: 'vsphere-node-simulator',
+    intervalMs: 200,
+  });
+  return () => nodes.stop();
 }
