@@ -10,6 +10,7 @@ import { generateToken } from './auth.ts';
 import { builtinDefs } from './builtins/index.ts';
 import type { ApiContext } from './context.ts';
 import { CRD_KEY, CrdController } from './controllers/crd.ts';
+import { EventTtlController } from './controllers/event-ttl.ts';
 import { GarbageCollector } from './controllers/gc.ts';
 import { NamespaceController } from './controllers/namespace.ts';
 import { PdbController } from './controllers/pdb.ts';
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   host?: string;
   /** persistence + TLS material + kubeconfig; undefined = in-memory (tests) */
   dataDir?: string;
+  /** How long an Event is kept after it last happened, as kube-apiserver's --event-ttl (default 1 h). */
+  eventTtlMs?: number;
   /** Write-ahead log size that triggers a snapshot and empties the log (default 64 MiB). */
   walCompactBytes?: number;
   /** bearer token; generated when absent (persisted in dataDir) */
@@ -182,6 +185,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const gc = new GarbageCollector(ctx);
   const nsController = new NamespaceController(ctx);
   const pdbController = new PdbController(ctx);
+  const eventTtl = new EventTtlController(ctx, opts.eventTtlMs);
   for (const crd of opts.crds ?? []) await installCrd(ctx, crd);
   await store.durable();
 
@@ -230,6 +234,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       gc.stop();
       nsController.stop();
       pdbController.stop();
+      eventTtl.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -357,7 +357,7 @@ describe('events', () => {
     expect(v1.involvedObject).toBeUndefined();
     const created = await c.post('/apis/events.k8s.io/v1/namespaces/default/events', {
       metadata: { name: 'e2' },
-      eventTime: '2024-01-01T00:00:00.000000Z',
+      eventTime: `${new Date().toISOString().slice(0, 19)}.000000Z`, // recent: older Events expire (event TTL)
       reportingController: 'example.com/ctrl',
       reportingInstance: 'i',
       action: 'Scale',
