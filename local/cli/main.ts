@@ -11,7 +11,8 @@ const program = new Command('capi-fn')
     "kubeconfig file (default: $KUBECONFIG, else the pod's service account in a cluster, else ~/.kube/config)",
   )
   .option('--context <name>', 'kubeconfig context to use')
-  .showHelpAfterError()
+  // A usage error is its one line and where the usage is, not the whole help (issue 22).
+  .showHelpAfterError('(run it with --help for its usage)')
   .configureHelp({ showGlobalOptions: true })
   // Help and version exit 0; every usage error exits 2 (see README, "Exit codes").
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));

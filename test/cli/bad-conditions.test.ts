@@ -59,6 +59,19 @@ describe('capi-fn under bad conditions', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it.each([
+    ['a missing argument', ['get']],
+    ['an unknown option', ['get', 'machines', '--bogus']],
+    ['a missing required option', ['invoke', 'machine']],
+    ['an unknown subcommand', ['emulator', 'nope']],
+    ['an unknown command', ['nope']],
+  ])('usage error, %s: the error and where the usage is, exit 2', async (_what, args) => {
+    const r = await run(args, { cwd, home });
+    expect(r.status).toBe(2);
+    // Commander may add its "(Did you mean …?)" suggestion between the two.
+    expect(r.stderr).toMatch(/^error: .+\n(\(Did you mean .+\?\)\n)?\(run it with --help for its usage\)\n$/);
+  });
+
   it('uses the embedded default of the working folder when nothing else is configured, and says so', async () => {
     const folder = tempDir('capi-fn-embedded-cwd-');
     mkdirSync(join(folder, '.capi-fn'));

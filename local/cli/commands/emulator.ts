@@ -11,7 +11,7 @@ export function registerEmulator(program: Command): void {
   const emulator = program
     .command('emulator')
     .description('run a cloud emulator in the foreground (state in memory): gcp, azure, openstack, vsphere')
-    .showHelpAfterError();
+    .showHelpAfterError('(run it with --help for its usage)');
   registerGcpEmulator(emulator);
   registerAzureEmulator(emulator);
   registerOpenStackEmulator(emulator);
