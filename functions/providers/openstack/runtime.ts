@@ -5,7 +5,7 @@ import type { OpenStackCluster } from '../../../shared/api/providers/openstack.t
 import { type ProviderRuntime, ProviderSetupError } from '../kit/module.ts';
 import { startNodeSimulator } from '../kit/node-simulator.ts';
 import { portScanner } from '../kit/orphans.ts';
-import type { CloudPort } from '../kit/port.ts';
+import { type CloudPort, deferredPort } from '../kit/port.ts';
 import { OpenStackApi } from './api.ts';
 import { OpenStackRest } from './client.ts';
 import { apiOf, connectOpenStack, type OpenStackClient, processClient } from './credentials.ts';
@@ -15,17 +15,9 @@ import type { ServerRequest } from './request.ts';
 
 const NO_AWS_RIGHTS = { actions: [], statements: [] };
 
-/** A port whose credentials are read (from the identityRef Secret) on first use. */
+/** A port whose credentials are read (from the identityRef Secret) on first use; a failed read is tried again. */
 function lazyPort(api: () => Promise<OpenStackApi>): CloudPort<ServerRequest> {
-  let port: Promise<CloudPort<ServerRequest>> | undefined;
-  const p = () => (port ??= api().then((a) => openstackPort(a)));
-  return {
-    find: async (i) => (await p()).find(i),
-    get: async (id) => (await p()).get(id),
-    create: async (r, k, i) => (await p()).create(r, k, i),
-    delete: async (inst) => (await p()).delete(inst),
-    listOwned: async (s) => (await p()).listOwned(s),
-  };
+  return deferredPort(async () => openstackPort(await api()));
 }
 
 /** What `capi-fn up --platform openstack` needs, in words, when it is missing. */
