@@ -24,24 +24,35 @@ export interface Entry {
 /** Each function folder's entrypoint file per host, named after the host (not after a cloud provider). */
 export const HOST_FILE = { aws: 'lambda.ts', azure: 'azure-functions.ts', gcp: 'cloud-functions.ts' } as const;
 
+/** The Azure / functions-framework bundle of a function folder: its handler's name, or the folder's when it holds several. */
+export function hostBundleName(dir: string): string {
+  const names = cloudFunctions.filter((f) => f.dir === dir).map((f) => f.def.name);
+  return names.length === 1 ? names[0]! : dir.replace(/\//g, '-');
+}
+
 export function entries(): Entry[] {
   const out: Entry[] = [];
-  const byDir = new Map<string, string[]>();
-  for (const { dir, def } of cloudFunctions) {
+  for (const { dir, def } of cloudFunctions)
     out.push({ platform: 'aws', name: def.name, entry: `functions/${dir}/lambda.ts` });
-    byDir.set(dir, [...(byDir.get(dir) ?? []), def.name]);
-  }
-  for (const [dir, names] of byDir) {
-    const name = names.length === 1 ? names[0]! : dir.replace(/\//g, '-');
+  for (const dir of new Set(cloudFunctions.map((f) => f.dir))) {
     for (const platform of ['azure', 'gcp'] as const)
-      out.push({ platform, name, entry: `functions/${dir}/${HOST_FILE[platform]}` });
+      out.push({ platform, name: hostBundleName(dir), entry: `functions/${dir}/${HOST_FILE[platform]}` });
   }
   for (const platform of ['aws', 'azure', 'gcp'] as const)
     out.push({ platform, name: WEBHOOKS_FUNCTION_NAME, entry: `functions/webhooks/${HOST_FILE[platform]}` });
   out.push({ platform: 'aws', name: 'drift', entry: 'functions/drift/lambda.ts' });
+  // Scheduled over HTTP on Google Cloud and Knative; the dead-letter sink only on Knative.
+  out.push({ platform: 'gcp', name: 'drift', entry: 'functions/drift/cloud-functions.ts' });
+  out.push({ platform: 'gcp', name: 'dead-letters', entry: 'functions/dead-letters/cloud-functions.ts' });
   out.push({ platform: 'aws', name: 'bridge', entry: 'functions/bridge/lambda.ts' });
   return out;
 }
+
+const EXTERNAL: Record<Entry['platform'], string[]> = {
+  aws: ['@aws-sdk/*'],
+  azure: ['@azure/functions-core'],
+  gcp: ['@google-cloud/functions-framework'],
+};
 
 function options(e: Entry): BuildOptions {
   return {
@@ -52,9 +63,10 @@ function options(e: Entry): BuildOptions {
     format: 'esm',
     keepNames: true,
     logLevel: 'error',
-    // The Lambda Node.js runtime ships AWS SDK v3 and the Functions host provides functions-core;
-    // everything else is bundled.
-    external: e.platform === 'aws' ? ['@aws-sdk/*'] : e.platform === 'azure' ? ['@azure/functions-core'] : [],
+    // The Lambda Node.js runtime ships AWS SDK v3 and the Functions host provides functions-core; the
+    // functions-framework that serves a Google or Knative bundle must be the very module the bundle registers
+    // with (installed beside it); everything else is bundled.
+    external: EXTERNAL[e.platform],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }

@@ -4,23 +4,8 @@
 
 import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
 import { scheduledHandler } from '../../shared/entrypoints/lambda-schedule.ts';
-import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
-import { driftCheckedHandlers } from '../registry.ts';
-import { driftModeFromEnv, runDriftCheck } from './drift.ts';
-import { deployedOrphanScanners, orphanOptionsFromEnv } from './scanners.ts';
+import { runDeployedDriftCheck } from './deployed.ts';
 
-export const handler = scheduledHandler('drift', async ({ kube, log }) => {
-  const bus = new EventBridgeBus({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' });
-  // The operator has its own schedule; its watches (every Secret, CRD…) are not resynced here.
-  const kinds = watchedKinds(driftCheckedHandlers());
-  return runDriftCheck({
-    kube,
-    bus,
-    kinds,
-    mode: driftModeFromEnv(process.env),
-    source: process.env.CAPI_FN_SOURCE ?? 'capi-fn/drift',
-    log,
-    scanners: await deployedOrphanScanners(kube),
-    ...orphanOptionsFromEnv(process.env),
-  });
-});
+export const handler = scheduledHandler('drift', (env) =>
+  runDeployedDriftCheck(env, new EventBridgeBus({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' })),
+);

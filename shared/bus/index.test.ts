@@ -6,6 +6,7 @@ import { EventBridgeBus } from './eventbridge.ts';
 import { EventGridBus } from './eventgrid.ts';
 import { InProcessBus } from './in-process.ts';
 import { createBus } from './index.ts';
+import { KnativeBus } from './knative.ts';
 import { PubSubBus } from './pubsub.ts';
 
 const azurite =
@@ -24,6 +25,10 @@ describe('createBus', () => {
         key: 'k',
         queue: { connectionString: azurite },
       }),
+      createBus({
+        kind: 'knative',
+        brokerUrl: 'http://broker-ingress.knative-eventing.svc.cluster.local/capi-fn/default',
+      }),
     ]);
     expect(buses.map((b) => b.constructor)).toEqual([
       InProcessBus,
@@ -31,8 +36,20 @@ describe('createBus', () => {
       PubSubBus,
       AzureQueueBus,
       EventGridBus,
+      KnativeBus,
     ]);
-    expect(buses.map((b) => b.name)).toEqual(['in-process', 'eventbridge', 'pubsub', 'azure-queue', 'eventgrid']);
+    expect(buses.map((b) => b.name)).toEqual([
+      'in-process',
+      'eventbridge',
+      'pubsub',
+      'azure-queue',
+      'eventgrid',
+      'knative',
+    ]);
+    // Publish-only: a process on the cluster never creates Triggers itself.
+    await expect(
+      buses[5]!.subscribe({ handler: 'h', kinds: [], statusChanges: true }, async () => ({ status: 'done' })),
+    ).rejects.toThrow(/infra\/knative/);
     await Promise.all(buses.map((b) => b.close()));
   });
 

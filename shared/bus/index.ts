@@ -81,12 +81,24 @@ export const EventGridBusConfig = z.strictObject({
   storageAccountResourceId: z.string().optional(),
 });
 
+/** Knative Eventing: publish-only here (the bridge, the drift check); Triggers are part of the deployment (infra/knative). */
+export const KnativeBusConfig = z.strictObject({
+  kind: z.literal('knative'),
+  brokerUrl: z.url(),
+  deadLetterSink: z.url().optional(),
+  namespace: z.string().min(1).optional(),
+  broker: z.string().min(1).optional(),
+  ...delivery,
+  holdMaxMs: z.number().int().nonnegative().optional(),
+});
+
 export const BusConfig = z.discriminatedUnion('kind', [
   InProcessBusConfig,
   EventBridgeBusConfig,
   PubSubBusConfig,
   AzureQueueBusConfig,
   EventGridBusConfig,
+  KnativeBusConfig,
 ]);
 export type BusConfig = z.input<typeof BusConfig>;
 
@@ -124,6 +136,11 @@ export async function createBus(config: BusConfig): Promise<Bus> {
       const { kind: _, ...opts } = c;
       const { EventGridBus } = await import('./eventgrid.ts');
       return new EventGridBus(opts);
+    }
+    case 'knative': {
+      const { kind: _, deadLetterSink, ...opts } = c;
+      const { KnativeBus, deployedTriggers } = await import('./knative.ts');
+      return new KnativeBus({ ...opts, deadLetterSink: deadLetterSink ?? opts.brokerUrl, triggers: deployedTriggers });
     }
   }
 }

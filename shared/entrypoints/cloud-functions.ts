@@ -1,11 +1,13 @@
 // Google Cloud Functions entrypoint (functions-framework): Pub/Sub messages arrive through Eventarc as
-// CloudEvents of type google.cloud.pubsub.topic.v1.messagePublished. Translation only: the push body's
+// CloudEvents of type google.cloud.pubsub.topic.v1.messagePublished. The same bundle serves Knative
+// (knative.ts). Translation only: the push body's
 // deliveryAttempt is the attempt, a retry is a thrown error (the subscription's retry policy backs
 // off), dead letters are published to the dead-letter topic with the reason.
 import * as ff from '@google-cloud/functions-framework';
 import type { HandlerDefinition } from '../runtime/handler.ts';
 import { deliver, parseJsonMessage } from './deliver.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
+import { knativeHandler, knativeTarget } from './knative.ts';
 
 export interface PubSubPushData {
   message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
@@ -74,6 +76,12 @@ export function gcpPubSubHandler<C>(def: HandlerDefinition<C>, opts: GcpOptions 
   };
 }
 
+/**
+ * Registers the handler twice with the functions-framework: as `<name>` for Cloud Run functions (Pub/Sub
+ * through Eventarc) and as `knative-<name>` for a Knative Service behind a Broker's Triggers. The one bundle
+ * serves both hosts; `--target` picks.
+ */
 export function registerGcp<C>(def: HandlerDefinition<C>): void {
   ff.cloudEvent<PubSubPushData>(def.name, gcpPubSubHandler(def));
+  ff.http(knativeTarget(def.name), knativeHandler(def));
 }
