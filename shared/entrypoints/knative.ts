@@ -75,7 +75,16 @@ export function knativeHandler<C>(def: HandlerDefinition<C>, opts: KnativeOption
       res.status(500).end();
       return;
     }
+    if (req.method !== 'POST') {
+      res.status(405).set('allow', 'POST').send('POST a CloudEvent (binary or structured mode)');
+      return;
+    }
     const raw = unwrapPing(fromHttp(req.headers, rawText(req)));
+    if (typeof (raw as { specversion?: unknown } | null)?.specversion !== 'string') {
+      // Not a CloudEvent at all (a Broker sends nothing else): the sender's error, left to its delivery policy.
+      res.status(400).send('not a CloudEvent: no ce-specversion header and not application/cloudevents+json');
+      return;
+    }
     try {
       await receiveKnative(
         raw,
