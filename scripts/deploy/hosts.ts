@@ -1,17 +1,30 @@
 // Every host capi-fn deploys to, with what it renders, where, and what the deployer needs. `npm run gen:deploy`
 // writes the folders, a test fails when one is stale, and `capi-fn deploy <host>` renders or runs them.
-import { renderKnativeFiles } from './knative.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GCP_DIR, renderGcpFiles } from './gcp.ts';
+import { KNATIVE_DIR, renderKnativeFiles } from './knative.ts';
 
 export interface Host {
-  name: 'knative';
+  name: 'knative' | 'gcp';
   dir: string;
   render(): Map<string, string>;
 }
 
-export const hosts: Host[] = [{ name: 'knative', dir: 'infra/knative', render: renderKnativeFiles }];
+/** The functions-framework version the functions are built against, pinned in what Google installs beside them. */
+function functionsFrameworkVersion(): string {
+  const root = join(import.meta.dirname, '..', '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return pkg.dependencies['@google-cloud/functions-framework']!;
+}
+
+export const hosts: Host[] = [
+  { name: 'knative', dir: KNATIVE_DIR, render: renderKnativeFiles },
+  { name: 'gcp', dir: GCP_DIR, render: () => renderGcpFiles(functionsFrameworkVersion()) },
+];
 
 /** The files a host owns in its folder (a README or a hand-kept file beside them is left alone). */
 export function isRendered(host: Host): (f: string) => boolean {
   const names = new Set(host.render().keys());
-  return (f) => names.has(f) || f.endsWith('.yaml') || f.endsWith('.json') || f.endsWith('.bicep');
+  return (f) => names.has(f) || f.endsWith('.yaml') || f.endsWith('.json') || f.endsWith('.bicep') || f.endsWith('.sh');
 }

@@ -32,8 +32,17 @@ export const runtime: ProviderRuntime = {
       ...(o?.client ? { client: o.client as () => GceApi } : {}),
       ...(o?.timings ? { timings: o.timings } : {}),
     }),
-  // The functions call Google, not AWS: their roles hold only their queues and their own kubeconfig.
-  deploy: { aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS } },
+  // The functions call Google, not AWS: their AWS roles hold only their queues and their own kubeconfig. On
+  // Google Cloud: the cluster handler lists zones; the machine handler reads images, machine types and subnets and
+  // creates and deletes instances that run as the template's service account; the orphan scan lists and deletes.
+  deploy: {
+    aws: { cluster: NO_AWS_RIGHTS, machine: NO_AWS_RIGHTS },
+    gcp: {
+      cluster: ['roles/compute.viewer'],
+      machine: ['roles/compute.instanceAdmin.v1', 'roles/iam.serviceAccountUser'],
+    },
+    gcpOrphanScan: ['roles/compute.instanceAdmin.v1'],
+  },
   orphans: ({ cluster, infraCluster, client }) =>
     portScanner(
       'gcp',

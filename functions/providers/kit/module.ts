@@ -167,6 +167,9 @@ export interface ProviderRuntime {
     /** What each deployed handler's role may do in AWS, by handler name suffix (`cluster`, `machine`). */
     aws?: Record<string, AwsPermissions>;
     awsOrphanScan?: AwsPermissions;
+    /** Predefined Google Cloud roles each deployed handler's service account holds on the project, by suffix. */
+    gcp?: Record<string, string[]>;
+    gcpOrphanScan?: string[];
     /** What the drift check's orphan scan does in the cluster for this provider, when its "cloud" is there. */
     kubeOrphanScan?: KubeAccess[];
   };

@@ -1,0 +1,193 @@
+// infra/gcp/deploy.sh: current with the declarations; one identity and one kubeconfig secret per function, only the
+// webhooks public; every distinct gcloud command shape in it accepted by the real gcloud CLI (its arguments parse
+// and it reaches the API, here a local endpoint that records the call); and its Pub/Sub stage run for real against
+// the emulator, giving each handler the bus adapter's own filter, dead-letter topic and a push endpoint.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PubSub } from '@google-cloud/pubsub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gcpKubeconfigSecret, gcpServiceAccount, TOPIC } from '../../scripts/deploy/gcp.ts';
+import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
+import { handlerUnits } from '../../scripts/deploy/plan.ts';
+import { staleFiles } from '../../scripts/deploy/rendered.ts';
+import { pubsubDeadLetterName, pubsubFilterFor, pubsubSubscriptionName } from '../../shared/bus/pubsub-routing.ts';
+import { hasPeer } from '../support/peers.ts';
+import { type PubSubEmulator, startPubSubEmulator } from '../support/pubsub-emulator.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SCRIPT = join(ROOT, 'infra', 'gcp', 'deploy.sh');
+const gcp = hosts.find((h) => h.name === 'gcp')!;
+const PROJECT = 'capifn-deploy';
+
+/** The script's commands in DRY_RUN, each split into its arguments exactly as bash would pass them. */
+function dryRun(env: Record<string, string> = {}): string[][] {
+  const out = execFileSync('bash', [SCRIPT], {
+    env: { ...process.env, PROJECT, REGION: 'europe-west1', DRY_RUN: '1', ...env },
+    encoding: 'utf8',
+  });
+  const lines = out.split('\n').filter((l) => l.startsWith('gcloud '));
+  // One bash for all lines: each line's words NUL-separated, lines separated by \x01.
+  const split = execFileSync(
+    'bash',
+    ['-c', `while IFS= read -r l; do eval "a=($l)"; printf "%s\\0" "\${a[@]}"; printf "\\1"; done`],
+    {
+      input: `${lines.join('\n')}\n`,
+      encoding: 'utf8',
+    },
+  );
+  return split
+    .split('\x01')
+    .slice(0, -1)
+    .map((words) => words.split('\0').slice(0, -1));
+}
+
+const flag = (cmd: string[], name: string) => cmd.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+describe('infra/gcp', () => {
+  it('is what `npm run gen:deploy` renders from the handler declarations', () => {
+    expect(staleFiles(ROOT, gcp.dir, gcp.render(), isRendered(gcp))).toEqual([]);
+  });
+
+  it('deploys every function as its own service account with only its own kubeconfig; only the webhooks are public', () => {
+    const commands = dryRun();
+    const deploys = commands.filter((c) => c[1] === 'functions' && c[2] === 'deploy');
+    const names = deploys.map((c) => c[3]!);
+    expect(names).toEqual(expect.arrayContaining([...handlerUnits().map((u) => u.name), 'webhooks', 'drift']));
+    for (const c of deploys) {
+      const fn = c[3]!;
+      expect(flag(c, 'service-account'), fn).toBe(`${gcpServiceAccount(fn)}@${PROJECT}.iam.gserviceaccount.com`);
+      expect(flag(c, 'set-secrets'), fn).toBe(`/etc/capi-fn/kubeconfig=${gcpKubeconfigSecret(fn)}:latest`);
+      expect(c.includes('--allow-unauthenticated'), fn).toBe(fn === 'webhooks');
+      // Nothing secret in the environment: names, topics, paths and URLs only.
+      for (const kv of flag(c, 'set-env-vars')!.split(','))
+        expect(kv, fn).toMatch(
+          /^(GOOGLE_CLOUD_PROJECT|CAPI_FN_TOPIC|CAPI_FN_DLQ_TOPIC|CAPI_FN_KUBECONFIG|CAPI_FN_WEBHOOK_URL)=/,
+        );
+    }
+    expect(new Set(deploys.map((c) => flag(c, 'service-account'))).size).toBe(deploys.length);
+    const secretGrants = commands.filter((c) => c[1] === 'secrets' && c[2] === 'add-iam-policy-binding');
+    for (const c of secretGrants)
+      expect(c[3]).toBe(gcpKubeconfigSecret(flag(c, 'member')!.replace(/^serviceAccount:capifn-|@.*$/g, '')));
+  });
+
+  describe.skipIf(!hasPeer('gcloud'))('with the gcloud CLI', () => {
+    let api: Server;
+    let endpoint: string;
+    const calls: string[] = [];
+    let cfg: string;
+    let emulator: PubSubEmulator | undefined;
+
+    beforeAll(async () => {
+      cfg = mkdtempSync(join(tmpdir(), 'gcloud-cfg-'));
+      api = createServer((req, res) => {
+        calls.push(`${req.method} ${req.url?.split('?')[0]}`);
+        req.resume();
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 400, message: 'capi-fn test endpoint', status: 'INVALID_ARGUMENT' } }));
+      });
+      await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+      endpoint = `http://127.0.0.1:${(api.address() as AddressInfo).port}/`;
+      if (hasPeer('gcloud-pubsub-emulator')) emulator = await startPubSubEmulator();
+    });
+    afterAll(async () => {
+      await new Promise((r) => api?.close(r));
+      await emulator?.stop();
+      rmSync(cfg, { recursive: true, force: true });
+    });
+
+    const gcloudEnv = (overrides: Record<string, string>) => ({
+      ...process.env,
+      CLOUDSDK_CONFIG: cfg,
+      CLOUDSDK_AUTH_DISABLE_CREDENTIALS: 'true',
+      CLOUDSDK_CORE_PROJECT: PROJECT,
+      CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+      CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+      CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
+      ...overrides,
+    });
+
+    it('accepts the arguments of every distinct command shape and reaches the API with each', async () => {
+      const apis = [
+        'CLOUDFUNCTIONS',
+        'CLOUDSCHEDULER',
+        'IAM',
+        'SECRETMANAGER',
+        'CLOUDRESOURCEMANAGER',
+        'PUBSUB',
+        'RUN',
+      ];
+      const env = gcloudEnv(Object.fromEntries(apis.map((a) => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`, endpoint])));
+      const shapes = new Map<string, string[]>();
+      for (const c of dryRun()) {
+        const positional = c.slice(1).filter((a) => !a.startsWith('-'));
+        const key = [
+          ...positional.slice(0, -1),
+          ...c
+            .filter((a) => a.startsWith('--'))
+            .map((a) => a.split('=')[0])
+            .sort(),
+        ].join(' ');
+        if (!shapes.has(key)) shapes.set(key, c);
+      }
+      expect(shapes.size).toBeGreaterThan(10);
+      for (const [key, c] of shapes) {
+        const before = calls.length;
+        const err = await new Promise<string>((resolve) =>
+          execFile('gcloud', ['--quiet', ...c.slice(1)], { env, timeout: 60_000 }, (_e, _o, stderr) => resolve(stderr)),
+        );
+        expect(err, key).not.toMatch(
+          /unrecognized arguments|argument .*: |Invalid value for|is required|must be specified/i,
+        );
+        expect(calls.length, `${key}: ${err}`).toBeGreaterThan(before);
+      }
+    }, 240_000);
+
+    it.skipIf(!hasPeer('gcloud-pubsub-emulator'))(
+      'creates each handler’s push subscription with the bus adapter’s filter and dead-letter topic (Pub/Sub stage, emulator)',
+      async () => {
+        const fns = ['machineset', 'machine'];
+        await new Promise<void>((resolve, reject) =>
+          execFile(
+            'bash',
+            [SCRIPT, 'pubsub'],
+            {
+              env: {
+                ...gcloudEnv({ CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB: `http://${emulator!.host}/` }),
+                PROJECT,
+                REGION: 'europe-west1',
+                NO_IAM: '1',
+                FUNCTIONS: fns.join(' '),
+                FUNCTION_URL_BASE: 'http://127.0.0.1:9',
+              },
+              timeout: 120_000,
+            },
+            (e, _o, stderr) => (e ? reject(new Error(`deploy.sh pubsub failed: ${stderr}`)) : resolve()),
+          ),
+        );
+        const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: emulator!.host });
+        try {
+          for (const fn of fns) {
+            const unit = handlerUnits().find((u) => u.name === fn)!;
+            const [meta] = await pubsub.subscription(pubsubSubscriptionName(TOPIC, fn)).getMetadata();
+            expect(meta.topic).toBe(`projects/${PROJECT}/topics/${TOPIC}`);
+            expect(meta.filter).toBe(pubsubFilterFor(unit.subscription).filter);
+            expect(meta.pushConfig?.pushEndpoint).toBe(`http://127.0.0.1:9/${fn}`);
+            expect(meta.deadLetterPolicy?.deadLetterTopic).toBe(
+              `projects/${PROJECT}/topics/${pubsubDeadLetterName(TOPIC, fn)}`,
+            );
+            expect(meta.enableMessageOrdering).toBe(true);
+            const [dl] = await pubsub.subscription(pubsubDeadLetterName(TOPIC, fn)).exists();
+            expect(dl).toBe(true);
+          }
+        } finally {
+          await pubsub.close();
+        }
+      },
+      180_000,
+    );
+  });
+});
