@@ -41,8 +41,9 @@ export function entries(): Entry[] {
   for (const platform of ['aws', 'azure', 'gcp'] as const)
     out.push({ platform, name: WEBHOOKS_FUNCTION_NAME, entry: `functions/webhooks/${HOST_FILE[platform]}` });
   out.push({ platform: 'aws', name: 'drift', entry: 'functions/drift/lambda.ts' });
-  // Scheduled over HTTP on Google Cloud and Knative; the dead-letter sink only on Knative.
+  // Scheduled over HTTP on Google Cloud and Knative, by a timer on Azure; the dead-letter sink only on Knative.
   out.push({ platform: 'gcp', name: 'drift', entry: 'functions/drift/cloud-functions.ts' });
+  out.push({ platform: 'azure', name: 'drift', entry: 'functions/drift/azure-functions.ts' });
   out.push({ platform: 'gcp', name: 'dead-letters', entry: 'functions/dead-letters/cloud-functions.ts' });
   out.push({ platform: 'aws', name: 'bridge', entry: 'functions/bridge/lambda.ts' });
   return out;

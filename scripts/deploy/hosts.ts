@@ -2,11 +2,12 @@
 // writes the folders, a test fails when one is stale, and `capi-fn deploy <host>` renders or runs them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AZURE_DIR, renderAzureFiles } from './azure.ts';
 import { GCP_DIR, renderGcpFiles } from './gcp.ts';
 import { KNATIVE_DIR, renderKnativeFiles } from './knative.ts';
 
 export interface Host {
-  name: 'knative' | 'gcp';
+  name: 'knative' | 'gcp' | 'azure';
   dir: string;
   render(): Map<string, string>;
 }
@@ -21,10 +22,11 @@ function functionsFrameworkVersion(): string {
 export const hosts: Host[] = [
   { name: 'knative', dir: KNATIVE_DIR, render: renderKnativeFiles },
   { name: 'gcp', dir: GCP_DIR, render: () => renderGcpFiles(functionsFrameworkVersion()) },
+  { name: 'azure', dir: AZURE_DIR, render: renderAzureFiles },
 ];
 
 /** The files a host owns in its folder (a README or a hand-kept file beside them is left alone). */
 export function isRendered(host: Host): (f: string) => boolean {
   const names = new Set(host.render().keys());
-  return (f) => names.has(f) || f.endsWith('.yaml') || f.endsWith('.json') || f.endsWith('.bicep') || f.endsWith('.sh');
+  return (f) => names.has(f) || f.endsWith('.yaml') || f.endsWith('.json') || f.endsWith('.sh') || f.endsWith('.txt');
 }

@@ -34,7 +34,9 @@ import {
 } from './types.ts';
 
 export interface AzureQueueBusOptions {
-  connectionString: string;
+  /** A storage connection string, or instead `service`: a client built with an identity (no key anywhere). */
+  connectionString?: string;
+  service?: QueueServiceClient;
   queuePrefix?: string;
   maxAttempts?: number;
   backoff?: Partial<BackoffPolicy>;
@@ -75,7 +77,8 @@ export class AzureQueueBus implements EventBus, RawPublisher {
   private readonly consumers = new Set<Consumer>();
 
   constructor(opts: AzureQueueBusOptions) {
-    this.service = QueueServiceClient.fromConnectionString(opts.connectionString);
+    if (!opts.service && !opts.connectionString) throw new Error('AzureQueueBus needs connectionString or service');
+    this.service = opts.service ?? QueueServiceClient.fromConnectionString(opts.connectionString!);
     this.prefix = opts.queuePrefix ?? DEFAULT_AZURE_QUEUE_PREFIX;
     this.maxAttempts = positiveInt(opts.maxAttempts ?? 10, 'maxAttempts');
     this.backoff = backoffPolicy(opts.backoff, { baseMs: 1_000, maxMs: 300_000, jitter: 0.2 });

@@ -3,8 +3,10 @@
 // requeues and not-yet-due events go back to the queue with a visibility delay, dead letters go to
 // `<queue>-poison` with the reason, and a retry is a thrown error the host redelivers.
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import { azureQueueName } from '../bus/azure-queue-codec.ts';
 import type { ResourceEvent } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
+import { queueServiceFromEnv } from './azure-storage.ts';
 import { deliver, parseJsonMessage } from './deliver.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
 
@@ -16,15 +18,16 @@ export interface AzureQueuePort {
   deadLetter(body: string, reason: string): Promise<void>;
 }
 
+/** The handler's queue: the Azure queue bus adapter's name for it (CAPI_FN_QUEUE overrides). */
 export function queueNameFor(handler: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.CAPI_FN_QUEUE ?? `capifn-${handler}`;
+  return env.CAPI_FN_QUEUE ?? azureQueueName(handler);
 }
 
+/** The connection (app setting prefix) of every capi-fn queue trigger and queue client. */
+export const STORAGE_CONNECTION = 'CAPI_FN_STORAGE';
+
 export async function storageQueuePort(handler: string, env: NodeJS.ProcessEnv = process.env): Promise<AzureQueuePort> {
-  const conn = env.CAPI_FN_STORAGE ?? env.AzureWebJobsStorage;
-  if (!conn) throw new Error('CAPI_FN_STORAGE (or AzureWebJobsStorage) must hold the storage connection string');
-  const { QueueServiceClient } = await import('@azure/storage-queue');
-  const svc = QueueServiceClient.fromConnectionString(conn);
+  const svc = await queueServiceFromEnv(STORAGE_CONNECTION, env);
   const queue = svc.getQueueClient(queueNameFor(handler, env));
   const poison = svc.getQueueClient(`${queueNameFor(handler, env)}-poison`);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -118,11 +121,20 @@ export interface AzureRegistration {
   schedule?: { ncrontab: string; event: () => ResourceEvent };
 }
 
+/**
+ * Whether this app registers `name`: every function, unless CAPI_FN_FUNCTION names the one it hosts (infra/azure
+ * deploys one app, with its own identity, per function; a folder's bundle registers several).
+ */
+export function hostsFunction(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.CAPI_FN_FUNCTION || env.CAPI_FN_FUNCTION === name;
+}
+
 /** Registers both triggers with the Functions host (a no-op outside it, where the package is in test mode). */
 export function registerAzure<C>(def: HandlerDefinition<C>, reg: AzureRegistration = {}): void {
+  if (!hostsFunction(def.name)) return;
   app.storageQueue(def.name, {
     queueName: queueNameFor(def.name),
-    connection: 'CAPI_FN_STORAGE',
+    connection: STORAGE_CONNECTION,
     handler: azureQueueHandler(def),
   });
   app.eventGrid(`${def.name}-eventgrid`, { handler: azureEventGridHandler(def) });
