@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as apiserver } from './apiserver.ts';
 import { registerBridge } from './bridge.ts';
+import { registerDeploy } from './deploy.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerEmulator } from './emulator.ts';
 import { registerGet } from './get.ts';
@@ -13,6 +14,7 @@ export const commands: Array<(program: Command) => void> = [
   registerGet,
   registerInvoke,
   registerDoctor,
+  registerDeploy,
   registerBridge,
   apiserver,
   registerEmulator,
