@@ -60,8 +60,33 @@ export class Checkpoint {
     return false;
   }
 
-  /** Persists acknowledged positions (optimistic concurrency; on conflict re-read and write ours again). */
-  async save(): Promise<void> {
+  /**
+   * Persists acknowledged positions. One write at a time: every watch of a starting bridge saves its fresh resume
+   * point at once, and dozens of writers of one ConfigMap would conflict with each other until they gave up (seen in
+   * the packaged deployment's end-to-end run). A save asked for while one runs waits for it and writes once for all
+   * who asked meanwhile.
+   */
+  save(): Promise<void> {
+    if (!this.running) {
+      this.running = this.saveOnce().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.save();
+      });
+    return this.queued;
+  }
+
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  /** One write of the acknowledged positions (optimistic concurrency; on conflict re-read and write ours again). */
+  private async saveOnce(): Promise<void> {
     if (!this.dirty()) return;
     const snapshot = new Map(this.acked);
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -3,9 +3,7 @@
 // event pattern is the bus adapter's own routing rule; schedules for the drift check, the bridge and the
 // operator; the operator alone at reserved concurrency 1 among the handlers; EC2 rights only on the AWS
 // provider's role; and the webhooks behind an unauthenticated function URL the operator registers.
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
@@ -14,12 +12,13 @@ import { cloudFunctions } from '../../functions/registry.ts';
 import { functionRoleId, kubeconfigSecretName, renderServerlessYaml } from '../../scripts/serverless-config.ts';
 import { eventBridgePatternFor } from '../../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../../shared/runtime/handler.ts';
+import { type CfnResource, oslsPackage } from '../support/osls-package.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** EventBridge's default event pattern size quota (adjustable up to 4096). */
 const DEFAULT_PATTERN_QUOTA = 2048;
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string | string[] };
+type Resource = CfnResource;
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /** osls' logical id of a function (`<name with - as Dash, first letter upper>LambdaFunction`). */
@@ -68,42 +67,14 @@ describe('serverless.yml', () => {
     const byType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
 
     beforeAll(async () => {
-      // Package in a copy so the test never races a developer's own .serverless folder.
-      const dir = mkdtempSync(join(tmpdir(), 'capi-fn-sls-'));
-      for (const f of ['serverless.yml', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(dir, f));
-      for (const d of ['functions', 'shared', 'local'])
-        cpSync(join(ROOT, d), join(dir, d), { recursive: true, filter: (p) => !p.endsWith('.test.ts') });
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-      await new Promise<void>((resolve, reject) =>
-        execFile(
-          process.execPath,
-          [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package'],
-          {
-            cwd: dir,
-            timeout: 180_000,
-            env: {
-              ...process.env,
-              SLS_TELEMETRY_DISABLED: '1',
-              CAPI_FN_CLUSTER_NAME: CLUSTER,
-              // What earlier versions put into every function's environment, and credentials in general.
-              CAPI_FN_KUBECONFIG_DATA: CANARY,
-              CAPI_FN_KUBECONFIG: CANARY,
-              AWS_SECRET_ACCESS_KEY: CANARY,
-              AZURE_CLIENT_SECRET: CANARY,
-            },
-          },
-          (err, stdout, stderr) =>
-            err ? reject(new Error(`osls package failed: ${err.message}\n${stdout}\n${stderr}`)) : resolve(),
-        ),
-      );
-      out = join(dir, '.serverless');
-      const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-        Resources: Record<string, Resource>;
-        Outputs: Record<string, { Value: unknown }>;
-      };
-      resources = template.Resources;
-      templateText = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
-      outputs = template.Outputs;
+      ({ out, templateText, resources, outputs } = await oslsPackage({
+        CAPI_FN_CLUSTER_NAME: CLUSTER,
+        // What earlier versions put into every function's environment, and credentials in general.
+        CAPI_FN_KUBECONFIG_DATA: CANARY,
+        CAPI_FN_KUBECONFIG: CANARY,
+        AWS_SECRET_ACCESS_KEY: CANARY,
+        AZURE_CLIENT_SECRET: CANARY,
+      }));
     }, 240_000);
 
     it('has one Lambda, queue, DLQ, event source and rule per handler, with the routing rule as pattern', () => {
