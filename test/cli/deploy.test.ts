@@ -2,14 +2,14 @@
 // checkout's), missing tools, settings and logins are refused one line each, and on Knative it really deploys:
 // kubectl applies infra/rbac and infra/knative to the embedded API server with Knative's CRDs installed.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import { toCrd } from '../../shared/api/crd.ts';
 import { allKinds } from '../../shared/api/registry.ts';
 import { tempDir } from '../support/env.ts';
+import { installKnativeCrds } from '../support/knative-crds.ts';
 import { kubectlFor } from '../support/kubectl.ts';
 import { hasPeer } from '../support/peers.ts';
 
@@ -94,19 +94,7 @@ describe('capi-fn deploy', () => {
       const refused = await run(['--kubeconfig', kubeconfig, 'deploy', 'knative']);
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain('Knative Serving and Eventing are not installed in this cluster');
-      // Knative's published CRDs, less PingSource's conversion webhook (the embedded API server runs none).
-      const fixtures = join(ROOT, 'test', 'fixtures', 'knative');
-      const crds = join(dirname(kubeconfig), 'knative-crds.yaml');
-      writeFileSync(
-        crds,
-        readdirSync(fixtures)
-          .filter((f) => f.endsWith('.yaml'))
-          .flatMap((f) => parseAllDocuments(readFileSync(join(fixtures, f), 'utf8')).map((d) => d.toJSON()))
-          .map((crd) => stringify({ ...crd, spec: { ...crd.spec, conversion: undefined } }))
-          .join('---\n'),
-      );
-      await ok(['apply', '-f', crds]);
-      await ok(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=30s']);
+      await installKnativeCrds(ok, dirname(kubeconfig));
       const deployed = await run(['--kubeconfig', kubeconfig, 'deploy', 'knative']);
       expect(deployed.stderr).toContain('capi-fn deploy knative: running kubectl');
       expect(deployed.status).toBe(0);

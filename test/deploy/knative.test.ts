@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
 import { BROKER_URL, bridgeBusConfig, serviceName } from '../../scripts/deploy/knative.ts';
@@ -17,12 +17,12 @@ import { toCrd } from '../../shared/api/crd.ts';
 import { allKinds } from '../../shared/api/registry.ts';
 import { KnativeBusConfig } from '../../shared/bus/index.ts';
 import { knativeTriggersFor } from '../../shared/bus/knative-routing.ts';
+import { installKnativeCrds } from '../support/knative-crds.ts';
 import { kubectlFor } from '../support/kubectl.ts';
 import { hasPeer } from '../support/peers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'infra', 'knative');
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'knative');
 const knative = hosts.find((h) => h.name === 'knative')!;
 
 type Doc = {
@@ -105,19 +105,7 @@ describe('infra/knative', () => {
       ({ ok, kubectl } = kubectlFor(kubeconfig, dir));
       api = await startApiServer({ crds: allKinds.map((k) => toCrd(k)) });
       await api.writeKubeconfig(kubeconfig);
-      // Knative's CRDs as published, less their conversion webhooks (PingSource's v1beta2 → v1), which the embedded
-      // API server does not run: the manifests use the storage versions only.
-      const crds = join(dir, 'knative-crds.yaml');
-      writeFileSync(
-        crds,
-        readdirSync(FIXTURES)
-          .filter((f) => f.endsWith('.yaml'))
-          .flatMap((f) => parseAllDocuments(readFileSync(join(FIXTURES, f), 'utf8')).map((d) => d.toJSON()))
-          .map((crd) => stringify({ ...crd, spec: { ...crd.spec, conversion: undefined } }))
-          .join('---\n'),
-      );
-      await ok(['apply', '-f', crds]);
-      await ok(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=30s']);
+      await installKnativeCrds(ok, dir);
       for (const ns of ['openshift-cluster-api', 'openshift-machine-api']) await ok(['create', 'namespace', ns]);
       await ok(['apply', '-f', join(ROOT, 'infra', 'rbac')]);
     });
