@@ -1,6 +1,6 @@
 // infra/knative/: current with the declarations; one Service, identity and set of Triggers per handler; nothing
 // secret; and accepted by `kubectl apply --dry-run=server` against the embedded API server with Knative's own
-// CRDs (Serving's Service, Eventing's Broker, Trigger and PingSource, test/fixtures/knative/) installed, so
+// CRDs (Serving's Service, Eventing's Broker, Trigger and PingSource, test/peers/knative/) installed, so
 // every field is checked against Knative's published schemas.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,11 +1,11 @@
-// Knative's own published CRDs (test/fixtures/knative/) installed into a test's API server with kubectl, less
+// Knative's own published CRDs (test/peers/knative/) installed into a test's API server with kubectl, less
 // PingSource's conversion webhook: the embedded API server runs no conversion webhooks, and the manifests use the
 // storage versions only.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'knative');
+const FIXTURES = join(import.meta.dirname, '..', 'peers', 'knative');
 
 export async function installKnativeCrds(ok: (args: string[]) => Promise<string>, dir: string): Promise<void> {
   const file = join(dir, 'knative-crds.yaml');
