@@ -201,6 +201,17 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
   const want = clone(im);
   def.recordIdentity(want.spec, instance);
   im = await kube.update<IM>(want, { fieldManager: def.fieldManager });
+  // A create whose reply was lost may have been repeated underneath (an SDK's own retry of the same call): a cloud
+  // that honours the key returns the same instance, one that does not (moto's EC2, found by the cloud chaos test)
+  // made a second. One Machine, one instance: any other live instance with this Machine's identity goes now, as
+  // the lookup before a create would have done.
+  const others = (await port.find(identity)).filter(
+    (i) => i.id !== instance.id && i.owner.machineUid === uid && i.state !== 'terminating' && i.state !== 'gone',
+  );
+  if (others.length) {
+    log.warn({ keep: instance.id, delete: others.map((i) => i.id) }, 'deleting duplicate instances of this machine');
+    for (const extra of others) await port.delete(extra);
+  }
   for (const [type, c] of Object.entries(prepared.conditions ?? {})) set(type, c);
   return { kind: 'launched', im, instance };
 }

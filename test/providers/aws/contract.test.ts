@@ -158,5 +158,5 @@ function fixture(): ProviderFixture {
 }
 
 describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: the provider contract', () => {
-  providerContract({ crashMaxK: 16 }, fixture);
+  providerContract({ crashMaxK: 17 }, fixture);
 });

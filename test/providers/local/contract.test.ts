@@ -94,5 +94,5 @@ function fixture(): ProviderFixture {
 }
 
 describe('local provider: the provider contract', () => {
-  providerContract({ crashMaxK: 11 }, fixture);
+  providerContract({ crashMaxK: 12 }, fixture);
 });

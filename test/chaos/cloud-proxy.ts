@@ -1,0 +1,176 @@
+// A fault-injecting proxy between a provider and its cloud's peer (moto for EC2, the emulators): plain HTTP in and
+// out. At `rate`, a request meets one fault, chosen by a seeded generator so a failing run replays from its seed:
+//   throttle     the cloud's throttling answer (EC2: 503 RequestLimitExceeded; Google: 429 rateLimitExceeded;
+//                OpenStack: 429 with Retry-After), nothing done
+//   unavailable  the cloud's internal error (EC2: 500 InternalError; Google: 503 UNAVAILABLE; OpenStack: 503), nothing done
+//   reset        the connection reset before the request is sent (nothing done)
+//   reset-after  the request is done upstream, then the connection is reset before the answer (a lost reply: the
+//                create that happened but was never confirmed, which idempotency tokens exist for)
+//   latency      100–500 ms added
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom } from '../../shared/bus/random.ts';
+
+export type CloudFault = 'throttle' | 'unavailable' | 'reset' | 'reset-after' | 'latency';
+export type CloudDialect = 'aws-ec2' | 'gce' | 'openstack';
+
+export interface CloudChaosProxy {
+  readonly url: string;
+  readonly injected: Map<CloudFault, number>;
+  /** Faults by the request that met them (`POST Action=RunInstances`, `GET /compute/v1/...`). */
+  readonly byCall: Map<string, number>;
+  readonly requests: { total: number };
+  rate: number;
+  close(): Promise<void>;
+}
+
+const FAULTS: CloudFault[] = ['throttle', 'unavailable', 'reset', 'reset-after', 'latency'];
+
+function errorAnswer(
+  dialect: CloudDialect,
+  fault: 'throttle' | 'unavailable',
+): { status: number; headers: Record<string, string>; body: string } {
+  switch (dialect) {
+    case 'aws-ec2': {
+      const [status, code, message] =
+        fault === 'throttle'
+          ? [503, 'RequestLimitExceeded', 'Request limit exceeded.']
+          : [500, 'InternalError', 'An internal error has occurred'];
+      return {
+        status,
+        headers: { 'content-type': 'text/xml;charset=UTF-8' },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>chaos-${Date.now()}</RequestID></Response>`,
+      };
+    }
+    case 'gce': {
+      const [status, reason, st] =
+        fault === 'throttle' ? [429, 'rateLimitExceeded', 'RESOURCE_EXHAUSTED'] : [503, 'backendError', 'UNAVAILABLE'];
+      return {
+        status,
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: JSON.stringify({
+          error: {
+            code: status,
+            message: `chaos: ${reason}`,
+            status: st,
+            errors: [{ reason, message: `chaos: ${reason}`, domain: 'global' }],
+          },
+        }),
+      };
+    }
+    case 'openstack':
+      return fault === 'throttle'
+        ? {
+            status: 429,
+            headers: { 'content-type': 'application/json', 'retry-after': '1' },
+            body: JSON.stringify({ overLimit: { code: 429, message: 'chaos: over limit' } }),
+          }
+        : {
+            status: 503,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ message: 'chaos: service unavailable' }),
+          };
+  }
+}
+
+/** What a request is, for the per-call counts: EC2's Action from the form body, else the method and path. */
+function callOf(req: IncomingMessage, body: Buffer): string {
+  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'))?.[1];
+  if (action) return action;
+  return `${req.method} ${(req.url ?? '/').split('?')[0]!.replace(/\/[0-9a-f-]{8,}(?=\/|$)/g, '/<id>')}`;
+}
+
+export async function startCloudChaosProxy(o: {
+  upstream: string;
+  seed: number;
+  rate?: number;
+  dialect: CloudDialect;
+  /** Faults that must happen whatever the dice say: the first request of each call (prefix match) meets its fault. */
+  script?: Array<{ call: string; fault: CloudFault }>;
+}): Promise<CloudChaosProxy> {
+  const script = [...(o.script ?? [])];
+  const random = seededRandom(o.seed);
+  const upstream = new URL(o.upstream);
+  const injected = new Map<CloudFault, number>();
+  const byCall = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const proxy: CloudChaosProxy = {
+    url: '',
+    injected,
+    byCall,
+    requests: { total: 0 },
+    rate: o.rate ?? 0.2,
+    close: async () => {},
+  };
+
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse | undefined, after?: () => void) =>
+    new Promise<void>((resolve) => {
+      const up = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => {
+            if (after) after();
+            else res!.writeHead(r.statusCode ?? 502, r.headers).end(Buffer.concat(chunks));
+            resolve();
+          });
+        },
+      );
+      up.on('error', () => {
+        res?.destroy();
+        resolve();
+      });
+      up.end(body);
+    });
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      proxy.requests.total++;
+      const scripted = script.findIndex((x) => callOf(req, body).startsWith(x.call));
+      let fault: CloudFault;
+      if (scripted >= 0 && proxy.rate > 0) fault = script.splice(scripted, 1)[0]!.fault;
+      else if (random() >= proxy.rate) return forward(req, body, res);
+      else fault = FAULTS[Math.floor(random() * FAULTS.length)]!;
+      injected.set(fault, (injected.get(fault) ?? 0) + 1);
+      const call = `${callOf(req, body)} ${fault}`;
+      byCall.set(call, (byCall.get(call) ?? 0) + 1);
+      switch (fault) {
+        case 'throttle':
+        case 'unavailable': {
+          const a = errorAnswer(o.dialect, fault);
+          res.writeHead(a.status, a.headers).end(a.body);
+          return;
+        }
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'reset-after':
+          return forward(req, body, undefined, () => req.socket.destroy());
+        case 'latency':
+          await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 400)));
+          return forward(req, body, res);
+      }
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  (proxy as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  };
+  return proxy;
+}
