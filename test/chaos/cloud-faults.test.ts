@@ -2,11 +2,12 @@
 // (throttling, internal errors, resets before and after the request was done, latency) at 30% of requests, and a
 // MachineSet still converges to exactly its replicas with one instance per Machine, and scales to none with no
 // instance left — a lost RunInstances reply must never become a second instance (the ClientToken is the Machine's).
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_TAG } from '../../functions/providers/aws/tags.ts';
 import {
   type AwsEnv,
+  allInstances,
   awsMachineSet,
   awsMachineTemplate,
   CLUSTER,
@@ -69,17 +70,8 @@ describe.skipIf(!hasPeer('moto_server'))(`AWS provider with the cloud failing (s
     await moto?.stop();
   });
 
-  const instances = async () => {
-    const r = await direct.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag-key', Values: [IDENTITY_TAG] },
-          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
-        ],
-      }),
-    );
-    return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
-  };
+  const instances = () =>
+    allInstances(direct, [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
   const uidOf = (i: { Tags?: Array<{ Key?: string; Value?: string }> }) =>
     i.Tags?.find((t) => t.Key === IDENTITY_TAG)?.Value;
 

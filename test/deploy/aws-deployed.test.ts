@@ -5,11 +5,9 @@
 // event source mapping invokes the packaged function; the AWS provider's function launches on moto's EC2. A
 // MachineSet of 2 converges and scales to 0; the drift check runs on its schedule; the webhooks answer through
 // the function URL, behind the token in the path.
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ec2Cloud } from '../../functions/providers/aws/cloud.ts';
 import { awsPort } from '../../functions/providers/aws/port.ts';
-import { IDENTITY_TAG } from '../../functions/providers/aws/tags.ts';
 import { type NodeSimulator, startNodeSimulator } from '../../functions/providers/kit/node-simulator.ts';
 import { WEBHOOK_TOKEN_SECRET } from '../../functions/webhooks/token.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
@@ -17,6 +15,7 @@ import type { Machine } from '../../shared/api/capi/machine.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
 import {
+  allInstances,
   awsMachineSet,
   awsMachineTemplate,
   CLUSTER,
@@ -94,17 +93,7 @@ describe.skipIf(!hasPeer('moto_server'))('the packaged AWS deployment, run as de
     await moto?.stop();
   });
 
-  const liveInstances = async () => {
-    const r = await ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag-key', Values: [IDENTITY_TAG] },
-          { Name: 'instance-state-name', Values: ['pending', 'running'] },
-        ],
-      }),
-    );
-    return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
-  };
+  const liveInstances = () => allInstances(ec2, [{ Name: 'instance-state-name', Values: ['pending', 'running'] }]);
   const machines = async () =>
     (await kube.list<Machine>({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' }, { namespace: NS })).items;
 
