@@ -252,6 +252,27 @@ describe('responses', () => {
     );
   });
 
+  it('an object that breaks the schema is answered with its fields, never a crash in a rule (the 10,000 sweep)', () => {
+    // A null label value reached the GCP rules' lowercasing: a 500 before the schema ran.
+    const template = (labels: JsonObject) => ({
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'GCPMachineTemplate',
+      metadata: { name: 't', namespace: 'default' },
+      spec: { template: { spec: { instanceType: 'n1-standard-4', additionalLabels: labels } } },
+    });
+    const broken = template({ owner: null });
+    const r = review(request(broken), UPSTREAM, 'validate');
+    expect(r).toMatchObject({ allowed: false, status: { code: 422 } });
+    expect(r.status?.message).toContain('spec.template.spec.additionalLabels.owner: Invalid value: null');
+    // Stored that way before the webhook: the update is refused naming the field, and why nothing else was checked.
+    const u = review(request(template({ owner: null, team: 'a' }), 'UPDATE', broken), UPSTREAM, 'validate');
+    expect(u).toMatchObject({ allowed: false, status: { code: 422 } });
+    expect(u.status?.message).toContain('the stored object has this error too');
+    // An empty key is named too, not an empty path.
+    const empty = review(request({ ...template({}), '': 1 }), UPSTREAM, 'validate');
+    expect(empty.status?.message).toContain('[""]: Invalid value: unknown field');
+  });
+
   it('a CREATE without an object is refused, not a crash', () => {
     const r = review({ ...request(ms), object: null }, AWS, 'validate');
     expect(r).toMatchObject({ allowed: false, status: { code: 422 } });

@@ -54,6 +54,15 @@ function mutate(req: AdmissionRequest, subject: Subject, namespace: string): Adm
   };
 }
 
+/** The rule violations of a stored object, as ratchet keys; none when its shape is beyond the rules. */
+function ruleKeys(run: () => Violation[]): string[] {
+  try {
+    return run().map((v) => `${v.field}\n${v.rule}`);
+  } catch {
+    return [];
+  }
+}
+
 function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, namespace: string): AdmissionResponse {
   const object = obj(req.object);
   const oldObject = obj(req.oldObject);
@@ -87,14 +96,33 @@ function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, n
         })
       : []),
   ];
-  let violations = rules(object, oldObject);
+  const schemaKnown = Boolean(findKind(subject.group, subject.kind));
+  let violations: Violation[];
+  try {
+    violations = rules(object, oldObject);
+  } catch (e) {
+    // The rules read fields with the types the schema guarantees (kube-apiserver checks the schema before any
+    // validating webhook): an object that breaks it is answered with the schema's errors below. A rule that
+    // throws on a schema-valid object is our bug: a 500 with its log.
+    const broken = schemaKnown ? validateSchema(subject.kind, object, undefined) : [];
+    if (!broken.length) throw e;
+    const ratcheted = validateSchema(subject.kind, object, oldObject);
+    const note = 'the other rules cannot be checked until it is corrected';
+    return denial(
+      req.uid,
+      subject,
+      ratcheted.length
+        ? ratcheted
+        : broken.map((v) => ({ ...v, fix: `${v.fix} (the stored object has this error too; ${note})` })),
+    );
+  }
   if (req.operation === 'UPDATE' && oldObject && violations.length) {
     // Ratcheting, as for the schema: what the stored object already broke (it predates the webhook or a rule)
     // is not held against this update, so a controller adding a finalizer is never blocked by it.
-    const before = new Set(rules(oldObject, oldObject).map((v) => `${v.field}\n${v.rule}`));
+    const before = new Set(ruleKeys(() => rules(oldObject, oldObject)));
     violations = violations.filter((v) => !before.has(`${v.field}\n${v.rule}`));
   }
-  if (findKind(subject.group, subject.kind)) {
+  if (schemaKnown) {
     const reported = new Set(violations.map((v) => v.field));
     violations.push(...validateSchema(subject.kind, object, oldObject).filter((v) => !reported.has(v.field)));
   }

@@ -12,10 +12,17 @@ export interface FieldError {
 
 export type ValidationResult<T = unknown> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
+/**
+ * A key that a dotted path cannot show unambiguously (holding `.`, brackets or spaces) goes in brackets as
+ * kube-apiserver's field paths write map keys (`metadata.labels[a.b/c]`); the empty key is `[""]`, so every
+ * error names a field a reader can find.
+ */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
+    else if (String(p) === '') out += '[""]';
+    else if (/[.[\]\s]/.test(String(p))) out += `[${String(p)}]`;
     else out += out ? `.${String(p)}` : String(p);
   }
   return out;
