@@ -95,6 +95,7 @@ export class Bridge {
         if (!(isTransient(e) || serverSide || e instanceof TransportError) || this.abort.signal.aborted) throw e;
         this.o.log.warn({ err: String(e), attempt }, 'reading the checkpoint failed; retrying');
         await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 5_000 }));
+        if (this.stopped) throw e;
       }
     }
     // A kind watched in given namespaces gets one watch per namespace, each with its own resume point.

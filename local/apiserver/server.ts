@@ -165,8 +165,13 @@ async function handle(deps: ServerDeps, slots: Slots, req: IncomingMessage, res:
   const method = (req.method ?? 'GET').toUpperCase();
   let neg: Negotiated | undefined;
   try {
-    if (PUBLIC_PATHS.has(pathname)) {
-      // Anyone may call these: answer before any body is read (a POST /healthz used to buffer 3 MiB).
+    // Anyone may call these without credentials; credentials that are presented must be valid, as in
+    // kube-apiserver (a wrong token is a 401 even on /version, so a client learns its token is bad there).
+    if (
+      PUBLIC_PATHS.has(pathname) &&
+      (!req.headers.authorization || tokenMatches(req.headers.authorization, deps.token))
+    ) {
+      // Answer before any body is read (a POST /healthz used to buffer 3 MiB).
       if (method !== 'GET' && method !== 'HEAD') {
         refuseBody(req, res);
         throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

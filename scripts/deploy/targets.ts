@@ -39,11 +39,17 @@ function prefixed(dir: string, files: Map<string, string>): Map<string, string> 
 const folder = (name: string) => hosts.find((h) => h.name === name)!;
 
 function succeeds(cmd: string, args: string[], env: NodeJS.ProcessEnv): boolean {
+  return failure(cmd, args, env) === undefined;
+}
+
+/** The last line the command wrote to stderr when it fails (kubectl's own reason), undefined when it succeeds. */
+function failure(cmd: string, args: string[], env: NodeJS.ProcessEnv): string | undefined {
   try {
-    execFileSync(cmd, args, { env, stdio: 'ignore', timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
+    execFileSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    return undefined;
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();
+    return stderr.split('\n').pop() || (e as Error).message;
   }
 }
 
@@ -158,8 +164,11 @@ export const deployTargets: DeployTarget[] = [
     preflight(env) {
       if (!onPath('kubectl', env)) return ['kubectl is not on PATH: install kubectl'];
       const kc = env.KUBECONFIG ? ['--kubeconfig', env.KUBECONFIG] : [];
-      if (!succeeds('kubectl', [...kc, 'get', '--raw', '/version'], env))
-        return ['the cluster cannot be reached with kubectl: pass --kubeconfig or set KUBECONFIG'];
+      const unreachable = failure('kubectl', [...kc, 'get', '--raw', '/version'], env);
+      if (unreachable)
+        return [
+          `kubectl cannot use the cluster (${unreachable}): pass --kubeconfig or set KUBECONFIG to one that reaches it with current credentials`,
+        ];
       return succeeds(
         'kubectl',
         [

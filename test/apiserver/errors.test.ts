@@ -34,6 +34,10 @@ describe('authentication', () => {
     expect((await c.get('/healthz', { token: null })).text).toBe('ok');
     expect((await c.get('/readyz')).status).toBe(200);
     expect((await c.get('/livez')).status).toBe(200);
+    // Presented credentials must hold even there (kube-apiserver's anonymous access is for requests without any):
+    // this is where `kubectl get --raw /version` learns the token is bad.
+    expect((await c.get('/version', { token: 'wrong' })).status).toBe(401);
+    expect((await c.get('/healthz', { token: 'wrong' })).status).toBe(401);
   });
 });
 

@@ -9,6 +9,7 @@ import { startHealthServer } from '../bridge-health.ts';
 import { parseBusOption } from '../bus-option.ts';
 import { clientFromCommand } from '../connect.ts';
 import { ExitCodes } from '../exit-codes.ts';
+import { describeFailure } from '../failure.ts';
 import { BUS_ENV } from './bridge.ts';
 
 export interface BridgeCommandOptions {
@@ -40,7 +41,7 @@ export async function runBridge(opts: BridgeCommandOptions, cmd: Command): Promi
   try {
     kube = clientFromCommand(cmd, { fieldManager: 'capi-fn-bridge' });
   } catch (e) {
-    log.error({ err: (e as Error).message }, 'no cluster to watch');
+    log.error({ err: describeFailure(e) }, `no cluster to watch: ${describeFailure(e)}`);
     return ExitCodes.failure;
   }
 
@@ -78,11 +79,17 @@ export async function runBridge(opts: BridgeCommandOptions, cmd: Command): Promi
   if (health) log.info({ port: health.port }, 'health endpoint listening (/healthz, /readyz)');
 
   // Listening before start: a SIGTERM while the checkpoint loads still ends in a clean stop.
+  let stoppedWhileStarting: NodeJS.Signals | undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       if (phase === 'stopping') {
         log.warn({ signal: sig }, 'second signal: exiting without saving the checkpoint');
         process.exit(130);
+      }
+      if (phase === 'starting') {
+        // Still waiting for the API server to give the resume point: nothing to save, so stop waiting.
+        stoppedWhileStarting = sig;
+        void bridge.crash();
       }
       resolve(sig);
     };
@@ -104,10 +111,17 @@ export async function runBridge(opts: BridgeCommandOptions, cmd: Command): Promi
     await bridge.stop();
     log.info({ ...bridge.stats }, 'bridge stopped');
   } catch (e) {
-    // Typically the checkpoint: API server unreachable, or the ServiceAccount lacks the Role.
-    log.error({ err: String(e) }, 'bridge failed');
-    await bridge.crash().catch(() => {});
-    code = ExitCodes.failure;
+    if (stoppedWhileStarting)
+      log.info(
+        { signal: stoppedWhileStarting, err: String(e) },
+        'stopped before the checkpoint was read; nothing to save',
+      );
+    else {
+      // Typically the checkpoint: the ServiceAccount lacks the Role, or the credentials are refused.
+      log.error({ err: String(e) }, `bridge failed: ${describeFailure(e)}`);
+      await bridge.crash().catch(() => {});
+      code = ExitCodes.failure;
+    }
   }
   await health?.close();
   await publisher.close();

@@ -3,8 +3,10 @@
 // after every prerequisite is checked. A missing tool, setting or login is one line each with its fix, exit 1.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { clientFromCommand, embeddedFallback } from '../connect.ts';
 import { ExitCodes } from '../exit-codes.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -63,6 +65,13 @@ export function registerDeploy(program: Command): void {
         return;
       }
       if (opts.out) cmd.error('capi-fn: --out goes with --dry-run (a deployment runs from the checkout)');
+      if (target.tool === 'kubectl') {
+        // The kubeconfig every other command would use, checked the same way (a missing or broken one is main's
+        // one line), and handed to kubectl, so kubectl never falls back to localhost:8080.
+        clientFromCommand(cmd);
+        const embedded = env.KUBECONFIG ? undefined : embeddedFallback(process.env, process.cwd(), homedir());
+        if (embedded) env.KUBECONFIG = embedded;
+      }
       const problems = [
         ...staleInCheckout(target, ROOT).map(
           (f) => `${f} differs from the handler declarations: run \`npm run gen:deploy\` (or gen:serverless, gen:rbac)`,

@@ -69,6 +69,9 @@ export async function invoke(name: string, opts: InvokeOptions, cmd: Command): P
     }
   }
   const kube = clientFromCommand(cmd);
+  // One authenticated request first: an unreachable server or refused credentials is then one line naming the fix
+  // (main's failure text), not a handler's retry result and a JSON log line.
+  await kube.json({ method: 'GET', path: '/version' });
   const log = createLogger({ name: `invoke/${name}` });
   if (name === 'drift') {
     // No bus here: the resync events the check would publish are printed instead.
