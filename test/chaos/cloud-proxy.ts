@@ -87,6 +87,11 @@ export async function startCloudChaosProxy(o: {
   dialect: CloudDialect;
   /** Faults that must happen whatever the dice say: the first request of each call (prefix match) meets its fault. */
   script?: Array<{ call: string; fault: CloudFault }>;
+  /**
+   * Forward the client's Host: peers that build their links from it (the GCE emulator's selfLinks, Keystone's
+   * catalog) then point the provider back at the proxy, so every later call meets the faults too.
+   */
+  preserveHost?: boolean;
 }): Promise<CloudChaosProxy> {
   const script = [...(o.script ?? [])];
   const random = seededRandom(o.seed);
@@ -111,7 +116,7 @@ export async function startCloudChaosProxy(o: {
           port: upstream.port,
           method: req.method,
           path: req.url,
-          headers: { ...req.headers, host: upstream.host },
+          headers: o.preserveHost ? req.headers : { ...req.headers, host: upstream.host },
         },
         (r) => {
           const chunks: Buffer[] = [];

@@ -18,6 +18,7 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
+import { type CloudDialect, startCloudChaosProxy } from '../chaos/cloud-proxy.ts';
 import { describeOutside, outsideRules } from '../rbac/recorded.ts';
 import { type CapiEnv, type EnvOptions, eventually, startCapiEnv } from '../support/env.ts';
 import { createAll, machineSet } from '../support/sample.ts';
@@ -99,6 +100,18 @@ export interface ProviderFixture {
   /** Makes an instance with capi-fn's markers for this cluster but for a Machine UID that does not exist. */
   orphanInstance(o: { clusterName: string; machineUid: string }): Promise<string>;
   timings: Partial<KitTimings>;
+  /**
+   * The cloud's wire, for the fault proxy (test/chaos/cloud-proxy.ts): its error dialect, the peer's URL, the calls
+   * that create and delete an instance, and `via(url)`, which points the provider's clients installed from then on
+   * at `url` (undefined: the peer again). The kubelets' simulator and `instances()` keep reading the peer directly.
+   */
+  cloudFaults?: {
+    dialect: CloudDialect;
+    upstream(): string;
+    createCall: string;
+    deleteCall: string;
+    via(url: string | undefined): void;
+  };
 }
 
 interface Harness {
@@ -338,6 +351,51 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     expect(track.uids.size).toBe(3);
     await oneInstancePerMachine(f, track.uids);
   });
+
+  it('the cloud failing at 30% (throttling, internal errors, resets, lost replies): one instance per Machine, none left', async (ctx) => {
+    if (!f.cloudFaults) return ctx.skip();
+    const seed = Number(process.env.CHAOS_CLOUD_SEED ?? 7);
+    const proxy = await startCloudChaosProxy({
+      upstream: f.cloudFaults.upstream(),
+      seed,
+      rate: 0.3,
+      dialect: f.cloudFaults.dialect,
+      preserveHost: true,
+      // Whatever the seed: a create done but its reply lost, then one throttled, and a delete's reply lost.
+      script: [
+        { call: f.cloudFaults.createCall, fault: 'reset-after' },
+        { call: f.cloudFaults.createCall, fault: 'throttle' },
+        { call: f.cloudFaults.deleteCall, fault: 'reset-after' },
+      ],
+    });
+    f.cloudFaults.via(proxy.url);
+    try {
+      const x = await install();
+      const track = await trackMachines(x);
+      await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, 'contract-f', TEMPLATE, 3)]);
+      await converged(f, x, 'contract-f', 3, 240_000);
+      await scaleTo(x, 'contract-f', 1);
+      await converged(f, x, 'contract-f', 1, 240_000);
+      await scaleTo(x, 'contract-f', 2);
+      await converged(f, x, 'contract-f', 2, 240_000);
+      await scaleTo(x, 'contract-f', 0);
+      await eventually('no Machine left', async () => (await machinesOf(x, 'contract-f')).length === 0, {
+        timeoutMs: 240_000,
+      });
+      await noLiveInstance(f);
+      track.stop();
+      await oneInstancePerMachine(f, track.uids);
+      const byKind = Object.fromEntries(proxy.injected);
+      process.stdout.write(
+        `${f.module.name} cloud faults, seed ${seed}: ${proxy.requests.total} requests, ${track.uids.size} Machines, faults ${JSON.stringify(byKind)}; on creates and deletes ${JSON.stringify(Object.fromEntries([...proxy.byCall].filter(([c]) => c.startsWith(f.cloudFaults!.createCall) || c.startsWith(f.cloudFaults!.deleteCall))))}\n`,
+      );
+      for (const k of ['throttle', 'unavailable', 'reset', 'reset-after', 'latency'])
+        expect(byKind[k], k).toBeGreaterThan(0);
+    } finally {
+      f.cloudFaults.via(undefined);
+      await proxy.close();
+    }
+  }, 900_000);
 
   it('a converged system replayed makes no create and no write', async () => {
     const x = await install();

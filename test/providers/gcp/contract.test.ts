@@ -23,6 +23,8 @@ function fixture(): ProviderFixture {
     return gce;
   };
   const base = () => emu().endpoint;
+  /** Where the provider's clients point: the emulator, or the fault proxy in front of it. */
+  let via: string | undefined;
   /** An instance made straight through the API, as another tool would. */
   const insert = (name: string, labels: Record<string, string>) =>
     emu().state.insertInstance(
@@ -52,6 +54,16 @@ function fixture(): ProviderFixture {
     async start() {
       gce = await startGceEmulator({ stepMs: 100 });
     },
+    cloudFaults: {
+      dialect: 'gce',
+      upstream: () => new URL(base()).origin,
+      // The emulator's selfLinks (operations, instances) are built from the Host the proxy forwards.
+      createCall: `POST /compute/v1/projects/${PROJECT}/zones/${ZONE}/instances`,
+      deleteCall: `DELETE /compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/`,
+      via: (url) => {
+        via = url;
+      },
+    },
     async stop() {
       await gce?.stop();
     },
@@ -59,7 +71,10 @@ function fixture(): ProviderFixture {
       emu().state.reset();
     },
     async install({ kube, wrap, timings }) {
-      const api = new GcpRestClients({ endpoint: base(), sleep: async () => {} });
+      const api = new GcpRestClients({
+        endpoint: via ? base().replace(new URL(base()).origin, via) : base(),
+        sleep: async () => {},
+      });
       const simApi = new GcpRestClients({ endpoint: base() });
       const nodes = startNodeSimulator({
         kube,

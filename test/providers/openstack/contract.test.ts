@@ -33,6 +33,12 @@ function fixture(): ProviderFixture {
     return os;
   };
   const cloud = () => cloudFromYaml(emu().cloudsYaml({ cloudName: CLOUD }), CLOUD);
+  /** Where the provider's credentials point: the emulator, or the fault proxy in front of it. */
+  let via: string | undefined;
+  const providerCloudsYaml = () => {
+    const yaml = emu().cloudsYaml({ cloudName: CLOUD });
+    return via ? yaml.replace(new URL(emu().authUrl).origin, via) : yaml;
+  };
   /** A server made straight through the emulator's state, as another tool would. */
   const serverOutside = (name: string, metadata: Record<string, string>) => {
     const s = emu().state;
@@ -49,6 +55,16 @@ function fixture(): ProviderFixture {
     timings: TEST_TIMINGS,
     async start() {
       os = await startOpenStackEmulator({ buildMs: 300 });
+    },
+    cloudFaults: {
+      dialect: 'openstack',
+      upstream: () => new URL(emu().authUrl).origin,
+      // Keystone's catalog is built from the Host the proxy forwards: Nova, Neutron and Glance go through it too.
+      createCall: 'POST /compute/v2.1/servers',
+      deleteCall: 'DELETE /compute/v2.1/servers/',
+      via: (url) => {
+        via = url;
+      },
     },
     async stop() {
       await os?.stop();
@@ -78,7 +94,7 @@ function fixture(): ProviderFixture {
       return {
         namespace: NS,
         clusterName: CLUSTER,
-        objects: clusterObjects({ cloudsYaml: emu().cloudsYaml({ cloudName: CLOUD }), cloudName: CLOUD }),
+        objects: clusterObjects({ cloudsYaml: providerCloudsYaml(), cloudName: CLOUD }),
         template: { apiVersion: INFRA, kind: 'OpenStackMachineTemplate', spec: docsTemplateSpec() },
         badInput: [
           {
