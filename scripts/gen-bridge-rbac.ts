@@ -9,17 +9,21 @@ import {
   renderClusterRole,
   renderNamespacedRoles,
 } from '../functions/bridge/rbac.ts';
+import { renderWatchList, WATCH_LIST_FILE } from '../functions/bridge/watch-list.ts';
 
 const root = join(import.meta.dirname, '..');
 
 if (process.argv.includes('--check')) {
   if (!rbacFilesAreCurrent(root)) {
-    console.error(`out of date: ${CLUSTER_ROLE_FILE} or ${NAMESPACED_ROLES_FILE}\nrun \`npm run gen:bridge-rbac\``);
+    console.error(
+      `out of date: ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE} or ${WATCH_LIST_FILE}\nrun \`npm run gen:bridge-rbac\``,
+    );
     process.exit(1);
   }
-  console.log(`${CLUSTER_ROLE_FILE} and ${NAMESPACED_ROLES_FILE} up to date`);
+  console.log(`${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE} and ${WATCH_LIST_FILE} up to date`);
 } else {
   writeFileSync(join(root, CLUSTER_ROLE_FILE), renderClusterRole());
   writeFileSync(join(root, NAMESPACED_ROLES_FILE), renderNamespacedRoles());
-  console.log(`wrote ${CLUSTER_ROLE_FILE} and ${NAMESPACED_ROLES_FILE}`);
+  writeFileSync(join(root, WATCH_LIST_FILE), renderWatchList());
+  console.log(`wrote ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE} and ${WATCH_LIST_FILE}`);
 }

@@ -1,18 +1,16 @@
 // What a deployed bridge watches and where it keeps its resume point, shared by both of its shapes:
 // the bounded scheduled function (aws.ts) and the long-lived process (`capi-fn bridge`, the
 // Deployment in infra/bridge/). The ClusterRole in infra/bridge/ is generated from the same kinds.
-import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
-import { cloudFunctions } from '../registry.ts';
 import type { WatchedKind } from './bridge.ts';
 import type { CheckpointRef } from './checkpoint.ts';
-
 import { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE, DEFAULT_SOURCE } from './defaults.ts';
+import { DEPLOYED_WATCHED_KINDS } from './watched-kinds.generated.ts';
 
 export { DEFAULT_CHECKPOINT_NAME, DEFAULT_NAMESPACE, DEFAULT_SOURCE };
 
-/** Every kind some deployed handler declares in its `watches`. */
+/** Every kind some deployed handler declares in its `watches` (generated: watch-list.ts). */
 export function deployedWatchedKinds(): WatchedKind[] {
-  return watchedKinds(cloudFunctions.map((f) => f.def));
+  return DEPLOYED_WATCHED_KINDS.map((k) => ({ ...k, ...(k.namespaces ? { namespaces: [...k.namespaces] } : {}) }));
 }
 
 /** The checkpoint ConfigMap: in `$CAPI_FN_NAMESPACE` (the Deployment sets it to its own namespace). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { knownResource } from '../../shared/kube/resources.ts';
 import type { WatchedKind } from './bridge.ts';
-import { deployedWatchedKinds } from './deployed.ts';
+import { computeDeployedWatchedKinds as deployedWatchedKinds, renderWatchList, WATCH_LIST_FILE } from './watch-list.ts';
 
 export const CLUSTER_ROLE_FILE = 'infra/bridge/clusterrole.yaml';
 /** Roles and RoleBindings for the kinds the bridge watches in given namespaces only (Secrets). */
@@ -98,7 +98,11 @@ export function renderNamespacedRoles(kinds?: WatchedKind[]): string {
 export function rbacFilesAreCurrent(root: string): boolean {
   const same = (rel: string, text: string) =>
     existsSync(join(root, rel)) && readFileSync(join(root, rel), 'utf8') === text;
-  return same(CLUSTER_ROLE_FILE, renderClusterRole()) && same(NAMESPACED_ROLES_FILE, renderNamespacedRoles());
+  return (
+    same(CLUSTER_ROLE_FILE, renderClusterRole()) &&
+    same(NAMESPACED_ROLES_FILE, renderNamespacedRoles()) &&
+    same(WATCH_LIST_FILE, renderWatchList())
+  );
 }
 
 /** True when `file` holds exactly what the current watches render to. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CHECKPOINT_NAME, deployedWatchedKinds } from '../../functions/bridge/deployed.ts';
 import { CLUSTER_ROLE_FILE, rbacFilesAreCurrent } from '../../functions/bridge/rbac.ts';
+import { computeDeployedWatchedKinds, WATCH_LIST_FILE } from '../../functions/bridge/watch-list.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import { knownResource } from '../../shared/kube/resources.ts';
 import { tempDir } from '../support/env.ts';
@@ -70,13 +71,17 @@ function unknownFields(value: unknown, type: string, path: string): string[] {
 describe(CLUSTER_ROLE_FILE, () => {
   it('is what the deployed handlers’ watches render (npm run gen:bridge-rbac)', () => {
     expect(rbacFilesAreCurrent(ROOT), 'run npm run gen:bridge-rbac').toBe(true);
+    // The bridge's own watch list is the generated table (its bundle carries no handler): the same kinds.
+    expect(deployedWatchedKinds()).toEqual(computeDeployedWatchedKinds());
   });
 
   it('passes gen-bridge-rbac --check', async () => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'scripts/gen-bridge-rbac.ts'), '--check'], {
       cwd: ROOT,
     });
-    expect(stdout).toContain(`${CLUSTER_ROLE_FILE} and infra/bridge/namespaced-roles.yaml up to date`);
+    expect(stdout).toContain(
+      `${CLUSTER_ROLE_FILE}, infra/bridge/namespaced-roles.yaml and ${WATCH_LIST_FILE} up to date`,
+    );
   });
 
   type Rules = Manifest & { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
