@@ -2,7 +2,7 @@
 // before the invocation's deadline, saves its checkpoint in the cluster and returns; the next tick
 // resumes from that checkpoint, so no change is lost between invocations.
 
-import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { EventBridgePublisher } from '../../shared/bus/eventbridge-publisher.ts';
 import { scheduledHandler } from '../../shared/entrypoints/lambda-schedule.ts';
 import { Bridge } from './bridge.ts';
 import { defaultCheckpoint, defaultSource, deployedWatchedKinds } from './deployed.ts';
@@ -10,8 +10,12 @@ import { defaultCheckpoint, defaultSource, deployedWatchedKinds } from './deploy
 /** Time kept back from the deadline to flush the last batch and write the checkpoint. */
 const MARGIN_MS = 20_000;
 
+/** One per warm container: its SDK client (loaded on the first publish) serves every later run. */
+let publisher: EventBridgePublisher | undefined;
+
 export const handler = scheduledHandler('bridge', async ({ kube, log }, { remainingMs }) => {
-  const bus = new EventBridgeBus({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' });
+  publisher ??= new EventBridgePublisher({ busName: process.env.CAPI_FN_EVENT_BUS ?? 'capi-fn' });
+  const bus = publisher;
   const bridge = new Bridge({
     kube,
     bus,

@@ -1,7 +1,9 @@
 // PutEvents mechanics, kept free of the SDK client so they can be unit-tested: the envelope, the
 // documented entry-size formula, request batching, and resending only the entries that failed.
+import type { ResourceEvent } from '../events/resource-event.ts';
 import { type BackoffPolicy, backoffDelayMs } from './backoff.ts';
 import { batchBySize, utf8Bytes } from './batching.ts';
+import { PublishError } from './types.ts';
 
 /** PutEvents takes at most 10 entries per request. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -147,4 +149,46 @@ export function payloadOfSqsBody(body: string): unknown {
     return (parsed as { detail: unknown }).detail;
   }
   return parsed;
+}
+
+/**
+ * Publishes `payloads` to `busName` through `send` (one PutEvents call), in batches, resending only failed
+ * entries; throws PublishError naming every payload that could not be published (too large, or failing still).
+ */
+export async function putEventsChecked<T>(
+  payloads: T[],
+  asEvent: (p: T) => ResourceEvent,
+  o: {
+    busName: string;
+    maxEventBytes: number;
+    attempts: number;
+    send: (entries: PutEventsEntry[]) => Promise<PutEventsResultEntry[]>;
+  },
+): Promise<void> {
+  const failed: Array<{ event: ResourceEvent; error: string }> = [];
+  const items: Array<{ entry: PutEventsEntry; payload: T }> = [];
+  for (const payload of payloads) {
+    const entry = putEventsEntryFor(payload, o.busName);
+    const bytes = utf8Bytes(entry.Detail);
+    if (bytes > o.maxEventBytes) {
+      failed.push({
+        event: asEvent(payload),
+        error: `event is ${bytes} bytes, over the ${o.maxEventBytes}-byte limit`,
+      });
+    } else if (putEventsEntrySize(entry) > PUT_EVENTS_MAX_BYTES) {
+      failed.push({ event: asEvent(payload), error: `PutEvents entry is over ${PUT_EVENTS_MAX_BYTES} bytes` });
+    } else {
+      items.push({ entry, payload });
+    }
+  }
+  const { batches } = batchPutEvents(items);
+  for (const batch of batches) {
+    const failures = await putEventsWithResend(
+      batch.map((b) => b.entry),
+      o.send,
+      { attempts: o.attempts, backoff: { baseMs: 100, maxMs: 2_000, jitter: 0.2 } },
+    );
+    for (const f of failures) failed.push({ event: asEvent(batch[f.index]!.payload), error: f.error });
+  }
+  if (failed.length > 0) throw new PublishError(`${failed.length} event(s) not published to ${o.busName}`, failed);
 }

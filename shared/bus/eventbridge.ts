@@ -37,14 +37,10 @@ import {
 } from './consumer-support.ts';
 import { remainingDelayMs, withNotBefore } from './delay.ts';
 import {
-  batchPutEvents,
   eventBridgeEnvelope,
   PUT_EVENTS_MAX_BYTES,
-  type PutEventsEntry,
   payloadOfSqsBody,
-  putEventsEntryFor,
-  putEventsEntrySize,
-  putEventsWithResend,
+  putEventsChecked,
 } from './eventbridge-publish.ts';
 import { DEFAULT_QUEUE_PREFIX, eventBridgeRuleFor, sqsQueueNames } from './eventbridge-rules.ts';
 import {
@@ -243,33 +239,13 @@ export class EventBridgeBus implements EventBus, RawPublisher {
     };
   }
 
-  private async putEvents<T>(payloads: T[], asEvent: (p: T) => ResourceEvent): Promise<void> {
-    const failed: Array<{ event: ResourceEvent; error: string }> = [];
-    const items: Array<{ entry: PutEventsEntry; payload: T }> = [];
-    for (const payload of payloads) {
-      const entry = putEventsEntryFor(payload, this.busName);
-      const bytes = utf8Bytes(entry.Detail);
-      if (bytes > this.maxEventBytes) {
-        failed.push({
-          event: asEvent(payload),
-          error: `event is ${bytes} bytes, over the ${this.maxEventBytes}-byte limit`,
-        });
-      } else if (putEventsEntrySize(entry) > PUT_EVENTS_MAX_BYTES) {
-        failed.push({ event: asEvent(payload), error: `PutEvents entry is over ${PUT_EVENTS_MAX_BYTES} bytes` });
-      } else {
-        items.push({ entry, payload });
-      }
-    }
-    const { batches } = batchPutEvents(items);
-    for (const batch of batches) {
-      const failures = await putEventsWithResend(
-        batch.map((b) => b.entry),
-        async (entries) => (await this.eb.send(new PutEventsCommand({ Entries: entries }))).Entries ?? [],
-        { attempts: this.publishAttempts, backoff: { baseMs: 100, maxMs: 2_000, jitter: 0.2 } },
-      );
-      for (const f of failures) failed.push({ event: asEvent(batch[f.index]!.payload), error: f.error });
-    }
-    if (failed.length > 0) throw new PublishError(`${failed.length} event(s) not published to ${this.busName}`, failed);
+  private putEvents<T>(payloads: T[], asEvent: (p: T) => ResourceEvent): Promise<void> {
+    return putEventsChecked(payloads, asEvent, {
+      busName: this.busName,
+      maxEventBytes: this.maxEventBytes,
+      attempts: this.publishAttempts,
+      send: async (entries) => (await this.eb.send(new PutEventsCommand({ Entries: entries }))).Entries ?? [],
+    });
   }
 
   private ensureBus(): Promise<void> {

@@ -4,6 +4,7 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
+import { EventBridgePublisher } from '../../shared/bus/eventbridge-publisher.ts';
 import { sqsQueueNames } from '../../shared/bus/eventbridge-rules.ts';
 import { PublishError } from '../../shared/bus/types.ts';
 import { type Moto, motoEnv, startMoto } from '../support/moto.ts';
@@ -35,6 +36,31 @@ describe.skipIf(!hasPeer('moto_server'))('EventBridge + SQS bus (moto)', () => {
 
   describe('contract', () => {
     busContract(() => fixture);
+  });
+
+  it('the publish-only EventBridgePublisher (the bridge function’s) routes through the same rules, and refuses an oversized event by name', async () => {
+    const handler = unique('pub');
+    const kind = unique('Kind');
+    const rec = new Recorder();
+    const consumer = await bus.subscribe(
+      { handler, kinds: [{ group: 'cluster.x-k8s.io', kind }], statusChanges: true },
+      rec.handler(handler),
+    );
+    const publisher = new EventBridgePublisher({ busName: 'capifn-test' });
+    try {
+      const events = [1, 2, 3].map(() => makeEvent({ kind, group: 'cluster.x-k8s.io' }));
+      await publisher.publish(events);
+      await rec.until('3 deliveries', () => rec.of(handler).length >= 3, 20_000);
+      expect(new Set(rec.idsOf(handler))).toEqual(new Set(events.map((e) => e.id)));
+      const big = makeEvent({ kind, group: 'cluster.x-k8s.io' });
+      (big.data as { object?: unknown }).object = { blob: 'x'.repeat(publisher.maxEventBytes) };
+      const err = await publisher.publish([big]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PublishError);
+      expect((err as PublishError).failed.map((f) => f.event.id)).toEqual([big.id]);
+    } finally {
+      await consumer.stop();
+      await publisher.close();
+    }
   });
 
   it('dead-letters a message that kept coming back without a result (a crashing consumer) instead of delivering it again', async () => {
