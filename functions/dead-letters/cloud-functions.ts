@@ -5,6 +5,7 @@
 // Nothing is retried from here: the drift check resyncs every object within its period.
 import * as ff from '@google-cloud/functions-framework';
 import { fromHttp } from '../../shared/bus/knative-routing.ts';
+import { rawTextOf } from '../../shared/entrypoints/ff-body.ts';
 import { createLogger } from '../../shared/runtime/logger.ts';
 
 const log = createLogger({ name: 'capi-fn-dead-letters' });
@@ -35,11 +36,6 @@ export function describeDeadLetter(event: unknown): Record<string, unknown> {
 }
 
 ff.http('dead-letters', (req, res) => {
-  const body = req.rawBody
-    ? req.rawBody.toString('utf8')
-    : typeof req.body === 'string'
-      ? req.body
-      : JSON.stringify(req.body ?? '');
-  log.warn(describeDeadLetter(fromHttp(req.headers, body)), 'dead letter');
+  log.warn(describeDeadLetter(fromHttp(req.headers, rawTextOf(req))), 'dead letter');
   res.status(202).end();
 });

@@ -215,3 +215,14 @@ export function knativeTrigger(
     },
   };
 }
+
+/** POSTs `event` in structured mode (a Broker's ingress, a sink); a refusal throws with its status and first words. */
+export async function postStructured(url: string, event: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': STRUCTURED },
+    body: JSON.stringify(event),
+  });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  await res.body?.cancel();
+}

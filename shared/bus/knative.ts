@@ -17,7 +17,7 @@ import {
   knativeAttributesFor,
   knativeTrigger,
   knativeTriggersFor,
-  STRUCTURED,
+  postStructured,
 } from './knative-routing.ts';
 import {
   type Consumer,
@@ -184,14 +184,8 @@ export class KnativeBus implements EventBus, RawPublisher {
     return this.o.source ?? 'capi-fn/knative-bus';
   }
 
-  private async post(url: string, event: Record<string, unknown>): Promise<void> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': STRUCTURED },
-      body: JSON.stringify(event),
-    });
-    if (!res.ok) throw new Error(`${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-    await res.body?.cancel();
+  private post(url: string, event: Record<string, unknown>): Promise<void> {
+    return postStructured(url, event);
   }
 
   /** Runs `fn` over `items` with bounded concurrency (one POST per event); the first throw wins after all ran. */

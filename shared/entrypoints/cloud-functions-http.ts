@@ -3,19 +3,11 @@
 // bytes it keeps (`rawBody`), so the function parses exactly what the caller sent.
 import * as ff from '@google-cloud/functions-framework';
 import { type FunctionEnv, functionEnv } from './deps.ts';
+import { rawBodyOf } from './ff-body.ts';
 import { type HttpServe, internalFailure } from './http.ts';
 
 export interface GcpHttpOptions {
   env?: () => FunctionEnv;
-}
-
-function rawBodyOf(req: ff.Request): string | Buffer {
-  if (req.rawBody) return req.rawBody;
-  const b: unknown = req.body;
-  if (typeof b === 'string' || Buffer.isBuffer(b)) return b;
-  return b === undefined || (typeof b === 'object' && b !== null && Object.keys(b).length === 0)
-    ? ''
-    : JSON.stringify(b);
 }
 
 export function gcpHttpHandler(name: string, serve: HttpServe, opts: GcpHttpOptions = {}): ff.HttpFunction {

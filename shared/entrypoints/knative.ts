@@ -11,12 +11,13 @@
 import type * as ff from '@google-cloud/functions-framework';
 import { backoffPolicy } from '../bus/backoff.ts';
 import { deadLetterEvent, receiveKnative } from '../bus/knative-receiver.ts';
-import { fromHttp, knativeAttributesFor, STRUCTURED } from '../bus/knative-routing.ts';
+import { fromHttp, knativeAttributesFor, postStructured } from '../bus/knative-routing.ts';
 import type { DeliveryResult } from '../bus/types.ts';
 import { NOT_BEFORE_EXTENSION } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
 import { deliver } from './deliver.ts';
 import { type FunctionEnv, functionEnv } from './deps.ts';
+import { rawTextOf } from './ff-body.ts';
 
 export const knativeTarget = (handler: string): string => `knative-${handler}`;
 
@@ -25,26 +26,6 @@ export interface KnativeOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Posts a structured CloudEvent (tests replace the network). */
   post?: (url: string, event: Record<string, unknown>) => Promise<void>;
-}
-
-async function postEvent(url: string, event: Record<string, unknown>): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': STRUCTURED },
-    body: JSON.stringify(event),
-  });
-  await res.body?.cancel();
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-}
-
-function rawText(req: ff.Request): string {
-  if (req.rawBody) return req.rawBody.toString('utf8');
-  const b: unknown = req.body;
-  if (typeof b === 'string') return b;
-  if (Buffer.isBuffer(b)) return b.toString('utf8');
-  return b === undefined || (typeof b === 'object' && b !== null && Object.keys(b).length === 0)
-    ? ''
-    : JSON.stringify(b);
 }
 
 /**
@@ -61,7 +42,7 @@ export const PING_TYPE = 'dev.knative.sources.ping';
 export function knativeHandler<C>(def: HandlerDefinition<C>, opts: KnativeOptions = {}): ff.HttpFunction {
   const env = opts.processEnv ?? process.env;
   const getEnv = opts.env ?? (() => functionEnv());
-  const post = opts.post ?? postEvent;
+  const post = opts.post ?? postStructured;
   const broker = env.CAPI_FN_BROKER_URL;
   const sink = env.CAPI_FN_DEAD_LETTER_SINK ?? broker;
   const maxAttempts = Number(env.CAPI_FN_MAX_ATTEMPTS ?? 8) || 8;
@@ -79,7 +60,7 @@ export function knativeHandler<C>(def: HandlerDefinition<C>, opts: KnativeOption
       res.status(405).set('allow', 'POST').send('POST a CloudEvent (binary or structured mode)');
       return;
     }
-    const raw = unwrapPing(fromHttp(req.headers, rawText(req)));
+    const raw = unwrapPing(fromHttp(req.headers, rawTextOf(req)));
     if (typeof (raw as { specversion?: unknown } | null)?.specversion !== 'string') {
       // Not a CloudEvent at all (a Broker sends nothing else): the sender's error, left to its delivery policy.
       res.status(400).send('not a CloudEvent: no ce-specversion header and not application/cloudevents+json');
