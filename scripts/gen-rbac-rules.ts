@@ -2,14 +2,13 @@
 // ClusterRole/Roles derived from what the function declares — its watches (get, list, watch), its `reads` and its
 // `writes` (functions/registry.ts, kubeIdentities). infra/rbac/<function>.yaml is this rendered (`npm run gen:rbac`).
 // `allows` answers whether a recorded API call is inside the rules, so tests can hold the declarations to the calls.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type KubeIdentity, kubeIdentities } from '../functions/registry.ts';
 import { Namespaces } from '../shared/api/openshift/constants.ts';
 import { knownResource } from '../shared/kube/resources.ts';
 import type { KubeAccess, KubeVerb } from '../shared/runtime/handler.ts';
 import { versionFor } from '../shared/runtime/watched-kinds.ts';
+import { staleFiles } from './deploy/rendered.ts';
 
 export const RBAC_DIR = 'infra/rbac';
 /** Where every function's ServiceAccount lives: apart from the operator's namespace, whose tokens it can mint. */
@@ -285,11 +284,8 @@ export function renderRbacFiles(o: RbacOptions = {}): Map<string, string> {
 
 /** Files under `root`'s infra/rbac/ that differ from what the declarations render, are missing, or are left over. */
 export function staleRbacFiles(root: string): string[] {
-  const dir = join(root, RBAC_DIR);
-  const want = renderRbacFiles();
-  const stale = [...want].filter(
-    ([f, text]) => !existsSync(join(dir, f)) || readFileSync(join(dir, f), 'utf8') !== text,
-  );
-  const extra = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml') && !want.has(f)) : [];
-  return [...stale.map(([f]) => f), ...extra].map((f) => `${RBAC_DIR}/${f}`).sort(byCodePoint);
+  return staleFiles(root, RBAC_DIR, renderRbacFiles(), isRbacFile);
 }
+
+/** What gen:rbac owns in infra/rbac/ (a function no longer deployed must not keep an identity). */
+export const isRbacFile = (f: string): boolean => f.endsWith('.yaml');
