@@ -114,10 +114,26 @@ export class Bridge {
    * is only logged: a stopping bridge cannot wait for an API server that is away, and an older resume point means
    * events published again (the handlers are idempotent), never events lost.
    */
-  async stop(): Promise<void> {
+  async stop(o: { waitMs?: number } = {}): Promise<void> {
     this.abort.abort();
     clearInterval(this.checkpointTimer);
-    await Promise.allSettled(this.loops);
+    const settled = Promise.allSettled(this.loops).then(() => true);
+    if (o.waitMs === undefined) await settled;
+    else {
+      // A bounded run (the scheduled function) must return before its deadline: the watches still flushing to a
+      // slow bus are left to finish on their own, and the positions acknowledged so far are saved (an event after
+      // them is published again by the next run, never lost).
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        settled,
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), Math.max(0, o.waitMs!));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!done)
+        this.o.log.warn({ waitMs: o.waitMs }, 'watches still flushing at the deadline; saving what was acknowledged');
+    }
     await this.checkpoint
       .save()
       .catch((e: unknown) =>

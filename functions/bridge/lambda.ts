@@ -9,6 +9,8 @@ import { defaultCheckpoint, defaultSource, deployedWatchedKinds } from './deploy
 
 /** Time kept back from the deadline to flush the last batch and write the checkpoint. */
 const MARGIN_MS = 20_000;
+/** Of that margin, what the checkpoint write keeps for itself however long the last flushes take. */
+const SAVE_MS = 5_000;
 
 /** One per warm container: its SDK client (loaded on the first publish) serves every later run. */
 let publisher: EventBridgePublisher | undefined;
@@ -27,6 +29,6 @@ export const handler = scheduledHandler('bridge', async ({ kube, log }, { remain
   });
   await bridge.start();
   await new Promise((r) => setTimeout(r, Math.max(1_000, remainingMs() - MARGIN_MS)));
-  await bridge.stop();
+  await bridge.stop({ waitMs: Math.max(1_000, remainingMs() - SAVE_MS) });
   return bridge.stats;
 });

@@ -20,7 +20,13 @@ export function scheduledHandler<T>(
   }).use({
     onError: (req) => {
       getEnv().log.error(
-        { fn: name, awsRequestId: req.context?.awsRequestId, err: String(req.error) },
+        {
+          fn: name,
+          awsRequestId: req.context?.awsRequestId,
+          err: String(req.error),
+          // Where it failed: a timeout deep in a client says nothing without its stack.
+          stack: req.error instanceof Error ? req.error.stack : undefined,
+        },
         'scheduled run failed',
       );
     },

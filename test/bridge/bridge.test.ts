@@ -194,6 +194,33 @@ describe('bridge', () => {
     expect(after.every((e) => e.type !== 'io.capifn.resource.resync')).toBe(true);
   });
 
+  it('a bounded stop (the scheduled function’s) returns while a flush hangs, saving what was acknowledged', async () => {
+    const { kube, bus, start } = await setup();
+    const b1 = await start();
+    await kube.create(cm('a'));
+    await eventually('a published', async () => bus.of('a').length === 1);
+    // The bus stops answering (a loaded moto, a throttled EventBridge): the next flush never returns.
+    const hang = bus.publish.bind(bus);
+    let answer = () => {};
+    const answered = new Promise<void>((r) => {
+      answer = r;
+    });
+    bus.publish = () => answered.then(() => Promise.reject(new Error('bus unavailable')));
+    await kube.create(cm('b'));
+    await new Promise((r) => setTimeout(r, 200));
+    // Unbounded, this would wait for the hanging flush for ever (the test would time out).
+    await b1.stop({ waitMs: 100 });
+    bus.publish = hang;
+    // The next run resumes after "a" (it was acknowledged and saved): "b" comes as a change, "a" not again.
+    const before = bus.events.length;
+    const b2 = await start();
+    await eventually('b published by the next run', async () => bus.of('b').length === 1);
+    expect(b2.stats.relists).toBe(0);
+    expect(bus.events.slice(before).filter((e) => e.data.ref.name === 'a')).toEqual([]);
+    // The first run's hanging flush ends (failing), so its watch loop can finish too.
+    answer();
+  });
+
   it('loses no change when killed at random moments and restarted', async () => {
     const { kube, bus, start } = await setup();
     const written = new Map<string, Set<string>>();

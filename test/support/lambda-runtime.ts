@@ -37,9 +37,14 @@ const server = createServer((req, res) => {
       const result = await (await handler)(event, context);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? null));
     } catch (e) {
-      res
-        .writeHead(500, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ errorType: (e as Error).name, errorMessage: (e as Error).message }));
+      res.writeHead(500, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errorType: (e as Error).name,
+          errorMessage: (e as Error).message,
+          // Lambda reports the trace too; a failure seen only on a loaded CI machine needs it.
+          stackTrace: String((e as Error).stack ?? '').split('\n'),
+        }),
+      );
     }
   });
 });
