@@ -31,9 +31,22 @@ export const clusterHandler = defineHandler({
     { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false },
     ...infraClusterKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
     ...controlPlaneKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
-    { group: CAPI_GROUP, kind: 'MachineSet', statusChanges: false, map: deletedDescendantToCluster },
-    { group: CAPI_GROUP, kind: 'MachineDeployment', statusChanges: false, map: deletedDescendantToCluster },
-    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: deletedDescendantToCluster },
+    // A deleting Cluster waits for its workers to go: only their deletions concern it (the rest is never delivered).
+    {
+      group: CAPI_GROUP,
+      kind: 'MachineSet',
+      statusChanges: false,
+      events: ['deleted'],
+      map: deletedDescendantToCluster,
+    },
+    {
+      group: CAPI_GROUP,
+      kind: 'MachineDeployment',
+      statusChanges: false,
+      events: ['deleted'],
+      map: deletedDescendantToCluster,
+    },
+    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, events: ['deleted'], map: deletedDescendantToCluster },
   ],
   writes: [
     // Its finalizer, the controlPlaneEndpoint it copies, its status.

@@ -44,6 +44,11 @@ describe('queue metadata', () => {
       kinds: [
         { group: 'cluster.x-k8s.io', kind: 'Machine' },
         { group: '', kind: 'Node' },
+        {
+          group: 'cluster.x-k8s.io',
+          kind: 'MachineSet',
+          types: ['io.capifn.resource.deleted', 'io.capifn.resource.added'],
+        },
       ],
       statusChanges: false,
     };

@@ -40,7 +40,8 @@ export function poisonQueueName(queue: string): string {
 export function queueMetadataFor(sub: Subscription): Record<string, string> {
   return {
     capifnhandler: sub.handler,
-    capifnkinds: sub.kinds.map((k) => `${k.group}/${k.kind}`).join(','),
+    // `group/Kind`, and `=type|type` when only those event types of the kind are wanted.
+    capifnkinds: sub.kinds.map((k) => `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}`).join(','),
     capifnstatuschanges: String(sub.statusChanges),
   };
 }
@@ -51,9 +52,10 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
   const kinds = (meta.capifnkinds ?? '')
     .split(',')
     .filter((s) => s !== '')
-    .map((s) => {
+    .map((entry) => {
+      const [s, types] = entry.split('=') as [string, string | undefined];
       const slash = s.lastIndexOf('/');
-      return { group: s.slice(0, slash), kind: s.slice(slash + 1) };
+      return { group: s.slice(0, slash), kind: s.slice(slash + 1), ...(types ? { types: types.split('|') } : {}) };
     });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };
 }

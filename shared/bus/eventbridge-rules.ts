@@ -43,12 +43,24 @@ export function sqsQueueNames(handler: string, prefix = DEFAULT_QUEUE_PREFIX): S
  */
 export function eventBridgePatternFor(sub: Subscription): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
-  for (const { group, kinds } of kindsByGroup(sub)) {
+  for (const { group, kinds, types } of kindsByGroup(sub)) {
     const base = {
       capifnhandler: [{ exists: false }],
       data: { ref: { kind: kinds, apiVersion: group ? [{ prefix: `${group}/` }] : ['v1'] } },
     };
-    if (sub.statusChanges) {
+    if (types) {
+      // Only these types; a modification among them still skips status-only changes when asked to.
+      const others = types.filter((t) => t !== MODIFIED);
+      if (others.length) branches.push({ ...base, type: others });
+      if (types.includes(MODIFIED)) {
+        if (sub.statusChanges) branches.push({ ...base, type: [MODIFIED] });
+        else
+          branches.push(
+            { ...base, type: [MODIFIED], capifnstatusonly: ['false'] },
+            { ...base, type: [MODIFIED], capifnstatusonly: [{ exists: false }] },
+          );
+      }
+    } else if (sub.statusChanges) {
       branches.push(base);
     } else {
       branches.push(

@@ -32,7 +32,7 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
   const sets: EventGridFilterSet[] = [
     { suffix: 'target', advancedFilters: [{ operatorType: 'StringIn', key: 'capifnhandler', values: [sub.handler] }] },
   ];
-  kindsByGroup(sub).forEach(({ group, kinds }, i) => {
+  kindsByGroup(sub).forEach(({ group, kinds, types }, i) => {
     const base: EventGridAdvancedFilter[] = [
       { operatorType: 'IsNullOrUndefined', key: 'capifnhandler' },
       { operatorType: 'StringIn', key: 'data.ref.kind', values: kinds },
@@ -40,6 +40,34 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
         ? { operatorType: 'StringBeginsWith', key: 'data.ref.apiVersion', values: [`${group}/`] }
         : { operatorType: 'StringIn', key: 'data.ref.apiVersion', values: ['v1'] },
     ];
+    if (types) {
+      // Only these types (disjoint sets, as below); a modification among them still skips status-only changes.
+      const others = types.filter((t) => t !== MODIFIED);
+      if (others.length)
+        sets.push({
+          suffix: `g${i}-types`,
+          advancedFilters: [...base, { operatorType: 'StringIn', key: 'type', values: others }],
+        });
+      if (!types.includes(MODIFIED)) return;
+      const modified: EventGridAdvancedFilter = { operatorType: 'StringIn', key: 'type', values: [MODIFIED] };
+      if (sub.statusChanges) sets.push({ suffix: `g${i}-modified`, advancedFilters: [...base, modified] });
+      else
+        sets.push(
+          {
+            suffix: `g${i}-spec`,
+            advancedFilters: [
+              ...base,
+              modified,
+              { operatorType: 'StringIn', key: 'capifnstatusonly', values: ['false'] },
+            ],
+          },
+          {
+            suffix: `g${i}-unflagged`,
+            advancedFilters: [...base, modified, { operatorType: 'IsNullOrUndefined', key: 'capifnstatusonly' }],
+          },
+        );
+      return;
+    }
     if (sub.statusChanges) {
       sets.push({ suffix: `g${i}`, advancedFilters: base });
       return;

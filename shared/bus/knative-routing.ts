@@ -44,6 +44,8 @@ export function knativeAttributesFor(payload: unknown): Record<string, string> {
 function attributesOf(f: RoutingFields): Record<string, string> {
   const attrs: Record<string, string> = { [ATTR_TO]: f.target ?? TO_ALL, [ATTR_STATUS_ONLY]: String(f.statusOnly) };
   if (f.group !== undefined && f.kind !== undefined) attrs[ATTR_KIND] = `${f.group}/${f.kind}`;
+  // The CloudEvent's own `type`, for the property tests (a real event carries it already).
+  if (f.type !== undefined) attrs.type = f.type;
   return attrs;
 }
 
@@ -63,13 +65,21 @@ export function knativeTriggersFor(sub: Subscription): TriggerRoute[] {
   const routes: TriggerRoute[] = [
     { name: boundedName(`${sub.handler}-targeted`, TRIGGER_NAME), attributes: { [ATTR_TO]: sub.handler } },
   ];
-  for (const { group, kinds } of kindsByGroup(sub)) {
+  for (const { group, kinds, types } of kindsByGroup(sub)) {
     for (const kind of kinds) {
       const attributes: Record<string, string> = { [ATTR_TO]: TO_ALL, [ATTR_KIND]: `${group}/${kind}` };
       if (!sub.statusChanges) attributes[ATTR_STATUS_ONLY] = 'false';
       // The group's first label keeps Machine (cluster.x-k8s.io) and Machine (machine.openshift.io) apart.
       const label = group.split('.')[0] || 'core';
-      routes.push({ name: boundedName(`${sub.handler}-${kind}-${label}`, TRIGGER_NAME), attributes });
+      const name = `${sub.handler}-${kind}-${label}`;
+      if (!types) routes.push({ name: boundedName(name, TRIGGER_NAME), attributes });
+      // `filter.attributes` matches one value per attribute: one Trigger per type (the CloudEvent's own `type`).
+      else
+        for (const type of types)
+          routes.push({
+            name: boundedName(types.length === 1 ? name : `${name}-${type.split('.').pop()}`, TRIGGER_NAME),
+            attributes: { ...attributes, type },
+          });
     }
   }
   return routes;

@@ -42,6 +42,7 @@ export function routingFieldsOfAttributes(attrs: Record<string, string> | null |
     f.kind = k.slice(slash + 1);
   }
   if (a[ATTR_HANDLER]) f.target = a[ATTR_HANDLER];
+  if (a[ATTR_TYPE]) f.type = a[ATTR_TYPE];
   return f;
 }
 
@@ -74,7 +75,12 @@ export function pubsubFilterFor(sub: Subscription): PubSubFilter {
     const parts = kindClause ? [...untargeted, kindClause] : untargeted;
     return `${targeted} OR (${parts.join(' AND ')})`;
   };
-  const exactKinds = groups.flatMap((g) => g.kinds.map((k) => `attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`));
+  const exactKinds = groups.flatMap((g) =>
+    g.kinds.map((k) => {
+      const kind = `attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`;
+      return g.types ? `(${kind} AND ${orClause(g.types.map((t) => `attributes.${ATTR_TYPE} = ${quote(t)}`))})` : kind;
+    }),
+  );
   const candidates = [
     { filter: build(orClause(exactKinds)), exact: true },
     {

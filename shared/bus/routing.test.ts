@@ -43,6 +43,26 @@ describe('matchesSubscription', () => {
     // A targeted status-only event is a requeue; it is always delivered.
     expect(matchesSubscription({ ...so, capifnhandler: 'machine' }, sub)).toBe(true);
   });
+  it('delivers only the event types a kind asks for; other kinds and targeted events are unaffected', () => {
+    const typed: Subscription = {
+      handler: 'cluster',
+      kinds: [
+        { group: 'cluster.x-k8s.io', kind: 'Machine', types: ['io.capifn.resource.deleted'] },
+        { group: 'cluster.x-k8s.io', kind: 'Cluster' },
+      ],
+      statusChanges: false,
+    };
+    const m = ev('cluster.x-k8s.io/v1beta1', 'Machine');
+    expect(matchesSubscription({ ...m, type: 'io.capifn.resource.deleted' }, typed)).toBe(true);
+    for (const type of ['io.capifn.resource.added', 'io.capifn.resource.modified', 'io.capifn.resource.resync'])
+      expect(matchesSubscription({ ...m, type } as typeof m, typed), type).toBe(false);
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Cluster'), typed)).toBe(true);
+    expect(matchesSubscription({ ...m, capifnhandler: 'cluster' }, typed)).toBe(true);
+    expect(kindsByGroup(typed)).toEqual([
+      { group: 'cluster.x-k8s.io', kinds: ['Machine'], types: ['io.capifn.resource.deleted'] },
+      { group: 'cluster.x-k8s.io', kinds: ['Cluster'] },
+    ]);
+  });
 });
 
 describe('routingFieldsOf', () => {

@@ -52,7 +52,9 @@ export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
   if (f.target !== undefined) return f.target === sub.handler;
   if (f.statusOnly && !sub.statusChanges) return false;
   if (f.group === undefined || f.kind === undefined) return false;
-  return sub.kinds.some((k) => k.kind === f.kind && k.group === f.group);
+  return sub.kinds.some(
+    (k) => k.kind === f.kind && k.group === f.group && (!k.types || (f.type !== undefined && k.types.includes(f.type))),
+  );
 }
 
 /** The routing rule every adapter applies (and every cloud rule/filter is generated from). */
@@ -60,13 +62,17 @@ export function matchesSubscription(event: ResourceEvent, sub: Subscription): bo
   return matchesRouting(routingFieldsOf(event), sub);
 }
 
-/** `sub.kinds` grouped by API group, in first-seen order (cloud filters match group and kind separately). */
-export function kindsByGroup(sub: Subscription): Array<{ group: string; kinds: string[] }> {
-  const out: Array<{ group: string; kinds: string[] }> = [];
+/**
+ * `sub.kinds` grouped by API group and event types, in first-seen order (cloud filters match group, kind and
+ * type separately). `types` absent: every type.
+ */
+export function kindsByGroup(sub: Subscription): Array<{ group: string; kinds: string[]; types?: string[] }> {
+  const out: Array<{ group: string; kinds: string[]; types?: string[] }> = [];
+  const same = (a?: string[], b?: string[]) => (a ?? []).join(',') === (b ?? []).join(',') && !a === !b;
   for (const k of sub.kinds) {
-    let entry = out.find((e) => e.group === k.group);
+    let entry = out.find((e) => e.group === k.group && same(e.types, k.types));
     if (!entry) {
-      entry = { group: k.group, kinds: [] };
+      entry = { group: k.group, kinds: [], ...(k.types ? { types: [...k.types] } : {}) };
       out.push(entry);
     }
     if (!entry.kinds.includes(k.kind)) entry.kinds.push(k.kind);

@@ -7,8 +7,11 @@ import type { ResourceEvent } from '../events/resource-event.ts';
 export interface Subscription {
   /** Handler name; also the name of its queue/subscription on cloud buses. */
   handler: string;
-  /** `group/Kind` pairs (core group written as ''), from the handler's `watches`. */
-  kinds: Array<{ group: string; kind: string }>;
+  /**
+   * `group/Kind` pairs (core group written as ''), from the handler's `watches`; `types`, when present, are the
+   * only event types of that kind the handler is woken by (a watch's `events`), so the rest are never delivered.
+   */
+  kinds: Array<{ group: string; kind: string; types?: string[] }>;
   /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true). */
   statusChanges: boolean;
 }

@@ -3,6 +3,7 @@
 import type { DeliveryInfo, DeliveryResult } from '../bus/types.ts';
 import {
   apiGroupOf,
+  EVENT_TYPE_PREFIX,
   newResourceEvent,
   type ObjectRef,
   parseResourceEvent,
@@ -65,6 +66,8 @@ export async function targetsFor<C>(
   const group = apiGroupOf(event.data.ref.apiVersion);
   const watch = def.watches.find((w) => w.group === group && w.kind === event.data.ref.kind);
   if (!watch) return [];
+  // A bus whose filter had to be widened still delivers what the watch does not ask for: dropped here too.
+  if (watch.events && !watch.events.some((e) => event.type === `${EVENT_TYPE_PREFIX}${e}`)) return [];
   if (
     event.type === 'io.capifn.resource.modified' &&
     event[STATUS_ONLY_EXTENSION] === 'true' &&

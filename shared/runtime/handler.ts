@@ -1,7 +1,7 @@
 // `defineHandler`: the declarative shape of every reconcile function (DESIGN.md, "Contracts").
 // The same declaration drives the local host's routing, the bus rules and serverless.yml.
 import type { Subscription } from '../bus/types.ts';
-import type { ObjectRef, ResourceEvent } from '../events/resource-event.ts';
+import { EVENT_TYPE_PREFIX, type ObjectRef, type ResourceEvent } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
 
@@ -28,6 +28,12 @@ export interface Watch {
   map?: (event: ResourceEvent, ctx: MapContext) => Promise<ObjectRef[]> | ObjectRef[];
   /** False: modifications that touch only `status` do not wake the handler (default true). */
   statusChanges?: boolean;
+  /**
+   * Only these changes of the kind wake the handler (default: every one). Applied in each bus's routing (rules,
+   * filters, Triggers), so the others are never delivered: e.g. a Cluster that only needs to hear that one of its
+   * Machines is gone.
+   */
+  events?: Array<'added' | 'modified' | 'deleted' | 'resync'>;
   /**
    * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
    * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.
@@ -109,7 +115,11 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
 export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
   return {
     handler: def.name,
-    kinds: def.watches.map((w) => ({ group: w.group, kind: w.kind })),
+    kinds: def.watches.map((w) => ({
+      group: w.group,
+      kind: w.kind,
+      ...(w.events ? { types: w.events.map((e) => `${EVENT_TYPE_PREFIX}${e}`) } : {}),
+    })),
     // One status-caring watch makes the whole subscription receive status-only events; the runtime
     // then drops them for the watches that do not care.
     statusChanges: def.watches.some((w) => w.statusChanges !== false),

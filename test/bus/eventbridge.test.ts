@@ -38,6 +38,32 @@ describe.skipIf(!hasPeer('moto_server'))('EventBridge + SQS bus (moto)', () => {
     busContract(() => fixture);
   });
 
+  it('a kind watched for some event types only: the rule lets those through and no other (moto applies the pattern)', async () => {
+    const handler = unique('typed');
+    const kind = unique('Kind');
+    const rec = new Recorder();
+    const consumer = await bus.subscribe(
+      {
+        handler,
+        kinds: [{ group: 'cluster.x-k8s.io', kind, types: ['io.capifn.resource.deleted'] }],
+        statusChanges: false,
+      },
+      rec.handler(handler),
+    );
+    try {
+      const added = makeEvent({ kind, group: 'cluster.x-k8s.io', type: 'io.capifn.resource.added' });
+      const modified = makeEvent({ kind, group: 'cluster.x-k8s.io' });
+      const deleted = makeEvent({ kind, group: 'cluster.x-k8s.io', type: 'io.capifn.resource.deleted' });
+      await bus.publish([added, modified, deleted]);
+      await rec.until('the deletion', () => rec.of(handler).length >= 1, 20_000);
+      // Give the other two time to arrive if the rule let them through.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(rec.idsOf(handler)).toEqual([deleted.id]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('the publish-only EventBridgePublisher (the bridge function’s) routes through the same rules, and refuses an oversized event by name', async () => {
     const handler = unique('pub');
     const kind = unique('Kind');
