@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TYPED_SUBSCRIPTIONS, typedEvents } from '../../test/bus/typed-routing-cases.ts';
 import { filterMatches } from '../../test/emulators/eventgrid/advanced-filters.ts';
 import { newResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
 import { toSendCloudEvent } from './eventgrid.ts';
@@ -26,14 +27,7 @@ const events: ResourceEvent[] = [
   ev('v1', 'Node', { statusOnly: true }),
   ev('v1', 'Pod', { targetHandler: 'machine' }),
   ev(`${G}/v1beta1`, 'Machine', { targetHandler: 'other' }),
-  { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.added' },
-  { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.deleted' },
-  ev(`${G}/v1beta1`, 'MachineSet'),
-  ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: true }),
-  ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false }),
-  { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.added' },
-  { ...ev('v1', 'Node'), type: 'io.capifn.resource.added' },
-  { ...ev('v1', 'Node'), type: 'io.capifn.resource.resync' },
+  ...typedEvents(ev),
 ];
 
 const subs: Subscription[] = [
@@ -54,21 +48,7 @@ const subs: Subscription[] = [
     statusChanges: true,
   },
   { handler: 'drift', kinds: [], statusChanges: true },
-  {
-    // A watch that asks for some event types only (the Cluster hears its workers' deletions).
-    handler: 'cluster',
-    kinds: [
-      { group: G, kind: 'Machine', types: ['io.capifn.resource.deleted'] },
-      { group: G, kind: 'MachineSet', types: ['io.capifn.resource.deleted', 'io.capifn.resource.modified'] },
-      { group: '', kind: 'Node', types: ['io.capifn.resource.added', 'io.capifn.resource.resync'] },
-    ],
-    statusChanges: false,
-  },
-  {
-    handler: 'typed-status',
-    kinds: [{ group: G, kind: 'MachineSet', types: ['io.capifn.resource.modified'] }],
-    statusChanges: true,
-  },
+  ...TYPED_SUBSCRIPTIONS,
 ];
 
 describe('eventGridFilterSetsFor', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TYPED_SUBSCRIPTIONS, typedEvents } from '../../test/bus/typed-routing-cases.ts';
 import { newResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
 import {
   attributesMatch,
@@ -91,14 +92,7 @@ const events: ResourceEvent[] = [
   ev('v1', 'Pod', { targetHandler: 'machine' }),
   ev(`${G}/v1beta1`, 'Machine', { targetHandler: 'other' }),
   ev('apps/v1', 'Deployment'),
-  { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.added' },
-  { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.deleted' },
-  ev(`${G}/v1beta1`, 'MachineSet'),
-  ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: true }),
-  ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false }),
-  { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.added' },
-  { ...ev('v1', 'Node'), type: 'io.capifn.resource.added' },
-  { ...ev('v1', 'Node'), type: 'io.capifn.resource.resync' },
+  ...typedEvents(ev),
 ];
 
 const subs: Subscription[] = [
@@ -112,21 +106,7 @@ const subs: Subscription[] = [
   },
   { handler: 'machineset', kinds: [{ group: G, kind: 'MachineSet' }], statusChanges: true },
   { handler: 'drift', kinds: [], statusChanges: true },
-  {
-    // A watch that asks for some event types only (the Cluster hears its workers' deletions).
-    handler: 'cluster',
-    kinds: [
-      { group: G, kind: 'Machine', types: ['io.capifn.resource.deleted'] },
-      { group: G, kind: 'MachineSet', types: ['io.capifn.resource.deleted', 'io.capifn.resource.modified'] },
-      { group: '', kind: 'Node', types: ['io.capifn.resource.added', 'io.capifn.resource.resync'] },
-    ],
-    statusChanges: false,
-  },
-  {
-    handler: 'typed-status',
-    kinds: [{ group: G, kind: 'MachineSet', types: ['io.capifn.resource.modified'] }],
-    statusChanges: true,
-  },
+  ...TYPED_SUBSCRIPTIONS,
   {
     handler: 'wide',
     kinds: Array.from({ length: 12 }, (_, i) => ({

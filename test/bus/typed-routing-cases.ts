@@ -1,0 +1,41 @@
+// Subscriptions whose kinds ask for some event types only, and events of every type for them: the cases each
+// routing form (Event Grid filter sets, Pub/Sub filters) is compared with routing.ts on.
+
+import type { Subscription } from '../../shared/bus/types.ts';
+import type { ResourceEvent } from '../../shared/events/resource-event.ts';
+
+const G = 'cluster.x-k8s.io';
+
+export const TYPED_SUBSCRIPTIONS: Subscription[] = [
+  {
+    // A watch that asks for some event types only (the Cluster hears its workers' deletions).
+    handler: 'cluster',
+    kinds: [
+      { group: G, kind: 'Machine', types: ['io.capifn.resource.deleted'] },
+      { group: G, kind: 'MachineSet', types: ['io.capifn.resource.deleted', 'io.capifn.resource.modified'] },
+      { group: '', kind: 'Node', types: ['io.capifn.resource.added', 'io.capifn.resource.resync'] },
+    ],
+    statusChanges: false,
+  },
+  {
+    handler: 'typed-status',
+    kinds: [{ group: G, kind: 'MachineSet', types: ['io.capifn.resource.modified'] }],
+    statusChanges: true,
+  },
+];
+
+/** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
+export function typedEvents(
+  ev: (apiVersion: string, kind: string, extra?: { statusOnly?: boolean }) => ResourceEvent,
+): ResourceEvent[] {
+  return [
+    { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.added' },
+    { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.deleted' },
+    ev(`${G}/v1beta1`, 'MachineSet'),
+    ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: true }),
+    ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false }),
+    { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.added' },
+    { ...ev('v1', 'Node'), type: 'io.capifn.resource.added' },
+    { ...ev('v1', 'Node'), type: 'io.capifn.resource.resync' },
+  ];
+}
