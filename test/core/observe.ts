@@ -5,9 +5,9 @@ import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
-import { isConflict } from '../../shared/kube/errors.ts';
 import { type CapiEnv, eventually } from '../support/env.ts';
 import { CLUSTER, NS } from '../support/sample.ts';
+import { scaleMachineSet } from '../support/scale.ts';
 
 export const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
 export const MACHINESET = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet' };
@@ -25,17 +25,8 @@ export async function machines(kube: KubeClient): Promise<Machine[]> {
 }
 
 /** `kubectl scale` as a user runs it: read the scale, write it back; a write the handler made meanwhile means try again. */
-export async function scaleTo(kube: KubeClient, name: string, replicas: number): Promise<void> {
-  const key = { ...MACHINESET, namespace: NS, name };
-  for (let attempt = 0; ; attempt++) {
-    const scale = await kube.getScale(key);
-    try {
-      await kube.updateScale(key, { ...scale, spec: { replicas } });
-      return;
-    } catch (e) {
-      if (!isConflict(e) || attempt >= 10) throw e;
-    }
-  }
+export function scaleTo(kube: KubeClient, name: string, replicas: number): Promise<void> {
+  return scaleMachineSet(kube, NS, name, replicas);
 }
 
 /** Exactly `n` Running Machines, each with one live instance and one Ready Node; nothing else alive. */

@@ -22,6 +22,7 @@ import { type CloudDialect, startCloudChaosProxy } from '../chaos/cloud-proxy.ts
 import { describeOutside, outsideRules } from '../rbac/recorded.ts';
 import { type CapiEnv, type EnvOptions, eventually, startCapiEnv } from '../support/env.ts';
 import { createAll, machineSet } from '../support/sample.ts';
+import { scaleMachineSet } from '../support/scale.ts';
 
 export const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
 export const MACHINESET = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineSet' };
@@ -187,10 +188,8 @@ async function machinesOf(h: Harness, set: string): Promise<Machine[]> {
   ).items;
 }
 
-async function scaleTo(h: Harness, set: string, replicas: number): Promise<void> {
-  const key = { ...MACHINESET, namespace: h.seeded.namespace, name: set };
-  const scale = await h.kube.getScale(key);
-  await h.kube.updateScale(key, { ...scale, spec: { replicas } });
+function scaleTo(h: Harness, set: string, replicas: number): Promise<void> {
+  return scaleMachineSet(h.kube, h.seeded.namespace, set, replicas);
 }
 
 interface NodeObj extends KubeObject {

@@ -26,6 +26,7 @@ import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { type CapiEnv, type EnvOptions, eventually, startCapiEnv } from '../../support/env.ts';
 import { type Moto, motoEnv, startMoto } from '../../support/moto.ts';
+import { scaleMachineSet } from '../../support/scale.ts';
 
 export const NS = 'openshift-cluster-api';
 export const CLUSTER = 'ocp-aws-7xk2p';
@@ -338,10 +339,8 @@ export async function machinesOf(kube: KubeClient, set: string): Promise<Machine
     .items;
 }
 
-export async function scaleTo(kube: KubeClient, name: string, replicas: number): Promise<void> {
-  const key = { ...MACHINESET, namespace: NS, name };
-  const scale = await kube.getScale(key);
-  await kube.updateScale(key, { ...scale, spec: { replicas } });
+export function scaleTo(kube: KubeClient, name: string, replicas: number): Promise<void> {
+  return scaleMachineSet(kube, NS, name, replicas);
 }
 
 interface NodeObj extends KubeObject {
