@@ -6,7 +6,12 @@
 // the set still converges. Prints, never asserts; not part of CI.
 //
 //   node bench/soak.ts            (npm run bench -- soak)
-//   SOAK_MINUTES=30  SOAK_SAMPLE_S=60  SOAK_PERIOD_S=5  SOAK_MAX=10  SOAK_WAL_COMPACT_MIB=64
+//   SOAK_MINUTES=30  SOAK_SAMPLE_S=60  SOAK_PERIOD_S=5  SOAK_MAX=10  SOAK_WAL_COMPACT_MIB=64  SOAK_EVENT_TTL_MIN=10
+//
+// The event TTL is kube-apiserver's --event-ttl (1 h by default there and in the embedded default). Events are the
+// one kind whose count only falls by TTL, so a run shorter than about twice the TTL shows them filling the store as
+// steady growth; the default of 10 minutes here lets a 30-minute run reach the steady state. Each sample also
+// prints what the API server's storage holds (objects, Events, the kept watch history) so growth can be traced.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +34,7 @@ const SAMPLE_MS = intEnv('SOAK_SAMPLE_S', 60) * 1000;
 const PERIOD_MS = intEnv('SOAK_PERIOD_S', 5) * 1000;
 const MAX = intEnv('SOAK_MAX', 10);
 const COMPACT = intEnv('SOAK_WAL_COMPACT_MIB', 64) * 2 ** 20;
+const EVENT_TTL_MIN = Number(process.env.SOAK_EVENT_TTL_MIN ?? 10);
 
 interface Sample {
   minute: number;
@@ -40,6 +46,10 @@ interface Sample {
   lagP99Ms: number;
   lagMaxMs: number;
   machines: number;
+  objects: number;
+  events: number;
+  historyChanges: number;
+  historyMiB: number;
 }
 
 const mib = (b: number) => b / 2 ** 20;
@@ -52,7 +62,12 @@ const size = (p: string) => {
 };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'capi-fn-soak-'));
-const api = await startApiServer({ crds: allCrds(), dataDir, walCompactBytes: COMPACT });
+const api = await startApiServer({
+  crds: allCrds(),
+  dataDir,
+  walCompactBytes: COMPACT,
+  eventTtlMs: EVENT_TTL_MIN * 60_000,
+});
 const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'soak' });
 const cloud = new LocalCloud({ kube, defaultBootDelayMs: 0 });
 const bus = new InProcessBus({ concurrency: 16, serializeBySubject: true, maxAttempts: 12 });
@@ -77,6 +92,7 @@ const sample = async () => {
   if (wal < lastWal) compactions++;
   lastWal = wal;
   const mem = process.memoryUsage();
+  const stats = api.storeStats();
   samples.push({
     minute: (Date.now() - t0) / 60_000,
     rssMiB: mib(mem.rss),
@@ -87,17 +103,22 @@ const sample = async () => {
     lagP99Ms: lag.percentile(99) / 1e6,
     lagMaxMs: lag.max / 1e6,
     machines: (await machines(kube).catch(() => [])).length,
+    objects: Object.values(stats.objects).reduce((a, n) => a + n, 0),
+    events: (stats.objects.events ?? 0) + (stats.objects['events.k8s.io/events'] ?? 0),
+    historyChanges: stats.historyChanges,
+    historyMiB: mib(stats.historyBytes),
   });
   lag.reset();
   const s = samples.at(-1)!;
   console.log(
     `t=${s.minute.toFixed(1)} min rss ${s.rssMiB.toFixed(0)} MiB heap ${s.heapMiB.toFixed(0)} MiB fds ${s.fds} wal ${s.walMiB.toFixed(1)} MiB ` +
-      `snapshot ${s.snapshotMiB.toFixed(1)} MiB lag p99 ${s.lagP99Ms.toFixed(1)} ms max ${s.lagMaxMs.toFixed(0)} ms machines ${s.machines}`,
+      `snapshot ${s.snapshotMiB.toFixed(1)} MiB lag p99 ${s.lagP99Ms.toFixed(1)} ms max ${s.lagMaxMs.toFixed(0)} ms machines ${s.machines} ` +
+      `objects ${s.objects} (events ${s.events}) history ${s.historyChanges} changes ${s.historyMiB.toFixed(1)} MiB`,
   );
 };
 
 console.log(
-  `soak: ${MINUTES} min, a MachineSet scaled to 0–${MAX} every ${PERIOD_MS / 1000} s, sampled every ${SAMPLE_MS / 1000} s (node ${process.version})`,
+  `soak: ${MINUTES} min, a MachineSet scaled to 0–${MAX} every ${PERIOD_MS / 1000} s, sampled every ${SAMPLE_MS / 1000} s, event TTL ${EVENT_TTL_MIN} min (node ${process.version})`,
 );
 await sample();
 let scales = 0;
@@ -155,10 +176,16 @@ console.log(
       row('walMiB', 'MiB'),
       row('snapshotMiB', 'MiB'),
       row('lagP99Ms', 'ms'),
+      row('objects', ''),
+      row('events', ''),
+      row('historyChanges', ''),
+      row('historyMiB', 'MiB'),
     ],
   ),
 );
-console.log(JSON.stringify({ bench: 'soak', minutes: MINUTES, scales, compactions, samples }));
+console.log(
+  JSON.stringify({ bench: 'soak', minutes: MINUTES, eventTtlMinutes: EVENT_TTL_MIN, scales, compactions, samples }),
+);
 await host.stop();
 await bus.close();
 cloud.close();

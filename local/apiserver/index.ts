@@ -65,6 +65,8 @@ export interface ApiServer {
   writeKubeconfig(path: string): Promise<void>;
   /** test hook: forget watch history so older resourceVersions get 410 */
   compactHistory(): void;
+  /** What storage holds in memory (objects per storage key, the kept watch history): the soak bench samples it. */
+  storeStats(): ReturnType<Store['stats']>;
   /** closes watches, flushes storage */
   stop(): Promise<void>;
 }
@@ -225,6 +227,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfig,
     writeKubeconfig: (path: string) => writeFile(path, kubeconfig(), { mode: 0o600 }),
     compactHistory: () => store.compact(),
+    storeStats: () => store.stats(),
     stop: async () => {
       if (stopped) return;
       stopped = true;

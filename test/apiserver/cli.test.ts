@@ -53,6 +53,7 @@ describe('capi-fn apiserver', () => {
         kubeconfig: () => '',
         writeKubeconfig: async () => {},
         compactHistory: () => {},
+        storeStats: () => ({ objects: {}, historyChanges: 0, historyBytes: 0 }),
         stop: async () => {},
       });
       expect((await c.get('/api/v1/namespaces/default')).status).toBe(200);

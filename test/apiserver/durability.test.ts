@@ -31,6 +31,7 @@ function spawnServer(dataDir: string): Promise<{ child: ChildProcess; api: ApiSe
           kubeconfig: () => '',
           writeKubeconfig: async () => {},
           compactHistory: () => {},
+          storeStats: () => ({ objects: {}, historyChanges: 0, historyBytes: 0 }),
           stop: async () => {},
         };
         resolve({ child, api });

@@ -1,21 +1,28 @@
-// A fault-injecting proxy between a provider and its cloud's peer (moto for EC2, the emulators): plain HTTP in and
-// out. At `rate`, a request meets one fault, chosen by a seeded generator so a failing run replays from its seed:
+// A fault-injecting proxy between a provider and its cloud's peer (moto for EC2, the emulators, vcsim): plain HTTP in
+// and out, or HTTPS in and out for the peers that only speak TLS (the ARM emulator, vcsim): the proxy then serves its
+// own certificate (its CA is `caPem`, for the provider's client to trust) and checks the peer's with `upstreamCa`
+// (or not at all when the peer's certificate is a throwaway one nobody can pin, as vcsim's). At `rate`, a request meets one fault, chosen by a seeded generator so a failing run replays from its seed:
 //   throttle     the cloud's throttling answer (EC2: 503 RequestLimitExceeded; Google: 429 rateLimitExceeded;
-//                OpenStack: 429 with Retry-After), nothing done
-//   unavailable  the cloud's internal error (EC2: 500 InternalError; Google: 503 UNAVAILABLE; OpenStack: 503), nothing done
+//                OpenStack and ARM: 429 with Retry-After; vCenter: its reverse proxy's 503), nothing done
+//   unavailable  the cloud's internal error (EC2: 500 InternalError; Google: 503 UNAVAILABLE; OpenStack: 503;
+//                ARM: 500 InternalServerError; vSphere: a SOAP SystemError fault), nothing done
 //   reset        the connection reset before the request is sent (nothing done)
 //   reset-after  the request is done upstream, then the connection is reset before the answer (a lost reply: the
 //                create that happened but was never confirmed, which idempotency tokens exist for)
 //   latency      100–500 ms added
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createCa, issueServerCert } from '../../local/apiserver/tls.ts';
 import { seededRandom } from '../../shared/bus/random.ts';
 
 export type CloudFault = 'throttle' | 'unavailable' | 'reset' | 'reset-after' | 'latency';
-export type CloudDialect = 'aws-ec2' | 'gce' | 'openstack';
+export type CloudDialect = 'aws-ec2' | 'gce' | 'openstack' | 'arm' | 'vsphere-soap';
 
 export interface CloudChaosProxy {
   readonly url: string;
+  /** The CA of the proxy's serving certificate, when it serves HTTPS. */
+  readonly caPem?: string;
   readonly injected: Map<CloudFault, number>;
   /** Faults by the request that met them (`POST Action=RunInstances`, `GET /compute/v1/...`). */
   readonly byCall: Map<string, number>;
@@ -70,13 +77,49 @@ function errorAnswer(
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ message: 'chaos: service unavailable' }),
           };
+    case 'arm':
+      return fault === 'throttle'
+        ? {
+            status: 429,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' },
+            body: JSON.stringify({
+              error: { code: 'TooManyRequests', message: 'chaos: the request is being throttled.' },
+            }),
+          }
+        : {
+            status: 500,
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+            body: JSON.stringify({
+              error: { code: 'InternalServerError', message: 'chaos: an internal server error occurred.' },
+            }),
+          };
+    case 'vsphere-soap':
+      // vCenter's reverse proxy sheds load with a bare 503; vpxd's own failures are SOAP faults with a 500.
+      return fault === 'throttle'
+        ? { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' }
+        : {
+            status: 500,
+            headers: { 'content-type': 'text/xml; charset=utf-8' },
+            body:
+              '<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>' +
+              '<faultcode>ServerFaultCode</faultcode><faultstring>A general system error occurred: chaos</faultstring>' +
+              '<detail><SystemErrorFault xmlns="urn:vim25" xsi:type="SystemError"><reason>chaos</reason></SystemErrorFault></detail>' +
+              '</soapenv:Fault></soapenv:Body></soapenv:Envelope>',
+          };
   }
 }
 
-/** What a request is, for the per-call counts: EC2's Action from the form body, else the method and path. */
+/**
+ * What a request is, for the per-call counts: EC2's Action from the form body, a SOAP request's operation (the first
+ * element in its Body), else the method and path.
+ */
 function callOf(req: IncomingMessage, body: Buffer): string {
-  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'))?.[1];
+  const text = body.toString('utf8');
+  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(text)?.[1];
   if (action) return action;
+  const soap = /<(?:[\w-]+:)?Body[^>]*>\s*<(?:[\w-]+:)?([A-Za-z_]+)/.exec(text)?.[1];
+  if (soap) return soap;
   return `${req.method} ${(req.url ?? '/').split('?')[0]!.replace(/\/[0-9a-f-]{8,}(?=\/|$)/g, '/<id>')}`;
 }
 
@@ -92,6 +135,8 @@ export async function startCloudChaosProxy(o: {
    * catalog) then point the provider back at the proxy, so every later call meets the faults too.
    */
   preserveHost?: boolean;
+  /** Serve and forward HTTPS; `upstreamCa` verifies the peer (absent: the peer's certificate is not checked). */
+  tls?: { upstreamCa?: string };
 }): Promise<CloudChaosProxy> {
   const script = [...(o.script ?? [])];
   const random = seededRandom(o.seed);
@@ -110,8 +155,9 @@ export async function startCloudChaosProxy(o: {
 
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse | undefined, after?: () => void) =>
     new Promise<void>((resolve) => {
-      const up = request(
+      const up = (o.tls ? tlsRequest : request)(
         {
+          ...(o.tls ? (o.tls.upstreamCa ? { ca: o.tls.upstreamCa } : { rejectUnauthorized: false }) : {}),
           host: upstream.hostname,
           port: upstream.port,
           method: req.method,
@@ -135,7 +181,13 @@ export async function startCloudChaosProxy(o: {
       up.end(body);
     });
 
-  const server: Server = createServer((req, res) => {
+  const serving = o.tls
+    ? await (async () => {
+        const ca = await createCa('capi-fn-cloud-chaos-proxy-ca');
+        return { ca: ca.certPem, cert: await issueServerCert(ca, ['127.0.0.1', 'localhost'], 'capi-fn-chaos-proxy') };
+      })()
+    : undefined;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -166,13 +218,18 @@ export async function startCloudChaosProxy(o: {
           return forward(req, body, res);
       }
     });
-  });
+  };
+  const server: Server = serving
+    ? (createTlsServer({ cert: serving.cert.certPem, key: serving.cert.keyPem }, onRequest) as unknown as Server)
+    : createServer(onRequest);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  (proxy as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  (proxy as { url: string }).url =
+    `${serving ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (serving) (proxy as { caPem?: string }).caPem = serving.ca;
   proxy.close = async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));

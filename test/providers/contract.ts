@@ -103,15 +103,28 @@ export interface ProviderFixture {
   timings: Partial<KitTimings>;
   /**
    * The cloud's wire, for the fault proxy (test/chaos/cloud-proxy.ts): its error dialect, the peer's URL, the calls
-   * that create and delete an instance, and `via(url)`, which points the provider's clients installed from then on
-   * at `url` (undefined: the peer again). The kubelets' simulator and `instances()` keep reading the peer directly.
+   * that create and delete an instance, and `via(url, caPem)`, which points the provider's clients installed from
+   * then on at `url`, trusting `caPem` when the proxy serves HTTPS (undefined: the peer again). `tls()` says the peer
+   * speaks only HTTPS, and the CA to check it with. The kubelets' simulator and `instances()` keep reading the peer
+   * directly.
    */
+  /**
+   * The provider's cloud is the Kubernetes API itself (Metal3: BareMetalHosts moved by the baremetal-operator), so
+   * its fault case puts the handlers and the bridge behind the Kubernetes fault proxy (test/chaos/proxy.ts) instead.
+   */
+  cloudIsKubernetes?: boolean;
   cloudFaults?: {
     dialect: CloudDialect;
     upstream(): string;
+    tls?(): { upstreamCa?: string };
+    /**
+     * The share of requests that meet a fault (default 0.3). A cloud whose every step is several calls (vSphere's
+     * SOAP: a property read, the task, its polls) fails a step at 1 − (1 − rate)^calls, so it declares less.
+     */
+    rate?: number;
     createCall: string;
     deleteCall: string;
-    via(url: string | undefined): void;
+    via(url: string | undefined, caPem?: string): void;
   };
 }
 
@@ -351,15 +364,16 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     await oneInstancePerMachine(f, track.uids);
   });
 
-  it('the cloud failing at 30% (throttling, internal errors, resets, lost replies): one instance per Machine, none left', async (ctx) => {
+  it('the cloud failing (30% of requests unless the fixture says less: throttling, internal errors, resets, lost replies): one instance per Machine, none left', async (ctx) => {
     if (!f.cloudFaults) return ctx.skip();
     const seed = Number(process.env.CHAOS_CLOUD_SEED ?? 7);
     const proxy = await startCloudChaosProxy({
       upstream: f.cloudFaults.upstream(),
       seed,
-      rate: 0.3,
+      rate: f.cloudFaults.rate ?? 0.3,
       dialect: f.cloudFaults.dialect,
       preserveHost: true,
+      ...(f.cloudFaults.tls ? { tls: f.cloudFaults.tls() } : {}),
       // Whatever the seed: a create done but its reply lost, then one throttled, and a delete's reply lost.
       script: [
         { call: f.cloudFaults.createCall, fault: 'reset-after' },
@@ -367,7 +381,7 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
         { call: f.cloudFaults.deleteCall, fault: 'reset-after' },
       ],
     });
-    f.cloudFaults.via(proxy.url);
+    f.cloudFaults.via(proxy.url, proxy.caPem);
     try {
       const x = await install();
       const track = await trackMachines(x);
@@ -394,6 +408,33 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
       f.cloudFaults.via(undefined);
       await proxy.close();
     }
+  }, 900_000);
+
+  it('the Kubernetes API failing at 10% for the handlers and the bridge (409, 429, 5xx, resets, lost replies, cut watches, 410s): one instance per Machine, none left', async (ctx) => {
+    if (!f.cloudIsKubernetes) return ctx.skip();
+    const seed = Number(process.env.CHAOS_API_SEED ?? 7);
+    const x = await install({ apiFaults: { seed, rate: 0.1 } });
+    const proxy = x.env.apiProxy!;
+    const track = await trackMachines(x);
+    await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, 'contract-k', TEMPLATE, 3)]);
+    await converged(f, x, 'contract-k', 3, 240_000);
+    await scaleTo(x, 'contract-k', 1);
+    await converged(f, x, 'contract-k', 1, 240_000);
+    await scaleTo(x, 'contract-k', 2);
+    await converged(f, x, 'contract-k', 2, 240_000);
+    await scaleTo(x, 'contract-k', 0);
+    await eventually('no Machine left', async () => (await machinesOf(x, 'contract-k')).length === 0, {
+      timeoutMs: 240_000,
+    });
+    await noLiveInstance(f);
+    track.stop();
+    await oneInstancePerMachine(f, track.uids);
+    const byKind = Object.fromEntries(proxy.injected);
+    process.stdout.write(
+      `${f.module.name} Kubernetes API faults, seed ${seed}: ${proxy.requests.total} requests (${proxy.requests.watches} watches), ${track.uids.size} Machines, faults ${JSON.stringify(byKind)}\n`,
+    );
+    for (const k of ['conflict', 'throttle', 'unavailable', 'reset', 'reset-after'])
+      expect(byKind[k], k).toBeGreaterThan(0);
   }, 900_000);
 
   it('a converged system replayed makes no create and no write', async () => {

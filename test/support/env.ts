@@ -15,6 +15,7 @@ import type { Connection } from '../../shared/kube/kubeconfig.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
 import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { createLogger, type Logger, silentLogger } from '../../shared/runtime/logger.ts';
+import { type ChaosProxy, startChaosProxy } from '../chaos/proxy.ts';
 import { type DeliveryContext, deliveryContext, FaultLedger } from './faults.ts';
 
 export interface EnvOptions {
@@ -37,6 +38,11 @@ export interface EnvOptions {
   /** Extra CRD objects to install (the default is every kind in the registry). */
   crds?: unknown[];
   logLevel?: string;
+  /**
+   * The handlers and the bridge reach the API server through the fault proxy (test/chaos/proxy.ts) at this seed and
+   * rate; the test's own client does not.
+   */
+  apiFaults?: { seed: number; rate: number };
 }
 
 export interface CapiEnv {
@@ -48,6 +54,8 @@ export interface CapiEnv {
   host: Host;
   ledger: FaultLedger;
   log: Logger;
+  /** The fault proxy in front of the API server, when `apiFaults` asked for one. */
+  apiProxy?: ChaosProxy;
   stop(): Promise<void>;
 }
 
@@ -70,7 +78,12 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
   const conn = connectionFor(api);
   const kube = new KubeClient(new HttpsTransport(conn), { fieldManager: 'test' });
   const ledger = new FaultLedger();
-  const handlerKube = new KubeClient(ledger.transport(new HttpsTransport(conn)));
+  const apiProxy = o.apiFaults
+    ? await startChaosProxy({ upstream: { url: api.url, ca: api.caPem }, ...o.apiFaults })
+    : undefined;
+  const handlerConn = apiProxy ? { ...conn, server: apiProxy.url } : conn;
+  const handlerKube = new KubeClient(ledger.transport(new HttpsTransport(handlerConn)));
+  const bridgeKube = apiProxy ? new KubeClient(new HttpsTransport(handlerConn)) : kube;
   const cloud = new LocalCloud({ kube, defaultBootDelayMs: o.bootDelayMs ?? 0 });
   const countedCloud: LocalCloudApi = ledger.cloud<LocalCloudApi>(cloud);
   const bus = new InProcessBus({
@@ -82,7 +95,7 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
   });
   const log = o.logLevel ? createLogger({ level: o.logLevel }) : silentLogger;
   const host = await startHost({
-    kube,
+    kube: bridgeKube,
     bus,
     log,
     handlers: [
@@ -119,10 +132,12 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
     host,
     ledger,
     log,
+    ...(apiProxy ? { apiProxy } : {}),
     async stop() {
       await host.stop();
       await bus.close();
       cloud.close();
+      await apiProxy?.close();
       await api.stop();
     },
   };

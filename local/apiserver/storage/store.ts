@@ -168,6 +168,13 @@ export class Store {
     return [...this.tables.keys()];
   }
 
+  /** What the store holds in memory, for the soak bench: objects per storage key and the kept change history. */
+  stats(): { objects: Record<string, number>; historyChanges: number; historyBytes: number } {
+    const objects: Record<string, number> = {};
+    for (const [k, t] of this.tables) objects[k] = t.size;
+    return { objects, historyChanges: this.history.length - this.historyStart, historyBytes: this.historyBytes };
+  }
+
   /**
    * The list as it was at `rv`, rebuilt by undoing later changes from history. Throws TooOldError when the history
    * no longer reaches back that far.

@@ -36,6 +36,7 @@ const VM = 'Microsoft.Compute/virtualMachines';
 
 function fixture(): ProviderFixture {
   let arm: ArmEmulator | undefined;
+  let via: { url: string; caPem?: string } | undefined;
   const emu = () => {
     if (!arm) throw new Error('the emulator is not started');
     return arm;
@@ -98,6 +99,17 @@ function fixture(): ProviderFixture {
     async start() {
       arm = await startArmEmulator({ vmCreateMs: 150, vmDeleteMs: 150 });
     },
+    cloudFaults: {
+      dialect: 'arm',
+      upstream: () => new URL(emu().endpoint).origin,
+      tls: () => ({ upstreamCa: emu().caPem }),
+      // The emulator's Location and Azure-AsyncOperation links are built from the Host the proxy forwards.
+      createCall: `PUT /subscriptions/<id>/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/`,
+      deleteCall: `DELETE /subscriptions/<id>/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/`,
+      via: (url, caPem) => {
+        via = url ? { url, ...(caPem ? { caPem } : {}) } : undefined;
+      },
+    },
     async stop() {
       await arm?.stop();
     },
@@ -105,7 +117,7 @@ function fixture(): ProviderFixture {
       emu().state.reset();
     },
     async install({ kube, wrap, timings }) {
-      const api = clientsFor(emu());
+      const api = clientsFor(emu(), via);
       const simApi = clientsFor(emu());
       const nodes = startNodeSimulator({
         kube,

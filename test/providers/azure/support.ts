@@ -56,13 +56,17 @@ export function seedInstalledCluster(arm: ArmEmulator): void {
   seedArm(arm.state, CLUSTER, LOCATION);
 }
 
-/** The official SDKs, authenticated against the emulator's token endpoint with its service principal. */
-export function clientsFor(arm: ArmEmulator): AzureSdkClients {
+/**
+ * The official SDKs, authenticated against the emulator's token endpoint with its service principal. `via`: reach
+ * the emulator (ARM and its token endpoint both) through a proxy at that origin, trusting its CA too.
+ */
+export function clientsFor(arm: ArmEmulator, via?: { url: string; caPem?: string }): AzureSdkClients {
+  const endpoint = via ? `${via.url.replace(/\/$/, '')}/` : arm.endpoint;
   return new AzureSdkClients({
-    endpoint: arm.endpoint,
-    authorityHost: arm.authorityHost,
+    endpoint,
+    authorityHost: via ? endpoint : arm.authorityHost,
     principal: { tenantId: arm.tenantId, clientId: arm.clientId, clientSecret: arm.clientSecret },
-    ca: arm.caPem,
+    ca: via?.caPem ? `${arm.caPem}\n${via.caPem}` : arm.caPem,
     env: {},
   });
 }

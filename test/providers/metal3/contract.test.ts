@@ -81,6 +81,7 @@ function fixture(): ProviderFixture {
     reset: async () => {
       claims.clear();
     },
+    cloudIsKubernetes: true,
     async install({ kube: client, timings }) {
       kube = client;
       abort = new AbortController();

@@ -17,6 +17,9 @@ import { CLUSTER, docsTemplateSpec, FOREIGN_VM, IGNITION, NS, observer, TEST_TIM
 function fixture(): ProviderFixture {
   let sim: Vcsim | undefined;
   let obs: ReturnType<typeof observer> | undefined;
+  /** The fault proxy's host:port, when the provider reaches vcsim through it (the cluster then names it too). */
+  let via: string | undefined;
+  const server = () => via ?? peer().sim.server;
   // vcsim forgets a destroyed VM: every capi-fn VM ever seen, so a duplicate made and deleted still counts.
   const ledger = new Map<string, ObservedInstance>();
   const peer = () => {
@@ -42,9 +45,21 @@ function fixture(): ProviderFixture {
       ledger.clear();
       await start();
     },
+    cloudFaults: {
+      dialect: 'vsphere-soap',
+      upstream: () => `https://${peer().sim.server}`,
+      // vcsim serves Go's throwaway test certificate: the provider already runs with VSPHERE_INSECURE against it.
+      tls: () => ({}),
+      rate: 0.15,
+      createCall: 'CloneVM_Task',
+      deleteCall: 'Destroy_Task',
+      via: (url) => {
+        via = url ? new URL(url).host : undefined;
+      },
+    },
     async install({ kube, wrap, timings }) {
       const env = peer().sim.env;
-      const api = new VSphereClients(env);
+      const api = new VSphereClients(via ? { ...env, VSPHERE_SERVER: via } : env);
       const simApi = new VSphereClients(env);
       const nodes = startNodeSimulator({
         kube,
@@ -63,7 +78,6 @@ function fixture(): ProviderFixture {
       };
     },
     async seed() {
-      const { sim } = peer();
       const objects: KubeObject[] = [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
         {
@@ -86,12 +100,12 @@ function fixture(): ProviderFixture {
           kind: 'VSphereCluster',
           metadata: { name: CLUSTER, namespace: NS },
           spec: {
-            server: sim.server,
+            server: server(),
             controlPlaneEndpoint: { host: `api-int.${CLUSTER}.example.com`, port: 6443 },
           },
         } as KubeObject,
       ];
-      const spec = docsTemplateSpec(sim.server);
+      const spec = docsTemplateSpec(server());
       return {
         namespace: NS,
         clusterName: CLUSTER,
