@@ -148,6 +148,21 @@ interface HandlerFigures {
   deliveries: number;
   retries: number;
   busyMs: number;
+  /** Deliveries by what woke the handler: `<kind> <type>`, `(status only)`, `requeue` for its own delayed events. */
+  byCause: Map<string, number>;
+}
+
+/** What a delivery was, for the breakdown: the watched kind and change, or the handler's own requeue. */
+function causeOf(raw: unknown): string {
+  const ev = raw as {
+    type?: string;
+    data?: { ref?: { kind?: string } };
+    capifnhandler?: string;
+    capifnstatusonly?: string;
+  };
+  if (ev?.capifnhandler) return 'requeue';
+  const type = String(ev?.type ?? '?').replace('io.capifn.resource.', '');
+  return `${ev?.data?.ref?.kind ?? '?'} ${type}${ev?.capifnstatusonly === 'true' ? ' (status only)' : ''}`;
 }
 
 class PhaseTimeout extends Error {}
@@ -199,7 +214,7 @@ async function startSystem() {
       }
       return k;
     },
-    wrapDelivery: async (h, _info, run) => {
+    wrapDelivery: async (h, _info, run, raw) => {
       const t0 = now();
       let r: DeliveryResult | undefined;
       try {
@@ -208,10 +223,12 @@ async function startSystem() {
       } finally {
         let f = handlers.get(h);
         if (!f) {
-          f = { deliveries: 0, retries: 0, busyMs: 0 };
+          f = { deliveries: 0, retries: 0, busyMs: 0, byCause: new Map() };
           handlers.set(h, f);
         }
         f.deliveries++;
+        const cause = causeOf(raw);
+        f.byCause.set(cause, (f.byCause.get(cause) ?? 0) + 1);
         f.busyMs += now() - t0;
         if (r?.status === 'retry') f.retries++;
       }
@@ -238,7 +255,7 @@ type System = Awaited<ReturnType<typeof startSystem>>;
 function snapshot(sys: System) {
   return {
     calls: sys.ledger.snapshot(),
-    handlers: new Map([...sys.handlers].map(([h, f]) => [h, { ...f }])),
+    handlers: new Map([...sys.handlers].map(([h, f]) => [h, { ...f, byCause: new Map(f.byCause) }])),
     gates: new Map([...sys.host.gates].map(([h, g]) => [h, { ...g }])),
     cpu: process.cpuUsage(),
   };
@@ -260,6 +277,10 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
     return {
       handler: h,
       deliveries: f.deliveries - (b?.deliveries ?? 0),
+      byCause: [...f.byCause]
+        .map(([c, n]) => [c, n - (b?.byCause.get(c) ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .sort((x, y) => y[1] - x[1]),
       reconciles: g ? g.runs - (gb?.runs ?? 0) : undefined,
       retries: f.retries - (b?.retries ?? 0),
       busyS: (f.busyMs - (b?.busyMs ?? 0)) / 1000,
@@ -327,6 +348,10 @@ function printPhase(title: string, p: Phase): void {
   console.log(
     `handler invocations per machine ${p.deliveriesPerMachine.toFixed(2)}; handler API writes per machine ${p.handlerWritesPerMachine.toFixed(2)}; all API writes per machine ${p.allWritesPerMachine.toFixed(2)} (incl. ${p.others.map((o) => `${o.caller} ${o.writes}`).join(', ') || 'nothing else'}); process CPU ${p.cpuS.toFixed(1)} s`,
   );
+  console.log('deliveries per machine by cause:');
+  for (const h of p.perHandler)
+    if (h.deliveries)
+      console.log(`  ${h.handler}: ${h.byCause.map(([c, n]) => `${c} ${(n / p.machines).toFixed(2)}`).join(', ')}`);
   console.log('calls by total client-side time:');
   console.log(
     table(

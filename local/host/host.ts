@@ -27,7 +27,13 @@ export interface HostOptions {
   /** Lets tests substitute a handler's cloud client. */
   cloudFor?: (handler: string) => unknown;
   /** Wraps every delivery (tests use it to give each invocation its own fault-injection context). */
-  wrapDelivery?: (handler: string, info: DeliveryInfo, run: () => Promise<DeliveryResult>) => Promise<DeliveryResult>;
+  wrapDelivery?: (
+    handler: string,
+    info: DeliveryInfo,
+    run: () => Promise<DeliveryResult>,
+    /** The delivered event as the bus handed it over (benchmarks classify deliveries by it). */
+    raw: unknown,
+  ) => Promise<DeliveryResult>;
   /**
    * One reconcile at a time per object, with events that arrive meanwhile folded into one more run
    * (reconcile-gate.ts). Default true; chaos tests turn it off to keep concurrent reconciles happening.
@@ -75,7 +81,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
       await o.bus.subscribe(subscriptionOf(def), (raw, info) => {
         invocations.set(def.name, (invocations.get(def.name) ?? 0) + 1);
         const run = () => dispatch(def, raw, info, deps);
-        return o.wrapDelivery ? o.wrapDelivery(def.name, info, run) : run();
+        return o.wrapDelivery ? o.wrapDelivery(def.name, info, run, raw) : run();
       }),
     );
   }

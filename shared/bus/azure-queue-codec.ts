@@ -40,8 +40,14 @@ export function poisonQueueName(queue: string): string {
 export function queueMetadataFor(sub: Subscription): Record<string, string> {
   return {
     capifnhandler: sub.handler,
-    // `group/Kind`, and `=type|type` when only those event types of the kind are wanted.
-    capifnkinds: sub.kinds.map((k) => `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}`).join(','),
+    // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
+    // (or true) when the kind says whether it wants status-only changes.
+    capifnkinds: sub.kinds
+      .map(
+        (k) =>
+          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}`,
+      )
+      .join(','),
     capifnstatuschanges: String(sub.statusChanges),
   };
 }
@@ -53,9 +59,15 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
     .split(',')
     .filter((s) => s !== '')
     .map((entry) => {
-      const [s, types] = entry.split('=') as [string, string | undefined];
+      const [kindAndTypes, status] = entry.split(';status=') as [string, string | undefined];
+      const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
       const slash = s.lastIndexOf('/');
-      return { group: s.slice(0, slash), kind: s.slice(slash + 1), ...(types ? { types: types.split('|') } : {}) };
+      return {
+        group: s.slice(0, slash),
+        kind: s.slice(slash + 1),
+        ...(types ? { types: types.split('|') } : {}),
+        ...(status === undefined ? {} : { statusChanges: status === 'true' }),
+      };
     });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };
 }

@@ -7,8 +7,10 @@ import { kindsByGroup } from './routing.ts';
 import type { Subscription } from './types.ts';
 
 export const DEFAULT_QUEUE_PREFIX = 'capifn-';
-/** PutRule's documented EventPattern length limit. */
+/** PutRule's documented EventPattern length limit (the quota can be raised to it). */
 export const EVENT_PATTERN_MAX_CHARS = 4096;
+/** The default event pattern size quota of an account. */
+export const DEFAULT_PATTERN_QUOTA_CHARS = 2048;
 const MODIFIED = 'io.capifn.resource.modified';
 
 export interface EventBridgeRule {
@@ -42,8 +44,23 @@ export function sqsQueueNames(handler: string, prefix = DEFAULT_QUEUE_PREFIX): S
  * field: not a modification / flag explicitly "false" / flag absent.
  */
 export function eventBridgePatternFor(sub: Subscription): Record<string, unknown> {
+  const exact = exactPatternFor(sub);
+  if (JSON.stringify(exact).length <= DEFAULT_PATTERN_QUOTA_CHARS) return exact;
+  // Kinds that skip status-only changes beside kinds that want them cost three branches per API group; over the
+  // default quota, the rule lets every status-only change of the subscription's kinds through instead and the
+  // runtime drops the ones a watch does not want (as it does behind a widened Pub/Sub filter).
+  const kinds = kindsByGroup(sub);
+  if (!kinds.some((g) => g.statusChanges) || kinds.every((g) => g.statusChanges)) return exact;
+  return exactPatternFor({
+    ...sub,
+    kinds: sub.kinds.map(({ statusChanges: _s, ...k }) => k),
+    statusChanges: true,
+  });
+}
+
+function exactPatternFor(sub: Subscription): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
-  for (const { group, kinds, types } of kindsByGroup(sub)) {
+  for (const { group, kinds, types, statusChanges } of kindsByGroup(sub)) {
     const base = {
       capifnhandler: [{ exists: false }],
       data: { ref: { kind: kinds, apiVersion: group ? [{ prefix: `${group}/` }] : ['v1'] } },
@@ -53,14 +70,14 @@ export function eventBridgePatternFor(sub: Subscription): Record<string, unknown
       const others = types.filter((t) => t !== MODIFIED);
       if (others.length) branches.push({ ...base, type: others });
       if (types.includes(MODIFIED)) {
-        if (sub.statusChanges) branches.push({ ...base, type: [MODIFIED] });
+        if (statusChanges) branches.push({ ...base, type: [MODIFIED] });
         else
           branches.push(
             { ...base, type: [MODIFIED], capifnstatusonly: ['false'] },
             { ...base, type: [MODIFIED], capifnstatusonly: [{ exists: false }] },
           );
       }
-    } else if (sub.statusChanges) {
+    } else if (statusChanges) {
       branches.push(base);
     } else {
       branches.push(

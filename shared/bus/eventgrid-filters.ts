@@ -32,7 +32,7 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
   const sets: EventGridFilterSet[] = [
     { suffix: 'target', advancedFilters: [{ operatorType: 'StringIn', key: 'capifnhandler', values: [sub.handler] }] },
   ];
-  kindsByGroup(sub).forEach(({ group, kinds, types }, i) => {
+  kindsByGroup(sub).forEach(({ group, kinds, types, statusChanges }, i) => {
     const base: EventGridAdvancedFilter[] = [
       { operatorType: 'IsNullOrUndefined', key: 'capifnhandler' },
       { operatorType: 'StringIn', key: 'data.ref.kind', values: kinds },
@@ -50,7 +50,7 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
         });
       if (!types.includes(MODIFIED)) return;
       const modified: EventGridAdvancedFilter = { operatorType: 'StringIn', key: 'type', values: [MODIFIED] };
-      if (sub.statusChanges) sets.push({ suffix: `g${i}-modified`, advancedFilters: [...base, modified] });
+      if (statusChanges) sets.push({ suffix: `g${i}-modified`, advancedFilters: [...base, modified] });
       else
         sets.push(
           {
@@ -68,7 +68,7 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
         );
       return;
     }
-    if (sub.statusChanges) {
+    if (statusChanges) {
       sets.push({ suffix: `g${i}`, advancedFilters: base });
       return;
     }

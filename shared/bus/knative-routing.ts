@@ -65,10 +65,10 @@ export function knativeTriggersFor(sub: Subscription): TriggerRoute[] {
   const routes: TriggerRoute[] = [
     { name: boundedName(`${sub.handler}-targeted`, TRIGGER_NAME), attributes: { [ATTR_TO]: sub.handler } },
   ];
-  for (const { group, kinds, types } of kindsByGroup(sub)) {
+  for (const { group, kinds, types, statusChanges } of kindsByGroup(sub)) {
     for (const kind of kinds) {
       const attributes: Record<string, string> = { [ATTR_TO]: TO_ALL, [ATTR_KIND]: `${group}/${kind}` };
-      if (!sub.statusChanges) attributes[ATTR_STATUS_ONLY] = 'false';
+      if (!statusChanges) attributes[ATTR_STATUS_ONLY] = 'false';
       // The group's first label keeps Machine (cluster.x-k8s.io) and Machine (machine.openshift.io) apart.
       const label = group.split('.')[0] || 'core';
       const name = `${sub.handler}-${kind}-${label}`;

@@ -70,15 +70,21 @@ export function pubsubFilterFor(sub: Subscription): PubSubFilter {
   const groups = kindsByGroup(sub);
   if (groups.length === 0) return { filter: targeted, exact: true };
   const untargeted = [`NOT attributes:${ATTR_HANDLER}`];
-  if (!sub.statusChanges) untargeted.push(`NOT attributes:${ATTR_STATUS_ONLY}`);
+  const notStatusOnly = `NOT attributes:${ATTR_STATUS_ONLY}`;
+  // Skipped for every kind: said once. Skipped for some: said with those kinds (the wider fallbacks then let
+  // status-only changes of them through, and the consumer narrows).
+  const skipAll = groups.every((g) => !g.statusChanges);
+  if (skipAll) untargeted.push(notStatusOnly);
   const build = (kindClause: string | undefined) => {
     const parts = kindClause ? [...untargeted, kindClause] : untargeted;
     return `${targeted} OR (${parts.join(' AND ')})`;
   };
   const exactKinds = groups.flatMap((g) =>
     g.kinds.map((k) => {
-      const kind = `attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`;
-      return g.types ? `(${kind} AND ${orClause(g.types.map((t) => `attributes.${ATTR_TYPE} = ${quote(t)}`))})` : kind;
+      const terms = [`attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`];
+      if (g.types) terms.push(orClause(g.types.map((t) => `attributes.${ATTR_TYPE} = ${quote(t)}`)));
+      if (!g.statusChanges && !skipAll) terms.push(notStatusOnly);
+      return terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})`;
     }),
   );
   const candidates = [

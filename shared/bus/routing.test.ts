@@ -59,8 +59,36 @@ describe('matchesSubscription', () => {
     expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Cluster'), typed)).toBe(true);
     expect(matchesSubscription({ ...m, capifnhandler: 'cluster' }, typed)).toBe(true);
     expect(kindsByGroup(typed)).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['Machine'], types: ['io.capifn.resource.deleted'] },
-      { group: 'cluster.x-k8s.io', kinds: ['Cluster'] },
+      { group: 'cluster.x-k8s.io', kinds: ['Machine'], types: ['io.capifn.resource.deleted'], statusChanges: false },
+      { group: 'cluster.x-k8s.io', kinds: ['Cluster'], statusChanges: false },
+    ]);
+  });
+  it('a kind may say it wants no status-only changes while the others get them (and the reverse)', () => {
+    const perKind: Subscription = {
+      handler: 'machine',
+      kinds: [
+        { group: 'cluster.x-k8s.io', kind: 'Machine', statusChanges: false },
+        { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachine' },
+        { group: '', kind: 'Node', statusChanges: true },
+      ],
+      statusChanges: true,
+    };
+    const status = (apiVersion: string, kind: string) => ev(apiVersion, kind, { statusOnly: true });
+    expect(matchesSubscription(status('cluster.x-k8s.io/v1beta1', 'Machine'), perKind)).toBe(false);
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', { statusOnly: false }), perKind)).toBe(true);
+    expect(matchesSubscription(status('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachine'), perKind)).toBe(true);
+    expect(matchesSubscription(status('v1', 'Node'), perKind)).toBe(true);
+    expect(matchesSubscription(status('v1', 'Node'), { ...perKind, statusChanges: false })).toBe(true);
+    expect(
+      matchesSubscription(status('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachine'), {
+        ...perKind,
+        statusChanges: false,
+      }),
+    ).toBe(false);
+    expect(kindsByGroup(perKind)).toEqual([
+      { group: 'cluster.x-k8s.io', kinds: ['Machine'], statusChanges: false },
+      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: true },
+      { group: '', kinds: ['Node'], statusChanges: true },
     ]);
   });
 });
@@ -83,9 +111,9 @@ describe('routingFieldsOf', () => {
 describe('kindsByGroup', () => {
   it('groups kinds, first-seen order, without duplicates', () => {
     expect(kindsByGroup({ ...sub, kinds: [...sub.kinds, { group: '', kind: 'Node' }] })).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['Machine', 'MachineSet'] },
-      { group: '', kinds: ['Node'] },
-      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'] },
+      { group: 'cluster.x-k8s.io', kinds: ['Machine', 'MachineSet'], statusChanges: false },
+      { group: '', kinds: ['Node'], statusChanges: false },
+      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: false },
     ]);
   });
 });

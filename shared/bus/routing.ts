@@ -50,10 +50,13 @@ export function routingFieldsOf(raw: unknown): RoutingFields {
 
 export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
   if (f.target !== undefined) return f.target === sub.handler;
-  if (f.statusOnly && !sub.statusChanges) return false;
   if (f.group === undefined || f.kind === undefined) return false;
   return sub.kinds.some(
-    (k) => k.kind === f.kind && k.group === f.group && (!k.types || (f.type !== undefined && k.types.includes(f.type))),
+    (k) =>
+      k.kind === f.kind &&
+      k.group === f.group &&
+      (!k.types || (f.type !== undefined && k.types.includes(f.type))) &&
+      !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)),
   );
 }
 
@@ -62,17 +65,28 @@ export function matchesSubscription(event: ResourceEvent, sub: Subscription): bo
   return matchesRouting(routingFieldsOf(event), sub);
 }
 
+/** One group of a subscription's kinds that cloud filters can match alike. */
+export interface KindGroup {
+  group: string;
+  kinds: string[];
+  /** Absent: every type. */
+  types?: string[];
+  /** Whether status-only modifications of these kinds are wanted. */
+  statusChanges: boolean;
+}
+
 /**
- * `sub.kinds` grouped by API group and event types, in first-seen order (cloud filters match group, kind and
- * type separately). `types` absent: every type.
+ * `sub.kinds` grouped by API group, event types and whether status-only changes are wanted, in first-seen order
+ * (cloud filters match group, kind and type separately).
  */
-export function kindsByGroup(sub: Subscription): Array<{ group: string; kinds: string[]; types?: string[] }> {
-  const out: Array<{ group: string; kinds: string[]; types?: string[] }> = [];
+export function kindsByGroup(sub: Subscription): KindGroup[] {
+  const out: KindGroup[] = [];
   const same = (a?: string[], b?: string[]) => (a ?? []).join(',') === (b ?? []).join(',') && !a === !b;
   for (const k of sub.kinds) {
-    let entry = out.find((e) => e.group === k.group && same(e.types, k.types));
+    const statusChanges = k.statusChanges ?? sub.statusChanges;
+    let entry = out.find((e) => e.group === k.group && same(e.types, k.types) && e.statusChanges === statusChanges);
     if (!entry) {
-      entry = { group: k.group, kinds: [], ...(k.types ? { types: [...k.types] } : {}) };
+      entry = { group: k.group, kinds: [], ...(k.types ? { types: [...k.types] } : {}), statusChanges };
       out.push(entry);
     }
     if (!entry.kinds.includes(k.kind)) entry.kinds.push(k.kind);

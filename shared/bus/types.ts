@@ -11,8 +11,14 @@ export interface Subscription {
    * `group/Kind` pairs (core group written as ''), from the handler's `watches`; `types`, when present, are the
    * only event types of that kind the handler is woken by (a watch's `events`), so the rest are never delivered.
    */
-  kinds: Array<{ group: string; kind: string; types?: string[] }>;
-  /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true). */
+  kinds: Array<{
+    group: string;
+    kind: string;
+    types?: string[];
+    /** Whether status-only modifications of this kind are wanted; absent: the subscription's `statusChanges`. */
+    statusChanges?: boolean;
+  }>;
+  /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true), for every kind that does not say otherwise. */
   statusChanges: boolean;
 }
 

@@ -119,9 +119,10 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       group: w.group,
       kind: w.kind,
       ...(w.events ? { types: w.events.map((e) => `${EVENT_TYPE_PREFIX}${e}`) } : {}),
+      // Said per kind, so a handler that needs one kind's status (its infrastructure machine's) is not also
+      // woken by every status write of another (its own object's): the bus never delivers those.
+      ...(w.statusChanges === false ? { statusChanges: false } : {}),
     })),
-    // One status-caring watch makes the whole subscription receive status-only events; the runtime
-    // then drops them for the watches that do not care.
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };
 }

@@ -22,6 +22,31 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
     kinds: [{ group: G, kind: 'MachineSet', types: ['io.capifn.resource.modified'] }],
     statusChanges: true,
   },
+  {
+    // Status-only changes wanted for one kind and not another (the Machine handler: its infrastructure
+    // machine's status, never its own).
+    handler: 'per-kind-status',
+    kinds: [
+      { group: G, kind: 'Machine', statusChanges: false },
+      { group: G, kind: 'MachineSet' },
+      {
+        group: '',
+        kind: 'Node',
+        types: ['io.capifn.resource.added', 'io.capifn.resource.modified'],
+        statusChanges: false,
+      },
+    ],
+    statusChanges: true,
+  },
+  {
+    // The reverse: the subscription skips status-only changes but one kind wants them.
+    handler: 'per-kind-status-rev',
+    kinds: [
+      { group: G, kind: 'Machine' },
+      { group: G, kind: 'MachineSet', statusChanges: true },
+    ],
+    statusChanges: false,
+  },
 ];
 
 /** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
@@ -30,6 +55,10 @@ export function typedEvents(
 ): ResourceEvent[] {
   return [
     { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.added' },
+    ev(`${G}/v1beta1`, 'Machine', { statusOnly: true }),
+    ev(`${G}/v1beta1`, 'Machine', { statusOnly: false }),
+    ev('v1', 'Node', { statusOnly: true }),
+    ev('v1', 'Node', { statusOnly: false }),
     { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.deleted' },
     ev(`${G}/v1beta1`, 'MachineSet'),
     ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: true }),
