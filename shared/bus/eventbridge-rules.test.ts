@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_PATTERN_QUOTA_CHARS,
   EVENT_PATTERN_MAX_CHARS,
+  eventBridgePatternFor,
   eventBridgeRuleFor,
   eventBridgeRuleName,
   sqsQueueNames,
@@ -44,6 +46,24 @@ describe('eventBridgeRuleFor', () => {
     expect((withStatus.EventPattern.detail as { $or: unknown[] }).$or).toHaveLength(2);
     const targetsOnly = eventBridgeRuleFor({ handler: 'drift', kinds: [], statusChanges: true }, 'b');
     expect(targetsOnly.EventPattern).toEqual({ detail: { capifnhandler: ['drift'] } });
+  });
+
+  it('skips status-only changes per kind; over the default quota, lets them all through instead', () => {
+    const pattern = (n: number) =>
+      eventBridgePatternFor({
+        handler: 'h',
+        kinds: [
+          { group: 'cluster.x-k8s.io', kind: 'Machine', statusChanges: false },
+          ...Array.from({ length: n }, (_, i) => ({ group: `g${i}.example.com`, kind: `Kind${i}` })),
+        ],
+        statusChanges: true,
+      });
+    const small = JSON.stringify(pattern(1));
+    expect(small).toContain('"capifnstatusonly":["false"]');
+    const big = pattern(14);
+    expect(JSON.stringify(big).length).toBeLessThanOrEqual(DEFAULT_PATTERN_QUOTA_CHARS);
+    expect(JSON.stringify(big)).not.toContain('capifnstatusonly');
+    expect((big.detail as { $or: unknown[] }).$or).toHaveLength(16);
   });
 
   it('refuses a pattern over the PutRule limit instead of failing at deploy time', () => {
