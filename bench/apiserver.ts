@@ -1,6 +1,9 @@
 // Embedded API server figures: creates/s and updates/s of a custom resource (in memory and with a data dir),
 // watch fan-out latency to 10 watchers, time to list 10,000 objects, peak RSS. Client and server share this
-// process (and the machine's 2 cores), so the figures include client-side JSON and TLS work. Prints, never asserts.
+// process (and the machine's 2 cores), so the figures include client-side JSON and TLS work; the data-dir figure
+// is also measured with the server in a process of its own (bench/support/apiserver-process.ts), as kubectl or a
+// deployed function reaches it, which leaves the client's work on the other core. Prints, never asserts.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,9 @@ import { widgetCrd } from '../test/apiserver/helpers.ts';
 
 const CONCURRENCY = 16;
 
-function client(api: ApiServer) {
+type Endpoint = Pick<ApiServer, 'url' | 'token' | 'caPem'>;
+
+function client(api: Endpoint) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: api.caPem });
   return (
     method: string,
@@ -66,8 +71,40 @@ const widget = (name: string, replicas: number) => ({
   spec: { replicas },
 });
 
-async function writes(label: string, dataDir: string | undefined, n: number): Promise<void> {
-  const api = await startApiServer({ crds: [widgetCrd()], ...(dataDir ? { dataDir } : {}) });
+/** The server in a child process: its address, and how to stop it. */
+async function serverProcess(dataDir: string): Promise<Endpoint & { stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'support', 'apiserver-process.ts'), dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const info = await new Promise<Endpoint>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString('utf8');
+      const i = buf.indexOf('\n');
+      if (i >= 0) resolve(JSON.parse(buf.slice(0, i)) as Endpoint);
+    });
+    child.once('exit', (code) => reject(new Error(`the server process exited early (${code})`)));
+  });
+  return {
+    ...info,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function writes(
+  label: string,
+  dataDir: string | undefined,
+  n: number,
+  o: { ownProcess?: boolean } = {},
+): Promise<void> {
+  const api =
+    o.ownProcess && dataDir
+      ? await serverProcess(dataDir)
+      : await startApiServer({ crds: [widgetCrd()], ...(dataDir ? { dataDir } : {}) });
   const call = client(api);
   // Warm-up (JIT, TLS sessions) outside the measurement.
   await pool(200, async (i) => {
@@ -191,6 +228,7 @@ const dir = mkdtempSync(join(tmpdir(), 'capi-fn-bench-'));
 try {
   await writes('in memory', undefined, 2000);
   await writes('data dir (fsync per batch)', join(dir, 'data'), 2000);
+  await writes('data dir, server in its own process', join(dir, 'data-own'), 4000, { ownProcess: true });
   await fanOut();
   await bigList();
 } finally {
