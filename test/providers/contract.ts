@@ -364,6 +364,28 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     await oneInstancePerMachine(f, track.uids);
   });
 
+  /**
+   * The fault cases' sequence: a MachineSet 3 → 1 → 2 → 0, each step converged (slowly, through the faults), then
+   * no live instance and one instance per Machine ever. Returns the Machines it saw.
+   */
+  async function scaledThroughFaults(x: Harness, name: string) {
+    const track = await trackMachines(x);
+    await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, name, TEMPLATE, 3)]);
+    await converged(f, x, name, 3, 240_000);
+    await scaleTo(x, name, 1);
+    await converged(f, x, name, 1, 240_000);
+    await scaleTo(x, name, 2);
+    await converged(f, x, name, 2, 240_000);
+    await scaleTo(x, name, 0);
+    await eventually('no Machine left', async () => (await machinesOf(x, name)).length === 0, {
+      timeoutMs: 240_000,
+    });
+    await noLiveInstance(f);
+    track.stop();
+    await oneInstancePerMachine(f, track.uids);
+    return track;
+  }
+
   it('the cloud failing (30% of requests unless the fixture says less: throttling, internal errors, resets, lost replies): one instance per Machine, none left', async (ctx) => {
     if (!f.cloudFaults) return ctx.skip();
     const seed = Number(process.env.CHAOS_CLOUD_SEED ?? 7);
@@ -384,20 +406,7 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     f.cloudFaults.via(proxy.url, proxy.caPem);
     try {
       const x = await install();
-      const track = await trackMachines(x);
-      await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, 'contract-f', TEMPLATE, 3)]);
-      await converged(f, x, 'contract-f', 3, 240_000);
-      await scaleTo(x, 'contract-f', 1);
-      await converged(f, x, 'contract-f', 1, 240_000);
-      await scaleTo(x, 'contract-f', 2);
-      await converged(f, x, 'contract-f', 2, 240_000);
-      await scaleTo(x, 'contract-f', 0);
-      await eventually('no Machine left', async () => (await machinesOf(x, 'contract-f')).length === 0, {
-        timeoutMs: 240_000,
-      });
-      await noLiveInstance(f);
-      track.stop();
-      await oneInstancePerMachine(f, track.uids);
+      const track = await scaledThroughFaults(x, 'contract-f');
       const byKind = Object.fromEntries(proxy.injected);
       process.stdout.write(
         `${f.module.name} cloud faults, seed ${seed}: ${proxy.requests.total} requests, ${track.uids.size} Machines, faults ${JSON.stringify(byKind)}; on creates and deletes ${JSON.stringify(Object.fromEntries([...proxy.byCall].filter(([c]) => c.startsWith(f.cloudFaults!.createCall) || c.startsWith(f.cloudFaults!.deleteCall))))}\n`,
@@ -415,20 +424,7 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
     const seed = Number(process.env.CHAOS_API_SEED ?? 7);
     const x = await install({ apiFaults: { seed, rate: 0.1 } });
     const proxy = x.env.apiProxy!;
-    const track = await trackMachines(x);
-    await createAll(x.kube, [templateObject(x, TEMPLATE), setObject(x, 'contract-k', TEMPLATE, 3)]);
-    await converged(f, x, 'contract-k', 3, 240_000);
-    await scaleTo(x, 'contract-k', 1);
-    await converged(f, x, 'contract-k', 1, 240_000);
-    await scaleTo(x, 'contract-k', 2);
-    await converged(f, x, 'contract-k', 2, 240_000);
-    await scaleTo(x, 'contract-k', 0);
-    await eventually('no Machine left', async () => (await machinesOf(x, 'contract-k')).length === 0, {
-      timeoutMs: 240_000,
-    });
-    await noLiveInstance(f);
-    track.stop();
-    await oneInstancePerMachine(f, track.uids);
+    const track = await scaledThroughFaults(x, 'contract-k');
     const byKind = Object.fromEntries(proxy.injected);
     process.stdout.write(
       `${f.module.name} Kubernetes API faults, seed ${seed}: ${proxy.requests.total} requests (${proxy.requests.watches} watches), ${track.uids.size} Machines, faults ${JSON.stringify(byKind)}\n`,
