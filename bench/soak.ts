@@ -6,7 +6,7 @@
 // the set still converges. Prints, never asserts; not part of CI.
 //
 //   node bench/soak.ts            (npm run bench -- soak)
-//   SOAK_MINUTES=30  SOAK_SAMPLE_S=60  SOAK_PERIOD_S=5  SOAK_MAX=10  SOAK_WAL_COMPACT_MIB=64  SOAK_EVENT_TTL_MIN=10
+//   SOAK_MINUTES=30  SOAK_SAMPLE_S=60  SOAK_PERIOD_S=5  SOAK_MAX=10  SOAK_WAL_COMPACT_MIB=64  SOAK_EVENT_TTL_MIN=10  SOAK_HEAP_DIR=<dir>
 //
 // The event TTL is kube-apiserver's --event-ttl (1 h by default there and in the embedded default). Events are the
 // one kind whose count only falls by TTL, so a run shorter than about twice the TTL shows them filling the store as
@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { LocalCloud } from '../functions/providers/local/cloud.ts';
 import { coreHandlers, localProviderHandlers } from '../functions/registry.ts';
@@ -37,6 +37,10 @@ const PERIOD_MS = intEnv('SOAK_PERIOD_S', 5) * 1000;
 const MAX = intEnv('SOAK_MAX', 10);
 const COMPACT = intEnv('SOAK_WAL_COMPACT_MIB', 64) * 2 ** 20;
 const EVENT_TTL_MIN = Number(process.env.SOAK_EVENT_TTL_MIN ?? 10);
+/** A folder to write a heap snapshot into at every sample (after the forced collection), to find what grows. */
+const HEAP_DIR = process.env.SOAK_HEAP_DIR;
+/** The API server's kept watch history (changes; default its own 10,000): smaller reaches the steady state sooner. */
+const WATCH_HISTORY = process.env.SOAK_WATCH_HISTORY ? Number(process.env.SOAK_WATCH_HISTORY) : undefined;
 
 // heapUsed alone rises until V8 decides on a full collection, which looks like growth; a collection forced just
 // before each sample shows what is really retained ("live heap"). Run after the lag is read, so its pause is not
@@ -76,6 +80,7 @@ const api = await startApiServer({
   dataDir,
   walCompactBytes: COMPACT,
   eventTtlMs: EVENT_TTL_MIN * 60_000,
+  ...(WATCH_HISTORY ? { watchHistory: WATCH_HISTORY } : {}),
 });
 const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'soak' });
 const cloud = new LocalCloud({ kube, defaultBootDelayMs: 0 });
@@ -105,6 +110,7 @@ const sample = async () => {
   const lagMaxMs = lag.max / 1e6;
   gc();
   const liveHeapMiB = mib(process.memoryUsage().heapUsed);
+  if (HEAP_DIR) writeHeapSnapshot(join(HEAP_DIR, `soak-${String(samples.length).padStart(3, '0')}.heapsnapshot`));
   const stats = api.storeStats();
   samples.push({
     minute: (Date.now() - t0) / 60_000,

@@ -45,9 +45,9 @@ for (const seed of seeds) {
         `dead letters ${r.deadLetters}; restarts: handlers ${r.restarts.host}, API server ${r.restarts.apiServer}`,
     );
   } catch (e) {
-    failed.push({ seed, error: (e as Error).message.slice(0, 2000) });
+    failed.push({ seed, error: (e as Error).message.slice(0, values.seed ? undefined : 2000) });
     console.log(
-      `seed ${seed} FAILED in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${(e as Error).message.slice(0, 2000)}`,
+      `seed ${seed} FAILED in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${(e as Error).message.slice(0, values.seed ? undefined : 2000)}`,
     );
   }
 }

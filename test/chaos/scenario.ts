@@ -178,7 +178,17 @@ export async function runSeed(seed: number, o: SeedOptions = {}): Promise<SeedRe
       })
       .catch(() => undefined);
     const nodes = await admin.listAll(NODE).catch(() => ({ items: [] }));
+    const ofKind = (apiVersion: string, kind: string) =>
+      admin
+        .listAll<KubeObject & { status?: Record<string, unknown> }>(
+          { apiVersion, kind },
+          { namespace: SAMPLE_NAMESPACE },
+        )
+        .then((l) => l.items.map((o) => ({ name: o.metadata.name, rv: o.metadata.resourceVersion, status: o.status })))
+        .catch(() => []);
     return JSON.stringify({
+      clusters: await ofKind('cluster.x-k8s.io/v1beta1', 'Cluster'),
+      infraClusters: await ofKind('infrastructure.cluster.x-k8s.io/v1beta1', 'LocalCluster'),
       machines: ms.map((m) => ({
         name: m.metadata.name,
         phase: m.status?.phase,

@@ -422,15 +422,18 @@ export function providerContract(o: ContractOptions, fixture: () => ProviderFixt
   it('the Kubernetes API failing at 10% for the handlers and the bridge (409, 429, 5xx, resets, lost replies, cut watches, 410s): one instance per Machine, none left', async (ctx) => {
     if (!f.cloudIsKubernetes) return ctx.skip();
     const seed = Number(process.env.CHAOS_API_SEED ?? 7);
-    const x = await install({ apiFaults: { seed, rate: 0.1 } });
+    const x = await install({
+      apiFaults: { seed, rate: 0.1 },
+      ...(process.env.CONTRACT_LOG_LEVEL ? { logLevel: process.env.CONTRACT_LOG_LEVEL } : {}),
+    });
     const proxy = x.env.apiProxy!;
     const track = await scaledThroughFaults(x, 'contract-k');
     const byKind = Object.fromEntries(proxy.injected);
     process.stdout.write(
       `${f.module.name} Kubernetes API faults, seed ${seed}: ${proxy.requests.total} requests (${proxy.requests.watches} watches), ${track.uids.size} Machines, faults ${JSON.stringify(byKind)}\n`,
     );
-    for (const k of ['conflict', 'throttle', 'unavailable', 'reset', 'reset-after'])
-      expect(byKind[k], k).toBeGreaterThan(0);
+    // A conflict is drawn only for PUT and PATCH, a few times a run (none at some seeds): not required.
+    for (const k of ['throttle', 'unavailable', 'reset', 'reset-after']) expect(byKind[k], k).toBeGreaterThan(0);
   }, 900_000);
 
   it('a converged system replayed makes no create and no write', async () => {
