@@ -110,6 +110,11 @@ export function metal3Port(kube: KubeClient, namespace: string | undefined): Clo
             return toCloudInstance(await kube.update(claimed));
           } catch (e) {
             if (!isConflict(e)) throw e;
+            // The 409 may be our own claim: the client repeats an update whose reply was lost, and the repeat
+            // meets the resourceVersion the first attempt wrote (found by the Kubernetes fault proxy: two hosts
+            // for one machine). Only a host claimed by someone else sends us to the next one.
+            const now = await read(h.metadata.name!);
+            if (now && now.metadata.labels?.[IDENTITY_LABEL] === identity.machineUid) return toCloudInstance(now);
           }
         }
       }

@@ -123,6 +123,41 @@ describe('Metal3 claims under a race', () => {
     console.log(`claims: 8 racers, 5 hosts: ${conflicts} resourceVersion conflicts`);
   });
 
+  it("a claim whose reply was lost and was repeated (a 409 on the client's own write) keeps that host: one host, not two", async () => {
+    await availableHosts(3);
+    const owner = await admin.create<KubeObject>({
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'Metal3Machine',
+      metadata: { name: `m-${round}-lost`, namespace: NS },
+      spec: {},
+    });
+    // What KubeClient does when a reply is lost: the update landed, the repeat meets the new resourceVersion.
+    const kube = new KubeClient(new HttpsTransport(connectionFor(api)));
+    const update = kube.update.bind(kube);
+    let lost = 0;
+    kube.update = (async (o: never) => {
+      const done = await update(o);
+      if (lost++ === 0) return update(o);
+      return done;
+    }) as typeof kube.update;
+    const uid = `uid-${round}-lost`;
+    const inst = await metal3Port(kube, NS).create(
+      {
+        hostSelector: { matchLabels: { round: String(round) } },
+        customDeploy: { method: 'install_coreos' },
+        userData: { name: 'worker-user-data-managed', namespace: NS },
+        owner: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', uid: owner.metadata.uid! },
+      },
+      'key-lost',
+      { machineUid: uid, clusterName: 'c', namespace: NS, name: `m-${round}-lost` },
+    );
+    const claimed = (await admin.listAll<BareMetalHost>(BMH, { namespace: NS })).items.filter(
+      (h) => h.metadata.labels?.['capi-fn.io/machine-uid'] === uid,
+    );
+    expect(lost).toBe(1);
+    expect(claimed.map((h) => h.metadata.name)).toEqual([inst.id]);
+  });
+
   it('eight machines, eight hosts: every machine gets a host of its own', async () => {
     await availableHosts(8);
     const { outcomes, hosts, conflicts } = await race(8);
