@@ -57,6 +57,12 @@ interface Item {
   copies: number;
 }
 
+/**
+ * One handler's queue. It outlives its consumer, as an SQS queue or a Pub/Sub subscription does: a consumer that
+ * stops (a host restarting) leaves its pending events, its retries and the events routed meanwhile for the next
+ * consumer of the same handler. Dropping them lost events the bridge had already acknowledged (found by the chaos
+ * matrix: a scale-up never reached the MachineSet handler across a restart).
+ */
 interface Queue {
   sub: Subscription;
   deliver: DeliverFn;
@@ -64,6 +70,7 @@ interface Queue {
   running: number;
   runningKeys: Map<string, number>;
   inflight: Set<Promise<void>>;
+  /** No consumer now: events wait for the next subscribe of this handler. */
   stopped: boolean;
 }
 
@@ -120,23 +127,25 @@ export class InProcessBus implements EventBus, RawPublisher {
 
   async subscribe(sub: Subscription, deliver: DeliverFn): Promise<Consumer> {
     this.assertOpen();
-    if (this.queues.has(sub.handler)) throw new Error(`in-process bus: handler "${sub.handler}" is already subscribed`);
-    const q: Queue = {
-      sub,
-      deliver,
-      pending: [],
-      running: 0,
-      runningKeys: new Map(),
-      inflight: new Set(),
-      stopped: false,
-    };
-    this.queues.set(sub.handler, q);
+    let q = this.queues.get(sub.handler);
+    if (q && !q.stopped) throw new Error(`in-process bus: handler "${sub.handler}" is already subscribed`);
+    if (q) {
+      // The handler's queue, kept since its last consumer stopped: this consumer takes over what waits there.
+      q.sub = sub;
+      q.deliver = deliver;
+      q.stopped = false;
+    } else {
+      q = { sub, deliver, pending: [], running: 0, runningKeys: new Map(), inflight: new Set(), stopped: false };
+      this.queues.set(sub.handler, q);
+    }
+    const queue = q;
+    queue.stopped = false;
+    this.pump(queue);
     return {
       stop: async () => {
-        q.stopped = true;
-        q.pending.length = 0;
-        if (this.queues.get(sub.handler) === q) this.queues.delete(sub.handler);
-        await Promise.allSettled([...q.inflight]);
+        if (queue.deliver !== deliver) return;
+        queue.stopped = true;
+        await Promise.allSettled([...queue.inflight]);
         this.checkIdle();
       },
     };
@@ -229,7 +238,7 @@ export class InProcessBus implements EventBus, RawPublisher {
     const fields = routingFieldsOf(payload);
     const key = this.serialize ? subjectOf(payload) : undefined;
     for (const q of this.queues.values()) {
-      if (q.stopped || !matchesRouting(fields, q.sub)) continue;
+      if (!matchesRouting(fields, q.sub)) continue;
       for (let i = 0; i < this.chaos.duplicates; i++) {
         q.pending.push({
           body,
@@ -279,7 +288,8 @@ export class InProcessBus implements EventBus, RawPublisher {
         else q.runningKeys.set(lockKey, n);
       }
       q.inflight.delete(done);
-      if (!q.stopped && !this.closed) {
+      if (!this.closed) {
+        // Settled even when the consumer stopped meanwhile: a retry it asked for waits for the next one.
         for (const r of results) this.settle(q, item, r);
         this.pump(q);
       }
@@ -310,7 +320,6 @@ export class InProcessBus implements EventBus, RawPublisher {
     const delay = r.delayMs ?? backoffDelayMs(item.attempt, this.backoff, this.random);
     const next: Item = { ...item, attempt: item.attempt + 1, copies: 1 };
     this.schedule(delay, () => {
-      if (q.stopped) return;
       q.pending.push(next);
       this.pump(q);
     });
@@ -340,7 +349,8 @@ export class InProcessBus implements EventBus, RawPublisher {
 
   private isIdle(horizonMs: number): boolean {
     for (const q of this.queues.values()) {
-      if (q.pending.length > 0 || q.running > 0) return false;
+      // What waits for a consumer that is gone does not keep the bus busy.
+      if ((!q.stopped && q.pending.length > 0) || q.running > 0) return false;
     }
     const limit = Date.now() + horizonMs;
     for (const t of this.timers) {

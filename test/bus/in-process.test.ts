@@ -175,4 +175,36 @@ describe('in-process bus: concurrency, serialisation, chaos, idle', () => {
     expect(rec.of(sub.handler)).toEqual([]);
     await bus.close();
   });
+
+  it("keeps a handler's queue across a consumer's restart: what was pending, retrying or published meanwhile reaches the next consumer", async () => {
+    // As an SQS queue outlives its Lambda: the local host restarting (the chaos matrix does) must lose nothing.
+    const bus = new InProcessBus({ backoff: { baseMs: 30, maxMs: 30 } });
+    const sub = { handler: unique('h'), kinds: [{ group: G, kind: 'Machine' }], statusChanges: true };
+    const release = deferred();
+    const first: string[] = [];
+    const c = await bus.subscribe(sub, async (raw) => {
+      first.push(idOf(raw));
+      await release.promise;
+      // The consumer is going away: this delivery asks to be retried.
+      return { status: 'retry', error: 'stopping' } satisfies DeliveryResult;
+    });
+    const a = makeEvent({ kind: 'Machine', group: G });
+    await bus.publish([a]);
+    const stopping = c.stop();
+    release.resolve();
+    await stopping;
+    const b = makeEvent({ kind: 'Machine', group: G });
+    await bus.publish([b]);
+    // Nothing waits for a consumer that is gone.
+    await bus.idle({ ignoreDelayedBeyondMs: 0, timeoutMs: 1_000 });
+    const second: string[] = [];
+    await bus.subscribe(sub, async (raw) => {
+      second.push(idOf(raw));
+      return { status: 'done' };
+    });
+    await bus.idle({ timeoutMs: 5_000 });
+    expect(first).toEqual([a.id]);
+    expect(second.sort()).toEqual([a.id, b.id].sort());
+    await bus.close();
+  });
 });
