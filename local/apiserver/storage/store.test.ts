@@ -65,6 +65,17 @@ describe('Store', () => {
     s.write('k', 'ns', 'huge', { metadata: { name: 'huge', namespace: 'ns' }, data: 'y'.repeat(20_000) });
     expect(s.oldestRv()).toBe(20);
   });
+
+  it('forgotten changes are let go of soon, not kept until they outnumber the history (the soak found 2x its bound held)', () => {
+    const s = new Store(100);
+    let peak = 0;
+    for (let i = 0; i < 20_000; i++) {
+      s.write('k', 'ns', `o${i % 50}`, obj(`o${i % 50}`));
+      peak = Math.max(peak, (s as unknown as { history: unknown[] }).history.length);
+    }
+    expect(s.stats().historyChanges).toBe(100);
+    expect(peak).toBeLessThanOrEqual(100 + 1024);
+  });
 });
 
 describe('write-ahead log', () => {
