@@ -20,27 +20,34 @@ symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
 
 const run = promisify(execFile);
 
+type Timing = { median: number; p90: number; rssMiB: number };
+
 // Asynchronous on purpose: the client probes talk to an API server that runs in this process.
-async function timeNode(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ median: number; p90: number; rssMiB: number }> {
-  const times: number[] = [];
-  let rss = 0;
+async function timeNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timing> {
+  return (await timeInterleaved([args], env))[0]!;
+}
+
+/**
+ * Runs each argument list in turn, RUNS times over (after 2 warm-up rounds), so that a change in the machine's load
+ * falls on all of them alike: a ratio between two of them holds even when the absolute figures drift.
+ */
+async function timeInterleaved(argSets: string[][], env: NodeJS.ProcessEnv = process.env): Promise<Timing[]> {
+  const times: number[][] = argSets.map(() => []);
+  const rss = argSets.map(() => 0);
   for (let i = 0; i < RUNS + 2; i++) {
-    const t0 = performance.now();
-    const { stdout: out } = await run(process.execPath, [...args], { env, encoding: 'utf8', cwd: work });
-    const dt = performance.now() - t0;
-    if (i >= 2) times.push(dt);
-    const m = /RSS=(\d+)/.exec(out);
-    if (m) rss = Math.max(rss, Number(m[1]));
+    for (const [j, args] of argSets.entries()) {
+      const t0 = performance.now();
+      const { stdout: out } = await run(process.execPath, [...args], { env, encoding: 'utf8', cwd: work });
+      const dt = performance.now() - t0;
+      if (i >= 2) times[j]!.push(dt);
+      const m = /RSS=(\d+)/.exec(out);
+      if (m) rss[j] = Math.max(rss[j]!, Number(m[1]));
+    }
   }
-  times.sort((a, b) => a - b);
-  return {
-    median: times[Math.floor(times.length / 2)]!,
-    p90: times[Math.floor(times.length * 0.9)]!,
-    rssMiB: rss / 1024 / 1024,
-  };
+  return times.map((t, j) => {
+    t.sort((a, b) => a - b);
+    return { median: t[Math.floor(t.length / 2)]!, p90: t[Math.floor(t.length * 0.9)]!, rssMiB: rss[j]! / 1024 / 1024 };
+  });
 }
 
 const fmt = (r: { median: number; p90: number; rssMiB: number }) =>
@@ -51,6 +58,8 @@ console.log(`cold start, ${RUNS} runs each (node ${process.version})`);
 const empty = join(work, 'empty.mjs');
 writeFileSync(empty, PRINT_RSS);
 console.log(`  ${'node, empty script'.padEnd(44)} ${fmt(await timeNode([empty]))}`);
+/** Issue 20's target: every bundle imports in at most this multiple of the empty script, measured in the same run. */
+const TARGET_RATIO = 1.8;
 
 async function bundled(label: string, src: string): Promise<string> {
   const out = join(work, `${label.replace(/\W+/g, '-')}.mjs`);
@@ -188,12 +197,24 @@ const api = new OpenStackApi(new OpenStackRest(), processCloud(process.env)); aw
 }
 
 if (ONLY !== 'clients') console.log('\nfunction bundles (import only):');
+const ratios: Array<{ name: string; ratio: number }> = [];
 for (const e of entries().filter((x) => ONLY !== 'clients' && (x.platform === 'aws' || x.name === 'machineset'))) {
   const { file, bytes } = await bundle(e, join(work, 'dist'));
   const probe = join(work, `probe-${e.platform}-${e.name}.mjs`);
   writeFileSync(probe, `await import(${JSON.stringify(file)}); ${PRINT_RSS}`);
+  // The empty script runs between the bundle's runs: the ratio compares figures taken under the same load.
+  const [r, base] = (await timeInterleaved([[probe], [empty]])) as [Timing, Timing];
+  const ratio = r.median / base.median;
+  ratios.push({ name: `${e.platform}/${e.name}`, ratio });
   console.log(
-    `  ${`${e.platform}/${e.name} (${(bytes / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(await timeNode([probe]))}`,
+    `  ${`${e.platform}/${e.name} (${(bytes / 1024).toFixed(0)} KiB)`.padEnd(44)} ${fmt(r)}  ${ratio.toFixed(2)}× empty (${base.median.toFixed(0)} ms)`,
+  );
+}
+if (ratios.length) {
+  const over = ratios.filter((x) => x.ratio > TARGET_RATIO);
+  console.log(
+    `  within ${TARGET_RATIO}× the empty script: ${ratios.length - over.length} of ${ratios.length}` +
+      (over.length ? `; over: ${over.map((x) => `${x.name} ${x.ratio.toFixed(2)}×`).join(', ')}` : ''),
   );
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
+import { lazyBuiltins } from './lazy-builtins.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist');
@@ -68,6 +69,7 @@ function options(e: Entry): BuildOptions {
     // functions-framework that serves a Google or Knative bundle must be the very module the bundle registers
     // with (installed beside it); everything else is bundled.
     external: EXTERNAL[e.platform],
+    plugins: [lazyBuiltins],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }

@@ -3,8 +3,14 @@
 // bundles carry the EC2 client and only the Azure provider's the ARM clients (besides the drift check and the
 // bridge, which carry every provider's handlers), and the webhooks (on the API server's critical path) no bus or
 // queue SDK.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { bundledPackages, type Entry, entries } from '../../scripts/build.ts';
+import { bundle, bundledPackages, type Entry, entries } from '../../scripts/build.ts';
+import { lazyBuiltins } from '../../scripts/lazy-builtins.ts';
 
 const FOREIGN: Record<Entry['platform'], RegExp> = {
   aws: /^@(azure|azure-rest|google-cloud)\//,
@@ -60,5 +66,65 @@ describe('function bundles', () => {
         ),
       ).toEqual([]);
     }
+  });
+
+  // Node's internal modules a bundle loads when imported (process.moduleLoadList), in a process of its own.
+  const loadedBy = (file: string) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(file)}); console.log(JSON.stringify(process.moduleLoadList))`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as string[];
+
+  it('import Node built-ins without running their lazy getters (no undici, no WebCrypto at load)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capi-fn-bundle-'));
+    symlinkSync(join(import.meta.dirname, '..', '..', 'node_modules'), join(dir, 'node_modules'));
+    const machine = all.find((e) => e.platform === 'aws' && e.name === 'machine')!;
+    const { file } = await bundle(machine, dir);
+    const heavy = (list: string[]) => list.filter((m) => /undici|webcrypto/.test(m));
+    expect(heavy(loadedBy(file))).toEqual([]);
+    // The same import without the plugin loads them: what the plugin is for.
+    const plain = join(dir, 'plain.mjs');
+    const src = join(dir, 'src.mjs');
+    await build({
+      stdin: {
+        contents:
+          "import http from 'node:http'; import { createHash } from 'node:crypto'; export { http, createHash };",
+        resolveDir: dir,
+        sourcefile: src,
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: plain,
+    });
+    expect(heavy(loadedBy(plain)).length).toBeGreaterThan(0);
+    const shimmed = join(dir, 'shimmed.mjs');
+    await build({
+      stdin: {
+        contents:
+          "import http from 'node:http'; import { createHash, getRandomValues } from 'node:crypto'; export const ok = () => typeof http.request + typeof createHash + getRandomValues(new Uint8Array(4)).length;",
+        resolveDir: dir,
+        sourcefile: src,
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: shimmed,
+      plugins: [lazyBuiltins],
+    });
+    expect(heavy(loadedBy(shimmed))).toEqual([]);
+    const ok = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(shimmed)}); console.log(m.ok())`],
+      { encoding: 'utf8' },
+    );
+    expect(ok.trim()).toBe('functionfunction4');
   });
 });

@@ -1,7 +1,7 @@
 // `osls package` of the generated serverless.yml, unchanged, in a copy of the checkout (so a test never races a
 // developer's own .serverless folder): the CloudFormation template and one zip per function, as AWS would get them.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +20,8 @@ export interface OslsPackage {
 export async function oslsPackage(env: NodeJS.ProcessEnv): Promise<OslsPackage> {
   const dir = mkdtempSync(join(tmpdir(), 'capi-fn-sls-'));
   for (const f of ['serverless.yml', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(dir, f));
+  mkdirSync(join(dir, 'scripts'));
+  for (const f of ['scripts/esbuild-plugins.ts', 'scripts/lazy-builtins.ts']) cpSync(join(ROOT, f), join(dir, f));
   for (const d of ['functions', 'shared', 'local'])
     cpSync(join(ROOT, d), join(dir, d), { recursive: true, filter: (p) => !p.endsWith('.test.ts') });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));

@@ -4,7 +4,7 @@
 // finalizer, conditions and deletion are the kit's.
 import type { Instance, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { AWSCluster, AWSMachine } from '../../../shared/api/providers/aws.ts';
-import { AWSMachineFinalizer } from '../../../shared/api/providers/aws-constants.ts';
+import { AWSMachineFinalizer } from '../../../shared/api/providers/constants.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import { setMachineCondition } from '../kit/status.ts';
 import type { Ec2Api } from './cloud.ts';

@@ -1,6 +1,6 @@
 // EC2 providerIDs: `aws:///<availability-zone>/<instance-id>` (CAPA `GenerateProviderID`), the form the
 // AWS cloud provider writes into Node.spec.providerID, so a Machine and its Node match byte for byte.
-import { AWS_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/aws-constants.ts';
+import { AWS_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 
 export interface ParsedProviderID {
   availabilityZone: string;

@@ -8,7 +8,7 @@
 import type { MachineAddress } from '../../../shared/api/capi/common.ts';
 import { INFRA_GROUP, Labels } from '../../../shared/api/capi/constants.ts';
 import type { AzureCluster, AzureMachine } from '../../../shared/api/providers/azure.ts';
-import { AzureMachineFinalizer } from '../../../shared/api/providers/azure.ts';
+import { AzureMachineFinalizer } from '../../../shared/api/providers/constants.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import type { ArmApi, RecordedOperation, ResourceSku } from './client.ts';
 import { connectAzure } from './credentials.ts';

@@ -2,7 +2,7 @@
 // virtualMachines/<vm>`, resource group lower-cased as CAPZ writes it), the location a port is bound to
 // (`<subscription>/<resource group>`), the names CAPZ derives from the VM name, and the tags that mark a VM as
 // capi-fn's.
-import { AZURE_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/azure.ts';
+import { AZURE_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 
 /** CAPZ's ownership tag, `sigs.k8s.io_cluster-api-provider-azure_cluster_<cluster>: owned`. */
 export const CLUSTER_TAG_PREFIX = 'sigs.k8s.io_cluster-api-provider-azure_cluster_';

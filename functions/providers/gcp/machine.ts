@@ -1,8 +1,9 @@
 // GCPMachine on the kit (reference §3): the instances.insert body from the spec, the GCPCluster and the references
 // resolved before the call (image or family, machine type, subnetwork), in the Machine's zone. Intent, lease,
 // lookup by name, ownership, finalizer, conditions and deletion are the kit's.
+
+import { GCPMachineFinalizer } from '../../../shared/api/providers/constants.ts';
 import type { GCPCluster, GCPMachine } from '../../../shared/api/providers/gcp.ts';
-import { GCPMachineFinalizer } from '../../../shared/api/providers/gcp.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import { type GceApi, type GceInstance, GoogleApiError } from './client.ts';
 import { connectGcp } from './credentials.ts';

@@ -1,7 +1,7 @@
 // GCP identities: the providerID (`gce://<project>/<zone>/<name>`), the location a port is bound to
 // (`<project>/<zone>`), the labels that mark an instance as capi-fn's, and the deterministic requestId.
 import { createHash } from 'node:crypto';
-import { GCP_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/gcp.ts';
+import { GCP_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 
 /** capi-fn's identity label: the Machine UID (a UID is a valid label value: lowercase hex and dashes). */
 export const IDENTITY_LABEL = 'capi-fn-machine-uid';

@@ -4,7 +4,7 @@
 // instance's providerID. It has a small catalogue, as a cloud does: images, zones and the largest size
 // it offers, so a wrong reference fails the way it would on a real cloud.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { LOCAL_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/local.ts';
+import { LOCAL_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';

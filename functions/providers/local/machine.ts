@@ -1,10 +1,11 @@
 // LocalMachine on the kit: the spec → request translation against the simulated cloud's catalogue, and the
 // providerID. Everything else (intent, lookup, finalizer, conditions, deletion) is the kit's.
+
 import {
   LOCAL_FAIL_PROVISIONING_ANNOTATION,
   LOCAL_PROVIDER_ID_PREFIX,
-  type LocalMachine,
-} from '../../../shared/api/providers/local.ts';
+} from '../../../shared/api/providers/constants.ts';
+import type { LocalMachine } from '../../../shared/api/providers/local.ts';
 import { parseDuration } from '../../../shared/reconcile/duration.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import type { ClassifiedError } from '../kit/errors.ts';

@@ -4,8 +4,8 @@
 // provisioned (named after the host, labelled `metal3.io/uuid`, with an empty providerID, as a real node would
 // come up). It is not a BMO: no BMC is spoken to, no disk is written.
 import type { KubeObject } from '../../../shared/api/meta.ts';
+import { BareMetalHostFinalizer, BMHAnnotations } from '../../../shared/api/providers/constants.ts';
 import type { BareMetalHost, BareMetalHostStatus } from '../../../shared/api/providers/metal3.ts';
-import { BareMetalHostFinalizer, BMHAnnotations } from '../../../shared/api/providers/metal3.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
 import { type Logger, silentLogger } from '../../../shared/runtime/logger.ts';

@@ -9,13 +9,9 @@
 import { stringify } from 'yaml';
 import { Labels } from '../../../shared/api/capi/constants.ts';
 import type { KubeObject, OwnerReference } from '../../../shared/api/meta.ts';
+import { METAL3_DATA_API_VERSION } from '../../../shared/api/providers/constants.ts';
 import type { BareMetalHost } from '../../../shared/api/providers/metal3.ts';
-import {
-  METAL3_DATA_API_VERSION,
-  type Metal3Data,
-  type Metal3DataClaim,
-  type Metal3DataTemplate,
-} from '../../../shared/api/providers/metal3-data.ts';
+import type { Metal3Data, Metal3DataClaim, Metal3DataTemplate } from '../../../shared/api/providers/metal3-data.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
 import { RenderError, renderMetaData, renderNetworkData } from './data-render.ts';

@@ -1,8 +1,8 @@
 // BareMetalHosts as the Metal3 provider sees them (reference §3): which hosts a Metal3Machine may claim, what
 // a claimed host's state means for the machine, and its addresses. Pure.
 import type { MachineAddress } from '../../../shared/api/capi/common.ts';
+import { BMHAnnotations, METAL3_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 import type { BareMetalHost } from '../../../shared/api/providers/metal3.ts';
-import { BMHAnnotations, METAL3_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/metal3.ts';
 import type { CloudInstance, InstanceState } from '../kit/port.ts';
 
 export const BMH = { apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost' };

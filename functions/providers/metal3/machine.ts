@@ -3,8 +3,8 @@
 // provisioned, with the providerID `metal3://<ns>/<host>/<machine>` set on the Node the host registered.
 // Intent, lookup, ownership, finalizer, conditions and deletion (deprovision, then release) are the kit's.
 import type { KubeObject } from '../../../shared/api/meta.ts';
+import { Metal3MachineFinalizer } from '../../../shared/api/providers/constants.ts';
 import type { BareMetalHost, Metal3Cluster, Metal3Machine } from '../../../shared/api/providers/metal3.ts';
-import { Metal3MachineFinalizer } from '../../../shared/api/providers/metal3.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isConflict } from '../../../shared/kube/errors.ts';
 import { eventObject, listedBy } from '../../../shared/runtime/mappers.ts';

@@ -3,11 +3,9 @@
 // (instanceState, ready, initialization.provisioned, instanceID, addresses, resources.ports); after the server is
 // gone, its ports and volumes. Intent, lease, lookup before create, ownership, finalizer, conditions and deletion
 // are the kit's.
-import {
-  type OpenStackCluster,
-  type OpenStackMachine,
-  OpenStackMachineFinalizer,
-} from '../../../shared/api/providers/openstack.ts';
+
+import { OpenStackMachineFinalizer } from '../../../shared/api/providers/constants.ts';
+import type { OpenStackCluster, OpenStackMachine } from '../../../shared/api/providers/openstack.ts';
 import type { InfraMachineDefinition, Prepared } from '../kit/definition.ts';
 import { apiOf, connectOpenStack, type OpenStackClient } from './credentials.ts';
 import { classifyOpenStackError } from './errors.ts';

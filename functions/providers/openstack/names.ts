@@ -2,7 +2,7 @@
 // carries the Machine UID and the cluster in its metadata; ports are `<machine>-<index>` (or `-<nameSuffix>`) and
 // volumes `<machine>-root` / `<machine>-<device>`, each tagged or labelled with the Machine UID; the providerID is
 // `openstack://<region>/<server id>` (usually `openstack:///<id>`).
-import { OPENSTACK_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/openstack.ts';
+import { OPENSTACK_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 
 /** Server and volume metadata key holding the Machine UID (capi-fn's identity marker). */
 export const UID_METADATA = 'capi-fn-machine-uid';

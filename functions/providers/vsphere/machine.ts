@@ -3,8 +3,9 @@
 // CAPV does (each task ends the pass, its reference kept in status.taskRef and read back through TaskInfo on the
 // next invocation): reconfigure CPU and memory when they differ from the spec, power on, wait for an IP address.
 // Intent, lease, lookup, ownership, finalizer, conditions and deletion (power off, Destroy_Task, gone) are the kit's.
+
+import { VSphereMachineFinalizer } from '../../../shared/api/providers/constants.ts';
 import type { VSphereCluster, VSphereMachine } from '../../../shared/api/providers/vsphere.ts';
-import { VSphereMachineFinalizer } from '../../../shared/api/providers/vsphere.ts';
 import { deleteCondition, falseCondition, setCondition } from '../../../shared/conditions/conditions.ts';
 import type { Logger } from '../../../shared/runtime/logger.ts';
 import type { ConditionValue, InfraMachineDefinition, InfraMachineStatus, Prepared } from '../kit/definition.ts';

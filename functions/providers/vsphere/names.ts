@@ -1,6 +1,6 @@
 // vSphere identities: the providerID (`vsphere://<BIOS UUID>`, CAPV), the VM's markers (its instance UUID is the
 // Machine UID, and two extraConfig keys carry the Machine UID and the cluster), and inventory paths.
-import { VSPHERE_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/vsphere.ts';
+import { VSPHERE_PROVIDER_ID_PREFIX } from '../../../shared/api/providers/constants.ts';
 
 /** extraConfig keys marking a VM as capi-fn's (vSphere VMs have no labels; tags need the REST API vcsim lacks). */
 export const MACHINE_UID_KEY = 'capifn.machineuid';

@@ -16,7 +16,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-export { AWS_PROVIDER_ID_PREFIX, AWSMachineFinalizer } from './aws-constants.ts';
+export { AWS_PROVIDER_ID_PREFIX, AWSMachineFinalizer } from './constants.ts';
 export const AWSClusterFinalizer = 'awscluster.infrastructure.cluster.x-k8s.io';
 
 const Tags = z.record(z.string(), z.string());

@@ -18,10 +18,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-/** providerID format: `azure:///subscriptions/<sub>/resourceGroups/<rg-lower>/providers/Microsoft.Compute/virtualMachines/<vm>`. */
-export const AZURE_PROVIDER_ID_PREFIX = 'azure://';
-export const AzureMachineFinalizer = 'azuremachine.infrastructure.cluster.x-k8s.io';
-export const AzureClusterFinalizer = 'azurecluster.infrastructure.cluster.x-k8s.io';
+export { AZURE_PROVIDER_ID_PREFIX, AzureClusterFinalizer, AzureMachineFinalizer } from './constants.ts';
 
 /** VM `properties.provisioningState` values CAPZ copies into `status.vmState` (no CRD enum upstream). */
 export const AzureVMStates = [

@@ -15,10 +15,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-/** providerID format: `gce://<project>/<zone>/<instance name>` (providers-aws-gcp-azure.md §3.2). */
-export const GCP_PROVIDER_ID_PREFIX = 'gce://';
-export const GCPMachineFinalizer = 'gcpmachine.infrastructure.cluster.x-k8s.io';
-export const GCPClusterFinalizer = 'gcpcluster.infrastructure.cluster.x-k8s.io';
+export { GCP_PROVIDER_ID_PREFIX, GCPClusterFinalizer, GCPMachineFinalizer } from './constants.ts';
 
 /** GCE instance statuses; CAPG stores the raw value in `status.instanceState` (no CRD enum upstream). */
 export const GCPInstanceStatuses = [

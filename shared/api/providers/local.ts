@@ -15,9 +15,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-export const LOCAL_PROVIDER_ID_PREFIX = 'local:///';
-/** Annotation that makes the simulated cloud refuse to provision the instance (tests, demos). */
-export const LOCAL_FAIL_PROVISIONING_ANNOTATION = 'infrastructure.capi-fn.io/fail-provisioning';
+export { LOCAL_FAIL_PROVISIONING_ANNOTATION, LOCAL_PROVIDER_ID_PREFIX } from './constants.ts';
 
 export const LocalClusterSpec = z.strictObject({
   controlPlaneEndpoint: APIEndpoint.optional(),

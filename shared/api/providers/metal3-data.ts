@@ -8,8 +8,7 @@ import { INFRA_GROUP } from '../capi/constants.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { ObjectReference, preserved, SecretReference, Time } from '../meta.ts';
 
-export const Metal3DataTemplateFinalizer = 'metal3datatemplate.infrastructure.cluster.x-k8s.io';
-export const METAL3_DATA_API_VERSION = `${INFRA_GROUP}/v1beta1`;
+export { METAL3_DATA_API_VERSION, Metal3DataTemplateFinalizer } from './constants.ts';
 
 /** Where a metaData value is read from: the Metal3Machine, its Machine, or the claimed BareMetalHost. */
 const DataObject = z.string().meta({ description: 'metal3machine, machine or baremetalhost' });

@@ -6,6 +6,7 @@ import { INFRA_GROUP } from '../capi/constants.ts';
 import { MetaCondition } from '../conditions.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { ObjectReference, preserved, SecretReference, Taint, Time } from '../meta.ts';
+import { BMH_GROUP } from './constants.ts';
 import {
   APIEndpoint,
   Conditions,
@@ -17,27 +18,16 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-/** providerID format: `metal3://<namespace>/<bmh name>/<metal3machine name>` (legacy: `metal3://<bmh uid>`). */
-export const METAL3_PROVIDER_ID_PREFIX = 'metal3://';
-export const Metal3MachineFinalizer = 'metal3machine.infrastructure.cluster.x-k8s.io';
-export const Metal3ClusterFinalizer = 'metal3cluster.infrastructure.cluster.x-k8s.io';
-export const BMH_GROUP = 'metal3.io';
-export const BareMetalHostFinalizer = 'baremetalhost.metal3.io';
-/** Annotation on a Metal3Machine naming the host it claimed, `<namespace>/<bmh name>`. */
-export const BareMetalHostAnnotation = 'metal3.io/BareMetalHost';
-
-export const BMHAnnotations = {
-  paused: 'baremetalhost.metal3.io/paused',
-  detached: 'baremetalhost.metal3.io/detached',
-  status: 'baremetalhost.metal3.io/status',
-  inspect: 'inspect.metal3.io',
-  reboot: 'reboot.metal3.io',
-  unhealthy: 'capi.metal3.io/unhealthy',
-} as const;
-
-/** Value CAPM3 writes into `baremetalhost.metal3.io/paused` when it pauses a host. */
-export const CAPM3_PAUSE_VALUE = 'metal3.io/capm3';
-
+export {
+  BareMetalHostAnnotation,
+  BareMetalHostFinalizer,
+  BMH_GROUP,
+  BMHAnnotations,
+  CAPM3_PAUSE_VALUE,
+  METAL3_PROVIDER_ID_PREFIX,
+  Metal3ClusterFinalizer,
+  Metal3MachineFinalizer,
+} from './constants.ts';
 /** BareMetalHost `status.provisioning.state` values (BMO host state machine; no CRD enum upstream). */
 export const BMHProvisioningStates = [
   '',

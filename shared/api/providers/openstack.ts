@@ -17,10 +17,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-/** providerID format: `openstack://<region>/<server id>`; the region is usually empty, hence `openstack:///<id>`. */
-export const OPENSTACK_PROVIDER_ID_PREFIX = 'openstack:///';
-export const OpenStackMachineFinalizer = 'openstackmachine.infrastructure.cluster.x-k8s.io';
-export const OpenStackClusterFinalizer = 'openstackcluster.infrastructure.cluster.x-k8s.io';
+export { OPENSTACK_PROVIDER_ID_PREFIX, OpenStackClusterFinalizer, OpenStackMachineFinalizer } from './constants.ts';
 
 /** Nova server statuses CAPO copies into `status.instanceState` (no CRD enum upstream). */
 export const OpenStackInstanceStates = ['BUILD', 'ACTIVE', 'ERROR', 'SHUTOFF', 'DELETED', 'SOFT_DELETED'] as const;

@@ -16,10 +16,7 @@ import {
   TEMPLATE_COLUMNS,
 } from './shared.ts';
 
-/** providerID format: `vsphere://<BIOS UUID>` (providers-openstack-vsphere-metal3.md §2.5). */
-export const VSPHERE_PROVIDER_ID_PREFIX = 'vsphere://';
-export const VSphereMachineFinalizer = 'vspheremachine.infrastructure.cluster.x-k8s.io';
-export const VSphereClusterFinalizer = 'vspherecluster.infrastructure.cluster.x-k8s.io';
+export { VSPHERE_PROVIDER_ID_PREFIX, VSphereClusterFinalizer, VSphereMachineFinalizer } from './constants.ts';
 
 const NetworkRouteSpec = z.strictObject({
   to: z.string(),

@@ -1,0 +1,5 @@
+// The plugins serverless-esbuild loads (`custom.esbuild.plugins` in serverless.yml): the AWS bundles get what
+// scripts/build.ts gives the Azure and Google ones.
+import { lazyBuiltins } from './lazy-builtins.ts';
+
+export default [lazyBuiltins];
