@@ -1,8 +1,9 @@
-// One esbuild bundle per function and platform into dist/<platform>/<function>.mjs, with sizes printed:
+// One esbuild bundle per function and platform into dist/<platform>/<function>.mjs (and the chunks it loads on
+// use in dist/<platform>/<function>/), with sizes printed:
 // cold start is a user-facing number, so what each function carries is visible on every build.
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
@@ -53,12 +54,19 @@ export function entries(): Entry[] {
 const EXTERNAL: Record<Entry['platform'], string[]> = {
   aws: ['@aws-sdk/*'],
   azure: ['@azure/functions-core'],
-  gcp: ['@google-cloud/functions-framework'],
+  // The Pub/Sub client (google-gax) reads its .proto files from beside its own code (__dirname), which a bundle has
+  // neither: installed from the function's package.json (infra/gcp/package.json) and loaded on first publish.
+  gcp: ['@google-cloud/functions-framework', '@google-cloud/pubsub'],
 };
 
 function options(e: Entry): BuildOptions {
   return {
-    entryPoints: [join(ROOT, e.entry)],
+    entryPoints: { [e.name]: join(ROOT, e.entry) },
+    // What a function loads only when it needs it (a cloud SDK behind `import()`) goes into chunks of its own, in
+    // a folder named after the bundle (dist/<platform>/<name>/), so its import at cold start does not parse it.
+    splitting: true,
+    chunkNames: `${e.name}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -67,24 +75,53 @@ function options(e: Entry): BuildOptions {
     logLevel: 'error',
     // The Lambda Node.js runtime ships AWS SDK v3 and the Functions host provides functions-core; the
     // functions-framework that serves a Google or Knative bundle must be the very module the bundle registers
-    // with (installed beside it); everything else is bundled.
+    // with (installed beside it, as the Pub/Sub client is); everything else is bundled.
     external: EXTERNAL[e.platform],
     plugins: [lazyBuiltins],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }
 
-export async function bundle(e: Entry, outDir = OUT): Promise<{ file: string; bytes: number }> {
-  const file = join(outDir, e.platform, `${e.name}.mjs`);
-  await build({ ...options(e), outfile: file });
-  return { file, bytes: statSync(file).size };
+export interface Bundle {
+  /** The entry: dist/<platform>/<name>.mjs. */
+  file: string;
+  /** What its import loads: the entry and the chunks it imports statically. */
+  bytes: number;
+  /** Its chunks, in dist/<platform>/<name>/ (paths relative to dist/<platform>). */
+  chunks: string[];
+  /** What loads only on use (behind `import()`). */
+  lazyBytes: number;
+}
+
+export async function bundle(e: Entry, outDir = OUT): Promise<Bundle> {
+  const dir = join(outDir, e.platform);
+  rmSync(join(dir, e.name), { recursive: true, force: true });
+  const r = await build({ ...options(e), outdir: dir, metafile: true });
+  const file = join(dir, `${e.name}.mjs`);
+  const outputs = new Map(Object.entries(r.metafile.outputs).map(([o, m]) => [resolve(process.cwd(), o), m]));
+  const eager = new Set<string>();
+  const visit = (o: string) => {
+    if (eager.has(o)) return;
+    eager.add(o);
+    for (const i of outputs.get(o)?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) visit(resolve(process.cwd(), i.path));
+  };
+  visit(file);
+  let bytes = 0;
+  let lazyBytes = 0;
+  for (const [o, m] of outputs) {
+    if (eager.has(o)) bytes += m.bytes;
+    else lazyBytes += m.bytes;
+  }
+  const chunks = [...outputs.keys()].filter((o) => o !== file).map((o) => relative(dir, o));
+  return { file, bytes, chunks: chunks.sort(), lazyBytes };
 }
 
 /** The npm packages a bundle carries, and those it imports from the platform (external). */
 export async function bundledPackages(e: Entry): Promise<{ bundled: Set<string>; external: Set<string> }> {
   const r = await build({
     ...options(e),
-    outfile: join(OUT, e.platform, `${e.name}.mjs`),
+    outdir: join(OUT, e.platform),
     write: false,
     metafile: true,
   });
@@ -109,7 +146,10 @@ if (import.meta.main) {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   for (const e of entries()) {
-    const { file, bytes } = await bundle(e);
-    console.log(`${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${file.slice(ROOT.length + 1)}`);
+    const { file, bytes, chunks, lazyBytes } = await bundle(e);
+    const lazy = chunks.length
+      ? `  (${chunks.length} chunks; + ${(lazyBytes / 1024).toFixed(0)} KiB loaded on use)`
+      : '';
+    console.log(`${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${file.slice(ROOT.length + 1)}${lazy}`);
   }
 }

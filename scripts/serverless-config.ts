@@ -133,6 +133,24 @@ function driftRole(): Record<string, unknown> {
   return role('drift', [PUBLISH, ownKubeconfig('drift'), ...scans]);
 }
 
+/** Where serverless-esbuild writes an entry's chunks: beside the entry, in this folder. */
+const CHUNK_DIR = 'chunks';
+
+/**
+ * serverless-esbuild zips every built file into each function's package except the other entries, so each function
+ * names its own folder's chunks and leaves out the other folders'.
+ */
+function withOwnChunks(functions: Record<string, unknown>): void {
+  const dirOf = (f: unknown) => ((f as { handler: string }).handler.match(/^(.*)\/[^/]+$/) ?? [])[1]!;
+  const dirs = [...new Set(Object.values(functions).map(dirOf))].sort();
+  for (const f of Object.values(functions) as Array<Record<string, unknown>>) {
+    const own = dirOf(f);
+    f.package = {
+      patterns: [`${own}/${CHUNK_DIR}/**`, ...dirs.filter((d) => d !== own).map((d) => `!${d}/${CHUNK_DIR}/**`)],
+    };
+  }
+}
+
 export function serverlessConfig(): Record<string, unknown> {
   const functions: Record<string, unknown> = {};
   const resources: Record<string, unknown> = {
@@ -263,6 +281,7 @@ export function serverlessConfig(): Record<string, unknown> {
   resources[functionRoleId(WEBHOOKS_FUNCTION_NAME)] = role(WEBHOOKS_FUNCTION_NAME, [
     ownKubeconfig(WEBHOOKS_FUNCTION_NAME),
   ]);
+  withOwnChunks(functions);
   return {
     service: 'capi-fn',
     frameworkVersion: '4',
@@ -297,6 +316,9 @@ export function serverlessConfig(): Record<string, unknown> {
         banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
         // Built-ins served without their lazy getters (scripts/lazy-builtins.ts): ~15 ms off every cold start.
         plugins: 'scripts/esbuild-plugins.ts',
+        // A cloud SDK behind `import()` goes into chunks beside its entry, parsed only when first used.
+        splitting: true,
+        chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
       },
     },
     package: { individually: true },

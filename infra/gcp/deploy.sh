@@ -25,11 +25,13 @@ url_of() {
   if [ -n "${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
 }
-# The source of one function: its bundle as index.mjs beside the functions-framework it registers with.
+# The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
+# functions-framework it registers with.
 stage() {
   if [ -n "${DRY_RUN:-}" ]; then echo "# stage $1"; return; fi
   local d="$ROOT/.gcp-deploy/$1"
   mkdir -p "$d" && cp "$ROOT/dist/gcp/$1.mjs" "$d/index.mjs" && cp "$ROOT/infra/gcp/package.json" "$d/package.json"
+  if [ -d "$ROOT/dist/gcp/$1" ]; then rm -rf "${d:?}/$1" && cp -r "$ROOT/dist/gcp/$1" "$d/$1"; fi
 }
 identities() {
   exists iam service-accounts describe "$(sa capifn-webhooks)" || g iam service-accounts create capifn-webhooks --display-name='capi-fn capifn-webhooks'

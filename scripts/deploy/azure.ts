@@ -22,7 +22,7 @@ const ROLES = {
 
 export interface AzureApp {
   fn: string;
-  /** dist/azure/<bundle>.mjs becomes the app's index.mjs. */
+  /** dist/azure/<bundle>.mjs becomes the app's index.mjs; dist/azure/<bundle>/ (its chunks) goes beside it. */
   bundle: string;
   singleton: boolean;
   /** The queue its trigger reads (handler functions only). */
@@ -378,13 +378,15 @@ infrastructure() {
     --template-file "$ROOT/infra/azure/azuredeploy.json" --parameters prefix="$PREFIX" keyVaultName="$KEY_VAULT"
 }
 
-# One package per app: its host.json, the package.json, and its function's bundle as index.mjs.
+# One package per app: its host.json, the package.json, and its function's bundle as index.mjs with the chunks it
+# loads on use (the folder named after the bundle).
 code() {
   while read -r fn bundle host; do
     local d="$ROOT/.azure-deploy/$fn"
     if [ -z "\${DRY_RUN:-}" ]; then
       rm -rf "$d" && mkdir -p "$d"
       cp "$ROOT/dist/azure/$bundle.mjs" "$d/index.mjs"
+      if [ -d "$ROOT/dist/azure/$bundle" ]; then cp -r "$ROOT/dist/azure/$bundle" "$d/$bundle"; fi
       cp "$ROOT/infra/azure/$host" "$d/host.json"
       cp "$ROOT/infra/azure/package.json" "$d/package.json"
       (cd "$d" && zip -qr ../"$fn".zip .)

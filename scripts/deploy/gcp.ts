@@ -133,11 +133,13 @@ url_of() {
   if [ -n "\${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
 }
-# The source of one function: its bundle as index.mjs beside the functions-framework it registers with.
+# The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
+# functions-framework it registers with.
 stage() {
   if [ -n "\${DRY_RUN:-}" ]; then echo "# stage $1"; return; fi
   local d="$ROOT/.gcp-deploy/$1"
   mkdir -p "$d" && cp "$ROOT/dist/gcp/$1.mjs" "$d/index.mjs" && cp "$ROOT/infra/gcp/package.json" "$d/package.json"
+  if [ -d "$ROOT/dist/gcp/$1" ]; then rm -rf "\${d:?}/$1" && cp -r "$ROOT/dist/gcp/$1" "$d/$1"; fi
 }
 
 `;
@@ -226,7 +228,8 @@ export function renderDeployScript(): string {
 }
 
 /** The package.json of every function's source: the bundle carries everything but the framework it registers with. */
-export function functionPackageJson(ffVersion: string): string {
+/** A Google function's package.json: what its bundle leaves to be installed beside it (scripts/build.ts EXTERNAL). */
+export function functionPackageJson(dependencies: Record<string, string>): string {
   return `${JSON.stringify(
     {
       name: 'capi-fn-function',
@@ -234,7 +237,7 @@ export function functionPackageJson(ffVersion: string): string {
       type: 'module',
       main: 'index.mjs',
       engines: { node: '>=22' },
-      dependencies: { '@google-cloud/functions-framework': ffVersion },
+      dependencies,
     },
     null,
     2,
@@ -246,10 +249,10 @@ export function gcpBridgeBusConfig(): Record<string, unknown> {
   return { kind: 'pubsub', projectId: PROJECT_REF, topic: TOPIC };
 }
 
-export function renderGcpFiles(ffVersion: string): Map<string, string> {
+export function renderGcpFiles(dependencies: Record<string, string>): Map<string, string> {
   return new Map([
     ['deploy.sh', renderDeployScript()],
-    ['package.json', functionPackageJson(ffVersion)],
+    ['package.json', functionPackageJson(dependencies)],
     [
       'bridge-bus.json',
       `${JSON.stringify({ namespace: DEFAULT_NAMESPACE, secret: 'capi-fn-bridge-bus', key: 'config.json', config: gcpBridgeBusConfig() }, null, 2)}\n`,

@@ -13,15 +13,18 @@ export interface Host {
 }
 
 /** The functions-framework version the functions are built against, pinned in what Google installs beside them. */
-function functionsFrameworkVersion(): string {
+/** The versions of the packages a Google function installs beside its bundle, as the project pins them. */
+function googleFunctionDependencies(): Record<string, string> {
   const root = join(import.meta.dirname, '..', '..');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  return pkg.dependencies['@google-cloud/functions-framework']!;
+  return Object.fromEntries(
+    ['@google-cloud/functions-framework', '@google-cloud/pubsub'].map((n) => [n, pkg.dependencies[n]!]),
+  );
 }
 
 export const hosts: Host[] = [
   { name: 'knative', dir: KNATIVE_DIR, render: renderKnativeFiles },
-  { name: 'gcp', dir: GCP_DIR, render: () => renderGcpFiles(functionsFrameworkVersion()) },
+  { name: 'gcp', dir: GCP_DIR, render: () => renderGcpFiles(googleFunctionDependencies()) },
   { name: 'azure', dir: AZURE_DIR, render: renderAzureFiles },
 ];
 

@@ -141,6 +141,46 @@ describe('a built bundle under the functions-framework', () => {
     });
   });
 
+  describe.skipIf(!hasPeer('gcloud-pubsub-emulator'))('Google Cloud: the bundle’s own Pub/Sub client', () => {
+    // The client is loaded on the first publish, from beside the bundle (infra/gcp/package.json installs it): bundled,
+    // it looked for its .proto files beside the bundle and failed on __dirname, so requeues and dead letters failed.
+    it('dead-letters a malformed message to CAPI_FN_DLQ_TOPIC with the reason', async () => {
+      const project = 'capifn-ff-dlq';
+      const fn = await serve('machineset', {
+        PUBSUB_EMULATOR_HOST: emulator!.host,
+        GOOGLE_CLOUD_PROJECT: project,
+        CAPI_FN_TOPIC: 'capifn-events',
+        CAPI_FN_DLQ_TOPIC: 'capifn-dead-letters',
+      });
+      const pubsub = new PubSub({ projectId: project, apiEndpoint: emulator!.host });
+      try {
+        const [topic] = await pubsub.createTopic('capifn-events');
+        const [dlq] = await pubsub.createTopic('capifn-dead-letters');
+        const [dead] = await dlq.createSubscription('dead-letters');
+        await topic.createSubscription('machineset-push', {
+          pushConfig: { pushEndpoint: `http://127.0.0.1:${fn.port}/` },
+        });
+        const received = new Promise<{ data: string; attributes: Record<string, string> }>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no dead letter within 60 s')), 60_000);
+          dead.on('message', (m: { data: Buffer; attributes: Record<string, string>; ack(): void }) => {
+            m.ack();
+            clearTimeout(timer);
+            resolve({ data: m.data.toString('utf8'), attributes: m.attributes });
+          });
+          dead.on('error', reject);
+        });
+        await topic.publishMessage({ data: Buffer.from('{"specversion":"1.0","type":"not a capi-fn event"}') });
+        const letter = await received;
+        expect(letter.data).toContain('not a capi-fn event');
+        expect(letter.attributes.capifnhandler).toBe('machineset');
+        expect(letter.attributes.reason).toBeTruthy();
+        await dead.close();
+      } finally {
+        await pubsub.close();
+      }
+    }, 90_000);
+  });
+
   describe('Knative: the generated Triggers on a Broker', () => {
     it('creates the MachineSet’s Machines from an event the Broker delivers through infra/knative’s Triggers', async () => {
       const fn = await serve('knative-machineset', {

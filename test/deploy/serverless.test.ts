@@ -3,8 +3,10 @@
 // event pattern is the bus adapter's own routing rule; schedules for the drift check, the bridge and the
 // operator; the operator alone at reserved concurrency 1 among the handlers; EC2 rights only on the AWS
 // provider's role; and the webhooks behind an unauthenticated function URL the operator registers.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
 import { EC2_ACTIONS } from '../../functions/providers/aws/permissions.ts';
@@ -28,6 +30,9 @@ const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Actio
 /** The logical id prefix of a handler's queues (`aws-machine` → `AwsMachine`). */
 const fnLogical = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 const CLUSTER = 'ocp-aws-7xk2p';
+/** Each function's handler from osls' packaged service state (serverless-state.json in .serverless). */
+const PRINT_FUNCTIONS =
+  "import json; s = json.load(open('serverless-state.json')); print(json.dumps({k: v['handler'] for k, v in s['service']['functions'].items()}))";
 const CANARY = 'CANARYSECRET0123456789';
 
 /** The EC2 operations the provider's cloud port calls, read from its source. */
@@ -241,6 +246,46 @@ describe('serverless.yml', () => {
           JSON.stringify(st),
         ).toEqual([]);
       }
+    });
+
+    it('zips each function with the chunks its entry imports, now or on use, and no other folder’s', () => {
+      const fns = Object.entries(
+        (JSON.parse(execFileSync('python3', ['-c', PRINT_FUNCTIONS], { cwd: out, encoding: 'utf8' })) ?? {}) as Record<
+          string,
+          string
+        >,
+      );
+      expect(fns.length).toBeGreaterThan(0);
+      let chunked = 0;
+      for (const [name, handler] of fns) {
+        const dir = mkdtempSync(join(tmpdir(), 'capi-fn-zip-'));
+        execFileSync('python3', ['-m', 'zipfile', '-e', join(out, `${name}.zip`), dir]);
+        const files = execFileSync('find', ['.', '-name', '*.mjs'], { cwd: dir, encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean)
+          .map((f) => normalize(f));
+        const entry = `${handler.replace(/\.[^.]+$/, '')}.mjs`;
+        // Every relative import (static or `import()`) reachable from the entry is in the zip.
+        const reached = new Set<string>();
+        const visit = (f: string) => {
+          if (reached.has(f)) return;
+          reached.add(f);
+          expect(files, `${name}: ${f}`).toContain(f);
+          const src = readFileSync(join(dir, f), 'utf8');
+          for (const m of src.matchAll(/(?:from|import\()\s*"(\.{1,2}\/[^"]+\.mjs)"/g))
+            visit(normalize(join(dirname(f), m[1]!)));
+        };
+        visit(entry);
+        // Nothing from another function's folder (esbuild may leave a chunk of its own that nothing reaches: a
+        // dynamic import in code the entry does not use).
+        expect(
+          files.filter((f) => !reached.has(f) && !f.startsWith(`${dirname(entry)}/chunks/`)),
+          name,
+        ).toEqual([]);
+        if (reached.size > 1) chunked++;
+      }
+      // The Azure and GCP providers load their SDKs on use, the drift check every provider's.
+      expect(chunked).toBeGreaterThanOrEqual(3);
     });
 
     it('zips one bundle per function', () => {
