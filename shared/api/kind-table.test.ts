@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knownResource } from '../kube/resources.ts';
-import { customKinds } from './kind-table.ts';
+import { customKinds, storageVersionOf } from './kind-table.ts';
 import { allKinds } from './registry.ts';
 
 describe('custom kinds table', () => {
@@ -13,6 +13,12 @@ describe('custom kinds table', () => {
       d.scope === 'Namespaced',
     ]);
     expect(customKinds).toEqual(fromRegistry);
+  });
+
+  it('lists the storage version first', () => {
+    for (const d of allKinds)
+      expect(storageVersionOf(d.group, d.kind), d.kind).toBe(d.versions.find((v) => v.storage)?.name);
+    expect(storageVersionOf('example.com', 'Nope')).toBeUndefined();
   });
 
   it('resolves every served version', () => {

@@ -2,7 +2,7 @@
 // paths, roles), without the zod schemas of registry.ts, whose construction would cost every function's cold
 // start. kind-table.test.ts keeps it equal to the registry.
 
-/** group, served versions, kind, plural, namespaced — exactly shared/api/registry.ts `allKinds`. */
+/** group, served versions (the storage version first), kind, plural, namespaced — exactly shared/api/registry.ts `allKinds`. */
 export const customKinds: Array<[string, string[], string, string, boolean]> = [
   ['cluster.x-k8s.io', ['v1beta1'], 'Cluster', 'clusters', true],
   ['cluster.x-k8s.io', ['v1beta1'], 'MachineSet', 'machinesets', true],
@@ -45,3 +45,8 @@ export const customKinds: Array<[string, string[], string, string, boolean]> = [
   ['machine.openshift.io', ['v1beta1'], 'Machine', 'machines', true],
   ['machine.openshift.io', ['v1beta1'], 'MachineSet', 'machinesets', true],
 ];
+
+/** The storage version of one of capi-fn's kinds; undefined for a kind it does not define. */
+export function storageVersionOf(group: string, kind: string): string | undefined {
+  return customKinds.find(([g, , k]) => g === group && k === kind)?.[1][0];
+}

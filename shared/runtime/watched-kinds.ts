@@ -1,6 +1,6 @@
 // The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
 
-import { findKind } from '../api/registry.ts';
+import { storageVersionOf } from '../api/kind-table.ts';
 import { knownResource } from '../kube/resources.ts';
 import type { HandlerDefinition } from './handler.ts';
 
@@ -29,8 +29,8 @@ const BUILTIN_VERSIONS: Record<string, string> = {
 };
 
 export function versionFor(group: string, kind: string): string {
-  const def = findKind(group, kind);
-  if (def) return def.versions.find((v) => v.storage)?.name ?? def.versions[0]!.name;
+  const stored = storageVersionOf(group, kind);
+  if (stored) return stored;
   const v = BUILTIN_VERSIONS[group];
   if (v && knownResource(group ? `${group}/${v}` : v, kind)) return v;
   if (v) return v;
