@@ -9,14 +9,19 @@ import {
   renderClusterRole,
   renderNamespacedRoles,
 } from '../functions/bridge/rbac.ts';
-import { renderWatchList, WATCH_LIST_FILE } from '../functions/bridge/watch-list.ts';
+import {
+  DRIFT_WATCH_LIST_FILE,
+  renderDriftWatchList,
+  renderWatchList,
+  WATCH_LIST_FILE,
+} from '../functions/bridge/watch-list.ts';
 
 const root = join(import.meta.dirname, '..');
 
 if (process.argv.includes('--check')) {
   if (!rbacFilesAreCurrent(root)) {
     console.error(
-      `out of date: ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE} or ${WATCH_LIST_FILE}\nrun \`npm run gen:bridge-rbac\``,
+      `out of date: ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE}, ${WATCH_LIST_FILE} or ${DRIFT_WATCH_LIST_FILE}\nrun \`npm run gen:bridge-rbac\``,
     );
     process.exit(1);
   }
@@ -25,5 +30,6 @@ if (process.argv.includes('--check')) {
   writeFileSync(join(root, CLUSTER_ROLE_FILE), renderClusterRole());
   writeFileSync(join(root, NAMESPACED_ROLES_FILE), renderNamespacedRoles());
   writeFileSync(join(root, WATCH_LIST_FILE), renderWatchList());
-  console.log(`wrote ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE} and ${WATCH_LIST_FILE}`);
+  writeFileSync(join(root, DRIFT_WATCH_LIST_FILE), renderDriftWatchList());
+  console.log(`wrote ${CLUSTER_ROLE_FILE}, ${NAMESPACED_ROLES_FILE}, ${WATCH_LIST_FILE} and ${DRIFT_WATCH_LIST_FILE}`);
 }

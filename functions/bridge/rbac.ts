@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { knownResource } from '../../shared/kube/resources.ts';
 import type { WatchedKind } from './bridge.ts';
-import { computeDeployedWatchedKinds as deployedWatchedKinds, renderWatchList, WATCH_LIST_FILE } from './watch-list.ts';
+import {
+  DRIFT_WATCH_LIST_FILE,
+  computeDeployedWatchedKinds as deployedWatchedKinds,
+  renderDriftWatchList,
+  renderWatchList,
+  WATCH_LIST_FILE,
+} from './watch-list.ts';
 
 export const CLUSTER_ROLE_FILE = 'infra/bridge/clusterrole.yaml';
 /** Roles and RoleBindings for the kinds the bridge watches in given namespaces only (Secrets). */
@@ -101,7 +107,8 @@ export function rbacFilesAreCurrent(root: string): boolean {
   return (
     same(CLUSTER_ROLE_FILE, renderClusterRole()) &&
     same(NAMESPACED_ROLES_FILE, renderNamespacedRoles()) &&
-    same(WATCH_LIST_FILE, renderWatchList())
+    same(WATCH_LIST_FILE, renderWatchList()) &&
+    same(DRIFT_WATCH_LIST_FILE, renderDriftWatchList())
   );
 }
 

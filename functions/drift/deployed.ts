@@ -3,16 +3,16 @@
 // environment, and each deployed provider's orphan scanner. Hosts differ only in the bus they pass.
 import type { EventBus } from '../../shared/bus/types.ts';
 import type { FunctionEnv } from '../../shared/entrypoints/deps.ts';
-import { watchedKinds } from '../../shared/runtime/watched-kinds.ts';
-import { driftCheckedHandlers } from '../registry.ts';
 import { driftModeFromEnv, runDriftCheck } from './drift.ts';
 import { deployedOrphanScanners, orphanOptionsFromEnv } from './scanners.ts';
+// Generated from the handlers' watches (`npm run gen:bridge-rbac`), so the bundle carries a table, not every handler.
+import { DRIFT_WATCHED_KINDS } from './watched-kinds.generated.ts';
 
 export async function runDeployedDriftCheck({ kube, log }: FunctionEnv, bus: Pick<EventBus, 'publish'>) {
   return runDriftCheck({
     kube,
     bus,
-    kinds: watchedKinds(driftCheckedHandlers()),
+    kinds: DRIFT_WATCHED_KINDS,
     mode: driftModeFromEnv(process.env),
     source: process.env.CAPI_FN_SOURCE ?? 'capi-fn/drift',
     log,

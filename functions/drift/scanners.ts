@@ -5,16 +5,26 @@
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { providers } from '../providers/index.ts';
+import type { ProviderRuntime } from '../providers/kit/module.ts';
 import { type OrphanScanner, scannersFor } from '../providers/kit/orphans.ts';
-import { runtimes } from '../providers/runtimes.ts';
+import { runtimeLoaders } from '../providers/runtime-loaders.ts';
 
-export async function deployedOrphanScanners(kube: KubeClient): Promise<OrphanScanner[]> {
+export async function deployedOrphanScanners(
+  kube: KubeClient,
+  load: typeof runtimeLoaders = runtimeLoaders,
+): Promise<OrphanScanner[]> {
   const out: OrphanScanner[] = [];
   for (const p of providers) {
-    const runtime = runtimes[p.name];
-    const make = runtime?.orphans;
-    if (!runtime?.deploy || !make) continue;
-    out.push(...(await scannersFor(kube, p.kinds.cluster, (c) => make(c))));
+    const loader = load[p.name];
+    if (!loader) continue;
+    // A provider's runtime (its port, and its cloud SDK on first call) loads only when a Cluster uses it: the drift
+    // check carries every provider, a cluster deploys one or two.
+    let runtime: ProviderRuntime | undefined;
+    const found = await scannersFor(kube, p.kinds.cluster, async (c) => {
+      runtime ??= await loader();
+      return runtime.deploy && runtime.orphans ? runtime.orphans(c) : undefined;
+    });
+    out.push(...found);
   }
   return out;
 }

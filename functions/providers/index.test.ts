@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../local/embedded/platforms.ts';
-import { renderRuntimes } from '../../scripts/providers-source.ts';
+import { renderRuntimeLoaders, renderRuntimes } from '../../scripts/providers-source.ts';
 import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
 import { providerKinds } from '../../shared/api/registry.ts';
 import { ownsInfraClusterReadiness, providerForPlatformType, providers } from './index.ts';
@@ -33,8 +33,9 @@ describe('the provider list', () => {
     },
   );
 
-  it('runtimes.ts is generated from the list (`npm run gen:providers`)', () => {
+  it('runtimes.ts and runtime-loaders.ts are generated from the list (`npm run gen:providers`)', () => {
     expect(readFileSync(join(import.meta.dirname, 'runtimes.ts'), 'utf8')).toBe(renderRuntimes());
+    expect(readFileSync(join(import.meta.dirname, 'runtime-loaders.ts'), 'utf8')).toBe(renderRuntimeLoaders());
   });
 
   it('a provider with a runtime reconciles its own kinds, named after it', () => {

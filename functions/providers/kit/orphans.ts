@@ -66,7 +66,11 @@ export function portScanner(provider: string, port: CloudPort<unknown>, clusterN
 export async function scannersFor(
   kube: KubeClient,
   infraKind: string,
-  make: (o: { cluster: string; infraCluster: InfraClusterObject | undefined; kube: KubeClient }) => OrphanScanner,
+  make: (o: {
+    cluster: string;
+    infraCluster: InfraClusterObject | undefined;
+    kube: KubeClient;
+  }) => OrphanScanner | undefined | Promise<OrphanScanner | undefined>,
 ): Promise<OrphanScanner[]> {
   const out: OrphanScanner[] = [];
   let clusters: Cluster[];
@@ -85,8 +89,10 @@ export async function scannersFor(
       namespace: ref.namespace ?? c.metadata.namespace!,
       name: ref.name,
     });
+    const scanner = await make({ cluster: c.metadata.name!, infraCluster, kube });
+    if (!scanner) continue;
     out.push({
-      ...make({ cluster: c.metadata.name!, infraCluster, kube }),
+      ...scanner,
       cluster: {
         apiVersion: CAPI_API_VERSION,
         kind: 'Cluster',
