@@ -1,6 +1,6 @@
 // AdmissionReview v1 on the wire (kube-api-protocol.md §16): the request the API server POSTs and the response
 // it accepts. Parsing is strict about what the webhook relies on and lenient about the rest (new fields).
-import { z } from 'zod';
+import * as z from 'zod';
 
 const GroupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string().min(1) });
 const GroupVersionResource = z.object({ group: z.string(), version: z.string(), resource: z.string() });

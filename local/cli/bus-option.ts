@@ -1,7 +1,7 @@
 // `--bus`: a bus configuration as inline JSON or `@file`, validated with the same zod schema
 // `createBus` uses, so a bad value is a usage error naming the field rather than a crash later.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusConfig } from '../../shared/bus/index.ts';
 
 export type BusOption = { ok: true; config: z.output<typeof BusConfig> } | { ok: false; error: string };

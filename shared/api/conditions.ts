@@ -1,5 +1,5 @@
 // Cluster API v1beta1 conditions and metav1 conditions (used by OpenShift config objects).
-import { z } from 'zod';
+import * as z from 'zod';
 import { Time } from './meta.ts';
 
 export const ConditionStatus = z.enum(['True', 'False', 'Unknown']);

@@ -2,7 +2,7 @@
 // kubectl and core Cluster API rely on (storage version, scale, contract label, categories, printer columns).
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadFixtures } from '../../test/fixtures/index.ts';
 import { undeclaredPaths, versionSchema } from './crd.ts';
 import { renderCrdFiles } from './crd-files.ts';

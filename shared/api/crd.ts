@@ -1,6 +1,6 @@
 // Turns a KindDefinition into a CustomResourceDefinition with a structural openAPIV3Schema
 // (zod → JSON Schema → the subset the Kubernetes structural-schema rules allow).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KindDefinition, KindVersion } from './kind.ts';
 
 type Json = { [k: string]: unknown };

@@ -1,6 +1,6 @@
 // How a served kind is declared: its zod schema (the one source of truth for types, validation and
 // the generated CRD) plus the CRD facts that are not part of the schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ObjectMeta } from './meta.ts';
 
 export interface PrinterColumn {

@@ -1,5 +1,5 @@
 // Kubernetes metadata shapes shared by every kind (apimachinery meta/v1 and core/v1 references).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Time = z.string().meta({ format: 'date-time' });
 

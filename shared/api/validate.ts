@@ -1,6 +1,6 @@
 // Validates objects against their kind's zod schema and reports errors the way the Kubernetes API
 // does: the field path, what is wrong, and the allowed values — never silently dropping a field.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { findKind, findKindVersion } from './registry.ts';
 
 export interface FieldError {

@@ -3,7 +3,7 @@
 // it is configured for. Endpoints and credentials come from each SDK's standard configuration
 // (AWS_ENDPOINT_URL / AWS_REGION, PUBSUB_EMULATOR_HOST, storage connection strings): nothing here knows
 // about emulators.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InProcessBus } from './in-process.ts';
 import type { EventBus, RawPublisher } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetaCondition } from '../conditions.ts';
 import { AGE_COLUMN, type KindDefinition, kindSchema } from '../kind.ts';
 import { ObjectReference } from '../meta.ts';

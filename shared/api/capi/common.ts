@@ -1,5 +1,5 @@
 // Shapes shared by several cluster.x-k8s.io/v1beta1 kinds.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Condition, MetaCondition } from '../conditions.ts';
 import { Duration, ObjectReference, Time } from '../meta.ts';
 

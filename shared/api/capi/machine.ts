@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGE_COLUMN, type KindDefinition, kindSchema } from '../kind.ts';
 import { ObjectReference, Time } from '../meta.ts';
 import { Conditions, MachineAddress, MachineSpec, V1Beta2Conditions } from './common.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGE_COLUMN, type KindDefinition, kindSchema } from '../kind.ts';
 import { LabelSelector } from '../meta.ts';
 import { CAPI_GROUP } from './constants.ts';

@@ -1,6 +1,6 @@
 // config.openshift.io/v1 ClusterOperator (cluster-scoped; the operator reports through `cluster-api`,
 // openshift-capi.md §1.7; openshift/api config/v1 types_cluster_operator.go).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionStatus } from '../conditions.ts';
 import { type KindDefinition, kindSchema } from '../kind.ts';
 import { preserved, Time } from '../meta.ts';

@@ -1,6 +1,6 @@
 // config.openshift.io/v1 FeatureGate (cluster-scoped singleton `cluster`): the feature set an admin picks and,
 // per release version, the gates that are on and off (openshift-capi.md §1.2; openshift/api config/v1 types_feature.go).
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetaCondition } from '../conditions.ts';
 import { AGE_COLUMN, type KindDefinition, kindSchema } from '../kind.ts';
 import { CONFIG_GROUP, FeatureSets } from './constants.ts';

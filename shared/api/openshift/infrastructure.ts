@@ -1,7 +1,7 @@
 // config.openshift.io/v1 Infrastructure (cluster-scoped singleton `cluster`): the platform the cluster runs on and
 // the cluster ID the operator names the Cluster and InfraCluster after (openshift-capi.md §1.3, §1.6; openshift/api
 // config/v1 types_infrastructure.go). `Local` is capi-fn's extension for its embedded default (constants.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGE_COLUMN, type KindDefinition, kindSchema } from '../kind.ts';
 import { AzureCloudNames, CONFIG_GROUP, PlatformTypes, TopologyModes } from './constants.ts';
 

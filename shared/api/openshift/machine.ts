@@ -1,7 +1,7 @@
 // Machine API kinds, machine.openshift.io/v1beta1 Machine and MachineSet (namespaced, `openshift-machine-api`):
 // what the MAPI↔CAPI migration syncs with (openshift-capi.md §4, §5; openshift/api machine/v1beta1). The
 // platform-specific `providerSpec.value` / `providerStatus` are kept verbatim.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MachineAddress } from '../capi/common.ts';
 import { DeletePolicies } from '../capi/constants.ts';
 import { ConditionSeverity, ConditionStatus } from '../conditions.ts';

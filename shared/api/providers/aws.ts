@@ -1,7 +1,7 @@
 // Cluster API Provider AWS kinds, infrastructure.cluster.x-k8s.io/v1beta2 (storage) and served as
 // v1beta1 because the OpenShift docs reference that version (openshift-capi.md §2–3; the field list
 // follows CAPA's api/v1beta2 and every field the OpenShift "configuration options" pages list).
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { contractLabel, type KindDefinition, type KindVersion, kindSchema } from '../kind.ts';
 import {

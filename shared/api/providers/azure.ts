@@ -2,7 +2,7 @@
 // providers-aws-gcp-azure.md §4–5). Fields follow CAPZ's api/v1beta1 (v1.22 line, the one OpenShift 4.22 vendors),
 // including every field the OpenShift "configuration options" page lists and every field the operator writes
 // into the AzureCluster and AzureClusterIdentity it creates.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { LabelSelector, ObjectReference, Quantity, SecretReference } from '../meta.ts';

@@ -1,7 +1,7 @@
 // Cluster API Provider GCP kinds, infrastructure.cluster.x-k8s.io/v1beta1 (the version the OpenShift docs
 // and the operator use; openshift-capi.md §1.4, §2, §3). Fields follow CAPG's api/v1beta1 (v1.11 line, the one
 // OpenShift 4.22 vendors) including every field the OpenShift "configuration options" page lists.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import {

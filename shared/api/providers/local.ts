@@ -1,6 +1,6 @@
 // The simulated provider of the embedded default (like upstream's in-memory and Docker providers):
 // LocalCluster, LocalMachine, LocalMachineTemplate in infrastructure.cluster.x-k8s.io/v1beta1.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { Duration } from '../meta.ts';

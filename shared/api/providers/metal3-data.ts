@@ -3,7 +3,7 @@
 // that names one gets a Metal3DataClaim, which is answered by a Metal3Data holding an index unique within the
 // template and the two rendered Secrets. The IP-pool sources (metal3's ip-address-manager) are kept in the
 // schema so that admission can refuse them by name instead of a pruning error.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { ObjectReference, preserved, SecretReference, Time } from '../meta.ts';

@@ -1,7 +1,7 @@
 // Bare metal: Cluster API Provider Metal3 kinds (infrastructure.cluster.x-k8s.io/v1beta1, CAPM3 v1.11 API) and the
 // baremetal-operator's BareMetalHost (metal3.io/v1alpha1) they claim (providers-openstack-vsphere-metal3.md §3,
 // openshift-capi.md §1.6, §3).
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { MetaCondition } from '../conditions.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';

@@ -1,7 +1,7 @@
 // Cluster API Provider OpenStack kinds, infrastructure.cluster.x-k8s.io/v1beta1 (openshift-capi.md §1.6, §2, §3;
 // providers-openstack-vsphere-metal3.md §1). Fields follow CAPO's api/v1beta1 (v0.14 line, the one OpenShift 4.22
 // vendors). `{id | filter}` parameters take exactly one alternative, like upstream's MinProperties/MaxProperties=1.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { TypedLocalObjectReference } from '../meta.ts';

@@ -1,5 +1,5 @@
 // Pieces every infrastructure provider's kinds reuse (v1beta1 provider contract, capi-core-spec.md §4).
-import { z } from 'zod';
+import * as z from 'zod';
 import { APIEndpoint, FailureDomains } from '../capi/cluster.ts';
 import { MachineAddress, ObjectMetaTemplate } from '../capi/common.ts';
 import { Condition } from '../conditions.ts';

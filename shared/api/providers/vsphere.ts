@@ -1,7 +1,7 @@
 // Cluster API Provider vSphere kinds, infrastructure.cluster.x-k8s.io/v1beta1 (openshift-capi.md §1.6, §2, §3;
 // providers-openstack-vsphere-metal3.md §2). Fields follow CAPV's apis/v1beta1 (v1.15 line, the one OpenShift 4.22
 // vendors): the shared clone spec plus the machine-only fields.
-import { z } from 'zod';
+import * as z from 'zod';
 import { INFRA_GROUP } from '../capi/constants.ts';
 import { AGE_COLUMN, contractLabel, type KindDefinition, kindSchema } from '../kind.ts';
 import { Duration, LabelSelector, ObjectReference, Quantity, TypedLocalObjectReference } from '../meta.ts';
