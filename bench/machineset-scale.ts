@@ -293,6 +293,7 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
   });
   const others = [...writes].filter(([c]) => !sys.handlers.has(c)).map(([caller, n]) => ({ caller, writes: n }));
   const handlerWrites = perHandler.reduce((a, h) => a + h.writes, 0);
+  const handlerRequests = perHandler.reduce((a, h) => a + h.writes + h.gets + h.lists, 0);
   const deliveries = perHandler.reduce((a, h) => a + h.deliveries, 0);
   const top = [...calls]
     .flatMap(([caller, ops]) => [...ops].map(([op, f]) => ({ caller, op, ...f })))
@@ -303,6 +304,8 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
     perHandler,
     others,
     handlerWritesPerMachine: handlerWrites / machines,
+    /** Reads and writes the handlers sent (watches are the bridge's, not counted). */
+    handlerRequestsPerMachine: handlerRequests / machines,
     allWritesPerMachine: [...writes.values()].reduce((a, n) => a + n, 0) / machines,
     deliveriesPerMachine: deliveries / machines,
     cpuS: (cpu.user + cpu.system) / 1e6,
@@ -367,6 +370,27 @@ function printPhase(title: string, p: Phase): void {
       ]),
     ),
   );
+}
+
+const FLOOR_CONCURRENCY = 32;
+
+/** Seconds the API server takes for `n` creates (small ConfigMaps) sent FLOOR_CONCURRENCY at a time over HTTPS. */
+async function writeFloor(kube: KubeClient, n: number): Promise<number> {
+  let next = 0;
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: FLOOR_CONCURRENCY }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        await kube.create({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `write-floor-${i}`, namespace: NS },
+          data: { i: String(i) },
+        });
+      }
+    }),
+  );
+  return (now() - t0) / 1000;
 }
 
 async function main(): Promise<void> {
@@ -473,6 +497,59 @@ async function main(): Promise<void> {
     const downFigures = phaseFigures(sys, before, REPLICAS);
     printPhase(`scale ${REPLICAS} → 0`, downFigures);
     result.down = { ...down, ...downFigures, top: undefined };
+
+    // ---- the API server's own write floor, for as many writes as the scale-up made ----
+    const floorWrites = Math.round(upFigures.allWritesPerMachine * REPLICAS);
+    const floor = await writeFloor(admin, floorWrites);
+    const rate = floorWrites / floor;
+    result.writeFloor = { writes: floorWrites, seconds: floor, writesPerS: rate };
+    const upFloor = floorWrites / rate;
+    const downFloor = (downFigures.allWritesPerMachine * REPLICAS) / rate;
+    console.log(
+      `\nAPI server write floor: ${floorWrites} creates in ${floor.toFixed(2)} s (${rate.toFixed(0)}/s, ${FLOOR_CONCURRENCY} at a time, same server and process)`,
+    );
+    const row = (label: string, a: string, b: string, target: string) =>
+      `  ${label.padEnd(44)} ${a.padStart(18)} ${b.padStart(18)}   ${target}`;
+    console.log('targets (issue 20), per machine unless said:');
+    console.log(row('', `0 → ${REPLICAS}`, `${REPLICAS} → 0`, 'target'));
+    console.log(
+      row(
+        'handler deliveries',
+        upFigures.deliveriesPerMachine.toFixed(2),
+        downFigures.deliveriesPerMachine.toFixed(2),
+        '≤ 8',
+      ),
+    );
+    console.log(
+      row(
+        'handler API requests (reads + writes)',
+        upFigures.handlerRequestsPerMachine.toFixed(2),
+        downFigures.handlerRequestsPerMachine.toFixed(2),
+        '≤ 15',
+      ),
+    );
+    console.log(
+      row(
+        'handler mutating requests',
+        upFigures.handlerWritesPerMachine.toFixed(2),
+        downFigures.handlerWritesPerMachine.toFixed(2),
+        '≤ 6',
+      ),
+    );
+    const vsFloor = (s: number | undefined, f: number) =>
+      s === undefined ? 'n/a' : `${s.toFixed(1)}/${f.toFixed(1)} s = ${(s / f).toFixed(1)}×`;
+    console.log(
+      row(
+        'time to converge ÷ write floor (whole phase)',
+        vsFloor(up.allRunningS, upFloor),
+        vsFloor(down.zeroInstancesS, downFloor),
+        '≤ 3×',
+      ),
+    );
+    result.vsWriteFloor = {
+      up: up.allRunningS === undefined ? undefined : up.allRunningS / upFloor,
+      down: down.zeroInstancesS === undefined ? undefined : down.zeroInstancesS / downFloor,
+    };
   } catch (e) {
     if (!(e instanceof PhaseTimeout)) throw e;
     finished = false;
