@@ -3,7 +3,7 @@
 import type { VSphereMachineSpec } from '../../../shared/api/providers/vsphere.ts';
 import type { BootstrapData } from '../kit/definition.ts';
 import { CLUSTER_KEY, MACHINE_UID_KEY } from './names.ts';
-import { arr, type MoRef, type Node, num, type Typed, text, xsd, xsiType } from './soap.ts';
+import { arr, type MoRef, type Node, num, type Typed, text, xsd, xsiType } from './soap-values.ts';
 
 /** CAPV's defaults: at least 2 vCPUs, cores per socket = vCPUs, 2048 MiB. */
 export const DEFAULT_CPUS = 2;

@@ -5,27 +5,9 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
+import { type MoRef, type Node, text, xsiType } from './soap-values.ts';
 
-/** A managed object reference (`<x type="VirtualMachine">vm-42</x>`). */
-export interface MoRef {
-  type: string;
-  value: string;
-}
-
-/** A value of a derived type (`<x xsi:type="VirtualMachineConfigSpec">…</x>`). */
-export interface Typed {
-  xsi: string;
-  [field: string]: unknown;
-}
-
-export function moRef(type: string, value: string): MoRef {
-  return { type, value };
-}
-
-/** A primitive written with its XML Schema type (`OptionValue.value` is `xsd:anyType`). */
-export function xsd(type: 'string' | 'int' | 'long' | 'boolean', value: string | number | boolean): Typed {
-  return { xsi: `xsd:${type}`, _text: String(value) };
-}
+export * from './soap-values.ts';
 
 function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -85,9 +67,6 @@ export function envelope(
   );
 }
 
-/** A parsed element: attributes as `@name` (`@xsi:type`, `@type`), text as `_text`, children by name. */
-export type Node = Record<string, unknown>;
-
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
@@ -120,47 +99,6 @@ function unprefix(v: unknown): unknown {
 
 export function parseXml(xml: string): Node {
   return unprefix(parser.parse(xml)) as Node;
-}
-
-/** The element as a list (a single child parses as an object, several as an array). */
-export function arr(v: unknown): Node[] {
-  if (v === undefined || v === null || v === '') return [];
-  return (Array.isArray(v) ? v : [v]) as Node[];
-}
-
-/** The text of an element (`<x>text</x>` or `<x a="b">text</x>`). */
-export function text(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object' && '_text' in (v as Node)) return String((v as Node)._text);
-  return undefined;
-}
-
-export function num(v: unknown): number | undefined {
-  const t = text(v);
-  if (t === undefined || t === '') return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-export function bool(v: unknown): boolean | undefined {
-  const t = text(v);
-  return t === undefined ? undefined : t === 'true' || t === '1';
-}
-
-/** A MoRef element read back. */
-export function ref(v: unknown): MoRef | undefined {
-  if (!v || typeof v !== 'object') return undefined;
-  const n = v as Node;
-  const type = n['@type'];
-  const value = n._text;
-  return typeof type === 'string' && typeof value === 'string' ? { type, value } : undefined;
-}
-
-export function xsiType(v: unknown): string | undefined {
-  if (!v || typeof v !== 'object') return undefined;
-  const t = (v as Node)['@xsi:type'];
-  return typeof t === 'string' ? t.replace(/^.*:/, '') : undefined;
 }
 
 /**
