@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
+import { buildTimeData } from './build-time-data.ts';
 import { lazyBuiltins } from './lazy-builtins.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -77,7 +78,7 @@ function options(e: Entry): BuildOptions {
     // functions-framework that serves a Google or Knative bundle must be the very module the bundle registers
     // with (installed beside it, as the Pub/Sub client is); everything else is bundled.
     external: EXTERNAL[e.platform],
-    plugins: [lazyBuiltins],
+    plugins: [lazyBuiltins, buildTimeData],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   };
 }

@@ -3,7 +3,6 @@
 // of clusterctl YAML, capi-fn renders the CRDs from its kind registry; there are no provider Deployments to run
 // (the handlers are functions).
 import { createHash } from 'node:crypto';
-import { toCrd } from '../../shared/api/crd.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { PlatformProvider } from '../../shared/api/openshift/constants.ts';
 import { kindsToInstall } from './platform.ts';
@@ -28,9 +27,8 @@ export function withAppliedHash(obj: KubeObject): KubeObject {
 
 /** The CRDs for the core kinds and `provider`'s kinds, labelled like the real installer's components. */
 export function desiredCrds(provider: PlatformProvider): KubeObject[] {
-  return kindsToInstall(provider.provider).map((def) => {
-    const crd = toCrd(def) as unknown as KubeObject;
-    const label = def.provider === 'core' ? CORE_PROVIDER_LABEL_VALUE : provider.componentLabel;
+  return kindsToInstall(provider.provider).map(({ crd, core }) => {
+    const label = core ? CORE_PROVIDER_LABEL_VALUE : provider.componentLabel;
     crd.metadata.labels = { ...(crd.metadata.labels ?? {}), [PROVIDER_LABEL]: label };
     return withAppliedHash(crd);
   });

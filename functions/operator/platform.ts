@@ -1,17 +1,25 @@
 // Step 3 of the operator (openshift-capi.md §1.4): which provider's kinds to install (step 2, the platform, is
 // functions/providers/platform.ts, which the webhooks share).
-import type { KindDefinition, ProviderName } from '../../shared/api/kind.ts';
-import { coreKinds, providerKinds } from '../../shared/api/registry.ts';
+import type { ProviderName } from '../../shared/api/kind.ts';
+import { data, type Installable, type InstallableKind } from './installable.data.ts';
 
-/** The kinds the installer serves for a provider: every core kind plus the provider's own. */
-export function kindsToInstall(provider: ProviderName): KindDefinition[] {
-  return [...coreKinds, ...providerKinds[provider]];
+let installable: Installable | undefined;
+/** The installable kinds, computed (or parsed, in a bundle) once; callers get copies. */
+function known(): Installable {
+  installable ??= data();
+  return installable;
+}
+
+/** The kinds the installer serves for a provider, each with its CRD: every core kind plus the provider's own. */
+export function kindsToInstall(provider: ProviderName): InstallableKind[] {
+  const d = known();
+  return structuredClone([...d.core, ...d.providers[provider]]);
 }
 
 /** Every CRD name the operator may install on any platform (what its CRD watch cares about). */
 export function allInstallableCrdNames(): Set<string> {
-  const defs = [...coreKinds, ...Object.values(providerKinds).flat()];
-  return new Set(defs.map((d) => `${d.plural}.${d.group}`));
+  const d = known();
+  return new Set([...d.core, ...Object.values(d.providers).flat()].map((k) => `${k.plural}.${k.group}`));
 }
 
 export { detectPlatform, type PlatformDecision, SUPPORTED_PLATFORMS } from '../providers/platform.ts';

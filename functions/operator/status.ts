@@ -16,10 +16,10 @@ import {
   ClusterOperatorConditionTypes as T,
   UNSUPPORTED_PLATFORM_MESSAGE,
 } from '../../shared/api/openshift/constants.ts';
-import { coreKinds, providerKinds } from '../../shared/api/registry.ts';
 import { nowTime } from '../../shared/conditions/conditions.ts';
 import { deepEqual } from '../../shared/reconcile/equal.ts';
 import type { GateDecision } from './gate.ts';
+import { kindsToInstall } from './platform.ts';
 import { WEBHOOK_CONFIGURATION_NAME } from './webhook-config.ts';
 
 export type StepName = 'installer' | 'infraCluster' | 'coreCluster' | 'secretSync' | 'kubeconfig';
@@ -172,10 +172,8 @@ export function relatedObjects(state: OperatorState, provider: PlatformProvider 
     { group: CONFIG_GROUP, resource: 'clusteroperators', name: CLUSTER_OPERATOR_NAME },
   ];
   if (state.mode !== 'active' || !provider) return out;
-  for (const k of coreKinds)
-    out.push({ group: k.group, resource: k.plural, namespace: Namespaces.clusterAPI, name: '' });
-  for (const k of providerKinds[provider.provider]) {
-    if (k.group === INFRA_GROUP)
+  for (const k of kindsToInstall(provider.provider)) {
+    if (k.core || k.group === INFRA_GROUP)
       out.push({ group: k.group, resource: k.plural, namespace: Namespaces.clusterAPI, name: '' });
   }
   if (state.steps.installer.state === 'done') {

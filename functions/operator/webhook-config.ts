@@ -5,7 +5,7 @@ import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
 import { WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
-import { WEBHOOK_TIMEOUT_SECONDS } from '../webhooks/http.ts';
+import { WEBHOOK_TIMEOUT_SECONDS } from '../webhooks/timeout.ts';
 import { isWellFormedToken } from '../webhooks/token.ts';
 import { CORE_PROVIDER_LABEL_VALUE, PROVIDER_LABEL, withAppliedHash } from './install.ts';
 

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { allInstallableCrdNames, kindsToInstall } from '../../functions/operator/platform.ts';
 import { bundle, bundledPackages, type Entry, entries } from '../../scripts/build.ts';
+import { buildTimeData } from '../../scripts/build-time-data.ts';
 import { lazyBuiltins } from '../../scripts/lazy-builtins.ts';
 
 const FOREIGN: Record<Entry['platform'], RegExp> = {
@@ -126,5 +128,43 @@ describe('function bundles', () => {
       { encoding: 'utf8' },
     );
     expect(ok.trim()).toBe('functionfunction4');
+  });
+
+  it('carry a .data.ts module as its build-time result: the operator installs the same CRDs without the kind schemas', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const dir = mkdtempSync(join(tmpdir(), 'capi-fn-data-'));
+    const out = join(dir, 'platform.mjs');
+    const r = await build({
+      entryPoints: [join(root, 'functions/operator/platform.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: out,
+      metafile: true,
+      plugins: [buildTimeData],
+    });
+    const inputs = Object.keys(r.metafile.inputs);
+    expect(inputs.filter((p) => /shared\/api\/registry\.ts|node_modules\/zod\//.test(p))).toEqual([]);
+    const bundled = (await import(out)) as typeof import('../../functions/operator/platform.ts');
+    for (const p of ['aws', 'gcp', 'azure', 'openstack', 'vsphere', 'metal3'] as const)
+      expect(bundled.kindsToInstall(p), p).toEqual(kindsToInstall(p));
+    expect(bundled.allInstallableCrdNames()).toEqual(allInstallableCrdNames());
+    // Each call gets its own copy, as from the source: the installer labels the CRDs it is given.
+    bundled.kindsToInstall('aws')[0]!.crd.metadata.name = 'changed';
+    expect(bundled.kindsToInstall('aws')[0]!.crd.metadata.name).not.toBe('changed');
+    // The operator's whole bundle builds no kind schema at start either.
+    const operator = await build({
+      entryPoints: [join(root, 'functions/operator/lambda.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outdir: join(dir, 'operator'),
+      splitting: true,
+      write: false,
+      metafile: true,
+      external: ['@aws-sdk/*'],
+      plugins: [lazyBuiltins, buildTimeData],
+    });
+    expect(Object.keys(operator.metafile.inputs).filter((p) => p.includes('shared/api/registry.ts'))).toEqual([]);
   });
 });

@@ -21,7 +21,8 @@ export async function oslsPackage(env: NodeJS.ProcessEnv): Promise<OslsPackage> 
   const dir = mkdtempSync(join(tmpdir(), 'capi-fn-sls-'));
   for (const f of ['serverless.yml', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(dir, f));
   mkdirSync(join(dir, 'scripts'));
-  for (const f of ['scripts/esbuild-plugins.ts', 'scripts/lazy-builtins.ts']) cpSync(join(ROOT, f), join(dir, f));
+  for (const f of ['scripts/esbuild-plugins.ts', 'scripts/lazy-builtins.ts', 'scripts/build-time-data.ts'])
+    cpSync(join(ROOT, f), join(dir, f));
   for (const d of ['functions', 'shared', 'local'])
     cpSync(join(ROOT, d), join(dir, d), { recursive: true, filter: (p) => !p.endsWith('.test.ts') });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
