@@ -6,9 +6,8 @@ import { AzureQueueBus } from '../../shared/bus/azure-queue.ts';
 import { hostsFunction, STORAGE_CONNECTION } from '../../shared/entrypoints/azure-functions.ts';
 import { queueServiceFromEnv } from '../../shared/entrypoints/azure-storage.ts';
 import { functionEnv } from '../../shared/entrypoints/deps.ts';
-import { subscriptionOf } from '../../shared/runtime/handler.ts';
-import { driftCheckedHandlers } from '../registry.ts';
 import { runDeployedDriftCheck } from './deployed.ts';
+import { data as subscriptions } from './subscriptions.data.ts';
 
 export const DRIFT_NCRONTAB = '0 */5 * * * *';
 
@@ -18,7 +17,7 @@ if (hostsFunction('drift')) {
     handler: async (_timer, context) => {
       const bus = new AzureQueueBus({
         service: await queueServiceFromEnv(STORAGE_CONNECTION),
-        subscriptions: driftCheckedHandlers().map(subscriptionOf),
+        subscriptions: subscriptions(),
       });
       const report = await runDeployedDriftCheck(functionEnv(), bus);
       context.log(JSON.stringify({ msg: 'drift check done', report }));

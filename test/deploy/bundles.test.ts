@@ -167,4 +167,30 @@ describe('function bundles', () => {
     });
     expect(Object.keys(operator.metafile.inputs).filter((p) => p.includes('shared/api/registry.ts'))).toEqual([]);
   });
+
+  it('give every .data.ts module the value its source computes (a JSON round trip loses nothing)', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const modules = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.data.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    expect(modules.length).toBeGreaterThanOrEqual(2);
+    const dir = mkdtempSync(join(tmpdir(), 'capi-fn-data-'));
+    for (const m of modules) {
+      const out = join(dir, `${m.replace(/\W+/g, '-')}.mjs`);
+      await build({
+        entryPoints: [join(root, m)],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: out,
+        plugins: [buildTimeData],
+      });
+      const source = (await import(join(root, m))) as { data(): unknown };
+      const bundled = (await import(out)) as { data(): unknown };
+      expect(bundled.data(), m).toStrictEqual(source.data());
+    }
+  });
 });
