@@ -21,7 +21,7 @@
 //   soak.ts              (only when named) the embedded default scaled up and down for a long time: RSS, heap,
 //                        open fds, WAL size, event-loop delay per sample, and their growth per hour.
 //                        SOAK_MINUTES=30 SOAK_SAMPLE_S=60 SOAK_PERIOD_S=5 SOAK_MAX=10 SOAK_WAL_COMPACT_MIB=64
-// The whole default run takes about 6–7 minutes on two cores; BENCH_REPLICAS=100 BENCH_RUNS=5 shortens it.
+// The whole default run takes well over 10 minutes on two cores; BENCH_REPLICAS=100 BENCH_RUNS=5 shortens it.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
