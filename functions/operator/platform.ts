@@ -16,6 +16,12 @@ export function kindsToInstall(provider: ProviderName): InstallableKind[] {
   return structuredClone([...d.core, ...d.providers[provider]]);
 }
 
+/** The same kinds by name only (group, plural, core), without copying their CRDs: for the status's related objects. */
+export function kindNamesToInstall(provider: ProviderName): Array<Pick<InstallableKind, 'group' | 'plural' | 'core'>> {
+  const d = known();
+  return [...d.core, ...d.providers[provider]].map(({ group, plural, core }) => ({ group, plural, core }));
+}
+
 /** Every CRD name the operator may install on any platform (what its CRD watch cares about). */
 export function allInstallableCrdNames(): Set<string> {
   const d = known();

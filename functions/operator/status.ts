@@ -19,7 +19,7 @@ import {
 import { nowTime } from '../../shared/conditions/conditions.ts';
 import { deepEqual } from '../../shared/reconcile/equal.ts';
 import type { GateDecision } from './gate.ts';
-import { kindsToInstall } from './platform.ts';
+import { kindNamesToInstall } from './platform.ts';
 import { WEBHOOK_CONFIGURATION_NAME } from './webhook-config.ts';
 
 export type StepName = 'installer' | 'infraCluster' | 'coreCluster' | 'secretSync' | 'kubeconfig';
@@ -172,7 +172,7 @@ export function relatedObjects(state: OperatorState, provider: PlatformProvider 
     { group: CONFIG_GROUP, resource: 'clusteroperators', name: CLUSTER_OPERATOR_NAME },
   ];
   if (state.mode !== 'active' || !provider) return out;
-  for (const k of kindsToInstall(provider.provider)) {
+  for (const k of kindNamesToInstall(provider.provider)) {
     if (k.core || k.group === INFRA_GROUP)
       out.push({ group: k.group, resource: k.plural, namespace: Namespaces.clusterAPI, name: '' });
   }
