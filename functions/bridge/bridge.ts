@@ -3,7 +3,7 @@
 // events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
-import type { ResourceEvent, ResourceEventType } from '../../shared/events/resource-event.ts';
+import { absentExtension, type ResourceEvent, type ResourceEventType } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isGone, isNotFound, isTransient, KubeError } from '../../shared/kube/errors.ts';
 import { TransportError } from '../../shared/kube/transport.ts';
@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 import { Checkpoint, type CheckpointRef, checkpointKey } from './checkpoint.ts';
 import { FingerprintCache } from './fingerprint.ts';
+import { Presence } from './presence.ts';
 import { toResourceEvent } from './to-event.ts';
 
 export type { WatchedKind };
@@ -66,6 +67,8 @@ export class Bridge {
   private loops: Promise<void>[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly caches = new Map<string, FingerprintCache>();
+  /** Gate kinds (`whenExists`) this bridge watches: what exists of each, for the `capifnnone…` flags. */
+  private readonly presence = new Map<string, Presence>();
   private started = false;
 
   constructor(opts: BridgeOptions) {
@@ -79,6 +82,21 @@ export class Bridge {
       log: (opts.log ?? silentLogger).child({ component: 'bridge' }),
     };
     this.checkpoint = new Checkpoint(opts.kube, opts.checkpoint);
+    const watched = new Set(opts.kinds.map((k) => `${k.group}/${k.kind}`));
+    for (const k of opts.kinds) {
+      for (const g of k.gates ?? []) {
+        const key = `${g.group}/${g.kind}`;
+        if (watched.has(key) && !this.presence.has(key)) this.presence.set(key, new Presence());
+      }
+    }
+  }
+
+  /** The `capifnnone…` flags for an object of kind `k`: its gate kinds known to have nothing where it lives. */
+  private absentFor(k: WatchedKind, obj: KubeObject): string[] {
+    if (!k.gates) return [];
+    return k.gates
+      .filter((g) => this.presence.get(`${g.group}/${g.kind}`)?.none(obj.metadata.namespace))
+      .map((g) => absentExtension(g.kind));
   }
 
   async start(): Promise<void> {
@@ -182,6 +200,7 @@ export class Bridge {
     const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}${inNamespace ? ` in ${inNamespace}` : ''}` });
     const cache = new FingerprintCache();
     this.caches.set(key, cache);
+    const presence = this.presence.get(`${k.group}/${k.kind}`);
     const lane = new Lane();
     let buffer: Pending[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
@@ -229,13 +248,18 @@ export class Bridge {
         source: this.o.source,
         maxEventBytes: this.o.bus.maxEventBytes,
         ...(statusOnly !== undefined ? { statusOnly } : {}),
+        absent: this.absentFor(k, obj),
       });
 
     let rv = this.checkpoint.get(key);
     while (!this.stopped) {
       try {
+        if (rv && presence && !presence.complete) {
+          // Resuming from the checkpoint: what exists of a gate kind is known only from a full LIST.
+          presence.replace((await this.o.kube.listAll(type, namespace ? { namespace } : {})).items);
+        }
         if (!rv) {
-          rv = await this.relist(type, namespace, cache, emit, enqueue, log);
+          rv = await this.relist(type, namespace, cache, emit, enqueue, log, presence);
           served();
           await flush();
           if (this.stopped) break;
@@ -268,11 +292,14 @@ export class Bridge {
           let event: ResourceEvent;
           if (ev.type === 'ADDED') {
             cache.observe(ev.object);
+            presence?.add(ev.object);
             event = emit('io.capifn.resource.added', ev.object);
           } else if (ev.type === 'MODIFIED') {
+            presence?.add(ev.object);
             event = emit('io.capifn.resource.modified', ev.object, cache.observe(ev.object));
           } else {
             cache.forget(ev.object.metadata.uid);
+            presence?.remove(ev.object);
             event = emit('io.capifn.resource.deleted', ev.object);
           }
           await enqueue({ event, rv: objRv });
@@ -290,6 +317,8 @@ export class Bridge {
           continue;
         }
         if (isNotFound(e)) {
+          // A kind that is not served has no objects: watches gated on it are skipped until it appears.
+          presence?.markNoneServed();
           // Said once: a provider's kinds are never installed on another platform's cluster, and a
           // long-lived bridge would otherwise repeat this for each of them every few seconds.
           if (missingSince === undefined) log.info({}, 'kind not served yet (CRD missing?); waiting');
@@ -314,9 +343,11 @@ export class Bridge {
     emit: (t: ResourceEventType, o: KubeObject, s?: boolean) => ResourceEvent,
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
+    presence: Presence | undefined,
   ): Promise<string> {
     this.stats.relists++;
     const list = await this.o.kube.listAll(type, namespace ? { namespace } : {});
+    presence?.replace(list.items);
     const before = cache.uids();
     for (const obj of list.items) {
       before.delete(obj.metadata.uid ?? '');

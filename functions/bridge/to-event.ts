@@ -11,7 +11,7 @@ import {
 export function toResourceEvent(
   type: ResourceEventType,
   obj: KubeObject,
-  opts: { source: string; maxEventBytes: number; statusOnly?: boolean },
+  opts: { source: string; maxEventBytes: number; statusOnly?: boolean; absent?: string[] },
 ): ResourceEvent {
   const base = {
     type,
@@ -20,6 +20,7 @@ export function toResourceEvent(
     ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
     ...(obj.metadata.generation !== undefined ? { generation: obj.metadata.generation } : {}),
     ...(type === 'io.capifn.resource.modified' ? { statusOnly: opts.statusOnly === true } : {}),
+    ...(opts.absent?.length ? { absent: opts.absent } : {}),
   };
   // Secret contents never leave the cluster: a bus is neither encrypted end to end nor access-controlled like
   // the API server, so handlers read Secrets from the API.

@@ -3,7 +3,12 @@
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 
 export const DRIFT_WATCHED_KINDS: WatchedKind[] = [
-  { group: 'cluster.x-k8s.io', kind: 'Cluster', version: 'v1beta1' },
+  {
+    group: 'cluster.x-k8s.io',
+    kind: 'Cluster',
+    version: 'v1beta1',
+    gates: [{ group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' }],
+  },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSCluster', version: 'v1beta2' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'GCPCluster', version: 'v1beta1' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AzureCluster', version: 'v1beta1' },
@@ -14,7 +19,12 @@ export const DRIFT_WATCHED_KINDS: WatchedKind[] = [
   { group: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', version: 'v1beta1' },
   { group: 'cluster.x-k8s.io', kind: 'MachineSet', version: 'v1beta1' },
   { group: 'cluster.x-k8s.io', kind: 'MachineDeployment', version: 'v1beta1' },
-  { group: 'cluster.x-k8s.io', kind: 'Machine', version: 'v1beta1' },
+  {
+    group: 'cluster.x-k8s.io',
+    kind: 'Machine',
+    version: 'v1beta1',
+    gates: [{ group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' }],
+  },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachineTemplate', version: 'v1beta2' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'GCPMachineTemplate', version: 'v1beta1' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AzureMachineTemplate', version: 'v1beta1' },
@@ -31,7 +41,7 @@ export const DRIFT_WATCHED_KINDS: WatchedKind[] = [
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'Metal3Machine', version: 'v1beta1' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'LocalMachine', version: 'v1beta1' },
   { group: 'bootstrap.cluster.x-k8s.io', kind: 'KubeadmConfig', version: 'v1beta1' },
-  { group: '', kind: 'Node', version: 'v1' },
+  { group: '', kind: 'Node', version: 'v1', gates: [{ group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' }] },
   { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck', version: 'v1beta1' },
   { group: 'metal3.io', kind: 'BareMetalHost', version: 'v1alpha1' },
 ];

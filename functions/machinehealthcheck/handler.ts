@@ -43,21 +43,26 @@ async function nodeToChecks(event: ResourceEvent, ctx: MapContext): Promise<Obje
   return [...out.values()];
 }
 
+const GATE = { group: CAPI_GROUP, kind: 'MachineHealthCheck' };
+
 export const machineHealthCheckHandler = defineHandler({
   name: 'machinehealthcheck',
   reconciles: MHC,
   watches: [
     // Its own status writes must not wake it again (DESIGN.md rule 1).
     { group: CAPI_GROUP, kind: 'MachineHealthCheck', statusChanges: false },
-    // Status too: a nodeRef, a failure, InfrastructureReady are what it judges.
-    { group: CAPI_GROUP, kind: 'Machine', map: machineToChecks },
-    { group: '', kind: 'Node', version: 'v1', map: nodeToChecks },
+    // Status too: a nodeRef, a failure, InfrastructureReady are what it judges. None of these matter while no
+    // MachineHealthCheck exists beside them (most clusters have none): the bus then never delivers them, and a
+    // MachineHealthCheck's own creation wakes it to judge everything it selects.
+    { group: CAPI_GROUP, kind: 'Machine', map: machineToChecks, whenExists: GATE },
+    { group: '', kind: 'Node', version: 'v1', map: nodeToChecks, whenExists: GATE },
     {
       group: CAPI_GROUP,
       kind: 'Cluster',
       map: listedBy(MHC, (c) => ({
         filter: (mhc) => (mhc as MachineHealthCheck).spec?.clusterName === c.metadata.name,
       })),
+      whenExists: GATE,
     },
   ],
   reads: [{ group: '', kinds: ['Node'], verbs: ['get', 'list'] }],

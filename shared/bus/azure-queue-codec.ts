@@ -41,11 +41,12 @@ export function queueMetadataFor(sub: Subscription): Record<string, string> {
   return {
     capifnhandler: sub.handler,
     // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
-    // (or true) when the kind says whether it wants status-only changes.
+    // (or true) when the kind says whether it wants status-only changes, then `;when=group/Kind` when it matters
+    // only while an object of that kind exists.
     capifnkinds: sub.kinds
       .map(
         (k) =>
-          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}`,
+          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}${k.whenExists ? `;when=${k.whenExists.group}/${k.whenExists.kind}` : ''}`,
       )
       .join(','),
     capifnstatuschanges: String(sub.statusChanges),
@@ -59,17 +60,24 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
     .split(',')
     .filter((s) => s !== '')
     .map((entry) => {
-      const [kindAndTypes, status] = entry.split(';status=') as [string, string | undefined];
+      const [kindAndTypes, ...options] = entry.split(';') as [string, ...string[]];
+      const option = (name: string) => options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
       const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
-      const slash = s.lastIndexOf('/');
+      const status = option('status');
+      const when = option('when');
       return {
-        group: s.slice(0, slash),
-        kind: s.slice(slash + 1),
+        ...groupAndKind(s),
         ...(types ? { types: types.split('|') } : {}),
         ...(status === undefined ? {} : { statusChanges: status === 'true' }),
+        ...(when === undefined ? {} : { whenExists: groupAndKind(when) }),
       };
     });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };
+}
+
+function groupAndKind(s: string): { group: string; kind: string } {
+  const slash = s.lastIndexOf('/');
+  return { group: s.slice(0, slash), kind: s.slice(slash + 1) };
 }
 
 /** Base64 JSON: what Event Grid's storage-queue destination and the Functions queue trigger both use. */

@@ -60,10 +60,12 @@ export function eventBridgePatternFor(sub: Subscription): Record<string, unknown
 
 function exactPatternFor(sub: Subscription): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
-  for (const { group, kinds, types, statusChanges } of kindsByGroup(sub)) {
+  for (const { group, kinds, types, statusChanges, absentKey } of kindsByGroup(sub)) {
     const base = {
       capifnhandler: [{ exists: false }],
       data: { ref: { kind: kinds, apiVersion: group ? [{ prefix: `${group}/` }] : ['v1'] } },
+      // A watch that matters only while some object of a kind exists: the bridge's "none" flag must be absent.
+      ...(absentKey ? { [absentKey]: [{ exists: false }] } : {}),
     };
     if (types) {
       // Only these types; a modification among them still skips status-only changes when asked to.

@@ -32,13 +32,15 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
   const sets: EventGridFilterSet[] = [
     { suffix: 'target', advancedFilters: [{ operatorType: 'StringIn', key: 'capifnhandler', values: [sub.handler] }] },
   ];
-  kindsByGroup(sub).forEach(({ group, kinds, types, statusChanges }, i) => {
+  kindsByGroup(sub).forEach(({ group, kinds, types, statusChanges, absentKey }, i) => {
     const base: EventGridAdvancedFilter[] = [
       { operatorType: 'IsNullOrUndefined', key: 'capifnhandler' },
       { operatorType: 'StringIn', key: 'data.ref.kind', values: kinds },
       group
         ? { operatorType: 'StringBeginsWith', key: 'data.ref.apiVersion', values: [`${group}/`] }
         : { operatorType: 'StringIn', key: 'data.ref.apiVersion', values: ['v1'] },
+      // A watch that matters only while some object of a kind exists: the bridge's "none" flag must be absent.
+      ...(absentKey ? [{ operatorType: 'IsNullOrUndefined' as const, key: absentKey }] : []),
     ];
     if (types) {
       // Only these types (disjoint sets, as below); a modification among them still skips status-only changes.

@@ -6,7 +6,9 @@
 // `filters` field as a Technology Preview only. Exact matching cannot test for an absent attribute or
 // an OR, so the publisher always stamps `capifnto` (the targeted handler, or `all`) and
 // `capifnstatusonly`, and a subscription becomes one Trigger per watched kind plus one for events
-// targeted at it: exactly one of them matches any event the routing rule (routing.ts) sends it.
+// targeted at it: exactly one of them matches any event the routing rule (routing.ts) sends it. The one part of
+// the rule left to the handler's runtime is a watch's `whenExists` (an absent attribute cannot be matched exactly):
+// such events reach the function, which drops them before any API call.
 import { boundedName } from './names.ts';
 import { kindsByGroup, type RoutingFields, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';

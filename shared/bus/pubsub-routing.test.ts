@@ -107,6 +107,12 @@ const subs: Subscription[] = [
   { handler: 'machineset', kinds: [{ group: G, kind: 'MachineSet' }], statusChanges: true },
   { handler: 'drift', kinds: [], statusChanges: true },
   ...TYPED_SUBSCRIPTIONS,
+  // Gated and short enough to be exact: the filter itself skips what the bridge flagged.
+  {
+    handler: 'gated-exact',
+    kinds: [{ group: G, kind: 'Machine', whenExists: { group: G, kind: 'MachineHealthCheck' } }],
+    statusChanges: true,
+  },
   {
     handler: 'wide',
     kinds: Array.from({ length: 12 }, (_, i) => ({

@@ -4,7 +4,7 @@
 // The emulator (gcloud 528, jar 0.8.20) stores a subscription's filter but does not apply it (measured:
 // a message the filter excludes is delivered). The consumer therefore applies the same rule to the same
 // attributes as well; on real Pub/Sub the filter drops the message before it is ever delivered.
-import { NOT_BEFORE_EXTENSION } from '../events/resource-event.ts';
+import { absentExtensionsOf, NOT_BEFORE_EXTENSION } from '../events/resource-event.ts';
 import { boundedName } from './names.ts';
 import { kindsByGroup, matchesRouting, type RoutingFields, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';
@@ -19,7 +19,10 @@ export const ATTR_HANDLER = 'capifnhandler';
 export const ATTR_STATUS_ONLY = 'capifnstatusonly';
 export const ATTR_TYPE = 'capifntype';
 
-/** Attributes for a payload: `capifnkind` = "group/Kind" (core: "/Kind"), target handler, status-only flag. */
+/**
+ * Attributes for a payload: `capifnkind` = "group/Kind" (core: "/Kind"), target handler, status-only flag, type and
+ * the kinds known absent.
+ */
 export function pubsubAttributesFor(payload: unknown): Record<string, string> {
   const f = routingFieldsOf(payload);
   const attrs: Record<string, string> = {};
@@ -28,13 +31,15 @@ export function pubsubAttributesFor(payload: unknown): Record<string, string> {
   // Only the skippable case is flagged, so the filter can test presence.
   if (f.statusOnly) attrs[ATTR_STATUS_ONLY] = 'true';
   if (f.type !== undefined) attrs[ATTR_TYPE] = f.type;
+  // `capifnnone<kind>` under its own name, so a filter tests it by presence.
+  for (const key of f.absent) attrs[key] = 'true';
   return attrs;
 }
 
 /** The routing fields as the filter sees them: attributes only, never the message body. */
 export function routingFieldsOfAttributes(attrs: Record<string, string> | null | undefined): RoutingFields {
   const a = attrs ?? {};
-  const f: RoutingFields = { statusOnly: a[ATTR_STATUS_ONLY] === 'true' };
+  const f: RoutingFields = { statusOnly: a[ATTR_STATUS_ONLY] === 'true', absent: absentExtensionsOf(a) };
   const k = a[ATTR_KIND];
   if (k !== undefined) {
     const slash = k.lastIndexOf('/');
@@ -84,13 +89,18 @@ export function pubsubFilterFor(sub: Subscription): PubSubFilter {
       const terms = [`attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`];
       if (g.types) terms.push(orClause(g.types.map((t) => `attributes.${ATTR_TYPE} = ${quote(t)}`)));
       if (!g.statusChanges && !skipAll) terms.push(notStatusOnly);
+      if (g.absentKey) terms.push(`NOT attributes:${g.absentKey}`);
       return terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})`;
     }),
   );
   const candidates = [
     { filter: build(orClause(exactKinds)), exact: true },
     {
-      filter: build(orClause(groups.map((g) => `hasPrefix(attributes.${ATTR_KIND}, ${quote(`${g.group}/`)})`))),
+      filter: build(
+        orClause(
+          [...new Set(groups.map((g) => g.group))].map((g) => `hasPrefix(attributes.${ATTR_KIND}, ${quote(`${g}/`)})`),
+        ),
+      ),
       exact: false,
     },
     { filter: build(undefined), exact: false },

@@ -104,7 +104,63 @@ describe('routingFieldsOf', () => {
       group: '',
       kind: 'Node',
       statusOnly: false,
+      absent: new Set(),
     });
+    // Only lower-case `capifnnone…` names with the value "true" are flags.
+    const f = routingFieldsOf({
+      capifnnonemachinehealthcheck: 'true',
+      capifnnonefoo: 'false',
+      capifnnoneBar: 'true',
+      capifnnotbefore: 'true',
+    });
+    expect(f.absent).toEqual(new Set(['capifnnonemachinehealthcheck']));
+  });
+});
+
+describe('whenExists', () => {
+  const gated: Subscription = {
+    handler: 'machinehealthcheck',
+    kinds: [
+      { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck', statusChanges: false },
+      {
+        group: 'cluster.x-k8s.io',
+        kind: 'Machine',
+        whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+      },
+      { group: '', kind: 'Node', whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' } },
+    ],
+    statusChanges: true,
+  };
+  const none = { absent: ['capifnnonemachinehealthcheck'] };
+  it('skips a gated kind’s events the bridge flagged “none here”, of every type; others and targeted events pass', () => {
+    for (const type of [
+      'io.capifn.resource.added',
+      'io.capifn.resource.modified',
+      'io.capifn.resource.deleted',
+      'io.capifn.resource.resync',
+    ] as const) {
+      expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', { ...none, type }), gated), type).toBe(
+        false,
+      );
+      expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', { type }), gated), type).toBe(true);
+    }
+    expect(matchesSubscription(ev('v1', 'Node', none), gated)).toBe(false);
+    // Not gated: the flag means nothing to it.
+    expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Machine', none), sub)).toBe(true);
+    // Another kind's flag does not skip it.
+    expect(matchesSubscription(ev('v1', 'Node', { absent: ['capifnnoneother'] }), gated)).toBe(true);
+    // A requeue names its handler: always delivered.
+    expect(
+      matchesSubscription(
+        ev('cluster.x-k8s.io/v1beta1', 'Machine', { ...none, targetHandler: 'machinehealthcheck' }),
+        gated,
+      ),
+    ).toBe(true);
+    expect(kindsByGroup(gated)).toEqual([
+      { group: 'cluster.x-k8s.io', kinds: ['MachineHealthCheck'], statusChanges: false },
+      { group: 'cluster.x-k8s.io', kinds: ['Machine'], statusChanges: true, absentKey: 'capifnnonemachinehealthcheck' },
+      { group: '', kinds: ['Node'], statusChanges: true, absentKey: 'capifnnonemachinehealthcheck' },
+    ]);
   });
 });
 

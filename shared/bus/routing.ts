@@ -1,4 +1,6 @@
 import {
+  absentExtension,
+  absentExtensionsOf,
   apiGroupOf,
   type ResourceEvent,
   STATUS_ONLY_EXTENSION,
@@ -21,6 +23,8 @@ export interface RoutingFields {
   /** A modification the bridge flagged as status-only (skipped by subscriptions with statusChanges false). */
   statusOnly: boolean;
   type?: string;
+  /** `capifnnone<kind>` extensions set on the event: kinds the bridge knew had no object where this one lives. */
+  absent: Set<string>;
 }
 
 function str(v: unknown): string | undefined {
@@ -37,6 +41,7 @@ export function routingFieldsOf(raw: unknown): RoutingFields {
   const apiVersion = str(ref?.apiVersion);
   const fields: RoutingFields = {
     statusOnly: ev?.type === MODIFIED && ev?.[STATUS_ONLY_EXTENSION] === 'true',
+    absent: absentExtensionsOf(ev),
   };
   if (apiVersion !== undefined) fields.group = apiGroupOf(apiVersion);
   const kind = str(ref?.kind);
@@ -56,7 +61,8 @@ export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
       k.kind === f.kind &&
       k.group === f.group &&
       (!k.types || (f.type !== undefined && k.types.includes(f.type))) &&
-      !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)),
+      !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)) &&
+      !(k.whenExists && f.absent.has(absentExtension(k.whenExists.kind))),
   );
 }
 
@@ -73,10 +79,13 @@ export interface KindGroup {
   types?: string[];
   /** Whether status-only modifications of these kinds are wanted. */
   statusChanges: boolean;
+  /** The `capifnnone<kind>` extension whose presence skips these kinds (their watches' `whenExists`). */
+  absentKey?: string;
 }
 
 /**
- * `sub.kinds` grouped by API group, event types and whether status-only changes are wanted, in first-seen order
+ * `sub.kinds` grouped by API group, event types, whether status-only changes are wanted and the kind whose absence
+ * skips them, in first-seen order
  * (cloud filters match group, kind and type separately).
  */
 export function kindsByGroup(sub: Subscription): KindGroup[] {
@@ -84,9 +93,19 @@ export function kindsByGroup(sub: Subscription): KindGroup[] {
   const same = (a?: string[], b?: string[]) => (a ?? []).join(',') === (b ?? []).join(',') && !a === !b;
   for (const k of sub.kinds) {
     const statusChanges = k.statusChanges ?? sub.statusChanges;
-    let entry = out.find((e) => e.group === k.group && same(e.types, k.types) && e.statusChanges === statusChanges);
+    const absentKey = k.whenExists ? absentExtension(k.whenExists.kind) : undefined;
+    let entry = out.find(
+      (e) =>
+        e.group === k.group && same(e.types, k.types) && e.statusChanges === statusChanges && e.absentKey === absentKey,
+    );
     if (!entry) {
-      entry = { group: k.group, kinds: [], ...(k.types ? { types: [...k.types] } : {}), statusChanges };
+      entry = {
+        group: k.group,
+        kinds: [],
+        ...(k.types ? { types: [...k.types] } : {}),
+        statusChanges,
+        ...(absentKey ? { absentKey } : {}),
+      };
       out.push(entry);
     }
     if (!entry.kinds.includes(k.kind)) entry.kinds.push(k.kind);

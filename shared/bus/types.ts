@@ -17,6 +17,8 @@ export interface Subscription {
     types?: string[];
     /** Whether status-only modifications of this kind are wanted; absent: the subscription's `statusChanges`. */
     statusChanges?: boolean;
+    /** Skipped when the event says no object of this kind exists where its object lives (`capifnnone<kind>`). */
+    whenExists?: { group: string; kind: string };
   }>;
   /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true), for every kind that does not say otherwise. */
   statusChanges: boolean;

@@ -27,6 +27,28 @@ export const TARGET_HANDLER_EXTENSION = 'capifnhandler';
 export const NOT_BEFORE_EXTENSION = 'capifnnotbefore';
 /** Extension attribute: "true" when only `status` (and resourceVersion/managedFields) changed. */
 export const STATUS_ONLY_EXTENSION = 'capifnstatusonly';
+/**
+ * Extension attributes `capifnnone<kind>` = "true": when the bridge published the event, it knew that no object of
+ * that kind existed where the event's object lives (its namespace; anywhere, for a cluster-scoped object). A watch
+ * that only matters while such an object exists (`whenExists`) is then skipped by every bus's routing. One attribute
+ * per kind, so that cloud filters test each by presence alone.
+ */
+export const ABSENT_EXTENSION_PREFIX = 'capifnnone';
+
+/** The `capifnnone…` extension for a kind: its name in lower case (extension names are lower-case letters and digits). */
+export function absentExtension(kind: string): string {
+  return `${ABSENT_EXTENSION_PREFIX}${kind.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+}
+
+/** The kinds (as `absentExtension` names) an event says are absent; read from any payload, never throws. */
+export function absentExtensionsOf(raw: unknown): Set<string> {
+  const out = new Set<string>();
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === 'true' && k.startsWith(ABSENT_EXTENSION_PREFIX) && /^[a-z0-9]+$/.test(k)) out.add(k);
+  }
+  return out;
+}
 
 export const ObjectRefSchema = z.strictObject({
   apiVersion: z.string().check(z.minLength(1)),
@@ -103,6 +125,8 @@ export interface NewEventOptions {
   targetHandler?: string;
   notBefore?: Date;
   statusOnly?: boolean;
+  /** Kinds known to have no object where this one lives (`absentExtension` of each). */
+  absent?: Iterable<string>;
   id?: string;
   time?: Date;
   reason?: string;
@@ -127,6 +151,7 @@ export function newResourceEvent(o: NewEventOptions): ResourceEvent {
   if (o.targetHandler) ev[TARGET_HANDLER_EXTENSION] = o.targetHandler;
   if (o.notBefore) ev[NOT_BEFORE_EXTENSION] = o.notBefore.toISOString();
   if (o.statusOnly !== undefined) ev[STATUS_ONLY_EXTENSION] = o.statusOnly ? 'true' : 'false';
+  for (const ext of o.absent ?? []) (ev as Record<string, unknown>)[ext] = 'true';
   return ev;
 }
 
@@ -135,7 +160,11 @@ export type ParseResult = { ok: true; event: ResourceEvent } | { ok: false; reas
 /** Validates an incoming envelope; the reason names each bad field so a dead letter explains itself. */
 export function parseResourceEvent(input: unknown): ParseResult {
   const r = ResourceEventSchema.safeParse(input);
-  if (r.success) return { ok: true, event: r.data };
+  if (r.success) {
+    // The schema names its extensions; the per-kind `capifnnone…` flags are kept beside them.
+    for (const ext of absentExtensionsOf(input)) (r.data as Record<string, unknown>)[ext] = 'true';
+    return { ok: true, event: r.data };
+  }
   const reason = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
   return { ok: false, reason: `malformed capi-fn event: ${reason}` };
 }

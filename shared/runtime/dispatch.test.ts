@@ -72,6 +72,37 @@ function handler(reconcile: HandlerDefinition['reconcile']): HandlerDefinition {
 }
 
 describe('dispatch', () => {
+  it('drops an event its bus let through that the watch’s `whenExists` skips, without calling map (no API call)', async () => {
+    let mapped = 0;
+    let reconciled = 0;
+    const h = defineHandler<unknown>({
+      name: 'machinehealthcheck',
+      reconciles: { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineHealthCheck' },
+      watches: [
+        {
+          group: 'cluster.x-k8s.io',
+          kind: 'Machine',
+          whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+          map: () => {
+            mapped++;
+            return [ms];
+          },
+        },
+      ],
+      reconcile: async () => {
+        reconciled++;
+        return undefined;
+      },
+    });
+    const flagged = { ...machineEvent(), capifnnonemachinehealthcheck: 'true' };
+    expect(await dispatch(h, flagged, { attempt: 1 }, { kube })).toEqual({ status: 'done' });
+    expect([mapped, reconciled]).toEqual([0, 0]);
+    // Unflagged (the bridge did not know, or one exists): mapped and reconciled.
+    expect(await dispatch(h, machineEvent(), { attempt: 1 }, { kube })).toEqual({ status: 'done' });
+    expect([mapped, reconciled]).toEqual([1, 1]);
+    expect(subscriptionOf(h).kinds[0]!.whenExists).toEqual({ group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' });
+  });
+
   it('dead-letters a malformed event with a reason naming the fields, never calling the handler', async () => {
     let called = false;
     const r = await dispatch(

@@ -2,6 +2,8 @@
 // reconcile step for each, and tell the bus what to do (ack, retry later, dead-letter).
 import type { DeliveryInfo, DeliveryResult } from '../bus/types.ts';
 import {
+  absentExtension,
+  absentExtensionsOf,
   apiGroupOf,
   EVENT_TYPE_PREFIX,
   newResourceEvent,
@@ -75,6 +77,7 @@ export async function targetsFor<C>(
   ) {
     return [];
   }
+  if (watch.whenExists && absentExtensionsOf(event).has(absentExtension(watch.whenExists.kind))) return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });
   const seen = new Set<string>();

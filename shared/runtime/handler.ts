@@ -35,6 +35,14 @@ export interface Watch {
    */
   events?: Array<'added' | 'modified' | 'deleted' | 'resync'>;
   /**
+   * The kind's events matter only while an object of this kind exists in the event object's namespace (anywhere,
+   * for a cluster-scoped kind): e.g. Machines and Nodes to the MachineHealthCheck handler. The bridge watches that
+   * kind too and flags events it knows have none (`capifnnone<kind>`); every bus's routing skips them, and the
+   * runtime drops them where a filter had to be widened. Safe because the gate kind's own watch wakes the handler
+   * when one appears, and that reconcile reads everything it judges.
+   */
+  whenExists?: { group: string; kind: string };
+  /**
    * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
    * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.
    */
@@ -122,6 +130,7 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       // Said per kind, so a handler that needs one kind's status (its infrastructure machine's) is not also
       // woken by every status write of another (its own object's): the bus never delivers those.
       ...(w.statusChanges === false ? { statusChanges: false } : {}),
+      ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
     })),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };

@@ -1,6 +1,7 @@
 // The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
 
 import { storageVersionOf } from '../api/kind-table.ts';
+import { absentExtension } from '../events/resource-event.ts';
 import { knownResource } from '../kube/resources.ts';
 import type { HandlerDefinition } from './handler.ts';
 
@@ -11,6 +12,11 @@ export interface WatchedKind {
   kind: string;
   /** Watched only in these namespaces (every watch of the kind asked for namespaces); absent: cluster-wide. */
   namespaces?: string[];
+  /**
+   * Kinds some watch of this kind depends on (`whenExists`): the bridge flags this kind's events with
+   * `capifnnone<kind>` when it knows none of them exists where the event's object lives.
+   */
+  gates?: Array<{ group: string; kind: string }>;
 }
 
 const BUILTIN_VERSIONS: Record<string, string> = {
@@ -47,7 +53,24 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
       const k = out.get(key) ?? { group: w.group, kind: w.kind, version: w.version ?? versionFor(w.group, w.kind) };
       if (!w.namespaces) clusterWide.add(key);
       else k.namespaces = [...new Set([...(k.namespaces ?? []), ...w.namespaces])].sort();
+      const gate = w.whenExists;
+      if (gate && !k.gates?.some((g) => g.group === gate.group && g.kind === gate.kind)) {
+        k.gates = [...(k.gates ?? []), { group: gate.group, kind: gate.kind }];
+      }
       out.set(key, k);
+    }
+  }
+  // The bridge knows a gate kind's objects only by watching it everywhere.
+  const flags = new Map<string, string>();
+  for (const k of [...out.values()]) {
+    for (const g of k.gates ?? []) {
+      const key = `${g.group}/${g.kind}`;
+      const flag = absentExtension(g.kind);
+      if (flags.has(flag) && flags.get(flag) !== key)
+        throw new Error(`whenExists: ${key} and ${flags.get(flag)} would share the event flag ${flag}`);
+      flags.set(flag, key);
+      if (!out.has(key)) out.set(key, { group: g.group, kind: g.kind, version: versionFor(g.group, g.kind) });
+      clusterWide.add(key);
     }
   }
   for (const key of clusterWide) delete out.get(key)!.namespaces;

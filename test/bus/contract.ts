@@ -16,7 +16,12 @@ import {
   type RawPublisher,
   type Subscription,
 } from '../../shared/bus/types.ts';
-import { newResourceEvent, parseResourceEvent, type ResourceEvent } from '../../shared/events/resource-event.ts';
+import {
+  absentExtension,
+  newResourceEvent,
+  parseResourceEvent,
+  type ResourceEvent,
+} from '../../shared/events/resource-event.ts';
 
 export interface ContractFixture {
   bus: EventBus & RawPublisher;
@@ -28,6 +33,11 @@ export interface ContractFixture {
   delayMs: number;
   /** Upper bound on any single wait (emulators redeliver on their own schedule). */
   waitMs: number;
+  /**
+   * The bus's routing cannot skip a watch's `whenExists` flag (Knative's exact-match Triggers): it delivers those
+   * events with the flag intact and the handler's runtime drops them.
+   */
+  whenExistsInRuntime?: boolean;
 }
 
 export interface Delivery {
@@ -108,6 +118,8 @@ export interface EventSpec {
   target?: string;
   statusOnly?: boolean;
   name?: string;
+  /** `absentExtension` names the bridge set (kinds known to have no object where this one lives). */
+  absent?: string[];
 }
 
 export function makeEvent(s: EventSpec): ResourceEvent {
@@ -127,6 +139,7 @@ export function makeEvent(s: EventSpec): ResourceEvent {
   };
   if (s.target !== undefined) opts.targetHandler = s.target;
   if (s.statusOnly !== undefined) opts.statusOnly = s.statusOnly;
+  if (s.absent) opts.absent = s.absent;
   return newResourceEvent(opts);
 }
 
@@ -229,6 +242,56 @@ export function busContract(fixture: () => ContractFixture): void {
         got.delete(sentinels[i]!.id);
         expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
       }
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
+    }
+  });
+
+  it('skips a kind watched `whenExists` when the bridge flagged that none exists, and carries the flag unchanged', async () => {
+    const { bus, waitMs, whenExistsInRuntime } = fixture();
+    const rec = new Recorder();
+    const kind = unique('Kind');
+    const gate = unique('Gate');
+    const flag = absentExtension(gate);
+    const gated: Subscription = {
+      handler: unique('wg'),
+      kinds: [{ group: GROUP, kind, whenExists: { group: GROUP, kind: gate } }],
+      statusChanges: true,
+    };
+    const plain: Subscription = { handler: unique('wp'), kinds: [{ group: GROUP, kind }], statusChanges: true };
+    const consumers = await Promise.all([gated, plain].map((s) => bus.subscribe(s, rec.handler(s.handler))));
+    try {
+      const none = makeEvent({ kind, group: GROUP, absent: [flag] });
+      const noneDeleted = makeEvent({ kind, group: GROUP, absent: [flag], type: 'io.capifn.resource.deleted' });
+      const unknown = makeEvent({ kind, group: GROUP });
+      const otherGate = makeEvent({ kind, group: GROUP, absent: [absentExtension(unique('Other'))] });
+      const all = [none, noneDeleted, unknown, otherGate];
+      await bus.publish(all);
+      const expected: Record<string, string[]> = {
+        [gated.handler]: (whenExistsInRuntime ? all : [unknown, otherGate]).map((e) => e.id),
+        [plain.handler]: all.map((e) => e.id),
+      };
+      await rec.until(
+        'every expected delivery',
+        () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
+        waitMs,
+      );
+      const sentinels = [gated, plain].map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
+      await bus.publish(sentinels);
+      await rec.until(
+        'sentinels',
+        () => [gated, plain].every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)),
+        waitMs,
+      );
+      for (const [i, s] of [gated, plain].entries()) {
+        const got = new Set(rec.idsOf(s.handler));
+        got.delete(sentinels[i]!.id);
+        expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
+      }
+      // The flag arrives as published, so a runtime can drop what its bus let through.
+      const raw = rec.of(plain.handler).find((d) => idOf(d.raw) === none.id)!.raw as Record<string, unknown>;
+      expect(raw[flag]).toBe('true');
+      expect(parseResourceEvent(raw)).toMatchObject({ ok: true, event: { [flag]: 'true' } });
     } finally {
       await Promise.all(consumers.map((c) => c.stop()));
     }

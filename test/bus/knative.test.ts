@@ -43,6 +43,7 @@ describe('Knative bus (in-test broker)', () => {
         maxAttempts: 3,
         delayMs: 800,
         waitMs: 10_000,
+        whenExistsInRuntime: true,
       }),
     );
   });
@@ -79,7 +80,7 @@ describe('Knative bus (in-test broker)', () => {
             ['cluster.x-k8s.io', 'Node'],
             [undefined, undefined],
           ] as const) {
-            const f: RoutingFields = { statusOnly, type };
+            const f: RoutingFields = { statusOnly, type, absent: new Set() };
             if (target) f.target = target;
             if (group !== undefined) f.group = group;
             if (kind !== undefined) f.kind = kind;
@@ -94,6 +95,29 @@ describe('Knative bus (in-test broker)', () => {
         compared++;
       }
     expect(compared).toBe(3 * 4 * 4 * 5);
+  });
+
+  it('lets a watch’s `whenExists` through to the runtime: the Triggers never skip what the rule sends, only widen', () => {
+    const sub: Subscription = {
+      handler: 'machinehealthcheck',
+      kinds: [
+        {
+          group: 'cluster.x-k8s.io',
+          kind: 'Machine',
+          whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+        },
+      ],
+      statusChanges: true,
+    };
+    const routes = knativeTriggersFor(sub);
+    const base = { group: 'cluster.x-k8s.io', kind: 'Machine', type: 'io.capifn.resource.modified', statusOnly: false };
+    const flagged: RoutingFields = { ...base, absent: new Set(['capifnnonemachinehealthcheck']) };
+    const unflagged: RoutingFields = { ...base, absent: new Set() };
+    expect(matchesRouting(unflagged, sub)).toBe(true);
+    expect(triggersRoute(routes, unflagged)).toBe(true);
+    // The rule skips it; a Trigger cannot test an absent attribute, so the function's runtime drops it.
+    expect(matchesRouting(flagged, sub)).toBe(false);
+    expect(triggersRoute(routes, flagged)).toBe(true);
   });
 
   it('leaves a subscriber that cannot answer to the Trigger’s delivery policy: retried, then its dead-letter sink', async () => {

@@ -47,7 +47,26 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
     ],
     statusChanges: false,
   },
+  {
+    // Kinds that matter only while a MachineHealthCheck exists (the MachineHealthCheck handler's `whenExists`).
+    handler: 'gated',
+    kinds: [
+      { group: G, kind: 'MachineHealthCheck', statusChanges: false },
+      { group: G, kind: 'Machine', whenExists: { group: G, kind: 'MachineHealthCheck' } },
+      {
+        group: '',
+        kind: 'Node',
+        types: ['io.capifn.resource.added', 'io.capifn.resource.modified'],
+        statusChanges: false,
+        whenExists: { group: G, kind: 'MachineHealthCheck' },
+      },
+    ],
+    statusChanges: true,
+  },
 ];
+
+/** The bridge's flag for "no MachineHealthCheck where this object lives". */
+const NO_MHC = { capifnnonemachinehealthcheck: 'true' } as const;
 
 /** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
 export function typedEvents(
@@ -66,5 +85,11 @@ export function typedEvents(
     { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.added' },
     { ...ev('v1', 'Node'), type: 'io.capifn.resource.added' },
     { ...ev('v1', 'Node'), type: 'io.capifn.resource.resync' },
+    { ...ev(`${G}/v1beta1`, 'Machine'), ...NO_MHC },
+    { ...ev(`${G}/v1beta1`, 'Machine', { statusOnly: true }), ...NO_MHC },
+    { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.deleted', ...NO_MHC },
+    { ...ev('v1', 'Node', { statusOnly: false }), ...NO_MHC },
+    { ...ev('v1', 'Node'), type: 'io.capifn.resource.added', ...NO_MHC },
+    { ...ev(`${G}/v1beta1`, 'MachineSet'), ...NO_MHC },
   ];
 }

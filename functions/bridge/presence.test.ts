@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import { Presence } from './presence.ts';
+
+const obj = (uid: string, namespace?: string): KubeObject => ({
+  metadata: { uid, name: uid, ...(namespace ? { namespace } : {}) },
+});
+
+describe('Presence', () => {
+  it('says “none” only after a LIST, per namespace, and anywhere for a cluster-scoped event', () => {
+    const p = new Presence();
+    expect(p.none('a')).toBe(false);
+    expect(p.none(undefined)).toBe(false);
+    p.replace([obj('1', 'a')]);
+    expect(p.none('a')).toBe(false);
+    expect(p.none('b')).toBe(true);
+    expect(p.none(undefined)).toBe(false);
+    p.remove(obj('1', 'a'));
+    expect(p.none('a')).toBe(true);
+    expect(p.none(undefined)).toBe(true);
+    // Idempotent: the same object added twice (a MODIFIED after the ADDED) is one object.
+    p.add(obj('2', 'b'));
+    p.add(obj('2', 'b'));
+    p.remove(obj('2', 'b'));
+    expect(p.none('b')).toBe(true);
+    // A cluster-scoped gate object counts in every namespace.
+    p.add(obj('3'));
+    expect(p.none('a')).toBe(false);
+    p.replace([]);
+    expect(p.none('a')).toBe(true);
+  });
+  it('a kind that is not served has nothing', () => {
+    const p = new Presence();
+    p.markNoneServed();
+    expect(p.none('a')).toBe(true);
+  });
+});

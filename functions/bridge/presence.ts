@@ -1,0 +1,53 @@
+// Which objects of a gate kind (a watch's `whenExists`) exist, by namespace, as the bridge's own watch of that kind
+// sees them. It answers "none here" only once a full LIST has been taken, so an event is never flagged from a
+// partial view: a bridge resuming from its checkpoint lists the gate kind first.
+import type { KubeObject } from '../../shared/api/meta.ts';
+
+export class Presence {
+  private readonly byNamespace = new Map<string, Set<string>>();
+  private listed = false;
+
+  /** Everything that exists, from a LIST: what was known before is replaced. */
+  replace(items: KubeObject[]): void {
+    this.byNamespace.clear();
+    for (const o of items) this.add(o);
+    this.listed = true;
+  }
+
+  /** The kind is not served (its CRD is not installed), so no object of it exists. */
+  markNoneServed(): void {
+    this.byNamespace.clear();
+    this.listed = true;
+  }
+
+  add(o: KubeObject): void {
+    const uid = o.metadata.uid;
+    if (!uid) return;
+    const ns = o.metadata.namespace ?? '';
+    let set = this.byNamespace.get(ns);
+    if (!set) this.byNamespace.set(ns, (set = new Set()));
+    set.add(uid);
+  }
+
+  remove(o: KubeObject): void {
+    const ns = o.metadata.namespace ?? '';
+    const set = this.byNamespace.get(ns);
+    if (!set || !o.metadata.uid) return;
+    set.delete(o.metadata.uid);
+    if (!set.size) this.byNamespace.delete(ns);
+  }
+
+  get complete(): boolean {
+    return this.listed;
+  }
+
+  /**
+   * True only when known: no object in `namespace` (a cluster-scoped one counts everywhere), or none at all for a
+   * cluster-scoped event (`namespace` undefined).
+   */
+  none(namespace: string | undefined): boolean {
+    if (!this.listed) return false;
+    if (!namespace) return this.byNamespace.size === 0;
+    return !this.byNamespace.get(namespace)?.size && !this.byNamespace.get('')?.size;
+  }
+}
