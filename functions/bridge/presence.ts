@@ -24,9 +24,9 @@ export class Presence {
     const uid = o.metadata.uid;
     if (!uid) return;
     const ns = o.metadata.namespace ?? '';
-    let set = this.byNamespace.get(ns);
-    if (!set) this.byNamespace.set(ns, (set = new Set()));
+    const set = this.byNamespace.get(ns) ?? new Set<string>();
     set.add(uid);
+    this.byNamespace.set(ns, set);
   }
 
   remove(o: KubeObject): void {
