@@ -11,7 +11,7 @@ import { retryDelayMs } from '../../shared/runtime/backoff.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 import { Checkpoint, type CheckpointRef, checkpointKey } from './checkpoint.ts';
-import { FingerprintCache } from './fingerprint.ts';
+import { type Change, FingerprintCache } from './fingerprint.ts';
 import { Presence } from './presence.ts';
 import { toResourceEvent } from './to-event.ts';
 
@@ -243,11 +243,11 @@ export class Bridge {
       else flushTimer ??= setTimeout(() => void flush(), this.o.flushDelayMs);
     };
 
-    const emit = (type: ResourceEventType, obj: KubeObject, statusOnly?: boolean) =>
+    const emit = (type: ResourceEventType, obj: KubeObject, change?: Change) =>
       toResourceEvent(type, obj, {
         source: this.o.source,
         maxEventBytes: this.o.bus.maxEventBytes,
-        ...(statusOnly !== undefined ? { statusOnly } : {}),
+        ...(change ? { change } : {}),
         absent: this.absentFor(k, obj),
       });
 
@@ -340,7 +340,7 @@ export class Bridge {
     type: { apiVersion: string; kind: string },
     namespace: string | undefined,
     cache: FingerprintCache,
-    emit: (t: ResourceEventType, o: KubeObject, s?: boolean) => ResourceEvent,
+    emit: (t: ResourceEventType, o: KubeObject, c?: Change) => ResourceEvent,
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
     presence: Presence | undefined,

@@ -15,23 +15,48 @@ function stable(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-export function nonStatusFingerprint(obj: KubeObject): string {
-  const { status: _status, metadata, ...rest } = obj;
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
-  return createHash('sha1')
-    .update(stable({ ...rest, metadata: meta }))
-    .digest('base64url');
+function hash(v: unknown): string {
+  return createHash('sha1').update(stable(v)).digest('base64url');
 }
 
-/** Remembers the last fingerprint per object UID to classify MODIFIED events. */
-export class FingerprintCache {
-  private readonly byUid = new Map<string, { fp: string; stub: KubeObject }>();
+/**
+ * The three parts a modification can touch, fingerprinted apart: `meta` (labels, annotations, finalizers, owners…),
+ * `body` (spec and every other top-level field, with the deletion marks: a deletion is never "metadata only"),
+ * `status`. resourceVersion and managedFields are in none of them.
+ */
+function parts(obj: KubeObject): { meta: string; body: string; status: string } {
+  const { status, metadata, ...rest } = obj;
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    deletionTimestamp,
+    deletionGracePeriodSeconds,
+    ...meta
+  } = metadata ?? {};
+  return {
+    meta: hash(meta),
+    body: hash({ ...rest, deletionTimestamp, deletionGracePeriodSeconds }),
+    status: hash(status ?? null),
+  };
+}
 
-  /** True only when the previous state is known and nothing outside status changed. */
-  observe(obj: KubeObject): boolean {
+/** What a modification changed, as far as the cache knows; both false when the previous state is unknown. */
+export interface Change {
+  /** Nothing outside `status` changed. */
+  statusOnly: boolean;
+  /** Only metadata changed (labels, annotations, finalizers, owner references…), neither spec nor status nor deletion. */
+  metaOnly: boolean;
+}
+
+/** Remembers the last fingerprints per object UID to classify MODIFIED events. */
+export class FingerprintCache {
+  private readonly byUid = new Map<string, { meta: string; body: string; status: string; stub: KubeObject }>();
+
+  /** Records `obj` and says what changed since the state remembered for its UID. */
+  observe(obj: KubeObject): Change {
     const uid = obj.metadata.uid;
-    if (!uid) return false;
-    const fp = nonStatusFingerprint(obj);
+    if (!uid) return { statusOnly: false, metaOnly: false };
+    const now = parts(obj);
     const prev = this.byUid.get(uid);
     const { name, namespace } = obj.metadata;
     const stub: KubeObject = {
@@ -39,8 +64,10 @@ export class FingerprintCache {
       ...(obj.kind ? { kind: obj.kind } : {}),
       metadata: { uid, ...(name ? { name } : {}), ...(namespace ? { namespace } : {}) },
     };
-    this.byUid.set(uid, { fp, stub });
-    return prev?.fp === fp;
+    this.byUid.set(uid, { ...now, stub });
+    if (!prev) return { statusOnly: false, metaOnly: false };
+    const statusOnly = prev.meta === now.meta && prev.body === now.body;
+    return { statusOnly, metaOnly: !statusOnly && prev.body === now.body && prev.status === now.status };
   }
 
   forget(uid: string | undefined): void {

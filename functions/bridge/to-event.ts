@@ -7,11 +7,12 @@ import {
   type ResourceEventType,
   refOf,
 } from '../../shared/events/resource-event.ts';
+import type { Change } from './fingerprint.ts';
 
 export function toResourceEvent(
   type: ResourceEventType,
   obj: KubeObject,
-  opts: { source: string; maxEventBytes: number; statusOnly?: boolean; absent?: string[] },
+  opts: { source: string; maxEventBytes: number; change?: Change; absent?: string[] },
 ): ResourceEvent {
   const base = {
     type,
@@ -19,7 +20,9 @@ export function toResourceEvent(
     ref: refOf(obj),
     ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
     ...(obj.metadata.generation !== undefined ? { generation: obj.metadata.generation } : {}),
-    ...(type === 'io.capifn.resource.modified' ? { statusOnly: opts.statusOnly === true } : {}),
+    ...(type === 'io.capifn.resource.modified'
+      ? { statusOnly: opts.change?.statusOnly === true, metaOnly: opts.change?.metaOnly === true }
+      : {}),
     ...(opts.absent?.length ? { absent: opts.absent } : {}),
   };
   // Secret contents never leave the cluster: a bus is neither encrypted end to end nor access-controlled like

@@ -41,12 +41,21 @@ export const machineHandler = defineHandler({
   reconciles: MACHINE,
   watches: [
     { group: CAPI_GROUP, kind: 'Machine', statusChanges: false },
-    ...infraMachineKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Machine') })),
+    // Its spec (providerID, failure domain) and status move the Machine on. Metadata-only changes do not wake it:
+    // the provider's finalizer and intent, and the owner reference and label this handler sets itself (a label or
+    // owner stripped by hand is put back at the next change of the object or its Machine, or by the drift check).
+    ...infraMachineKinds().map((k) => ({
+      group: k.group,
+      kind: k.kind,
+      map: controllerOwner(CAPI_GROUP, 'Machine'),
+      metadataChanges: false,
+    })),
     // A bootstrap config turning ready (its data secret written) moves its Machine on.
     ...bootstrapConfigKinds().map((k) => ({
       group: k.group,
       kind: k.kind,
       map: controllerOwner(CAPI_GROUP, 'Machine'),
+      metadataChanges: false,
     })),
     { group: '', kind: 'Node', version: 'v1', map: nodeToMachines },
     {

@@ -308,7 +308,7 @@ pubsub() {
     iam functions add-invoker-policy-binding machinehealthcheck --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-machinehealthcheck || g pubsub subscriptions create capifn-events-machinehealthcheck --topic="$TOPIC" \
       --push-endpoint="$(url_of machinehealthcheck)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "machinehealthcheck" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "/")))' \
+      --message-filter='attributes.capifnhandler = "machinehealthcheck" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "/")))' \
       --dead-letter-topic=capifn-events-machinehealthcheck-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi
@@ -332,7 +332,7 @@ pubsub() {
     iam functions add-invoker-policy-binding aws-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-aws-machine || g pubsub subscriptions create capifn-events-aws-machine --topic="$TOPIC" \
       --push-endpoint="$(url_of aws-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "aws-machine" OR (NOT attributes:capifnhandler)' \
+      --message-filter='attributes.capifnhandler = "aws-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-aws-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi
@@ -356,7 +356,7 @@ pubsub() {
     iam functions add-invoker-policy-binding gcp-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-gcp-machine || g pubsub subscriptions create capifn-events-gcp-machine --topic="$TOPIC" \
       --push-endpoint="$(url_of gcp-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "gcp-machine" OR (NOT attributes:capifnhandler)' \
+      --message-filter='attributes.capifnhandler = "gcp-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-gcp-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi
@@ -380,7 +380,7 @@ pubsub() {
     iam functions add-invoker-policy-binding azure-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-azure-machine || g pubsub subscriptions create capifn-events-azure-machine --topic="$TOPIC" \
       --push-endpoint="$(url_of azure-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "azure-machine" OR (NOT attributes:capifnhandler)' \
+      --message-filter='attributes.capifnhandler = "azure-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-azure-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi
@@ -404,7 +404,7 @@ pubsub() {
     iam functions add-invoker-policy-binding openstack-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-openstack-machine || g pubsub subscriptions create capifn-events-openstack-machine --topic="$TOPIC" \
       --push-endpoint="$(url_of openstack-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "openstack-machine" OR (NOT attributes:capifnhandler)' \
+      --message-filter='attributes.capifnhandler = "openstack-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-openstack-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi
@@ -428,7 +428,7 @@ pubsub() {
     iam functions add-invoker-policy-binding vsphere-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
     exists pubsub subscriptions describe capifn-events-vsphere-machine || g pubsub subscriptions create capifn-events-vsphere-machine --topic="$TOPIC" \
       --push-endpoint="$(url_of vsphere-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "vsphere-machine" OR (NOT attributes:capifnhandler)' \
+      --message-filter='attributes.capifnhandler = "vsphere-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-vsphere-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
   fi

@@ -49,6 +49,14 @@ describe('queue metadata', () => {
           kind: 'MachineSet',
           types: ['io.capifn.resource.deleted', 'io.capifn.resource.added'],
         },
+        { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachine', statusChanges: true, metadataChanges: false },
+        {
+          group: '',
+          kind: 'Pod',
+          types: ['io.capifn.resource.modified'],
+          metadataChanges: false,
+          whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+        },
       ],
       statusChanges: false,
     };

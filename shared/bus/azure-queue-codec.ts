@@ -41,12 +41,12 @@ export function queueMetadataFor(sub: Subscription): Record<string, string> {
   return {
     capifnhandler: sub.handler,
     // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
-    // (or true) when the kind says whether it wants status-only changes, then `;when=group/Kind` when it matters
-    // only while an object of that kind exists.
+    // (or true) when the kind says whether it wants status-only changes, `;meta=false` when it skips metadata-only
+    // ones, then `;when=group/Kind` when it matters only while an object of that kind exists.
     capifnkinds: sub.kinds
       .map(
         (k) =>
-          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}${k.whenExists ? `;when=${k.whenExists.group}/${k.whenExists.kind}` : ''}`,
+          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}${k.metadataChanges === false ? ';meta=false' : ''}${k.whenExists ? `;when=${k.whenExists.group}/${k.whenExists.kind}` : ''}`,
       )
       .join(','),
     capifnstatuschanges: String(sub.statusChanges),
@@ -65,10 +65,12 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
       const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
       const status = option('status');
       const when = option('when');
+      const metadata = option('meta');
       return {
         ...groupAndKind(s),
         ...(types ? { types: types.split('|') } : {}),
         ...(status === undefined ? {} : { statusChanges: status === 'true' }),
+        ...(metadata === 'false' ? { metadataChanges: false } : {}),
         ...(when === undefined ? {} : { whenExists: groupAndKind(when) }),
       };
     });

@@ -40,53 +40,62 @@ export function sqsQueueNames(handler: string, prefix = DEFAULT_QUEUE_PREFIX): S
  * The event pattern for `sub`, matching what `matchesSubscription` accepts. The bus `Detail` is the
  * whole CloudEvent, so CloudEvent fields live under `detail`. EventBridge cannot test "apiVersion has no
  * slash", so the core group is matched as apiVersion "v1" (the only version the core group serves).
- * Status-only skipping is spelled as three alternatives because `anything-but` never matches a missing
- * field: not a modification / flag explicitly "false" / flag absent.
+ * Status-only (and metadata-only) skipping is spelled as alternatives because `anything-but` never matches a
+ * missing field: not a modification / flag explicitly "false" / flag absent.
  */
 export function eventBridgePatternFor(sub: Subscription): Record<string, unknown> {
   const exact = exactPatternFor(sub);
   if (JSON.stringify(exact).length <= DEFAULT_PATTERN_QUOTA_CHARS) return exact;
-  // Kinds that skip status-only changes beside kinds that want them cost three branches per API group; over the
-  // default quota, the rule lets every status-only change of the subscription's kinds through instead and the
-  // runtime drops the ones a watch does not want (as it does behind a widened Pub/Sub filter).
+  // Skipping status-only or metadata-only changes costs alternatives per API group; over the default quota, the
+  // rule lets every such change of the subscription's kinds through instead and the runtime drops the ones a watch
+  // does not want (as it does behind a widened Pub/Sub filter).
   const kinds = kindsByGroup(sub);
-  if (!kinds.some((g) => g.statusChanges) || kinds.every((g) => g.statusChanges)) return exact;
+  const mixedStatus = kinds.some((g) => g.statusChanges) && !kinds.every((g) => g.statusChanges);
+  if (!mixedStatus && kinds.every((g) => g.metadataChanges)) return exact;
   return exactPatternFor({
     ...sub,
-    kinds: sub.kinds.map(({ statusChanges: _s, ...k }) => k),
+    kinds: sub.kinds.map(({ statusChanges: _s, metadataChanges: _m, ...k }) => k),
     statusChanges: true,
   });
 }
 
+/**
+ * The ways a modification passes the flags a group skips: each skipped flag is "false" or absent (`anything-but`
+ * never matches a missing field), so one alternative per combination.
+ */
+function modificationAlternatives(g: { statusChanges: boolean; metadataChanges: boolean }): Record<string, unknown>[] {
+  let alts: Record<string, unknown>[] = [{}];
+  const skip = (flag: string) => {
+    alts = alts.flatMap((a) => [
+      { ...a, [flag]: ['false'] },
+      { ...a, [flag]: [{ exists: false }] },
+    ]);
+  };
+  if (!g.statusChanges) skip('capifnstatusonly');
+  if (!g.metadataChanges) skip('capifnmetaonly');
+  return alts;
+}
+
 function exactPatternFor(sub: Subscription): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
-  for (const { group, kinds, types, statusChanges, absentKey } of kindsByGroup(sub)) {
+  for (const g of kindsByGroup(sub)) {
+    const { group, kinds, types, absentKey } = g;
     const base = {
       capifnhandler: [{ exists: false }],
       data: { ref: { kind: kinds, apiVersion: group ? [{ prefix: `${group}/` }] : ['v1'] } },
       // A watch that matters only while some object of a kind exists: the bridge's "none" flag must be absent.
       ...(absentKey ? { [absentKey]: [{ exists: false }] } : {}),
     };
+    const alts = modificationAlternatives(g);
     if (types) {
-      // Only these types; a modification among them still skips status-only changes when asked to.
+      // Only these types; a modification among them still skips the flagged changes when asked to.
       const others = types.filter((t) => t !== MODIFIED);
       if (others.length) branches.push({ ...base, type: others });
-      if (types.includes(MODIFIED)) {
-        if (statusChanges) branches.push({ ...base, type: [MODIFIED] });
-        else
-          branches.push(
-            { ...base, type: [MODIFIED], capifnstatusonly: ['false'] },
-            { ...base, type: [MODIFIED], capifnstatusonly: [{ exists: false }] },
-          );
-      }
-    } else if (statusChanges) {
+      if (types.includes(MODIFIED)) for (const a of alts) branches.push({ ...base, type: [MODIFIED], ...a });
+    } else if (alts.length === 1) {
       branches.push(base);
     } else {
-      branches.push(
-        { ...base, type: [{ 'anything-but': MODIFIED }] },
-        { ...base, capifnstatusonly: ['false'] },
-        { ...base, capifnstatusonly: [{ exists: false }] },
-      );
+      branches.push({ ...base, type: [{ 'anything-but': MODIFIED }] }, ...alts.map((a) => ({ ...base, ...a })));
     }
   }
   return { detail: branches.length === 1 ? branches[0]! : { $or: branches } };

@@ -1,8 +1,8 @@
 // Pure derivation of Event Grid event subscriptions (storage-queue destination, CloudEvents 1.0
 // delivery schema) from a capi-fn Subscription. Event Grid ANDs every advanced filter of one
-// subscription and has no OR across keys, so the routing rule (targeted OR kind-routed, status-only
-// skipped) becomes several disjoint subscriptions feeding the same queue: an event matches at most one
-// of them, so it is never queued twice.
+// subscription and has no OR across keys, so the routing rule (targeted OR kind-routed, status-only and
+// metadata-only changes skipped where asked) becomes several disjoint subscriptions feeding the same queue:
+// an event matches at most one of them, so it is never queued twice.
 
 import { boundedName } from './names.ts';
 import { kindsByGroup } from './routing.ts';
@@ -32,7 +32,8 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
   const sets: EventGridFilterSet[] = [
     { suffix: 'target', advancedFilters: [{ operatorType: 'StringIn', key: 'capifnhandler', values: [sub.handler] }] },
   ];
-  kindsByGroup(sub).forEach(({ group, kinds, types, statusChanges, absentKey }, i) => {
+  kindsByGroup(sub).forEach((g, i) => {
+    const { group, kinds, types, absentKey } = g;
     const base: EventGridAdvancedFilter[] = [
       { operatorType: 'IsNullOrUndefined', key: 'capifnhandler' },
       { operatorType: 'StringIn', key: 'data.ref.kind', values: kinds },
@@ -42,8 +43,10 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
       // A watch that matters only while some object of a kind exists: the bridge's "none" flag must be absent.
       ...(absentKey ? [{ operatorType: 'IsNullOrUndefined' as const, key: absentKey }] : []),
     ];
+    const modified: EventGridAdvancedFilter = { operatorType: 'StringIn', key: 'type', values: [MODIFIED] };
+    const alts = modificationAlternatives(g);
     if (types) {
-      // Only these types (disjoint sets, as below); a modification among them still skips status-only changes.
+      // Only these types (disjoint sets, as below); a modification among them still skips the flagged changes.
       const others = types.filter((t) => t !== MODIFIED);
       if (others.length)
         sets.push({
@@ -51,53 +54,25 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
           advancedFilters: [...base, { operatorType: 'StringIn', key: 'type', values: others }],
         });
       if (!types.includes(MODIFIED)) return;
-      const modified: EventGridAdvancedFilter = { operatorType: 'StringIn', key: 'type', values: [MODIFIED] };
-      if (statusChanges) sets.push({ suffix: `g${i}-modified`, advancedFilters: [...base, modified] });
+      if (alts.length === 1) sets.push({ suffix: `g${i}-modified`, advancedFilters: [...base, modified] });
       else
-        sets.push(
-          {
-            suffix: `g${i}-spec`,
-            advancedFilters: [
-              ...base,
-              modified,
-              { operatorType: 'StringIn', key: 'capifnstatusonly', values: ['false'] },
-            ],
-          },
-          {
-            suffix: `g${i}-unflagged`,
-            advancedFilters: [...base, modified, { operatorType: 'IsNullOrUndefined', key: 'capifnstatusonly' }],
-          },
-        );
+        for (const a of alts)
+          sets.push({ suffix: `g${i}-${a.suffix}`, advancedFilters: [...base, modified, ...a.filters] });
       return;
     }
-    if (statusChanges) {
+    if (alts.length === 1) {
       sets.push({ suffix: `g${i}`, advancedFilters: base });
       return;
     }
-    // Not a modification / a modification flagged "false" / a modification without the flag. Only
-    // positive tests on keys that are present are used, so nothing depends on how Event Grid treats
-    // "Not" operators on a missing key.
+    // Not a modification / a modification with each skipped flag "false" or absent, in every combination. Only
+    // positive tests on keys that are present are used, so nothing depends on how Event Grid treats "Not"
+    // operators on a missing key.
     sets.push(
       {
         suffix: `g${i}-other`,
         advancedFilters: [...base, { operatorType: 'StringNotIn', key: 'type', values: [MODIFIED] }],
       },
-      {
-        suffix: `g${i}-spec`,
-        advancedFilters: [
-          ...base,
-          { operatorType: 'StringIn', key: 'type', values: [MODIFIED] },
-          { operatorType: 'StringIn', key: 'capifnstatusonly', values: ['false'] },
-        ],
-      },
-      {
-        suffix: `g${i}-unflagged`,
-        advancedFilters: [
-          ...base,
-          { operatorType: 'StringIn', key: 'type', values: [MODIFIED] },
-          { operatorType: 'IsNullOrUndefined', key: 'capifnstatusonly' },
-        ],
-      },
+      ...alts.map((a) => ({ suffix: `g${i}-${a.suffix}`, advancedFilters: [...base, modified, ...a.filters] })),
     );
   });
   for (const s of sets) {
@@ -109,6 +84,26 @@ export function eventGridFilterSetsFor(sub: Subscription): EventGridFilterSet[] 
     }
   }
   return sets;
+}
+
+/**
+ * The disjoint ways a modification passes the flags a group skips: each skipped flag "false" or absent. Suffixes
+ * `spec`/`unflagged` (status-only flag) and `body`/`unmarked` (metadata-only flag), joined.
+ */
+function modificationAlternatives(g: {
+  statusChanges: boolean;
+  metadataChanges: boolean;
+}): Array<{ suffix: string; filters: EventGridAdvancedFilter[] }> {
+  let alts: Array<{ suffix: string[]; filters: EventGridAdvancedFilter[] }> = [{ suffix: [], filters: [] }];
+  const skip = (key: string, present: string, absent: string) => {
+    alts = alts.flatMap((a) => [
+      { suffix: [...a.suffix, present], filters: [...a.filters, { operatorType: 'StringIn', key, values: ['false'] }] },
+      { suffix: [...a.suffix, absent], filters: [...a.filters, { operatorType: 'IsNullOrUndefined', key }] },
+    ]);
+  };
+  if (!g.statusChanges) skip('capifnstatusonly', 'spec', 'unflagged');
+  if (!g.metadataChanges) skip('capifnmetaonly', 'body', 'unmarked');
+  return alts.map((a) => ({ suffix: a.suffix.join('-'), filters: a.filters }));
 }
 
 export interface EventGridSubscriptionSpec {

@@ -17,6 +17,7 @@ const ORDERING_KEY_MAX_BYTES = 1_024;
 export const ATTR_KIND = 'capifnkind';
 export const ATTR_HANDLER = 'capifnhandler';
 export const ATTR_STATUS_ONLY = 'capifnstatusonly';
+export const ATTR_META_ONLY = 'capifnmetaonly';
 export const ATTR_TYPE = 'capifntype';
 
 /**
@@ -30,6 +31,7 @@ export function pubsubAttributesFor(payload: unknown): Record<string, string> {
   if (f.target !== undefined) attrs[ATTR_HANDLER] = f.target;
   // Only the skippable case is flagged, so the filter can test presence.
   if (f.statusOnly) attrs[ATTR_STATUS_ONLY] = 'true';
+  if (f.metaOnly) attrs[ATTR_META_ONLY] = 'true';
   if (f.type !== undefined) attrs[ATTR_TYPE] = f.type;
   // `capifnnone<kind>` under its own name, so a filter tests it by presence.
   for (const key of f.absent) attrs[key] = 'true';
@@ -39,7 +41,11 @@ export function pubsubAttributesFor(payload: unknown): Record<string, string> {
 /** The routing fields as the filter sees them: attributes only, never the message body. */
 export function routingFieldsOfAttributes(attrs: Record<string, string> | null | undefined): RoutingFields {
   const a = attrs ?? {};
-  const f: RoutingFields = { statusOnly: a[ATTR_STATUS_ONLY] === 'true', absent: absentExtensionsOf(a) };
+  const f: RoutingFields = {
+    statusOnly: a[ATTR_STATUS_ONLY] === 'true',
+    metaOnly: a[ATTR_META_ONLY] === 'true',
+    absent: absentExtensionsOf(a),
+  };
   const k = a[ATTR_KIND];
   if (k !== undefined) {
     const slash = k.lastIndexOf('/');
@@ -89,6 +95,7 @@ export function pubsubFilterFor(sub: Subscription): PubSubFilter {
       const terms = [`attributes.${ATTR_KIND} = ${quote(`${g.group}/${k}`)}`];
       if (g.types) terms.push(orClause(g.types.map((t) => `attributes.${ATTR_TYPE} = ${quote(t)}`)));
       if (!g.statusChanges && !skipAll) terms.push(notStatusOnly);
+      if (!g.metadataChanges) terms.push(`NOT attributes:${ATTR_META_ONLY}`);
       if (g.absentKey) terms.push(`NOT attributes:${g.absentKey}`);
       return terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})`;
     }),

@@ -59,8 +59,14 @@ describe('matchesSubscription', () => {
     expect(matchesSubscription(ev('cluster.x-k8s.io/v1beta1', 'Cluster'), typed)).toBe(true);
     expect(matchesSubscription({ ...m, capifnhandler: 'cluster' }, typed)).toBe(true);
     expect(kindsByGroup(typed)).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['Machine'], types: ['io.capifn.resource.deleted'], statusChanges: false },
-      { group: 'cluster.x-k8s.io', kinds: ['Cluster'], statusChanges: false },
+      {
+        group: 'cluster.x-k8s.io',
+        kinds: ['Machine'],
+        types: ['io.capifn.resource.deleted'],
+        statusChanges: false,
+        metadataChanges: true,
+      },
+      { group: 'cluster.x-k8s.io', kinds: ['Cluster'], statusChanges: false, metadataChanges: true },
     ]);
   });
   it('a kind may say it wants no status-only changes while the others get them (and the reverse)', () => {
@@ -86,10 +92,33 @@ describe('matchesSubscription', () => {
       }),
     ).toBe(false);
     expect(kindsByGroup(perKind)).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['Machine'], statusChanges: false },
-      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: true },
-      { group: '', kinds: ['Node'], statusChanges: true },
+      { group: 'cluster.x-k8s.io', kinds: ['Machine'], statusChanges: false, metadataChanges: true },
+      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: true, metadataChanges: true },
+      { group: '', kinds: ['Node'], statusChanges: true, metadataChanges: true },
     ]);
+  });
+});
+
+describe('metadataChanges', () => {
+  it('skips metadata-only modifications of a kind that asks; other types, other kinds and requeues pass', () => {
+    const metaSub: Subscription = {
+      handler: 'machine',
+      kinds: [
+        { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachine', metadataChanges: false },
+        { group: '', kind: 'Node' },
+      ],
+      statusChanges: true,
+    };
+    const aws = (extra: Partial<Parameters<typeof newResourceEvent>[0]>) =>
+      ev('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachine', extra);
+    expect(matchesSubscription(aws({ metaOnly: true, statusOnly: false }), metaSub)).toBe(false);
+    expect(matchesSubscription(aws({ metaOnly: false, statusOnly: false }), metaSub)).toBe(true);
+    expect(matchesSubscription(aws({ metaOnly: false, statusOnly: true }), metaSub)).toBe(true);
+    // Unknown to the bridge (no flag): delivered.
+    expect(matchesSubscription(aws({}), metaSub)).toBe(true);
+    expect(matchesSubscription(aws({ metaOnly: true, type: 'io.capifn.resource.added' }), metaSub)).toBe(true);
+    expect(matchesSubscription(ev('v1', 'Node', { metaOnly: true }), metaSub)).toBe(true);
+    expect(matchesSubscription(aws({ metaOnly: true, targetHandler: 'machine' }), metaSub)).toBe(true);
   });
 });
 
@@ -104,6 +133,7 @@ describe('routingFieldsOf', () => {
       group: '',
       kind: 'Node',
       statusOnly: false,
+      metaOnly: false,
       absent: new Set(),
     });
     // Only lower-case `capifnnone…` names with the value "true" are flags.
@@ -157,9 +187,21 @@ describe('whenExists', () => {
       ),
     ).toBe(true);
     expect(kindsByGroup(gated)).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['MachineHealthCheck'], statusChanges: false },
-      { group: 'cluster.x-k8s.io', kinds: ['Machine'], statusChanges: true, absentKey: 'capifnnonemachinehealthcheck' },
-      { group: '', kinds: ['Node'], statusChanges: true, absentKey: 'capifnnonemachinehealthcheck' },
+      { group: 'cluster.x-k8s.io', kinds: ['MachineHealthCheck'], statusChanges: false, metadataChanges: true },
+      {
+        group: 'cluster.x-k8s.io',
+        kinds: ['Machine'],
+        statusChanges: true,
+        metadataChanges: true,
+        absentKey: 'capifnnonemachinehealthcheck',
+      },
+      {
+        group: '',
+        kinds: ['Node'],
+        statusChanges: true,
+        metadataChanges: true,
+        absentKey: 'capifnnonemachinehealthcheck',
+      },
     ]);
   });
 });
@@ -167,9 +209,9 @@ describe('whenExists', () => {
 describe('kindsByGroup', () => {
   it('groups kinds, first-seen order, without duplicates', () => {
     expect(kindsByGroup({ ...sub, kinds: [...sub.kinds, { group: '', kind: 'Node' }] })).toEqual([
-      { group: 'cluster.x-k8s.io', kinds: ['Machine', 'MachineSet'], statusChanges: false },
-      { group: '', kinds: ['Node'], statusChanges: false },
-      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: false },
+      { group: 'cluster.x-k8s.io', kinds: ['Machine', 'MachineSet'], statusChanges: false, metadataChanges: true },
+      { group: '', kinds: ['Node'], statusChanges: false, metadataChanges: true },
+      { group: 'infrastructure.cluster.x-k8s.io', kinds: ['AWSMachine'], statusChanges: false, metadataChanges: true },
     ]);
   });
 });

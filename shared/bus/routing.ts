@@ -2,6 +2,7 @@ import {
   absentExtension,
   absentExtensionsOf,
   apiGroupOf,
+  META_ONLY_EXTENSION,
   type ResourceEvent,
   STATUS_ONLY_EXTENSION,
   TARGET_HANDLER_EXTENSION,
@@ -22,6 +23,8 @@ export interface RoutingFields {
   target?: string;
   /** A modification the bridge flagged as status-only (skipped by subscriptions with statusChanges false). */
   statusOnly: boolean;
+  /** A modification the bridge flagged metadata-only (skipped by kinds with metadataChanges false). */
+  metaOnly: boolean;
   type?: string;
   /** `capifnnone<kind>` extensions set on the event: kinds the bridge knew had no object where this one lives. */
   absent: Set<string>;
@@ -41,6 +44,7 @@ export function routingFieldsOf(raw: unknown): RoutingFields {
   const apiVersion = str(ref?.apiVersion);
   const fields: RoutingFields = {
     statusOnly: ev?.type === MODIFIED && ev?.[STATUS_ONLY_EXTENSION] === 'true',
+    metaOnly: ev?.type === MODIFIED && ev?.[META_ONLY_EXTENSION] === 'true',
     absent: absentExtensionsOf(ev),
   };
   if (apiVersion !== undefined) fields.group = apiGroupOf(apiVersion);
@@ -62,6 +66,7 @@ export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
       k.group === f.group &&
       (!k.types || (f.type !== undefined && k.types.includes(f.type))) &&
       !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)) &&
+      !(f.metaOnly && k.metadataChanges === false) &&
       !(k.whenExists && f.absent.has(absentExtension(k.whenExists.kind))),
   );
 }
@@ -79,12 +84,14 @@ export interface KindGroup {
   types?: string[];
   /** Whether status-only modifications of these kinds are wanted. */
   statusChanges: boolean;
+  /** Whether metadata-only modifications of these kinds are wanted. */
+  metadataChanges: boolean;
   /** The `capifnnone<kind>` extension whose presence skips these kinds (their watches' `whenExists`). */
   absentKey?: string;
 }
 
 /**
- * `sub.kinds` grouped by API group, event types, whether status-only changes are wanted and the kind whose absence
+ * `sub.kinds` grouped by API group, event types, whether status-only and metadata-only changes are wanted and the kind whose absence
  * skips them, in first-seen order
  * (cloud filters match group, kind and type separately).
  */
@@ -93,10 +100,15 @@ export function kindsByGroup(sub: Subscription): KindGroup[] {
   const same = (a?: string[], b?: string[]) => (a ?? []).join(',') === (b ?? []).join(',') && !a === !b;
   for (const k of sub.kinds) {
     const statusChanges = k.statusChanges ?? sub.statusChanges;
+    const metadataChanges = k.metadataChanges !== false;
     const absentKey = k.whenExists ? absentExtension(k.whenExists.kind) : undefined;
     let entry = out.find(
       (e) =>
-        e.group === k.group && same(e.types, k.types) && e.statusChanges === statusChanges && e.absentKey === absentKey,
+        e.group === k.group &&
+        same(e.types, k.types) &&
+        e.statusChanges === statusChanges &&
+        e.metadataChanges === metadataChanges &&
+        e.absentKey === absentKey,
     );
     if (!entry) {
       entry = {
@@ -104,6 +116,7 @@ export function kindsByGroup(sub: Subscription): KindGroup[] {
         kinds: [],
         ...(k.types ? { types: [...k.types] } : {}),
         statusChanges,
+        metadataChanges,
         ...(absentKey ? { absentKey } : {}),
       };
       out.push(entry);

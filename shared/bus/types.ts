@@ -17,6 +17,8 @@ export interface Subscription {
     types?: string[];
     /** Whether status-only modifications of this kind are wanted; absent: the subscription's `statusChanges`. */
     statusChanges?: boolean;
+    /** False: modifications the bridge flagged metadata-only (capifnmetaonly=true) are skipped. Absent: wanted. */
+    metadataChanges?: boolean;
     /** Skipped when the event says no object of this kind exists where its object lives (`capifnnone<kind>`). */
     whenExists?: { group: string; kind: string };
   }>;

@@ -28,6 +28,11 @@ export const NOT_BEFORE_EXTENSION = 'capifnnotbefore';
 /** Extension attribute: "true" when only `status` (and resourceVersion/managedFields) changed. */
 export const STATUS_ONLY_EXTENSION = 'capifnstatusonly';
 /**
+ * Extension attribute: "true" when only metadata changed (labels, annotations, finalizers, owner references…):
+ * neither spec nor status, and no deletion.
+ */
+export const META_ONLY_EXTENSION = 'capifnmetaonly';
+/**
  * Extension attributes `capifnnone<kind>` = "true": when the bridge published the event, it knew that no object of
  * that kind existed where the event's object lives (its namespace; anywhere, for a cluster-scoped object). A watch
  * that only matters while such an object exists (`whenExists`) is then skipped by every bus's routing. One attribute
@@ -82,6 +87,7 @@ export const ResourceEventSchema = z.object({
   [TARGET_HANDLER_EXTENSION]: z.optional(z.string()),
   [NOT_BEFORE_EXTENSION]: z.optional(z.string()),
   [STATUS_ONLY_EXTENSION]: z.optional(z.enum(['true', 'false'])),
+  [META_ONLY_EXTENSION]: z.optional(z.enum(['true', 'false'])),
 });
 export type ResourceEvent = z.infer<typeof ResourceEventSchema>;
 
@@ -125,6 +131,7 @@ export interface NewEventOptions {
   targetHandler?: string;
   notBefore?: Date;
   statusOnly?: boolean;
+  metaOnly?: boolean;
   /** Kinds known to have no object where this one lives (`absentExtension` of each). */
   absent?: Iterable<string>;
   id?: string;
@@ -151,6 +158,7 @@ export function newResourceEvent(o: NewEventOptions): ResourceEvent {
   if (o.targetHandler) ev[TARGET_HANDLER_EXTENSION] = o.targetHandler;
   if (o.notBefore) ev[NOT_BEFORE_EXTENSION] = o.notBefore.toISOString();
   if (o.statusOnly !== undefined) ev[STATUS_ONLY_EXTENSION] = o.statusOnly ? 'true' : 'false';
+  if (o.metaOnly !== undefined) ev[META_ONLY_EXTENSION] = o.metaOnly ? 'true' : 'false';
   for (const ext of o.absent ?? []) (ev as Record<string, unknown>)[ext] = 'true';
   return ev;
 }

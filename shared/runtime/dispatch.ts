@@ -6,6 +6,7 @@ import {
   absentExtensionsOf,
   apiGroupOf,
   EVENT_TYPE_PREFIX,
+  META_ONLY_EXTENSION,
   newResourceEvent,
   type ObjectRef,
   parseResourceEvent,
@@ -77,6 +78,12 @@ export async function targetsFor<C>(
   ) {
     return [];
   }
+  if (
+    event.type === 'io.capifn.resource.modified' &&
+    event[META_ONLY_EXTENSION] === 'true' &&
+    watch.metadataChanges === false
+  )
+    return [];
   if (watch.whenExists && absentExtensionsOf(event).has(absentExtension(watch.whenExists.kind))) return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });

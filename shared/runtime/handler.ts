@@ -29,6 +29,12 @@ export interface Watch {
   /** False: modifications that touch only `status` do not wake the handler (default true). */
   statusChanges?: boolean;
   /**
+   * False: modifications that touch only metadata (labels, annotations, finalizers, owner references; not a
+   * deletion) do not wake the handler (default true). For watches whose handler reads only the kind's spec and
+   * status, such as the Machine handler's of infrastructure machines: their providers' finalizers and intents.
+   */
+  metadataChanges?: boolean;
+  /**
    * Only these changes of the kind wake the handler (default: every one). Applied in each bus's routing (rules,
    * filters, Triggers), so the others are never delivered: e.g. a Cluster that only needs to hear that one of its
    * Machines is gone.
@@ -130,6 +136,7 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       // Said per kind, so a handler that needs one kind's status (its infrastructure machine's) is not also
       // woken by every status write of another (its own object's): the bus never delivers those.
       ...(w.statusChanges === false ? { statusChanges: false } : {}),
+      ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
       ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
     })),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),

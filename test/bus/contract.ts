@@ -117,6 +117,7 @@ export interface EventSpec {
   type?: ResourceEvent['type'];
   target?: string;
   statusOnly?: boolean;
+  metaOnly?: boolean;
   name?: string;
   /** `absentExtension` names the bridge set (kinds known to have no object where this one lives). */
   absent?: string[];
@@ -139,6 +140,7 @@ export function makeEvent(s: EventSpec): ResourceEvent {
   };
   if (s.target !== undefined) opts.targetHandler = s.target;
   if (s.statusOnly !== undefined) opts.statusOnly = s.statusOnly;
+  if (s.metaOnly !== undefined) opts.metaOnly = s.metaOnly;
   if (s.absent) opts.absent = s.absent;
   return newResourceEvent(opts);
 }
@@ -238,6 +240,54 @@ export function busContract(fixture: () => ContractFixture): void {
         waitMs,
       );
       for (const [i, s] of [a, b, c].entries()) {
+        const got = new Set(rec.idsOf(s.handler));
+        got.delete(sentinels[i]!.id);
+        expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
+      }
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
+    }
+  });
+
+  it('skips metadata-only modifications for a kind that asks (alone and with status-only skipping), nothing else', async () => {
+    const { bus, waitMs } = fixture();
+    const rec = new Recorder();
+    const kind = unique('Kind');
+    const meta: Subscription = {
+      handler: unique('mm'),
+      kinds: [{ group: GROUP, kind, metadataChanges: false }],
+      statusChanges: true,
+    };
+    const both: Subscription = {
+      handler: unique('mb'),
+      kinds: [{ group: GROUP, kind, metadataChanges: false, statusChanges: false }],
+      statusChanges: true,
+    };
+    const plain: Subscription = { handler: unique('mp'), kinds: [{ group: GROUP, kind }], statusChanges: true };
+    const subs = [meta, both, plain];
+    const consumers = await Promise.all(subs.map((s) => bus.subscribe(s, rec.handler(s.handler))));
+    try {
+      const metaOnly = makeEvent({ kind, group: GROUP, statusOnly: false, metaOnly: true });
+      const statusOnly = makeEvent({ kind, group: GROUP, statusOnly: true, metaOnly: false });
+      const spec = makeEvent({ kind, group: GROUP, statusOnly: false, metaOnly: false });
+      const unflagged = makeEvent({ kind, group: GROUP });
+      const added = makeEvent({ kind, group: GROUP, metaOnly: true, type: 'io.capifn.resource.added' });
+      const all = [metaOnly, statusOnly, spec, unflagged, added];
+      await bus.publish(all);
+      const expected: Record<string, string[]> = {
+        [meta.handler]: [statusOnly, spec, unflagged, added].map((e) => e.id),
+        [both.handler]: [spec, unflagged, added].map((e) => e.id),
+        [plain.handler]: all.map((e) => e.id),
+      };
+      await rec.until(
+        'every expected delivery',
+        () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
+        waitMs,
+      );
+      const sentinels = subs.map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
+      await bus.publish(sentinels);
+      await rec.until('sentinels', () => subs.every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)), waitMs);
+      for (const [i, s] of subs.entries()) {
         const got = new Set(rec.idsOf(s.handler));
         got.delete(sentinels[i]!.id);
         expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());

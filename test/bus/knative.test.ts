@@ -60,6 +60,15 @@ describe('Knative bus (in-test broker)', () => {
       },
       { handler: 'machineset', kinds: [{ group: 'cluster.x-k8s.io', kind: 'Machine' }], statusChanges: false },
       {
+        // Metadata-only changes skipped for one kind (the Machine handler's infrastructure machines).
+        handler: 'meta',
+        kinds: [
+          { group: 'cluster.x-k8s.io', kind: 'Machine', metadataChanges: false },
+          { group: '', kind: 'Node' },
+        ],
+        statusChanges: true,
+      },
+      {
         // Only some event types of a kind: one Trigger per type.
         handler: 'cluster',
         kinds: [
@@ -72,7 +81,13 @@ describe('Knative bus (in-test broker)', () => {
     const fields: RoutingFields[] = [];
     for (const target of [undefined, 'machine', 'machineset', 'other'])
       for (const type of ['io.capifn.resource.modified', 'io.capifn.resource.deleted', 'io.capifn.resource.added'])
-        for (const statusOnly of type === 'io.capifn.resource.modified' ? [false, true] : [false])
+        for (const [statusOnly, metaOnly] of type === 'io.capifn.resource.modified'
+          ? [
+              [false, false],
+              [true, false],
+              [false, true],
+            ]
+          : [[false, false]])
           for (const [group, kind] of [
             ['cluster.x-k8s.io', 'Machine'],
             ['', 'Node'],
@@ -80,7 +95,7 @@ describe('Knative bus (in-test broker)', () => {
             ['cluster.x-k8s.io', 'Node'],
             [undefined, undefined],
           ] as const) {
-            const f: RoutingFields = { statusOnly, type, absent: new Set() };
+            const f: RoutingFields = { statusOnly: statusOnly!, metaOnly: metaOnly!, type, absent: new Set() };
             if (target) f.target = target;
             if (group !== undefined) f.group = group;
             if (kind !== undefined) f.kind = kind;
@@ -94,7 +109,7 @@ describe('Knative bus (in-test broker)', () => {
         );
         compared++;
       }
-    expect(compared).toBe(3 * 4 * 4 * 5);
+    expect(compared).toBe(4 * 4 * 5 * 5);
   });
 
   it('lets a watch’s `whenExists` through to the runtime: the Triggers never skip what the rule sends, only widen', () => {
@@ -110,7 +125,13 @@ describe('Knative bus (in-test broker)', () => {
       statusChanges: true,
     };
     const routes = knativeTriggersFor(sub);
-    const base = { group: 'cluster.x-k8s.io', kind: 'Machine', type: 'io.capifn.resource.modified', statusOnly: false };
+    const base = {
+      group: 'cluster.x-k8s.io',
+      kind: 'Machine',
+      type: 'io.capifn.resource.modified',
+      statusOnly: false,
+      metaOnly: false,
+    };
     const flagged: RoutingFields = { ...base, absent: new Set(['capifnnonemachinehealthcheck']) };
     const unflagged: RoutingFields = { ...base, absent: new Set() };
     expect(matchesRouting(unflagged, sub)).toBe(true);

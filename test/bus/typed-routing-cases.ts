@@ -63,6 +63,22 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
     ],
     statusChanges: true,
   },
+  {
+    // Metadata-only changes skipped for some kinds (the Machine handler's infrastructure machines), alone and with
+    // the status-only skip, typed and not.
+    handler: 'meta',
+    kinds: [
+      { group: G, kind: 'Machine', metadataChanges: false },
+      { group: G, kind: 'MachineSet', statusChanges: false, metadataChanges: false },
+      {
+        group: '',
+        kind: 'Node',
+        types: ['io.capifn.resource.modified', 'io.capifn.resource.added'],
+        metadataChanges: false,
+      },
+    ],
+    statusChanges: true,
+  },
 ];
 
 /** The bridge's flag for "no MachineHealthCheck where this object lives". */
@@ -70,7 +86,7 @@ const NO_MHC = { capifnnonemachinehealthcheck: 'true' } as const;
 
 /** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
 export function typedEvents(
-  ev: (apiVersion: string, kind: string, extra?: { statusOnly?: boolean }) => ResourceEvent,
+  ev: (apiVersion: string, kind: string, extra?: { statusOnly?: boolean; metaOnly?: boolean }) => ResourceEvent,
 ): ResourceEvent[] {
   return [
     { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.added' },
@@ -91,5 +107,12 @@ export function typedEvents(
     { ...ev('v1', 'Node', { statusOnly: false }), ...NO_MHC },
     { ...ev('v1', 'Node'), type: 'io.capifn.resource.added', ...NO_MHC },
     { ...ev(`${G}/v1beta1`, 'MachineSet'), ...NO_MHC },
+    ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: true }),
+    ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: false }),
+    ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false, metaOnly: true }),
+    ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: true, metaOnly: false }),
+    ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false, metaOnly: false }),
+    ev('v1', 'Node', { statusOnly: false, metaOnly: true }),
+    { ...ev('v1', 'Node', { statusOnly: false, metaOnly: true }), type: 'io.capifn.resource.added' },
   ];
 }
