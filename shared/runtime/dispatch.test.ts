@@ -72,6 +72,29 @@ function handler(reconcile: HandlerDefinition['reconcile']): HandlerDefinition {
 }
 
 describe('dispatch', () => {
+  it('drops a metadata-only modification of a kind watched with metadataChanges false (a widened filter let it through)', async () => {
+    let reconciled = 0;
+    const h = defineHandler<unknown>({
+      name: 'machine',
+      reconciles: { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' },
+      watches: [{ group: 'cluster.x-k8s.io', kind: 'Machine', metadataChanges: false }],
+      reconcile: async () => {
+        reconciled++;
+        return undefined;
+      },
+    });
+    const ev = (metaOnly: boolean, type: ResourceEvent['type'] = 'io.capifn.resource.modified') =>
+      newResourceEvent({ type, source: 't', ref: { ...ms, kind: 'Machine', name: 'm1' }, metaOnly });
+    expect(await dispatch(h, ev(true), { attempt: 1 }, { kube })).toEqual({ status: 'done' });
+    expect(reconciled).toBe(0);
+    expect(await dispatch(h, ev(false), { attempt: 1 }, { kube })).toEqual({ status: 'done' });
+    expect(await dispatch(h, ev(true, 'io.capifn.resource.resync'), { attempt: 1 }, { kube })).toEqual({
+      status: 'done',
+    });
+    expect(reconciled).toBe(2);
+    expect(subscriptionOf(h).kinds[0]!.metadataChanges).toBe(false);
+  });
+
   it('drops an event its bus let through that the watch’s `whenExists` skips, without calling map (no API call)', async () => {
     let mapped = 0;
     let reconciled = 0;

@@ -133,10 +133,34 @@ describe('bridge', () => {
     expect(evs[1]!.capifnstatusonly).toBe('false');
     expect(evs[2]!.data.resourceVersion).toBe(statused.metadata.resourceVersion);
     expect(evs[2]!.capifnstatusonly).toBe('true');
+    expect(evs[1]!.capifnmetaonly).toBe('false');
+    expect(evs[2]!.capifnmetaonly).toBe('false');
     expect(evs[0]!.subject).toBe('cluster.x-k8s.io/v1beta1/MachineSet/default/ms1');
     expect(evs[0]!.source).toBe('test-cluster');
     expect((evs[1]!.data.object as { spec: { replicas: number } }).spec.replicas).toBe(2);
     expect(evs[0]!.data.ref.uid).toBe(created.metadata.uid);
+  });
+
+  it('flags a modification that touched only metadata (a finalizer, a label) as metadata-only, nothing else', async () => {
+    const { kube, bus, start } = await setup();
+    await start();
+    await kube.create(machineSet('ms2'));
+    const key = { ...MS, namespace: NS, name: 'ms2' };
+    await kube.patch(key, { metadata: { finalizers: ['example.com/f'], labels: { x: 'y' } } }, { type: 'merge' });
+    await kube.patch(key, { spec: { replicas: 3 }, metadata: { labels: { x: 'z' } } }, { type: 'merge' });
+    await kube.patch(key, { metadata: { finalizers: null } }, { type: 'merge' });
+    await kube.delete(key);
+    const evs = await eventually('5 events for ms2', async () =>
+      bus.of('ms2').length >= 5 ? bus.of('ms2') : undefined,
+    );
+    const modified = evs.filter((e) => e.type === 'io.capifn.resource.modified');
+    expect(modified.map((e) => [e.capifnmetaonly, e.capifnstatusonly])).toEqual([
+      ['true', 'false'],
+      ['false', 'false'],
+      ['true', 'false'],
+    ]);
+    expect(evs.at(-1)!.type).toBe('io.capifn.resource.deleted');
+    expect(evs.at(-1)!.capifnmetaonly).toBeUndefined();
   });
 
   it('leaves the body out when the event would exceed the bus limit', async () => {

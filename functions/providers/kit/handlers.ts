@@ -72,7 +72,16 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
     cloud: o.client,
     watches: [
       { group: apiGroupOf(def.machine.apiVersion), kind: def.machine.kind, statusChanges: false },
-      { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, map: machineToInfraMachine(def.machine) },
+      // Not a Machine's creation: nothing is created before the Machine is the infrastructure machine's controller,
+      // and that owner reference (written after the Machine exists, by the Machine handler or a mover) is an event
+      // of the infrastructure machine itself.
+      {
+        group: CAPI_GROUP,
+        kind: 'Machine',
+        statusChanges: false,
+        events: ['modified', 'deleted', 'resync'],
+        map: machineToInfraMachine(def.machine),
+      },
       // Creates wait for the Cluster's infrastructure to be ready (a status change) and stop when it pauses.
       {
         group: CAPI_GROUP,
