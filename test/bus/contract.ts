@@ -123,6 +123,31 @@ export interface EventSpec {
   absent?: string[];
 }
 
+/**
+ * Waits for every expected delivery, then for one targeted sentinel per subscription (anything wrongly routed had
+ * its chance first), and checks each handler got exactly its expected events.
+ */
+async function expectExactly(
+  o: { bus: EventBus; rec: Recorder; waitMs: number; kind: string },
+  subs: Subscription[],
+  expected: Record<string, string[]>,
+): Promise<void> {
+  const { bus, rec, waitMs, kind } = o;
+  await rec.until(
+    'every expected delivery',
+    () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
+    waitMs,
+  );
+  const sentinels = subs.map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
+  await bus.publish(sentinels);
+  await rec.until('sentinels', () => subs.every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)), waitMs);
+  for (const [i, s] of subs.entries()) {
+    const got = new Set(rec.idsOf(s.handler));
+    got.delete(sentinels[i]!.id);
+    expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
+  }
+}
+
 export function makeEvent(s: EventSpec): ResourceEvent {
   const name = s.name ?? unique('obj-');
   const opts: Parameters<typeof newResourceEvent>[0] = {
@@ -227,23 +252,7 @@ export function busContract(fixture: () => ContractFixture): void {
         [b.handler]: [toB.id, targetedB.id],
         [c.handler]: [toA.id, toC.id, statusOnly.id, notStatusOnly.id, addedFlagged.id],
       };
-      await rec.until(
-        'every expected delivery',
-        () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
-        waitMs,
-      );
-      const sentinels = [a, b, c].map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
-      await bus.publish(sentinels);
-      await rec.until(
-        'sentinels',
-        () => [a, b, c].every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)),
-        waitMs,
-      );
-      for (const [i, s] of [a, b, c].entries()) {
-        const got = new Set(rec.idsOf(s.handler));
-        got.delete(sentinels[i]!.id);
-        expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
-      }
+      await expectExactly({ bus, rec, waitMs, kind }, [a, b, c], expected);
     } finally {
       await Promise.all(consumers.map((c) => c.stop()));
     }
@@ -279,19 +288,7 @@ export function busContract(fixture: () => ContractFixture): void {
         [both.handler]: [spec, unflagged, added].map((e) => e.id),
         [plain.handler]: all.map((e) => e.id),
       };
-      await rec.until(
-        'every expected delivery',
-        () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
-        waitMs,
-      );
-      const sentinels = subs.map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
-      await bus.publish(sentinels);
-      await rec.until('sentinels', () => subs.every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)), waitMs);
-      for (const [i, s] of subs.entries()) {
-        const got = new Set(rec.idsOf(s.handler));
-        got.delete(sentinels[i]!.id);
-        expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
-      }
+      await expectExactly({ bus, rec, waitMs, kind }, subs, expected);
     } finally {
       await Promise.all(consumers.map((c) => c.stop()));
     }
@@ -321,23 +318,7 @@ export function busContract(fixture: () => ContractFixture): void {
         [gated.handler]: (whenExistsInRuntime ? all : [unknown, otherGate]).map((e) => e.id),
         [plain.handler]: all.map((e) => e.id),
       };
-      await rec.until(
-        'every expected delivery',
-        () => Object.entries(expected).every(([h, ids]) => ids.every((id) => rec.idsOf(h).includes(id))),
-        waitMs,
-      );
-      const sentinels = [gated, plain].map((s) => makeEvent({ kind, group: GROUP, target: s.handler }));
-      await bus.publish(sentinels);
-      await rec.until(
-        'sentinels',
-        () => [gated, plain].every((s, i) => rec.idsOf(s.handler).includes(sentinels[i]!.id)),
-        waitMs,
-      );
-      for (const [i, s] of [gated, plain].entries()) {
-        const got = new Set(rec.idsOf(s.handler));
-        got.delete(sentinels[i]!.id);
-        expect([...got].sort(), s.handler).toEqual([...expected[s.handler]!].sort());
-      }
+      await expectExactly({ bus, rec, waitMs, kind }, [gated, plain], expected);
       // The flag arrives as published, so a runtime can drop what its bus let through.
       const raw = rec.of(plain.handler).find((d) => idOf(d.raw) === none.id)!.raw as Record<string, unknown>;
       expect(raw[flag]).toBe('true');
