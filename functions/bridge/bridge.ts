@@ -82,7 +82,11 @@ export class Bridge {
       log: (opts.log ?? silentLogger).child({ component: 'bridge' }),
     };
     this.checkpoint = new Checkpoint(opts.kube, opts.checkpoint);
-    const watched = new Set(opts.kinds.map((k) => `${k.group}/${k.kind}`));
+    // Only a gate kind watched as a whole (cluster-wide, or in the one namespace this bridge watches) can say that
+    // none exists; one watched per namespace never flags.
+    const watched = new Set(
+      opts.kinds.filter((k) => opts.namespace || !k.namespaces).map((k) => `${k.group}/${k.kind}`),
+    );
     for (const k of opts.kinds) {
       for (const g of k.gates ?? []) {
         const key = `${g.group}/${g.kind}`;
@@ -317,8 +321,8 @@ export class Bridge {
           continue;
         }
         if (isNotFound(e)) {
-          // A kind that is not served has no objects: watches gated on it are skipped until it appears.
-          presence?.markNoneServed();
+          // Not proof that none exists (a restarting API server answers so too): unknown until listed again.
+          presence?.reset();
           // Said once: a provider's kinds are never installed on another platform's cluster, and a
           // long-lived bridge would otherwise repeat this for each of them every few seconds.
           if (missingSince === undefined) log.info({}, 'kind not served yet (CRD missing?); waiting');

@@ -29,9 +29,12 @@ describe('Presence', () => {
     p.replace([]);
     expect(p.none('a')).toBe(true);
   });
-  it('a kind that is not served has nothing', () => {
+  it('after a reset (the kind answered 404) nothing is known until the next LIST', () => {
     const p = new Presence();
-    p.markNoneServed();
+    p.replace([]);
     expect(p.none('a')).toBe(true);
+    p.reset();
+    expect(p.none('a')).toBe(false);
+    expect(p.complete).toBe(false);
   });
 });

@@ -14,10 +14,13 @@ export class Presence {
     this.listed = true;
   }
 
-  /** The kind is not served (its CRD is not installed), so no object of it exists. */
-  markNoneServed(): void {
+  /**
+   * Back to unknown (nothing is flagged) until the next LIST: the kind answered 404, which is also what a restarting
+   * API server answers for a kind it has not loaded yet, so it is no proof that none exists.
+   */
+  reset(): void {
     this.byNamespace.clear();
-    this.listed = true;
+    this.listed = false;
   }
 
   add(o: KubeObject): void {

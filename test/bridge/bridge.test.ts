@@ -380,6 +380,19 @@ describe('bridge', () => {
     expect(b2.stats.relists).toBe(0);
   });
 
+  it('never flags from a gate kind watched per namespace (it cannot know what exists elsewhere)', async () => {
+    const { kube, bus, start } = await setup();
+    await start({
+      kinds: [
+        { group: '', version: 'v1', kind: 'ConfigMap', gates: [{ group: 'cluster.x-k8s.io', kind: 'MachineSet' }] },
+        { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', namespaces: [NS] },
+      ],
+    });
+    await kube.create(cm('n1'));
+    const ev = await eventually('event for n1', async () => bus.of('n1')[0]);
+    expect((ev as Record<string, unknown>).capifnnonemachineset).toBeUndefined();
+  });
+
   it('waits for a kind whose CRD is not installed yet and picks it up once it is', async () => {
     api = await startApiServer({});
     const kube = new KubeClient(new HttpsTransport(connectionFor(api)));
