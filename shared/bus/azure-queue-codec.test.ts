@@ -61,6 +61,14 @@ describe('queue metadata', () => {
       statusChanges: false,
     };
     expect(subscriptionFromMetadata(queueMetadataFor(sub))).toEqual(sub);
+    // A publisher that predates `metadataChanges` and `whenExists` reads `capifnkinds` alone: every kind is still
+    // routed, only wider (the runtime drops the rest).
+    const { capifnmetaskip: _m, capifnwhenexists: _w, ...older } = queueMetadataFor(sub);
+    expect(_m).toBeDefined();
+    expect(_w).toBeDefined();
+    expect(subscriptionFromMetadata(older)?.kinds.map((k) => `${k.group}/${k.kind}`)).toEqual(
+      sub.kinds.map((k) => `${k.group}/${k.kind}`),
+    );
     expect(subscriptionFromMetadata(queueMetadataFor({ handler: 'drift', kinds: [], statusChanges: true }))).toEqual({
       handler: 'drift',
       kinds: [],

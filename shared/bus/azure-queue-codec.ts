@@ -38,42 +38,45 @@ export function poisonQueueName(queue: string): string {
 
 /** Queue metadata describing the subscription (metadata names are case-insensitive identifiers). */
 export function queueMetadataFor(sub: Subscription): Record<string, string> {
+  const key = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
+  const metaSkip = sub.kinds.filter((k) => k.metadataChanges === false).map(key);
+  const gated = sub.kinds.flatMap((k) => (k.whenExists ? [`${key(k)}=${key(k.whenExists)}`] : []));
   return {
     capifnhandler: sub.handler,
     // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
-    // (or true) when the kind says whether it wants status-only changes, `;meta=false` when it skips metadata-only
-    // ones, then `;when=group/Kind` when it matters only while an object of that kind exists.
+    // (or true) when the kind says whether it wants status-only changes.
     capifnkinds: sub.kinds
       .map(
         (k) =>
-          `${k.group}/${k.kind}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}${k.metadataChanges === false ? ';meta=false' : ''}${k.whenExists ? `;when=${k.whenExists.group}/${k.whenExists.kind}` : ''}`,
+          `${key(k)}${k.types ? `=${k.types.join('|')}` : ''}${k.statusChanges === undefined ? '' : `;status=${k.statusChanges}`}`,
       )
       .join(','),
     capifnstatuschanges: String(sub.statusChanges),
+    // Narrowing added later lives in keys of its own: a publisher that does not know them routes wider (the
+    // handler's runtime drops the rest), where an unknown option inside `capifnkinds` would make it route nothing.
+    ...(metaSkip.length ? { capifnmetaskip: metaSkip.join(',') } : {}),
+    ...(gated.length ? { capifnwhenexists: gated.join(',') } : {}),
   };
 }
 
 export function subscriptionFromMetadata(meta: Record<string, string> | undefined): Subscription | undefined {
   const handler = meta?.capifnhandler;
   if (!meta || !handler) return undefined;
-  const kinds = (meta.capifnkinds ?? '')
-    .split(',')
-    .filter((s) => s !== '')
-    .map((entry) => {
-      const [kindAndTypes, ...options] = entry.split(';') as [string, ...string[]];
-      const option = (name: string) => options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
-      const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
-      const status = option('status');
-      const when = option('when');
-      const metadata = option('meta');
-      return {
-        ...groupAndKind(s),
-        ...(types ? { types: types.split('|') } : {}),
-        ...(status === undefined ? {} : { statusChanges: status === 'true' }),
-        ...(metadata === 'false' ? { metadataChanges: false } : {}),
-        ...(when === undefined ? {} : { whenExists: groupAndKind(when) }),
-      };
-    });
+  const list = (v: string | undefined) => (v ?? '').split(',').filter((s) => s !== '');
+  const metaSkip = new Set(list(meta.capifnmetaskip));
+  const gates = new Map(list(meta.capifnwhenexists).map((e) => e.split('=') as [string, string]));
+  const kinds = list(meta.capifnkinds).map((entry) => {
+    const [kindAndTypes, status] = entry.split(';status=') as [string, string | undefined];
+    const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
+    const gate = gates.get(s);
+    return {
+      ...groupAndKind(s),
+      ...(types ? { types: types.split('|') } : {}),
+      ...(status === undefined ? {} : { statusChanges: status === 'true' }),
+      ...(metaSkip.has(s) ? { metadataChanges: false } : {}),
+      ...(gate ? { whenExists: groupAndKind(gate) } : {}),
+    };
+  });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };
 }
 

@@ -4,11 +4,12 @@
 //
 // Triggers use the GA `filter.attributes` (exact match, AND): OpenShift Serverless ships the newer
 // `filters` field as a Technology Preview only. Exact matching cannot test for an absent attribute or
-// an OR, so the publisher always stamps `capifnto` (the targeted handler, or `all`),
-// `capifnstatusroute` and `capifnmetaroute`, and a subscription becomes one Trigger per watched kind plus one for events
-// targeted at it: exactly one of them matches any event the routing rule (routing.ts) sends it. The one part of
-// the rule left to the handler's runtime is a watch's `whenExists` (an absent attribute cannot be matched exactly):
-// such events reach the function, which drops them before any API call.
+// an OR, so the publisher always stamps `capifnto` (the targeted handler, or `all`) and
+// `capifnstatusroute`, and a subscription becomes one Trigger per watched kind plus one for events
+// targeted at it: exactly one of them matches any event the routing rule (routing.ts) sends it. Two parts of the
+// rule are left to the handler's runtime, which drops those events before any API call: a watch's `whenExists` (an
+// absent attribute cannot be matched exactly) and `metadataChanges: false` (a Trigger requiring a new attribute
+// would drop every event of a publisher that predates it, during an upgrade).
 import { boundedName } from './names.ts';
 import { kindsByGroup, type RoutingFields, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';
@@ -17,8 +18,6 @@ export const ATTR_KIND = 'capifnkind';
 export const ATTR_TO = 'capifnto';
 /** `true` for a modification the bridge flagged status-only (the event's own `capifnstatusonly` may be absent). */
 export const ATTR_STATUS_ONLY = 'capifnstatusroute';
-/** `true` for a modification the bridge flagged metadata-only, stamped always (as `capifnstatusroute`). */
-export const ATTR_META_ONLY = 'capifnmetaroute';
 /** The adapter's own attempt counter: a retry is a fresh publish targeted at the handler (no broker redelivery count exists). */
 export const ATTR_ATTEMPT = 'capifnattempt';
 /** Earliest delivery of a retried event (epoch ms): transport-only, unlike the event's own `capifnnotbefore`. */
@@ -33,7 +32,6 @@ const TRANSPORT_ATTRIBUTES = new Set([
   ATTR_KIND,
   ATTR_TO,
   ATTR_STATUS_ONLY,
-  ATTR_META_ONLY,
   ATTR_ATTEMPT,
   ATTR_DUE,
 ]);
@@ -47,11 +45,7 @@ export function knativeAttributesFor(payload: unknown): Record<string, string> {
 }
 
 function attributesOf(f: RoutingFields): Record<string, string> {
-  const attrs: Record<string, string> = {
-    [ATTR_TO]: f.target ?? TO_ALL,
-    [ATTR_STATUS_ONLY]: String(f.statusOnly),
-    [ATTR_META_ONLY]: String(f.metaOnly),
-  };
+  const attrs: Record<string, string> = { [ATTR_TO]: f.target ?? TO_ALL, [ATTR_STATUS_ONLY]: String(f.statusOnly) };
   if (f.group !== undefined && f.kind !== undefined) attrs[ATTR_KIND] = `${f.group}/${f.kind}`;
   // The CloudEvent's own `type`, for the property tests (a real event carries it already).
   if (f.type !== undefined) attrs.type = f.type;
@@ -74,11 +68,10 @@ export function knativeTriggersFor(sub: Subscription): TriggerRoute[] {
   const routes: TriggerRoute[] = [
     { name: boundedName(`${sub.handler}-targeted`, TRIGGER_NAME), attributes: { [ATTR_TO]: sub.handler } },
   ];
-  for (const { group, kinds, types, statusChanges, metadataChanges } of kindsByGroup(sub)) {
+  for (const { group, kinds, types, statusChanges } of kindsByGroup(sub)) {
     for (const kind of kinds) {
       const attributes: Record<string, string> = { [ATTR_TO]: TO_ALL, [ATTR_KIND]: `${group}/${kind}` };
       if (!statusChanges) attributes[ATTR_STATUS_ONLY] = 'false';
-      if (!metadataChanges) attributes[ATTR_META_ONLY] = 'false';
       // The group's first label keeps Machine (cluster.x-k8s.io) and Machine (machine.openshift.io) apart.
       const label = group.split('.')[0] || 'core';
       const name = `${sub.handler}-${kind}-${label}`;

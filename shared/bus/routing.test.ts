@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newResourceEvent } from '../events/resource-event.ts';
+import { absentExtension, newResourceEvent } from '../events/resource-event.ts';
 import { kindsByGroup, matchesRouting, matchesSubscription, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';
 
@@ -138,12 +138,22 @@ describe('routingFieldsOf', () => {
     });
     // Only lower-case `capifnnone…` names with the value "true" are flags.
     const f = routingFieldsOf({
-      capifnnonemachinehealthcheck: 'true',
+      capifnnonemachinehea: 'true',
       capifnnonefoo: 'false',
       capifnnoneBar: 'true',
       capifnnotbefore: 'true',
     });
-    expect(f.absent).toEqual(new Set(['capifnnonemachinehealthcheck']));
+    expect(f.absent).toEqual(new Set(['capifnnonemachinehea']));
+  });
+});
+
+describe('absentExtension', () => {
+  it('is a CloudEvents extension name of at most 20 lower-case letters and digits', () => {
+    for (const kind of ['MachineHealthCheck', 'MachineSet', 'X', 'Some-Very_Long.KindName']) {
+      expect(absentExtension(kind)).toMatch(/^[a-z0-9]{1,20}$/);
+      expect(absentExtension(kind).startsWith('capifnnone')).toBe(true);
+    }
+    expect(absentExtension('MachineHealthCheck')).toBe('capifnnonemachinehea');
   });
 });
 
@@ -161,7 +171,7 @@ describe('whenExists', () => {
     ],
     statusChanges: true,
   };
-  const none = { absent: ['capifnnonemachinehealthcheck'] };
+  const none = { absent: ['capifnnonemachinehea'] };
   it('skips a gated kind’s events the bridge flagged “none here”, of every type; others and targeted events pass', () => {
     for (const type of [
       'io.capifn.resource.added',
@@ -193,14 +203,14 @@ describe('whenExists', () => {
         kinds: ['Machine'],
         statusChanges: true,
         metadataChanges: true,
-        absentKey: 'capifnnonemachinehealthcheck',
+        absentKey: 'capifnnonemachinehea',
       },
       {
         group: '',
         kinds: ['Node'],
         statusChanges: true,
         metadataChanges: true,
-        absentKey: 'capifnnonemachinehealthcheck',
+        absentKey: 'capifnnonemachinehea',
       },
     ]);
   });

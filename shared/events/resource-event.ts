@@ -40,9 +40,16 @@ export const META_ONLY_EXTENSION = 'capifnmetaonly';
  */
 export const ABSENT_EXTENSION_PREFIX = 'capifnnone';
 
-/** The `capifnnone…` extension for a kind: its name in lower case (extension names are lower-case letters and digits). */
+/**
+ * The `capifnnone…` extension for a kind: the first 10 lower-case letters and digits of its name, so the attribute
+ * name stays within the 20 characters CloudEvents asks for (some SDKs refuse longer ones). Two gate kinds sharing a
+ * name this way are refused when the watches are read (watchedKinds).
+ */
 export function absentExtension(kind: string): string {
-  return `${ABSENT_EXTENSION_PREFIX}${kind.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+  return `${ABSENT_EXTENSION_PREFIX}${kind
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 10)}`;
 }
 
 /** The kinds (as `absentExtension` names) an event says are absent; read from any payload, never throws. */

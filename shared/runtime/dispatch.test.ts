@@ -117,7 +117,7 @@ describe('dispatch', () => {
         return undefined;
       },
     });
-    const flagged = { ...machineEvent(), capifnnonemachinehealthcheck: 'true' };
+    const flagged = { ...machineEvent(), capifnnonemachinehea: 'true' };
     expect(await dispatch(h, flagged, { attempt: 1 }, { kube })).toEqual({ status: 'done' });
     expect([mapped, reconciled]).toEqual([0, 0]);
     // Unflagged (the bridge did not know, or one exists): mapped and reconciled.

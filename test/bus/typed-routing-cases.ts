@@ -82,7 +82,7 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
 ];
 
 /** The bridge's flag for "no MachineHealthCheck where this object lives". */
-const NO_MHC = { capifnnonemachinehealthcheck: 'true' } as const;
+const NO_MHC = { capifnnonemachinehea: 'true' } as const;
 
 /** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
 export function typedEvents(
