@@ -42,8 +42,10 @@ export const machineHandler = defineHandler({
   watches: [
     { group: CAPI_GROUP, kind: 'Machine', statusChanges: false },
     // Its spec (providerID, failure domain) and status move the Machine on. Metadata-only changes do not wake it:
-    // the provider's finalizer and intent, and the owner reference and label this handler sets itself (a label or
-    // owner stripped by hand is put back at the next change of the object or its Machine, or by the drift check).
+    // the provider's finalizer and intent, and the owner reference and label this handler sets itself. A label or
+    // owner stripped by hand is put back at the next reconcile of the Machine: a spec or status change of this
+    // object, a non-status change of the Machine, or a change of its Node (a kubelet reports its status at least
+    // every few minutes). The drift check does not look for it.
     ...infraMachineKinds().map((k) => ({
       group: k.group,
       kind: k.kind,
