@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type ApiServer, startApiServer } from '../local/apiserver/index.ts';
+import { startApiServerInWorker } from '../local/apiserver/worker.ts';
 import { widgetCrd } from '../test/apiserver/helpers.ts';
 
 const CONCURRENCY = 16;
@@ -99,12 +100,15 @@ async function writes(
   label: string,
   dataDir: string | undefined,
   n: number,
-  o: { ownProcess?: boolean } = {},
+  o: { ownProcess?: boolean; thread?: boolean } = {},
 ): Promise<void> {
+  const opts = { crds: [widgetCrd()], ...(dataDir ? { dataDir } : {}) };
   const api =
     o.ownProcess && dataDir
       ? await serverProcess(dataDir)
-      : await startApiServer({ crds: [widgetCrd()], ...(dataDir ? { dataDir } : {}) });
+      : o.thread
+        ? await startApiServerInWorker(opts)
+        : await startApiServer(opts);
   const call = client(api);
   // Warm-up (JIT, TLS sessions) outside the measurement.
   await pool(200, async (i) => {
@@ -229,6 +233,8 @@ try {
   await writes('in memory', undefined, 2000);
   await writes('data dir (fsync per batch)', join(dir, 'data'), 2000);
   await writes('data dir, server in its own process', join(dir, 'data-own'), 4000, { ownProcess: true });
+  // How the embedded default runs it (local/apiserver/worker.ts).
+  await writes('data dir, server on a worker thread', join(dir, 'data-thread'), 4000, { thread: true });
   await fanOut();
   await bigList();
 } finally {

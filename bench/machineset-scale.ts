@@ -19,6 +19,7 @@ import { cpus } from 'node:os';
 import { LocalCloud } from '../functions/providers/local/cloud.ts';
 import { coreHandlers, localProviderHandlers } from '../functions/registry.ts';
 import { startApiServer } from '../local/apiserver/index.ts';
+import { startApiServerInWorker } from '../local/apiserver/worker.ts';
 import { createMissing, SAMPLE_CLUSTER, SAMPLE_NAMESPACE, sampleObjects } from '../local/embedded/sample.ts';
 import { startHost } from '../local/host/host.ts';
 import type { Cluster } from '../shared/api/capi/cluster.ts';
@@ -37,6 +38,8 @@ import { CallLedger, type OpFigures, writesByCaller } from './support/kube-calls
 
 const REPLICAS = intEnv('BENCH_REPLICAS', 1_000);
 const BUS_CONCURRENCY = intEnv('BENCH_BUS_CONCURRENCY', 16);
+/** The API server on a thread of its own, as the embedded default runs it (BENCH_APISERVER=in-process: on the handlers' event loop). */
+const API_THREAD = process.env.BENCH_APISERVER !== 'in-process';
 const COALESCE = intEnv('BENCH_COALESCE', 1) !== 0;
 const TIMEOUT_MS = intEnv('BENCH_TIMEOUT_S', 3_600) * 1000;
 const PROGRESS_MS = intEnv('BENCH_PROGRESS_S', 10) * 1000;
@@ -189,7 +192,8 @@ async function until(cond: () => boolean): Promise<number> {
 
 /** The embedded default's parts, each handler's Kubernetes client counted under its own name. */
 async function startSystem() {
-  const api = await startApiServer({ crds: allKinds.map((k) => toCrd(k)) });
+  const crds = allKinds.map((k) => toCrd(k));
+  const api = API_THREAD ? await startApiServerInWorker({ crds }) : await startApiServer({ crds });
   const base = new HttpsTransport(connectionFor(api));
   const ledger = new CallLedger();
   // The bench's own client (setup, scaling, observing) is not counted.

@@ -63,8 +63,8 @@ export interface ApiServer {
   /** YAML kubeconfig with CA data + token, context "capi-fn" */
   kubeconfig(): string;
   writeKubeconfig(path: string): Promise<void>;
-  /** test hook: forget watch history so older resourceVersions get 410 */
-  compactHistory(): void;
+  /** test hook: forget watch history so older resourceVersions get 410 (a server on a thread: once it settles) */
+  compactHistory(): void | Promise<void>;
   /** What storage holds in memory (objects per storage key, the kept watch history): the soak bench samples it. */
   storeStats(): ReturnType<Store['stats']>;
   /** closes watches, flushes storage */

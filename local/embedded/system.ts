@@ -32,7 +32,8 @@ import type { Connection } from '../../shared/kube/kubeconfig.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
 import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
-import { type ApiServer, startApiServer } from '../apiserver/index.ts';
+import type { ApiServer } from '../apiserver/index.ts';
+import { startApiServerInWorker } from '../apiserver/worker.ts';
 import { type Host, startHost } from '../host/host.ts';
 import { startWebhookServer, type WebhookServer, type WebhookTls } from '../webhook-server.ts';
 import { lockDataDir } from './lock.ts';
@@ -266,7 +267,9 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<Embedded> {
     // the Cluster API kinds are the operator's to install, and only under TechPreviewNoUpgrade.
     let api: ApiServer;
     try {
-      api = await startApiServer({
+      // On a thread of its own: the handlers' reconciles and the server's request handling then run on two
+      // cores instead of queueing on one event loop (bench/machineset-scale.ts: 0 → 200 Running 10.0 → 7.5 s).
+      api = await startApiServerInWorker({
         dataDir: join(dataDir, 'apiserver'),
         port: o.port,
         crds: openshiftKinds.map((k) => toCrd(k)),
