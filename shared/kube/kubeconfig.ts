@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { readYaml } from '../text/yaml.ts';
 
 export interface Credentials {
   headers: Record<string, string>;
@@ -58,7 +58,7 @@ function loadFiles(paths: string[]): { merged: KubeconfigFile; baseDirs: Map<str
     found = true;
     let doc: KubeconfigFile;
     try {
-      doc = (parse(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
+      doc = (readYaml(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
     } catch (e) {
       // The parser's whole message (it quotes the lines around the fault) for the logs, which redact secrets;
       // the command line shows only the first line.

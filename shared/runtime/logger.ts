@@ -1,5 +1,5 @@
 // Structured JSON logs (pino) carrying event id, handler and object on every line. Every line is scrubbed of
-// credentials on the way out: error text can quote its input (the yaml parser prints the offending kubeconfig
+// credentials on the way out: error text can quote its input (a parser or a server can print the offending
 // line, token and all), and a log is read by more people than the cluster's credentials are meant for.
 import { pino } from 'pino';
 

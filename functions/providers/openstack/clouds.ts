@@ -3,7 +3,7 @@
 // OS_CLIENT_CONFIG_FILE / ./clouds.yaml / ~/.config/openstack/clouds.yaml / /etc/openstack/clouds.yaml chosen by
 // OS_CLOUD), or the standard OS_* variables. Pure: reading files is the caller's business.
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
+import { readYaml } from '../../../shared/text/yaml.ts';
 
 export type AuthType = 'password' | 'v3applicationcredential' | 'token';
 
@@ -80,7 +80,7 @@ export function cloudFromYaml(
 ): CloudConfig {
   let doc: Rec;
   try {
-    doc = (parse(text) ?? {}) as Rec;
+    doc = (readYaml(text) ?? {}) as Rec;
   } catch (e) {
     throw new CloudConfigError(`clouds.yaml is not valid YAML: ${(e as Error).message}`);
   }
