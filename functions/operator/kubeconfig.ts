@@ -10,9 +10,9 @@
 //  - `static`: credentials handed to the operator (the embedded default, whose API server has one bearer token
 //    and no TokenRequest API, passes its own server URL, CA and token).
 import { createHash } from 'node:crypto';
-import { stringify as toYaml } from 'yaml';
 import { Labels } from '../../shared/api/capi/constants.ts';
 import { Namespaces, OperatorNames } from '../../shared/api/openshift/constants.ts';
+import { writeYaml } from '../../shared/text/yaml.ts';
 import type { SecretObject } from './user-data.ts';
 
 export const CLUSTER_SECRET_TYPE = 'cluster.x-k8s.io/secret';
@@ -49,7 +49,7 @@ export function targetDigest(t: KubeconfigTarget): string {
 
 export function renderKubeconfig(infrastructureName: string, t: KubeconfigTarget, token: string): string {
   const context = `${KUBECONFIG_USER}@${infrastructureName}`;
-  return toYaml({
+  return writeYaml({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [

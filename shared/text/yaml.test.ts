@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readYaml, YamlSyntaxError } from './yaml.ts';
+import { readYaml, writeYaml, YamlSyntaxError } from './yaml.ts';
 
 describe('readYaml', () => {
   it('reads a kubeconfig as kubectl writes it, JSON too, and an empty document as null', () => {
@@ -45,5 +45,15 @@ describe('readYaml', () => {
   it('refuses a key given twice, and a second document', () => {
     expect(() => readYaml('token: a\ntoken: b\n')).toThrow(/^line 2, column 1: duplicated mapping key$/);
     expect(() => readYaml('a: 1\n---\nb: 2\n')).toThrow(/^2 YAML documents where one was expected/);
+  });
+});
+
+describe('writeYaml', () => {
+  it('writes what readYaml reads back, quoting strings a YAML 1.1 reader would retype', () => {
+    const value = { a: 'on', b: '0123', c: 'x: y', d: ['- z'], e: { token: 'abc' }, f: 'two\nlines\n', g: null };
+    const text = writeYaml(value);
+    expect(text).toContain("a: 'on'");
+    expect(text).toContain("b: '0123'");
+    expect(readYaml(text)).toEqual(value);
   });
 });

@@ -1,8 +1,8 @@
-// Reading the YAML files a function meets at run time (kubeconfig, clouds.yaml). js-yaml rather than `yaml`
-// (which the generators and the CLI keep for writing): a function loads its parser on every cold start, and
-// js-yaml's evaluates in about a third of the time (bench/cold-start.ts; @kubernetes/client-node reads
-// kubeconfigs with it too).
-import { loadAll } from 'js-yaml';
+// The YAML a function reads and writes at run time (kubeconfig, clouds.yaml, the operator's kubeconfig Secret,
+// Metal3's rendered data). js-yaml rather than `yaml` (which the generators and the CLI keep): a function loads
+// its YAML library on every cold start, and js-yaml's evaluates in about a third of the time (bench/cold-start.ts;
+// @kubernetes/client-node reads kubeconfigs with it too).
+import { dump, loadAll } from 'js-yaml';
 
 /**
  * A document that is not YAML: where and why, and never its text. The parser's own message quotes the lines around
@@ -31,4 +31,9 @@ export function readYaml(text: string): unknown {
   if (docs.length > 1)
     throw new YamlSyntaxError(`${docs.length} YAML documents where one was expected (--- separates them)`);
   return docs[0] ?? null;
+}
+
+/** `value` as one block-style YAML document; strings an older (YAML 1.1) reader would take for another type are quoted. */
+export function writeYaml(value: unknown): string {
+  return dump(value, { noRefs: true });
 }

@@ -6,7 +6,7 @@
 // `<machine>-metadata` and `<machine>-networkdata`, owned by the Metal3Data and never rewritten (a host
 // reprovisions with the data it first had). Deleting the Metal3Machine collects the claim, the data and the
 // Secrets through their owner references, which frees the index.
-import { stringify } from 'yaml';
+
 import { Labels } from '../../../shared/api/capi/constants.ts';
 import type { KubeObject, OwnerReference } from '../../../shared/api/meta.ts';
 import { METAL3_DATA_API_VERSION } from '../../../shared/api/providers/constants.ts';
@@ -14,6 +14,7 @@ import type { BareMetalHost } from '../../../shared/api/providers/metal3.ts';
 import type { Metal3Data, Metal3DataClaim, Metal3DataTemplate } from '../../../shared/api/providers/metal3-data.ts';
 import type { KubeClient } from '../../../shared/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../shared/kube/errors.ts';
+import { writeYaml } from '../../../shared/text/yaml.ts';
 import { RenderError, renderMetaData, renderNetworkData } from './data-render.ts';
 
 export const M3DT = { apiVersion: METAL3_DATA_API_VERSION, kind: 'Metal3DataTemplate' };
@@ -241,7 +242,7 @@ export async function ensureRenderedData(i: DataInputs): Promise<DataOutcome> {
           ...SECRET,
           metadata: { name: ref.name, namespace: ns, labels, ownerReferences: [owner(data, true)] },
           type: 'Opaque',
-          stringData: { [key]: stringify(render()) },
+          stringData: { [key]: writeYaml(render()) },
         } as KubeObject,
         { fieldManager: i.fieldManager },
       );
