@@ -8,7 +8,7 @@
 
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
-import { newResourceEvent, refOf } from '../../shared/events/resource-event.ts';
+import { absentExtension, apiGroupOf, newResourceEvent, refOf } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isNotFound } from '../../shared/kube/errors.ts';
 import { recordEvent } from '../../shared/kube/events.ts';
@@ -148,10 +148,50 @@ async function listKind(o: DriftOptions, k: WatchedKind, report: DriftReport): P
   }
 }
 
+const kindKey = (group: string, kind: string) => `${group}/${kind}`;
+
+/**
+ * Where each gate kind (a watch's `whenExists`) has objects, from complete LISTs: namespaces holding one, per
+ * `capifnnone…` extension. The drift check stamps the same flags the bridge does, so a resync of a Machine or Node
+ * where no MachineHealthCheck exists does not wake that handler either. A gate kind this check does not watch is
+ * left out (nothing flagged); one whose CRD is not served has no objects, as for the bridge.
+ */
+type GatePresence = Map<string, Set<string>>;
+
+async function gatePresence(
+  o: DriftOptions,
+  report: DriftReport,
+  listed: Map<string, Listed | undefined>,
+): Promise<GatePresence> {
+  const presence: GatePresence = new Map();
+  const gates = new Map(o.kinds.flatMap((k) => k.gates ?? []).map((g) => [kindKey(g.group, g.kind), g]));
+  for (const [key, g] of gates) {
+    const k = o.kinds.find((w) => w.group === g.group && w.kind === g.kind);
+    if (!k) continue;
+    if (!listed.has(key)) listed.set(key, await listKind(o, k, report));
+    presence.set(absentExtension(g.kind), new Set((listed.get(key) ?? []).map((x) => x.metadata.namespace ?? '')));
+  }
+  return presence;
+}
+
+/** The gate kinds with no object where `obj` lives (its namespace; anywhere, for a cluster-scoped object). */
+function absentFor(o: DriftOptions, obj: Listed[number], presence: GatePresence): string[] {
+  const group = apiGroupOf(obj.apiVersion ?? '');
+  const k = o.kinds.find((w) => w.group === group && w.kind === obj.kind);
+  const ns = obj.metadata.namespace;
+  return (k?.gates ?? [])
+    .map((g) => absentExtension(g.kind))
+    .filter((ext) => {
+      const where = presence.get(ext);
+      return where !== undefined && (ns ? !where.has(ns) : where.size === 0);
+    });
+}
+
 async function publishResyncs(
   o: DriftOptions,
   objs: Array<{ obj: Listed[number]; reason?: string }>,
   report: DriftReport,
+  presence: GatePresence,
 ): Promise<void> {
   const batchSize = o.batchSize ?? 100;
   for (let i = 0; i < objs.length; i += batchSize) {
@@ -162,6 +202,7 @@ async function publishResyncs(
         ref: refOf(obj),
         ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
         ...(reason ? { reason } : {}),
+        absent: absentFor(o, obj, presence),
       }),
     );
     await o.bus.publish(events);
@@ -171,13 +212,18 @@ async function publishResyncs(
 
 /** The old periodic resync: every object of every watched kind. */
 async function fullResync(o: DriftOptions, report: DriftReport): Promise<void> {
+  // The gate kinds are listed first (and not again below): their presence decides the others' flags.
+  const listed = new Map<string, Listed | undefined>();
+  const presence = await gatePresence(o, report, listed);
   for (const k of o.kinds) {
-    const items = await listKind(o, k, report);
+    const key = kindKey(k.group, k.kind);
+    const items = listed.has(key) ? listed.get(key) : await listKind(o, k, report);
     if (items)
       await publishResyncs(
         o,
         items.map((obj) => ({ obj })),
         report,
+        presence,
       );
   }
   if (o.scanners?.length) await scanOrphans(o, report);
@@ -269,10 +315,14 @@ async function detect(o: DriftOptions, report: DriftReport): Promise<void> {
       'drifted; resyncing',
     );
   }
+  if (drifted.size === 0) return;
+  // MachineHealthCheck, the one gate kind, is a core kind: its LIST above (or its absence) is reused.
+  const presence = await gatePresence(o, report, new Map(core.map((k, i) => [kindKey(k.group, k.kind), coreItems[i]])));
   await publishResyncs(
     o,
     [...drifted.values()].map((d) => ({ obj: d.obj, reason: d.reasons.join('; ') })),
     report,
+    presence,
   );
 }
 

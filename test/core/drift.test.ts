@@ -232,3 +232,80 @@ describe('drift check: detect (the default)', () => {
     }
   });
 });
+
+describe('drift check: resyncs carry the bridge’s none-of-a-kind flags', () => {
+  it('a Machine or Node resync where no MachineHealthCheck exists is flagged for every bus to skip, in both modes', async () => {
+    const api = await startApiServer({ crds: allCrds() });
+    try {
+      const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'test' });
+      await createFleet(kube, 2, { at: '2026-12-03T09:00:00Z' });
+      // A Machine in a namespace without a MachineHealthCheck, and a Node (cluster-scoped).
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lone' } });
+      await kube.create({
+        apiVersion: 'cluster.x-k8s.io/v1beta1',
+        kind: 'Machine',
+        metadata: { name: 'lone-0', namespace: 'lone' },
+        spec: {
+          clusterName: 'lone',
+          bootstrap: { dataSecretName: 'lone-0' },
+          infrastructureRef: {
+            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+            kind: 'LocalMachine',
+            name: 'lone-0',
+          },
+        },
+      } as KubeObject);
+      await kube.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-0' } });
+      const published: ResourceEvent[] = [];
+      const run = (mode: 'full' | 'detect') => {
+        published.length = 0;
+        return runDriftCheck({
+          kube,
+          bus: { publish: async (e) => void published.push(...e) },
+          kinds: watchedKinds(driftCheckedHandlers()),
+          source: 'test',
+          log: silentLogger,
+          mode,
+        });
+      };
+      const FLAG = 'capifnnonemachinehea';
+      const flags = () =>
+        Object.fromEntries(
+          published
+            .filter((e) => ['Machine', 'Node', 'MachineHealthCheck', 'MachineSet'].includes(e.data.ref.kind))
+            .map((e) => [`${e.data.ref.kind}/${e.data.ref.name}`, (e as Record<string, unknown>)[FLAG] ?? '-']),
+        );
+
+      await run('full');
+      expect(flags()).toEqual({
+        [`Machine/${machineName(0)}`]: '-',
+        [`Machine/${machineName(1)}`]: '-',
+        'Machine/lone-0': 'true',
+        'Node/node-0': '-',
+        [`MachineHealthCheck/${FLEET_CLUSTER}-workers-health`]: '-',
+        [`MachineSet/${FLEET_CLUSTER}-workers`]: '-',
+      });
+
+      await kube.delete({
+        apiVersion: 'cluster.x-k8s.io/v1beta1',
+        kind: 'MachineHealthCheck',
+        namespace: FLEET_NS,
+        name: `${FLEET_CLUSTER}-workers-health`,
+      });
+      await run('full');
+      expect(flags()).toMatchObject({
+        [`Machine/${machineName(0)}`]: 'true',
+        'Machine/lone-0': 'true',
+        'Node/node-0': 'true',
+        [`MachineSet/${FLEET_CLUSTER}-workers`]: '-',
+      });
+
+      // Detect mode: the lone Machine (no status yet) has drifted; its resync is flagged the same way.
+      const report = await run('detect');
+      expect(report.drifted.map((d) => `${d.kind}/${d.name}`)).toEqual(['Machine/lone-0']);
+      expect(flags()).toEqual({ 'Machine/lone-0': 'true' });
+    } finally {
+      await api.stop();
+    }
+  });
+});
