@@ -4,6 +4,7 @@
 // addresses, readiness and conditions — or a terminal failure when the instance went away behind our back.
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { ObjectRef } from '../../../shared/events/resource-event.ts';
+import { controllerOf } from '../../../shared/reconcile/owner-refs.ts';
 import { pausedState } from '../../../shared/reconcile/paused.ts';
 import {
   clone,
@@ -40,6 +41,10 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   const { kube, clock, log } = ctx;
   let im = await kube.find<IM>(ref);
   if (!im) return undefined;
+  // Until a Machine adopts it there is no identity to create with, and nothing to undo unless it is being deleted:
+  // the adoption is an event of this object and wakes us. Decided before reading the Cluster, the infrastructure
+  // cluster and the credentials, which a MachineSet's fresh clone would otherwise cost on its creation event.
+  if (!isDeleting(im) && controllerOf(im)?.kind !== 'Machine') return undefined;
   const s = await loadScope(def as InfraMachineDefinition<unknown, unknown, IM, IC>, kube, im);
   // Paused means paused (DESIGN.md rule 7): no cloud call, no write, deletion included.
   if (pausedState(s.cluster, im).paused) return undefined;
