@@ -16,9 +16,16 @@ try {
   });
   port.on('message', (m: ToServerThread) => {
     const reply = (value?: unknown) => post({ type: 'reply', id: m.id, value });
-    const fail = (e: unknown) => post({ type: 'reply', id: m.id, error: (e as Error).message ?? String(e) });
-    // The host waits for the thread's exit; process.exit on a worker ends only the thread.
-    if (m.type === 'stop') api.stop().then(() => process.exit(0), fail);
+    // The host waits for the thread's exit; process.exit on a worker ends only the thread. A stop that fails (the
+    // log's last flush) still ends it, with the reason in the log and a non-zero exit code, so stop never hangs.
+    if (m.type === 'stop')
+      api.stop().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          if (forwardLog) post({ type: 'log', line: `apiserver: stop failed: ${(e as Error).message ?? String(e)}` });
+          process.exit(1);
+        },
+      );
     else if (m.type === 'compactHistory') {
       api.compactHistory();
       reply();
