@@ -2,7 +2,7 @@
 // where it listens, answers stop and the test hooks, and exits once stopped.
 import { parentPort, workerData } from 'node:worker_threads';
 import { startApiServer } from './index.ts';
-import type { FromServerThread, ToServerThread, WorkerApiServerOptions } from './worker.ts';
+import { type FromServerThread, STOP_FAILED, type ToServerThread, type WorkerApiServerOptions } from './worker.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker-main.ts runs as a worker thread (local/apiserver/worker.ts starts it)');
@@ -22,14 +22,18 @@ try {
       api.stop().then(
         () => process.exit(0),
         (e: unknown) => {
-          if (forwardLog) post({ type: 'log', line: `apiserver: stop failed: ${(e as Error).message ?? String(e)}` });
+          post({ type: 'log', line: `${STOP_FAILED}${(e as Error).message ?? String(e)}` });
           process.exit(1);
         },
       );
     else if (m.type === 'compactHistory') {
-      api.compactHistory();
-      reply();
-    } else if (m.type === 'storeStats') reply(api.storeStats());
+      try {
+        api.compactHistory();
+        reply();
+      } catch (e) {
+        post({ type: 'reply', id: m.id, error: (e as Error).message ?? String(e) });
+      }
+    }
   });
   post({ type: 'ready', url: api.url, port: api.port, caPem: api.caPem, token: api.token });
 } catch (e) {
@@ -37,6 +41,7 @@ try {
   post({
     type: 'failed',
     message: err.message ?? String(e),
+    ...(err.name ? { name: err.name } : {}),
     ...(err.code ? { code: err.code } : {}),
     ...(err.stack ? { stack: err.stack } : {}),
   });

@@ -12,16 +12,20 @@ export type WorkerApiServerOptions = Omit<ApiServerOptions, 'resolveService'>;
 /** Messages from the thread (worker-main.ts). */
 export type FromServerThread =
   | { type: 'ready'; url: string; port: number; caPem: string; token: string }
-  | { type: 'failed'; message: string; code?: string; stack?: string }
+  | { type: 'failed'; message: string; name?: string; code?: string; stack?: string }
   | { type: 'log'; line: string }
   | { type: 'reply'; id: number; value?: unknown; error?: string };
 
+/** The log line the thread sends when its stop failed, before it exits with code 1. */
+export const STOP_FAILED = 'apiserver: stop failed: ';
+
 /** Messages to the thread. */
-export type ToServerThread = { type: 'stop' | 'compactHistory' | 'storeStats'; id: number };
+export type ToServerThread = { type: 'stop' | 'compactHistory'; id: number };
 
 /** An error the thread's start failed with, rebuilt with its code (EADDRINUSE decides the caller's message). */
-function rebuilt(m: { message: string; code?: string; stack?: string }): Error {
+function rebuilt(m: { message: string; name?: string; code?: string; stack?: string }): Error {
   const e = new Error(m.message) as NodeJS.ErrnoException;
+  if (m.name) e.name = m.name;
   if (m.code) e.code = m.code;
   if (m.stack) e.stack = m.stack;
   return e;
@@ -65,13 +69,19 @@ export async function startApiServerInWorker(opts: WorkerApiServerOptions = {}):
     throw e;
   }
   let stopping: Promise<void> | undefined;
+  let stopError: unknown;
   // Until stop, the thread failing is the host failing, as it was with the server on the host's own event loop:
-  // nothing would answer the handlers, so the error is thrown where nothing can swallow it.
+  // nothing would answer the handlers, so the error is thrown where nothing can swallow it. While stopping, it
+  // is what stop() rejects with.
   worker.on('error', (e) => {
-    if (!stopping)
+    if (stopping) stopError ??= e;
+    else
       process.nextTick(() => {
         throw e;
       });
+  });
+  worker.on('message', (m: FromServerThread) => {
+    if (stopping && m.type === 'log' && m.line.startsWith(STOP_FAILED)) stopError ??= new Error(m.line);
   });
   void exit.then((code) => {
     if (!stopping)
@@ -104,7 +114,10 @@ export async function startApiServerInWorker(opts: WorkerApiServerOptions = {}):
     stop: () => {
       stopping ??= (async () => {
         if (!exited) void call('stop').catch(() => {});
-        await exit;
+        // As the in-process server's stop rejects when the log's last flush fails, so does this one.
+        const code = await exit;
+        if (stopError) throw stopError;
+        if (code !== 0) throw new Error(`the API server thread stopped with exit code ${code}`);
       })();
       return stopping;
     },

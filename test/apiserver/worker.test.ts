@@ -2,7 +2,7 @@
 // the same REST protocol with the CRDs it was given, keeps what it wrote in its data folder across a restart,
 // forwards its log lines, reports a port in use with the code the embedded default reads, and its stop ends
 // the thread.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,5 +63,24 @@ describe('the API server on a worker thread', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('a stop whose last flush fails rejects with the reason, and the thread still ends', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'capi-fn-worker-'));
+    const api = await startApiServerInWorker({ dataDir, crds: [widgetCrd()] });
+    await new Client(api).call('POST', W(), { body: widget('w1') });
+    // The thread's write-ahead log descriptor is the process's: closing it here makes the log's close fail there.
+    const wal = join(dataDir, 'store', 'wal.log');
+    const fd = readdirSync('/proc/self/fd').find((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === wal;
+      } catch {
+        return false;
+      }
+    });
+    expect(fd).toBeDefined();
+    closeSync(Number(fd));
+    await expect(api.stop()).rejects.toThrow(/stop failed/);
+    await expect(new Client(api).call('GET', `${W()}/w1`)).rejects.toThrow();
   });
 });
