@@ -153,8 +153,9 @@ const kindKey = (group: string, kind: string) => `${group}/${kind}`;
 /**
  * Where each gate kind (a watch's `whenExists`) has objects, from complete LISTs: namespaces holding one, per
  * `capifnnone…` extension. The drift check stamps the same flags the bridge does, so a resync of a Machine or Node
- * where no MachineHealthCheck exists does not wake that handler either. A gate kind this check does not watch is
- * left out (nothing flagged); one whose CRD is not served has no objects, as for the bridge.
+ * where no MachineHealthCheck exists does not wake that handler either. A gate kind this check does not watch, or
+ * whose LIST answered 404, is left out and flags nothing: as for the bridge, a 404 may be an API server that has
+ * not loaded the kind yet, not proof that none exists.
  */
 type GatePresence = Map<string, Set<string>>;
 
@@ -169,7 +170,8 @@ async function gatePresence(
     const k = o.kinds.find((w) => w.group === g.group && w.kind === g.kind);
     if (!k) continue;
     if (!listed.has(key)) listed.set(key, await listKind(o, k, report));
-    presence.set(absentExtension(g.kind), new Set((listed.get(key) ?? []).map((x) => x.metadata.namespace ?? '')));
+    const items = listed.get(key);
+    if (items) presence.set(absentExtension(g.kind), new Set(items.map((x) => x.metadata.namespace ?? '')));
   }
   return presence;
 }
@@ -183,7 +185,8 @@ function absentFor(o: DriftOptions, obj: Listed[number], presence: GatePresence)
     .map((g) => absentExtension(g.kind))
     .filter((ext) => {
       const where = presence.get(ext);
-      return where !== undefined && (ns ? !where.has(ns) : where.size === 0);
+      // A cluster-scoped gate object counts in every namespace, as the bridge counts it.
+      return where !== undefined && (ns ? !where.has(ns) && !where.has('') : where.size === 0);
     });
 }
 

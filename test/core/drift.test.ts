@@ -10,6 +10,7 @@ import { startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { ResourceEvent } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
+import { KubeError } from '../../shared/kube/errors.ts';
 import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
 import { silentLogger } from '../../shared/runtime/logger.ts';
@@ -304,6 +305,51 @@ describe('drift check: resyncs carry the bridge’s none-of-a-kind flags', () =>
       const report = await run('detect');
       expect(report.drifted.map((d) => `${d.kind}/${d.name}`)).toEqual(['Machine/lone-0']);
       expect(flags()).toEqual({ 'Machine/lone-0': 'true' });
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('a 404 for MachineHealthChecks flags nothing: as for the bridge, the kind may not be loaded yet', async () => {
+    const api = await startApiServer({ crds: allCrds() });
+    try {
+      const real = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'test' });
+      await real.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lone' } });
+      await real.create({
+        apiVersion: 'cluster.x-k8s.io/v1beta1',
+        kind: 'Machine',
+        metadata: { name: 'lone-0', namespace: 'lone' },
+        spec: {
+          clusterName: 'lone',
+          bootstrap: { dataSecretName: 'lone-0' },
+          infrastructureRef: {
+            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+            kind: 'LocalMachine',
+            name: 'lone-0',
+          },
+        },
+      } as KubeObject);
+      // A restarting API server answers 404 for a kind it has not loaded yet.
+      const kube = Object.create(real) as KubeClient;
+      kube.listAll = (async (t: { kind: string }, opts?: object) => {
+        if (t.kind === 'MachineHealthCheck')
+          throw new KubeError({ code: 404, reason: 'NotFound', message: 'not loaded', method: 'GET', path: '/x' });
+        return real.listAll(t as never, opts);
+      }) as KubeClient['listAll'];
+      for (const mode of ['full', 'detect'] as const) {
+        const published: ResourceEvent[] = [];
+        await runDriftCheck({
+          kube,
+          bus: { publish: async (e) => void published.push(...e) },
+          kinds: watchedKinds(driftCheckedHandlers()),
+          source: 'test',
+          log: silentLogger,
+          mode,
+        });
+        const lone = published.find((e) => e.data.ref.name === 'lone-0');
+        expect(lone, mode).toBeDefined();
+        expect((lone as Record<string, unknown>).capifnnonemachinehea, mode).toBeUndefined();
+      }
     } finally {
       await api.stop();
     }
