@@ -60,8 +60,7 @@ function loadFiles(paths: string[]): { merged: KubeconfigFile; baseDirs: Map<str
     try {
       doc = (readYaml(readFileSync(p, 'utf8')) ?? {}) as KubeconfigFile;
     } catch (e) {
-      // The parser's whole message (it quotes the lines around the fault) for the logs, which redact secrets;
-      // the command line shows only the first line.
+      // Line, column and reason (readYaml quotes nothing of the file); the command line shows the first line.
       throw new KubeconfigError(
         `${p} is not a kubeconfig; fix the file or pass another with --kubeconfig: ${(e as Error).message}`,
       );

@@ -42,6 +42,25 @@ describe('readYaml', () => {
     expect((err as Error).message).not.toContain('s3cr3t');
   });
 
+  it('quotes no alias or tag the text holds (a password can start with * or !)', () => {
+    for (const text of [
+      'password: *Secr3tPw\n',
+      'password: !Secr3tPw\n',
+      'password: !<tag:Secr3tPw> x\n',
+      '%TAG !Secr3t! tag:x,2000:\n---\na: !Secr3t!y 1\n',
+      'a: !Se@cr3t x\n',
+    ]) {
+      let message = '';
+      try {
+        readYaml(text);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^line \d+, column \d+: /);
+      expect(message).not.toContain('cr3t');
+    }
+  });
+
   it('refuses a key given twice, and a second document', () => {
     expect(() => readYaml('token: a\ntoken: b\n')).toThrow(/^line 2, column 1: duplicated mapping key$/);
     expect(() => readYaml('a: 1\n---\nb: 2\n')).toThrow(/^2 YAML documents where one was expected/);

@@ -16,6 +16,18 @@ export class YamlSyntaxError extends Error {
   }
 }
 
+/**
+ * A parser reason with the input it quotes cut out: an alias (`unidentified alias "…"`), a tag (`!<…>`), a tag
+ * handle, the characters a tag may not hold. `password: *S3cret` is a plausible slip, and the reason would carry
+ * the password with no key name for the log's redaction to recognise.
+ */
+function withoutQuotedText(reason: string): string {
+  return reason
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/!<[^>]*>/g, '!<…>')
+    .replace(/(such characters):.*$/s, '$1');
+}
+
 /** The one document in `text` (null for an empty one); YAML 1.2's core schema, duplicate keys refused. */
 export function readYaml(text: string): unknown {
   let docs: unknown[];
@@ -24,8 +36,9 @@ export function readYaml(text: string): unknown {
   } catch (e) {
     const err = e as { reason?: string; mark?: { line: number; column: number } };
     if (err.reason === undefined) throw e;
+    const reason = withoutQuotedText(err.reason);
     throw new YamlSyntaxError(
-      err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${err.reason}` : err.reason,
+      err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${reason}` : reason,
     );
   }
   if (docs.length > 1)
