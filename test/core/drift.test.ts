@@ -234,6 +234,25 @@ describe('drift check: detect (the default)', () => {
   });
 });
 
+/** Machine `lone-0` in namespace `lone`, where no MachineHealthCheck is: it has no status yet, so it has drifted. */
+async function createLoneMachine(kube: KubeClient): Promise<void> {
+  await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lone' } });
+  await kube.create({
+    apiVersion: 'cluster.x-k8s.io/v1beta1',
+    kind: 'Machine',
+    metadata: { name: 'lone-0', namespace: 'lone' },
+    spec: {
+      clusterName: 'lone',
+      bootstrap: { dataSecretName: 'lone-0' },
+      infrastructureRef: {
+        apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+        kind: 'LocalMachine',
+        name: 'lone-0',
+      },
+    },
+  } as KubeObject);
+}
+
 describe('drift check: resyncs carry the bridge’s none-of-a-kind flags', () => {
   it('a Machine or Node resync where no MachineHealthCheck exists is flagged for every bus to skip, in both modes', async () => {
     const api = await startApiServer({ crds: allCrds() });
@@ -241,21 +260,7 @@ describe('drift check: resyncs carry the bridge’s none-of-a-kind flags', () =>
       const kube = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'test' });
       await createFleet(kube, 2, { at: '2026-12-03T09:00:00Z' });
       // A Machine in a namespace without a MachineHealthCheck, and a Node (cluster-scoped).
-      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lone' } });
-      await kube.create({
-        apiVersion: 'cluster.x-k8s.io/v1beta1',
-        kind: 'Machine',
-        metadata: { name: 'lone-0', namespace: 'lone' },
-        spec: {
-          clusterName: 'lone',
-          bootstrap: { dataSecretName: 'lone-0' },
-          infrastructureRef: {
-            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-            kind: 'LocalMachine',
-            name: 'lone-0',
-          },
-        },
-      } as KubeObject);
+      await createLoneMachine(kube);
       await kube.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-0' } });
       const published: ResourceEvent[] = [];
       const run = (mode: 'full' | 'detect') => {
@@ -314,21 +319,7 @@ describe('drift check: resyncs carry the bridge’s none-of-a-kind flags', () =>
     const api = await startApiServer({ crds: allCrds() });
     try {
       const real = new KubeClient(new HttpsTransport(connectionFor(api)), { fieldManager: 'test' });
-      await real.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lone' } });
-      await real.create({
-        apiVersion: 'cluster.x-k8s.io/v1beta1',
-        kind: 'Machine',
-        metadata: { name: 'lone-0', namespace: 'lone' },
-        spec: {
-          clusterName: 'lone',
-          bootstrap: { dataSecretName: 'lone-0' },
-          infrastructureRef: {
-            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
-            kind: 'LocalMachine',
-            name: 'lone-0',
-          },
-        },
-      } as KubeObject);
+      await createLoneMachine(real);
       // A restarting API server answers 404 for a kind it has not loaded yet.
       const kube = Object.create(real) as KubeClient;
       kube.listAll = (async (t: { kind: string }, opts?: object) => {

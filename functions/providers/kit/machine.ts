@@ -53,7 +53,7 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
   const cctx: HandlerContext<Client> = client === ctx.cloud ? ctx : { ...ctx, cloud: client };
   const port = def.port(client, s.location, im);
   if (isDeleting(im)) return reconcileDeletion(def, cctx, port, s, t);
-  // Until the Machine adopts it there is no identity to create with; the adoption wakes us.
+  // Its Machine is gone, or was replaced under the same name (another UID): nothing to create for.
   if (!s.machine || !s.machineUid) return undefined;
   // Terminal (upstream keeps failed machines as they are until they are deleted).
   if (im.status?.failureReason) return undefined;
