@@ -10,7 +10,7 @@ import type { AwsPermissions } from '../functions/providers/kit/module.ts';
 import { runtimes } from '../functions/providers/runtimes.ts';
 import { type CloudFunction, cloudFunctions } from '../functions/registry.ts';
 import { WEBHOOKS_FUNCTION_NAME } from '../functions/webhooks/serve.ts';
-import { eventBridgeRuleFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
+import { eventBridgeRulesFor, sqsQueueNames } from '../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../shared/runtime/handler.ts';
 
 /** What a function does with its own queue (consume, requeue with delay, extend visibility). */
@@ -161,8 +161,11 @@ export function serverlessConfig(): Record<string, unknown> {
     const q = sqsQueueNames(def.name);
     const queueId = logicalId(def.name, 'Queue');
     const dlqId = logicalId(def.name, 'DeadLetterQueue');
-    const ruleId = logicalId(def.name, 'Rule');
-    const rule = eventBridgeRuleFor(subscriptionOf(def), BUS_NAME);
+    // The first rule keeps the id it always had, so a stack that had one rule updates it in place.
+    const rules = eventBridgeRulesFor(subscriptionOf(def), BUS_NAME).map((rule, i) => ({
+      rule,
+      id: logicalId(def.name, i === 0 ? 'Rule' : `Rule${i + 1}`),
+    }));
     const sqs: Record<string, unknown> = {
       arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       batchSize: 10,
@@ -211,16 +214,18 @@ export function serverlessConfig(): Record<string, unknown> {
         },
       },
     };
-    resources[ruleId] = {
-      Type: 'AWS::Events::Rule',
-      Properties: {
-        Name: rule.Name,
-        Description: rule.Description,
-        EventBusName: { Ref: 'EventBus' },
-        EventPattern: rule.EventPattern,
-        Targets: [{ Id: def.name, Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }],
-      },
-    };
+    for (const { rule, id } of rules) {
+      resources[id] = {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          Name: rule.Name,
+          Description: rule.Description,
+          EventBusName: { Ref: 'EventBus' },
+          EventPattern: rule.EventPattern,
+          Targets: [{ Id: def.name, Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }],
+        },
+      };
+    }
     resources[logicalId(def.name, 'QueuePolicy')] = {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -233,7 +238,14 @@ export function serverlessConfig(): Record<string, unknown> {
               Principal: { Service: 'events.amazonaws.com' },
               Action: 'sqs:SendMessage',
               Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn':
+                    rules.length === 1
+                      ? { 'Fn::GetAtt': [rules[0]!.id, 'Arn'] }
+                      : rules.map(({ id }) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+                },
+              },
             },
           ],
         },

@@ -59,7 +59,11 @@ export const machineHandler = defineHandler({
       map: controllerOwner(CAPI_GROUP, 'Machine'),
       metadataChanges: false,
     })),
-    { group: '', kind: 'Node', version: 'v1', map: nodeToMachines },
+    // A Node's spec (providerID, taints), status and deletion move its Machine on. Its labels and annotations do
+    // not: the ones that matter are written by this handler (the Machine annotations and synced labels), and its own
+    // patch woke it once more per Machine for nothing. One stripped by hand comes back at the Machine's next
+    // reconcile, at the latest at the kubelet's next status report (nodeStatusReportFrequency, 5 minutes by default).
+    { group: '', kind: 'Node', version: 'v1', map: nodeToMachines, metadataChanges: false },
     {
       group: CAPI_GROUP,
       kind: 'Cluster',

@@ -1,5 +1,6 @@
-// Pure derivations for the EventBridge shape: one rule per handler subscription whose pattern is the
-// routing rule of routing.ts, targeting one SQS queue per handler (with its redrive DLQ). The
+// Pure derivations for the EventBridge shape: one rule per handler subscription (a few when its pattern is over
+// the size quota) whose pattern is the routing rule of routing.ts, targeting one SQS queue per handler (with its
+// redrive DLQ). The
 // serverless.yml generator uses these too, so deployed rules and tested rules are the same rules.
 
 import { boundedName } from './names.ts';
@@ -37,26 +38,36 @@ export function sqsQueueNames(handler: string, prefix = DEFAULT_QUEUE_PREFIX): S
 }
 
 /**
- * The event pattern for `sub`, matching what `matchesSubscription` accepts. The bus `Detail` is the
- * whole CloudEvent, so CloudEvent fields live under `detail`. EventBridge cannot test "apiVersion has no
- * slash", so the core group is matched as apiVersion "v1" (the only version the core group serves).
- * Status-only (and metadata-only) skipping is spelled as alternatives because `anything-but` never matches a
- * missing field: not a modification / flag explicitly "false" / flag absent.
+ * The event patterns for `sub`, together matching what `matchesSubscription` accepts. The bus `Detail` is the
+ * whole CloudEvent, so CloudEvent fields live under `detail`. EventBridge cannot test "apiVersion has no slash",
+ * so the core group is matched as apiVersion "v1" (the only version the core group serves). Status-only (and
+ * metadata-only) skipping is spelled as alternatives because `anything-but` never matches a missing field: not a
+ * modification / flag explicitly "false" / flag absent.
+ *
+ * One pattern while it fits the account's default size quota; over it, the alternatives are shared out between
+ * patterns that each fit, one rule each, all targeting the handler's queue. An API group's alternatives stay in one
+ * pattern: they may overlap (an event matching two of them), and two rules matching one event would send it
+ * twice. Different groups, and the requeue branch, never match the same event.
  */
-export function eventBridgePatternFor(sub: Subscription): Record<string, unknown> {
-  const exact = exactPatternFor(sub);
-  if (JSON.stringify(exact).length <= DEFAULT_PATTERN_QUOTA_CHARS) return exact;
-  // Skipping status-only or metadata-only changes costs alternatives per API group; over the default quota, the
-  // rule lets every such change of the subscription's kinds through instead and the runtime drops the ones a watch
-  // does not want (as it does behind a widened Pub/Sub filter).
-  const kinds = kindsByGroup(sub);
-  const mixedStatus = kinds.some((g) => g.statusChanges) && !kinds.every((g) => g.statusChanges);
-  if (!mixedStatus && kinds.every((g) => g.metadataChanges)) return exact;
-  return exactPatternFor({
-    ...sub,
-    kinds: sub.kinds.map(({ statusChanges: _s, metadataChanges: _m, ...k }) => k),
-    statusChanges: true,
-  });
+export function eventBridgePatternsFor(sub: Subscription): Record<string, unknown>[] {
+  const chunks = branchesOf(sub);
+  const patterns: Record<string, unknown>[][] = [];
+  let current: Record<string, unknown>[] = [];
+  for (const chunk of chunks) {
+    const joined = [...current, ...chunk];
+    if (current.length && JSON.stringify(patternOf(joined)).length > DEFAULT_PATTERN_QUOTA_CHARS) {
+      patterns.push(current);
+      current = [...chunk];
+    } else {
+      current = joined;
+    }
+  }
+  if (current.length) patterns.push(current);
+  return patterns.map(patternOf);
+}
+
+function patternOf(branches: Record<string, unknown>[]): Record<string, unknown> {
+  return { detail: branches.length === 1 ? branches[0]! : { $or: branches } };
 }
 
 /**
@@ -76,8 +87,9 @@ function modificationAlternatives(g: { statusChanges: boolean; metadataChanges: 
   return alts;
 }
 
-function exactPatternFor(sub: Subscription): Record<string, unknown> {
-  const branches: Record<string, unknown>[] = [{ capifnhandler: [sub.handler] }];
+/** The pattern's alternatives: the requeue branch, then each API group's, a group's kept together. */
+function branchesOf(sub: Subscription): Record<string, unknown>[][] {
+  const chunks: Record<string, unknown>[][] = [[{ capifnhandler: [sub.handler] }]];
   for (const g of kindsByGroup(sub)) {
     const { group, kinds, types, absentKey } = g;
     const base = {
@@ -87,6 +99,7 @@ function exactPatternFor(sub: Subscription): Record<string, unknown> {
       ...(absentKey ? { [absentKey]: [{ exists: false }] } : {}),
     };
     const alts = modificationAlternatives(g);
+    const branches: Record<string, unknown>[] = [];
     if (types) {
       // Only these types; a modification among them still skips the flagged changes when asked to.
       const others = types.filter((t) => t !== MODIFIED);
@@ -97,22 +110,33 @@ function exactPatternFor(sub: Subscription): Record<string, unknown> {
     } else {
       branches.push({ ...base, type: [{ 'anything-but': MODIFIED }] }, ...alts.map((a) => ({ ...base, ...a })));
     }
+    chunks.push(branches);
   }
-  return { detail: branches.length === 1 ? branches[0]! : { $or: branches } };
+  return chunks;
 }
 
-export function eventBridgeRuleFor(sub: Subscription, busName: string, prefix = DEFAULT_QUEUE_PREFIX): EventBridgeRule {
-  const pattern = eventBridgePatternFor(sub);
-  const json = JSON.stringify(pattern);
-  if (json.length > EVENT_PATTERN_MAX_CHARS) {
-    throw new RangeError(
-      `EventBridge pattern for handler "${sub.handler}" is ${json.length} characters, over the ${EVENT_PATTERN_MAX_CHARS} limit`,
-    );
-  }
-  return {
-    Name: eventBridgeRuleName(sub.handler, prefix),
-    EventBusName: busName,
-    Description: `capi-fn handler ${sub.handler}`,
-    EventPattern: pattern,
-  };
+/** A rule's name: the handler's, then `-2`, `-3`… for the further rules of a pattern shared out. */
+export function eventBridgeRuleNameAt(handler: string, index: number, prefix = DEFAULT_QUEUE_PREFIX): string {
+  return index === 0 ? eventBridgeRuleName(handler, prefix) : eventBridgeRuleName(`${handler}-${index + 1}`, prefix);
+}
+
+export function eventBridgeRulesFor(
+  sub: Subscription,
+  busName: string,
+  prefix = DEFAULT_QUEUE_PREFIX,
+): EventBridgeRule[] {
+  return eventBridgePatternsFor(sub).map((pattern, i) => {
+    const json = JSON.stringify(pattern);
+    if (json.length > EVENT_PATTERN_MAX_CHARS) {
+      throw new RangeError(
+        `EventBridge pattern for handler "${sub.handler}" is ${json.length} characters, over the ${EVENT_PATTERN_MAX_CHARS} limit`,
+      );
+    }
+    return {
+      Name: eventBridgeRuleNameAt(sub.handler, i, prefix),
+      EventBusName: busName,
+      Description: `capi-fn handler ${sub.handler}`,
+      EventPattern: pattern,
+    };
+  });
 }

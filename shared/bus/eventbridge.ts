@@ -1,12 +1,16 @@
-// AWS: EventBridge (custom bus) → one rule per handler → one SQS queue per handler (+ redrive DLQ).
+// AWS: EventBridge (custom bus) → one rule per handler (a few for a long pattern) → one SQS queue per handler
+// (+ redrive DLQ).
 // That is the production shape (an SQS event source mapping in front of each Lambda buys buffering,
 // bounded concurrency, redrive and delays); subscribe() plays the event source mapping's part here.
 import {
   CreateEventBusCommand,
+  DeleteRuleCommand,
   EventBridgeClient,
+  ListRulesCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -42,7 +46,12 @@ import {
   payloadOfSqsBody,
   putEventsChecked,
 } from './eventbridge-publish.ts';
-import { DEFAULT_QUEUE_PREFIX, eventBridgeRuleFor, sqsQueueNames } from './eventbridge-rules.ts';
+import {
+  DEFAULT_QUEUE_PREFIX,
+  eventBridgeRuleNameAt,
+  eventBridgeRulesFor,
+  sqsQueueNames,
+} from './eventbridge-rules.ts';
 import {
   type Consumer,
   type DeadLetter,
@@ -163,29 +172,36 @@ export class EventBridgeBus implements EventBus, RawPublisher {
   async subscribe(sub: Subscription, deliver: DeliverFn): Promise<Consumer> {
     await this.ensureBus();
     const q = await this.ensureQueues(sub.handler);
-    const rule = eventBridgeRuleFor(sub, this.busName, this.prefix);
-    const { RuleArn } = await this.eb.send(
-      new PutRuleCommand({
-        Name: rule.Name,
-        EventBusName: rule.EventBusName,
-        Description: rule.Description,
-        EventPattern: JSON.stringify(rule.EventPattern),
-        State: 'ENABLED',
-      }),
-    );
-    if (RuleArn) {
+    const rules = eventBridgeRulesFor(sub, this.busName, this.prefix);
+    const ruleArns: string[] = [];
+    for (const rule of rules) {
+      const { RuleArn } = await this.eb.send(
+        new PutRuleCommand({
+          Name: rule.Name,
+          EventBusName: rule.EventBusName,
+          Description: rule.Description,
+          EventPattern: JSON.stringify(rule.EventPattern),
+          State: 'ENABLED',
+        }),
+      );
+      if (RuleArn) ruleArns.push(RuleArn);
+    }
+    if (ruleArns.length) {
       // Real SQS refuses EventBridge deliveries without this policy (moto does not check it).
       await this.sqs.send(
-        new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: queuePolicy(q.arn, RuleArn) } }),
+        new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: queuePolicy(q.arn, ruleArns) } }),
       );
     }
-    await this.eb.send(
-      new PutTargetsCommand({
-        Rule: rule.Name,
-        EventBusName: this.busName,
-        Targets: [{ Id: 'capifn-sqs', Arn: q.arn }],
-      }),
-    );
+    for (const rule of rules) {
+      await this.eb.send(
+        new PutTargetsCommand({
+          Rule: rule.Name,
+          EventBusName: this.busName,
+          Targets: [{ Id: 'capifn-sqs', Arn: q.arn }],
+        }),
+      );
+    }
+    await this.deleteSurplusRules(sub.handler, rules.length);
     const consumer = new SqsConsumer(this, sub, q, deliver);
     consumer.start();
     const handle: Consumer = {
@@ -196,6 +212,31 @@ export class EventBridgeBus implements EventBus, RawPublisher {
     };
     this.consumers.add(handle);
     return handle;
+  }
+
+  /**
+   * Rules a longer pattern of an earlier subscription left (`<name>-3` when the pattern now needs two): they would
+   * still feed the queue, duplicating what the current rules send.
+   */
+  private async deleteSurplusRules(handler: string, count: number): Promise<void> {
+    const wanted = new Set(Array.from({ length: count }, (_, i) => eventBridgeRuleNameAt(handler, i, this.prefix)));
+    const base = eventBridgeRuleNameAt(handler, 0, this.prefix);
+    let next: string | undefined;
+    const surplus: string[] = [];
+    do {
+      const page = await this.eb.send(
+        new ListRulesCommand({ EventBusName: this.busName, NamePrefix: `${base}-`, NextToken: next }),
+      );
+      for (const r of page.Rules ?? []) {
+        const name = r.Name ?? '';
+        if (!wanted.has(name) && /^-\d+$/.test(name.slice(base.length))) surplus.push(name);
+      }
+      next = page.NextToken;
+    } while (next);
+    for (const name of surplus) {
+      await this.eb.send(new RemoveTargetsCommand({ Rule: name, EventBusName: this.busName, Ids: ['capifn-sqs'] }));
+      await this.eb.send(new DeleteRuleCommand({ Name: name, EventBusName: this.busName }));
+    }
   }
 
   async deadLetters(handler?: string): Promise<DeadLetter[]> {
@@ -515,7 +556,7 @@ class SqsConsumer {
   }
 }
 
-function queuePolicy(queueArn: string, ruleArn: string): string {
+function queuePolicy(queueArn: string, ruleArns: string[]): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -525,7 +566,7 @@ function queuePolicy(queueArn: string, ruleArn: string): string {
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0] : ruleArns } },
       },
     ],
   });

@@ -1,11 +1,12 @@
 // EventBridge → SQS end to end against moto_server: rules derived from subscriptions route PutEvents
 // entries into per-handler queues; the SQS consumer drains them.
 
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeBus } from '../../shared/bus/eventbridge.ts';
 import { EventBridgePublisher } from '../../shared/bus/eventbridge-publisher.ts';
-import { sqsQueueNames } from '../../shared/bus/eventbridge-rules.ts';
+import { eventBridgeRulesFor, sqsQueueNames } from '../../shared/bus/eventbridge-rules.ts';
 import { PublishError } from '../../shared/bus/types.ts';
 import { type Moto, motoEnv, startMoto } from '../support/moto.ts';
 import { hasPeer } from '../support/peers.ts';
@@ -61,6 +62,47 @@ describe.skipIf(!hasPeer('moto_server'))('EventBridge + SQS bus (moto)', () => {
       expect(rec.idsOf(handler)).toEqual([deleted.id]);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it('a pattern over the size quota becomes several rules into one queue: each event once, and a shorter one removes the surplus', async () => {
+    const handler = unique('split');
+    const groups = Array.from({ length: 14 }, (_, i) => `${unique('g')}${i}.example.com`);
+    const kinds = groups.map((group) => ({ group, kind: 'Kind', metadataChanges: false }));
+    const rules = eventBridgeRulesFor({ handler, kinds, statusChanges: false }, 'capifn-test');
+    expect(rules.length).toBeGreaterThan(1);
+    const rec = new Recorder();
+    let consumer = await bus.subscribe({ handler, kinds, statusChanges: false }, rec.handler(handler));
+    const eb = new EventBridgeClient({});
+    const ruleNames = async () =>
+      (
+        (await eb.send(new ListRulesCommand({ EventBusName: 'capifn-test', NamePrefix: `capifn-${handler}` }))).Rules ??
+        []
+      )
+        .map((r) => r.Name)
+        .sort();
+    try {
+      expect(await ruleNames()).toEqual(rules.map((r) => r.Name).sort());
+      // One event per group (so through every rule), both ways a flag can say "not status-only"; and skipped ones.
+      const wanted = groups.flatMap((group) => [
+        makeEvent({ kind: 'Kind', group, type: 'io.capifn.resource.added', statusOnly: false }),
+        makeEvent({ kind: 'Kind', group, statusOnly: false, metaOnly: false }),
+      ]);
+      const skipped = [
+        makeEvent({ kind: 'Kind', group: groups[0]!, statusOnly: true }),
+        makeEvent({ kind: 'Kind', group: groups.at(-1)!, metaOnly: true, statusOnly: false }),
+      ];
+      await bus.publish([...wanted, ...skipped]);
+      await rec.until('every wanted event', () => rec.of(handler).length >= wanted.length, 30_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(rec.idsOf(handler).sort()).toEqual(wanted.map((e) => e.id).sort());
+      await consumer.stop();
+      // The same handler watching one group: one rule, the others deleted (they would still feed the queue).
+      consumer = await bus.subscribe({ handler, kinds: kinds.slice(0, 1), statusChanges: false }, rec.handler(handler));
+      expect(await ruleNames()).toEqual([`capifn-${handler}`]);
+    } finally {
+      await consumer.stop();
+      eb.destroy();
     }
   });
 

@@ -12,7 +12,7 @@ import { OPERATOR_HANDLER_NAME } from '../../functions/operator/index.ts';
 import { EC2_ACTIONS } from '../../functions/providers/aws/permissions.ts';
 import { cloudFunctions } from '../../functions/registry.ts';
 import { functionRoleId, kubeconfigSecretName, renderServerlessYaml } from '../../scripts/serverless-config.ts';
-import { eventBridgePatternFor } from '../../shared/bus/eventbridge-rules.ts';
+import { eventBridgePatternsFor } from '../../shared/bus/eventbridge-rules.ts';
 import { subscriptionOf } from '../../shared/runtime/handler.ts';
 import { type CfnResource, oslsPackage } from '../support/osls-package.ts';
 
@@ -59,9 +59,8 @@ describe('serverless.yml', () => {
 
   it('keeps every rule pattern within the default EventBridge quota', () => {
     for (const { def } of cloudFunctions)
-      expect(JSON.stringify(eventBridgePatternFor(subscriptionOf(def))).length, def.name).toBeLessThanOrEqual(
-        DEFAULT_PATTERN_QUOTA,
-      );
+      for (const pattern of eventBridgePatternsFor(subscriptionOf(def)))
+        expect(JSON.stringify(pattern).length, def.name).toBeLessThanOrEqual(DEFAULT_PATTERN_QUOTA);
   });
 
   describe('packaged offline with osls', () => {
@@ -82,18 +81,42 @@ describe('serverless.yml', () => {
       }));
     }, 240_000);
 
-    it('has one Lambda, queue, DLQ, event source and rule per handler, with the routing rule as pattern', () => {
+    it('has one Lambda, queue, DLQ and event source per handler, and its rules with the routing rule as pattern', () => {
       expect(byType('AWS::Events::EventBus')).toHaveLength(1);
       const rules = byType('AWS::Events::Rule')
-        .map(([, r]) => r)
-        .filter((r) => r.Properties.EventPattern);
-      expect(rules).toHaveLength(cloudFunctions.length);
+        .map(([id, r]) => ({ id, r }))
+        .filter(({ r }) => r.Properties.EventPattern);
+      let expected = 0;
       for (const { def } of cloudFunctions) {
-        const rule = rules.find((r) => r.Properties.Name === `capifn-${def.name}`);
-        expect(rule, def.name).toBeDefined();
-        expect(rule!.Properties.EventPattern).toEqual(eventBridgePatternFor(subscriptionOf(def)));
+        const patterns = eventBridgePatternsFor(subscriptionOf(def));
+        expected += patterns.length;
+        const ruleIds: string[] = [];
+        let queueId: string | undefined;
+        patterns.forEach((pattern, i) => {
+          const name = i === 0 ? `capifn-${def.name}` : `capifn-${def.name}-${i + 1}`;
+          const rule = rules.find(({ r }) => r.Properties.Name === name);
+          expect(rule, name).toBeDefined();
+          expect(rule!.r.Properties.EventPattern).toEqual(pattern);
+          const targets = rule!.r.Properties.Targets as { Id: string; Arn: { 'Fn::GetAtt': [string, string] } }[];
+          expect(targets.map((t) => t.Id)).toEqual([def.name]);
+          queueId ??= targets[0]!.Arn['Fn::GetAtt'][0];
+          expect(targets[0]!.Arn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+          expect(resources[queueId]?.Type).toBe('AWS::SQS::Queue');
+          ruleIds.push(rule!.id);
+        });
+        // The queue takes messages from exactly these rules.
+        const policy = Object.values(resources).find(
+          (r) =>
+            r.Type === 'AWS::SQS::QueuePolicy' &&
+            JSON.stringify(r.Properties.Queues) === JSON.stringify([{ Ref: queueId }]),
+        );
+        const source = (policy?.Properties.PolicyDocument as { Statement: { Condition: unknown }[] } | undefined)
+          ?.Statement[0]?.Condition;
+        const arns = ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+        expect(source, def.name).toEqual({ ArnEquals: { 'aws:SourceArn': arns.length === 1 ? arns[0] : arns } });
         expect(resources[fnId(def.name)], def.name).toBeDefined();
       }
+      expect(rules).toHaveLength(expected);
       expect(byType('AWS::SQS::Queue')).toHaveLength(cloudFunctions.length * 2);
       expect(byType('AWS::Lambda::EventSourceMapping')).toHaveLength(cloudFunctions.length);
       expect(cloudFunctions.map((f) => f.def.name)).toEqual(
