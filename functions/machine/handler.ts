@@ -17,6 +17,7 @@ import type { NodeLike } from './node-sync.ts';
 import { reconcileMachine } from './reconcile.ts';
 
 const MACHINE = { apiVersion: CAPI_API_VERSION, kind: 'Machine' };
+const NOT_ADDED: Array<'modified' | 'deleted' | 'resync'> = ['modified', 'deleted', 'resync'];
 
 /** Node → Machine: the annotations the Machine wrote on it, else the providerID index label. */
 export async function nodeToMachines(event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> {
@@ -46,11 +47,17 @@ export const machineHandler = defineHandler({
     // owner stripped by hand is put back at the next reconcile of the Machine: a spec or status change of this
     // object, a non-status change of the Machine, or a change of its Node (a kubelet reports its status at least
     // every few minutes). The drift check does not look for it.
+    //
+    // Nor does its creation: a MachineSet's clone, like one written by hand, has no Machine controller yet (this
+    // handler sets it), so the event maps to no Machine and was an invocation for nothing. One created already
+    // controlled (a restore) is found by its Machine's next reconcile: the Machine waits for a missing reference
+    // with a requeue, and the object's first change wakes it.
     ...infraMachineKinds().map((k) => ({
       group: k.group,
       kind: k.kind,
       map: controllerOwner(CAPI_GROUP, 'Machine'),
       metadataChanges: false,
+      events: NOT_ADDED,
     })),
     // A bootstrap config turning ready (its data secret written) moves its Machine on.
     ...bootstrapConfigKinds().map((k) => ({
@@ -58,6 +65,7 @@ export const machineHandler = defineHandler({
       kind: k.kind,
       map: controllerOwner(CAPI_GROUP, 'Machine'),
       metadataChanges: false,
+      events: NOT_ADDED,
     })),
     // A Node's spec (providerID, taints), status and deletion move its Machine on. Its labels and annotations do
     // not: the ones that matter are written by this handler (the Machine annotations and synced labels), and its own
