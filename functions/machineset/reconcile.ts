@@ -205,7 +205,7 @@ export async function reconcileMachineSet(ref: ObjectRef, ctx: HandlerContext): 
     if (!actionError) throw e;
   }
   if (actionError) throw actionError;
-  return requeueAfterMs !== undefined ? { requeueAfter: requeueAfterMs } : undefined;
+  return { ...(requeueAfterMs !== undefined ? { requeueAfter: requeueAfterMs } : {}), listed: listed.items.length };
 }
 
 /** Cluster-name label, a Cluster owner for stand-alone sets, cluster-name in selector and template labels. */

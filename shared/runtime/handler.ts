@@ -83,6 +83,12 @@ export interface KubeAccess {
 export interface ReconcileResult {
   /** Look at the object again after this many milliseconds even if nothing changes. */
   requeueAfter?: number;
+  /**
+   * How many objects this reconcile LISTed to answer its event (a MachineSet's Machines). A host that gathers
+   * the events other objects send one target (the local host's reconcile gate) waits for more of them before the
+   * next run, so one LIST answers many; the others ignore it.
+   */
+  listed?: number;
 }
 
 export interface HandlerContext<C = unknown> {
