@@ -59,6 +59,13 @@ export interface CloudFunction {
    * the drift check, which would otherwise resync every object of every kind it watches (all Secrets, CRDs).
    */
   ownSchedule?: boolean;
+  /**
+   * Most of its events are many objects waking one (a MachineSet's Machines): the host may hold its deliveries
+   * this many seconds to hand them over as one batch, in which each object is reconciled once (on AWS the SQS
+   * event source's batching window; a batch's other events for a reconciled object are answered, lambda.ts). A
+   * lone event waits that long at most.
+   */
+  gatherSeconds?: number;
   /** What the function reads and writes besides its handler's own declaration (the operator's steps). */
   reads?: KubeAccess[];
   writes?: KubeAccess[];
@@ -83,7 +90,7 @@ function providerFunctions(p: ProviderModule): CloudFunction[] {
  */
 export const cloudFunctions: CloudFunction[] = [
   { dir: 'cluster', def: clusterHandler as HandlerDefinition<unknown> },
-  { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown> },
+  { dir: 'machineset', def: machineSetHandler as HandlerDefinition<unknown>, gatherSeconds: 1 },
   { dir: 'machine', def: machineHandler as HandlerDefinition<unknown> },
   { dir: 'machinehealthcheck', def: machineHealthCheckHandler as HandlerDefinition<unknown> },
   ...providers.flatMap(providerFunctions),

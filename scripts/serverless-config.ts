@@ -179,6 +179,12 @@ export function serverlessConfig(): Record<string, unknown> {
     } else {
       // Bounded concurrency, like a controller's MaxConcurrentReconciles (serverless-anchors §4.1).
       sqs.maximumConcurrency = 50;
+      if (f.gatherSeconds) {
+        // A fan-in handler: a batch reconciles each object once, so larger batches mean fewer runs (a batch over 10
+        // records needs a batching window of at least 1 s).
+        sqs.maximumBatchingWindow = Math.max(1, f.gatherSeconds);
+        sqs.batchSize = 100;
+      }
     }
     const environment: Record<string, unknown> = {
       CAPI_FN_QUEUE_URL: { Ref: queueId },

@@ -13,7 +13,13 @@ export async function deliver<C>(
   raw: unknown,
   info: { attempt: number; messageId?: string },
   env: FunctionEnv,
-  opts: { requeue: (ev: ResourceEvent, delayMs: number) => Promise<void>; maxAttempts?: number; now?: () => number },
+  opts: {
+    requeue: (ev: ResourceEvent, delayMs: number) => Promise<void>;
+    maxAttempts?: number;
+    now?: () => number;
+    /** What became of the objects reconciled for this batch so far (RuntimeDeps.batch). */
+    batch?: Map<string, DeliveryResult>;
+  },
 ): Promise<Verdict> {
   const now = opts.now ?? Date.now;
   const notBefore = Date.parse((raw as Record<string, string> | undefined)?.[NOT_BEFORE_EXTENSION] ?? '');
@@ -23,6 +29,7 @@ export async function deliver<C>(
     log: env.log,
     requeue: opts.requeue,
     ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.batch ? { batch: opts.batch } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { payloadOfSqsBody } from '../bus/eventbridge-publish.ts';
+import type { DeliveryResult } from '../bus/types.ts';
 import './aws-secrets.ts';
 import { NOT_BEFORE_EXTENSION, parseResourceEvent, type ResourceEvent } from '../events/resource-event.ts';
 import type { HandlerDefinition } from '../runtime/handler.ts';
@@ -221,7 +222,11 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
   const now = opts.now ?? Date.now;
 
   /** One record, start to finish; a throw means "this record failed" (its port calls may have failed). */
-  const handleOne = async (d: Delivery, env: FunctionEnv): Promise<'done' | 'failed'> => {
+  const handleOne = async (
+    d: Delivery,
+    env: FunctionEnv,
+    batchResults?: Map<string, DeliveryResult>,
+  ): Promise<'done' | 'failed'> => {
     const { kube, log } = env;
     const result = d.invalid
       ? ({ status: 'dead-letter', reason: d.invalid } as const)
@@ -235,6 +240,7 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
               getSqs().sendDelayed(JSON.stringify(ev), Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000))),
             now,
             ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+            ...(batchResults ? { batch: batchResults } : {}),
           },
         );
     if (result.status === 'not-due') {
@@ -275,6 +281,9 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
     const { deliveries, batch } = event as Deliveries;
     const env = getEnv();
     const failures: string[] = [];
+    // Every record of an SQS batch was queued before this invocation began: one reconcile of an object answers
+    // the batch's other events for it (a MachineSet woken by many of its Machines runs once per batch).
+    const batchResults = batch ? new Map<string, DeliveryResult>() : undefined;
     for (const d of deliveries) {
       if (!batch) {
         // A direct invocation has no per-record answer: a throw is how Lambda is told to retry it.
@@ -282,7 +291,7 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
         continue;
       }
       try {
-        if ((await handleOne(d, env)) === 'failed') failures.push(d.messageId);
+        if ((await handleOne(d, env, batchResults)) === 'failed') failures.push(d.messageId);
       } catch (e) {
         // Only this record comes back (ReportBatchItemFailures): the others' side effects are done and
         // must not be repeated by redelivering the whole batch.

@@ -34,6 +34,13 @@ export interface RuntimeDeps<C = unknown> {
   maxAttempts?: number;
   /** CloudEvents `source` for requeue events. */
   source?: string;
+  /**
+   * What became of the objects reconciled for earlier events of this batch (an SQS batch: all its records were
+   * queued before the invocation began). An object reconciled without error has answered the batch's other events
+   * for it: that run read state at least as new as theirs. One whose run failed is not run again for them; they
+   * come back with its retry. The caller keeps one map per batch.
+   */
+  batch?: Map<string, DeliveryResult>;
 }
 
 const cloudCache = new WeakMap<HandlerDefinition<unknown>, Promise<unknown>>();
@@ -139,12 +146,20 @@ export async function dispatch<C>(
 
   let earliestRetry: DeliveryResult | undefined;
   for (const ref of refs) {
+    const key = refKey(ref);
+    const before = deps.batch?.get(key);
+    if (before?.status === 'done') continue;
+    if (before?.status === 'retry') {
+      earliestRetry = earlier(earliestRetry, before);
+      continue;
+    }
     const objLog = log.child({ object: `${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}` });
     const ctx: HandlerContext<C> = { kube: deps.kube, cloud, clock, log: objLog, event, handler: def.name };
     let requeueAfter: number | undefined;
     try {
       const result = await def.reconcile(ref, ctx);
       requeueAfter = result?.requeueAfter;
+      deps.batch?.set(key, { status: 'done' });
     } catch (e) {
       if (e instanceof RequeueError) {
         objLog.info({ delayMs: e.delayMs }, e.message);
@@ -152,11 +167,9 @@ export async function dispatch<C>(
       } else {
         const r = failure(e, info, maxAttempts, objLog, 'reconciling');
         if (r.status === 'dead-letter') return r;
-        if (
-          r.status === 'retry' &&
-          (!earliestRetry || (r.delayMs ?? 0) < ((earliestRetry as { delayMs?: number }).delayMs ?? 0))
-        ) {
-          earliestRetry = r;
+        if (r.status === 'retry') {
+          deps.batch?.set(key, r);
+          earliestRetry = earlier(earliestRetry, r);
         }
         continue;
       }
@@ -182,6 +195,12 @@ export async function dispatch<C>(
     }
   }
   return earliestRetry ?? { status: 'done' };
+}
+
+/** The retry due first. */
+function earlier(a: DeliveryResult | undefined, b: DeliveryResult): DeliveryResult {
+  if (!a) return b;
+  return ((b as { delayMs?: number }).delayMs ?? 0) < ((a as { delayMs?: number }).delayMs ?? 0) ? b : a;
 }
 
 function failure(e: unknown, info: DeliveryInfo, maxAttempts: number, log: Logger, doing: string): DeliveryResult {

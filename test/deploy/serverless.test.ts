@@ -154,6 +154,13 @@ describe('serverless.yml', () => {
         // An SQS event source cannot go below 2; the singleton relies on reserved concurrency alone.
         if (fn === fnId(OPERATOR_HANDLER_NAME)) expect(esm.Properties.ScalingConfig, fn).toBeUndefined();
         else expect(esm.Properties.ScalingConfig, fn).toEqual({ MaximumConcurrency: 50 });
+        // The MachineSet's events are mostly its Machines': gathered into batches that reconcile it once.
+        if (fn === fnId('machineset')) {
+          expect(esm.Properties.MaximumBatchingWindowInSeconds, fn).toBe(1);
+          expect(esm.Properties.BatchSize, fn).toBe(100);
+        } else if (fn !== fnId(OPERATOR_HANDLER_NAME)) {
+          expect(esm.Properties.MaximumBatchingWindowInSeconds, fn).toBeUndefined();
+        }
       }
     });
 

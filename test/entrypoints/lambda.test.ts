@@ -71,6 +71,32 @@ describe('Lambda entrypoint', () => {
     expect(sqs.calls[1]).toBe('delayed 30 requeue');
   });
 
+  it('reconciles an object once per SQS batch however many of its events the batch holds; a failed one retries them all', async () => {
+    const event = {
+      Records: [
+        sqsRecord('a1', machineEvent('ok')),
+        sqsRecord('r1', machineEvent('requeue')),
+        sqsRecord('f1', machineEvent('fail')),
+        sqsRecord('a2', machineEvent('ok')),
+        sqsRecord('r2', machineEvent('requeue')),
+        sqsRecord('f2', machineEvent('fail')),
+      ],
+    } as unknown as SQSEvent;
+    const res = await handler(event, ctx);
+    // Each object runs once; the failed one's second event is not run again but comes back with its retry.
+    expect(reconciled.map((r) => r.name)).toEqual(['ok', 'requeue', 'fail']);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'f1' }, { itemIdentifier: 'f2' }] });
+    expect(sqs.calls.filter((c) => c.startsWith('delayed'))).toEqual(['delayed 30 requeue']);
+    expect(sqs.calls.filter((c) => c.startsWith('visibility'))).toEqual([
+      expect.stringMatching(/^visibility rh-f1 \d+$/),
+      expect.stringMatching(/^visibility rh-f2 \d+$/),
+    ]);
+    // The next batch is a new one: its events were not seen by those runs.
+    reconciled.length = 0;
+    await handler({ Records: [sqsRecord('a3', machineEvent('ok'))] } as unknown as SQSEvent, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['ok']);
+  });
+
   it('dead-letters malformed events with the validation reason instead of retrying them', async () => {
     const event = {
       Records: [sqsRecord('x', { specversion: '1.0', id: 'x', type: 'io.capifn.resource.modified' })],
