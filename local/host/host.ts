@@ -3,6 +3,7 @@
 import { Bridge, type WatchedKind } from '../../functions/bridge/bridge.ts';
 import type { CheckpointRef } from '../../functions/bridge/checkpoint.ts';
 import type { Consumer, DeliveryInfo, DeliveryResult, EventBus } from '../../shared/bus/types.ts';
+import { newResourceEvent } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { dispatch, type RuntimeDeps } from '../../shared/runtime/dispatch.ts';
 import { type HandlerDefinition, subscriptionOf } from '../../shared/runtime/handler.ts';
@@ -66,7 +67,19 @@ export async function startHost(o: HostOptions): Promise<Host> {
     if (o.coalesce !== false) {
       const gate = new ReconcileGate();
       gates.set(def.name, gate.stats);
-      def = gated(def, gate);
+      const name = def.name;
+      def = gated(def, gate, (ref, delayMs) =>
+        coalescer.requeue(
+          newResourceEvent({
+            type: 'io.capifn.resource.resync',
+            source,
+            ref,
+            targetHandler: name,
+            notBefore: new Date(Date.now() + delayMs),
+          }),
+          delayMs,
+        ),
+      );
     }
     const deps: RuntimeDeps<unknown> = {
       kube: o.kubeFor?.(def.name) ?? o.kube,

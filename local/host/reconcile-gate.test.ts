@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WAIT_MS, OBJECTS_PER_EVENT, ReconcileGate } from './reconcile-gate.ts';
+import { MAX_WAIT_MS, OBJECTS_PER_EVENT, ReconcileGate, WAIT_PER_OBJECT_MS } from './reconcile-gate.ts';
 
 function deferred() {
   let resolve: () => void = () => {};
@@ -54,7 +54,7 @@ describe('ReconcileGate', () => {
     first.resolve();
     await Promise.all([a, b, d]);
     expect(runs).toBe(3);
-    expect(gate.stats).toEqual({ runs: 3, coalesced: 1 });
+    expect(gate.stats).toEqual({ runs: 3, coalesced: 1, deferred: 0 });
   });
 
   it('lets other targets run concurrently and a failed run release the target', async () => {
@@ -70,84 +70,68 @@ describe('ReconcileGate', () => {
   });
 
   describe('after a run that listed many objects (fan-in)', () => {
-    /** A gate whose target "ms" last listed `listed` objects, on a clock the test moves. */
+    /** A gate whose target "ms" last listed `listed` objects, and the requeues it asked for. */
     async function primed(listed: number) {
-      let t = 0;
-      const gate = new ReconcileGate(() => t);
+      const gate = new ReconcileGate();
       await gate.run('ms', 'MachineSet modified', async () => ({ listed }));
-      return { gate, advance: (ms: number) => (t += ms) };
+      const deferred: number[] = [];
+      const defer = async (delayMs: number) => {
+        deferred.push(delayMs);
+      };
+      return { gate, deferred, defer };
     }
 
-    it('gathers ceil(listed / OBJECTS_PER_EVENT) fan-in deliveries into one run', async () => {
-      const { gate } = await primed(40);
+    it('acknowledges fan-in deliveries until ceil(listed / OBJECTS_PER_EVENT) have arrived, with one requeue for them', async () => {
+      const { gate, deferred, defer } = await primed(40);
       const threshold = Math.ceil(40 / OBJECTS_PER_EVENT);
       let runs = 0;
-      const run = async () => {
-        runs++;
-        return { listed: 40 };
-      };
-      const first = gate.run('ms', 'Machine modified', run, true);
-      const folded: Promise<unknown>[] = [];
-      for (let i = 1; i < threshold - 1; i++) folded.push(gate.run('ms', 'Machine modified', run, true));
-      await tick();
+      const run = async () => ({ listed: 40, run: ++runs });
+      for (let i = 1; i < threshold; i++)
+        expect(await gate.run('ms', i % 2 ? 'Machine modified' : 'Machine deleted', run, defer)).toBeUndefined();
       expect(runs).toBe(0);
-      // The last one needed: one run starts (the waiting one or this one), and everything gathered is answered by it.
-      const last = gate.run('ms', 'Machine modified', run, true);
-      const results = [await first, ...(await Promise.all(folded)), await last];
-      expect(results.filter((r) => r !== undefined)).toEqual([{ listed: 40 }]);
-      expect(runs).toBe(1);
+      // The first gathered delivery scheduled the requeue that answers them all, listed × WAIT_PER_OBJECT_MS later.
+      expect(deferred).toEqual([40 * WAIT_PER_OBJECT_MS]);
+      // The one that completes the count runs.
+      expect(await gate.run('ms', 'Machine modified', run, defer)).toEqual({ listed: 40, run: 1 });
+      // A new count starts with that run, and a new requeue with its first delivery.
+      expect(await gate.run('ms', 'Machine modified', run, defer)).toBeUndefined();
+      expect(deferred).toHaveLength(2);
+      expect(gate.stats).toMatchObject({ runs: 2, deferred: 2, coalesced: threshold });
     });
 
-    it('runs a lone fan-in delivery by itself once it has waited listed × WAIT_PER_OBJECT_MS', async () => {
-      const gate = new ReconcileGate();
-      await gate.run('ms', 'MachineSet modified', async () => ({ listed: 40 }));
-      let ran = false;
-      const lone = gate.run(
-        'ms',
-        'Machine deleted',
-        async () => {
-          ran = true;
-          return 'ran';
-        },
-        true,
-      );
-      await tick();
-      expect(ran).toBe(false);
-      // Nothing else arrives: its own timer (40 × WAIT_PER_OBJECT_MS) lets it run.
-      expect(await lone).toBe('ran');
-    });
-
-    it("never holds back the target's own events or a failed run, and waits at most MAX_WAIT_MS", async () => {
-      const { gate, advance } = await primed(1_000_000);
-      let own = 0;
-      const ownRun = async () => ({ listed: 1_000_000, own: ++own });
-      expect(await gate.run('ms', 'MachineSet modified', ownRun)).toMatchObject({ own: 1 });
-      let ran = 0;
-      const waiting = gate.run('ms', 'Machine modified', async () => ++ran, true);
-      await tick();
-      expect(ran).toBe(0);
-      // The own event's run started after the fan-in delivery arrived and read fresher state: it answers it.
-      expect(await gate.run('ms', 'MachineSet modified', ownRun)).toMatchObject({ own: 2 });
-      expect(await waiting).toBeUndefined();
-      // However many objects were listed, a fan-in delivery waits MAX_WAIT_MS at most: the next one after that runs.
-      const lone = gate.run('ms', 'Machine deleted', async () => ++ran, true);
-      await tick();
-      expect(ran).toBe(0);
-      advance(MAX_WAIT_MS);
-      expect(await gate.run('ms', 'Machine modified', async () => ++ran, true)).toBe(1);
-      expect(await lone).toBe(2);
-      // A run that throws leaves no budget behind: the next fan-in delivery runs at once.
+    it("waits at most MAX_WAIT_MS, never holds back the target's own events or requeues, and keeps no budget after a failed run", async () => {
+      const { gate, deferred, defer } = await primed(1_000_000);
+      expect(await gate.run('ms', 'Machine modified', async () => 'ran', defer)).toBeUndefined();
+      expect(deferred).toEqual([MAX_WAIT_MS]);
+      // Not a fan-in delivery (no defer: the target's own event, or the requeue itself): it runs.
+      expect(await gate.run('ms', 'MachineSet modified', async () => ({ listed: 1_000_000 }))).toEqual({
+        listed: 1_000_000,
+      });
       await expect(
         gate.run('ms', 'MachineSet modified', async () => {
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
-      expect(await gate.run('ms', 'Machine modified', async () => 'now', true)).toBe('now');
+      expect(await gate.run('ms', 'Machine modified', async () => 'now', defer)).toBe('now');
+    });
+
+    it('schedules again when scheduling failed (the delivery fails and is retried)', async () => {
+      const { gate } = await primed(40);
+      let fail = true;
+      const scheduled: number[] = [];
+      const defer = async (d: number) => {
+        if (fail) throw new Error('bus down');
+        scheduled.push(d);
+      };
+      await expect(gate.run('ms', 'Machine modified', async () => 'x', defer)).rejects.toThrow('bus down');
+      fail = false;
+      expect(await gate.run('ms', 'Machine modified', async () => 'x', defer)).toBeUndefined();
+      expect(scheduled).toEqual([40 * WAIT_PER_OBJECT_MS]);
     });
 
     it('keeps no budget for a run that listed a few objects', async () => {
-      const { gate } = await primed(OBJECTS_PER_EVENT);
-      expect(await gate.run('ms', 'Machine modified', async () => 'now', true)).toBe('now');
+      const { gate, defer } = await primed(OBJECTS_PER_EVENT);
+      expect(await gate.run('ms', 'Machine modified', async () => 'now', defer)).toBe('now');
     });
   });
 });
