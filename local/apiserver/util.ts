@@ -1,4 +1,5 @@
 // Small helpers over plain JSON values shared by every apiserver module.
+import { cloneJson } from '../../shared/json/clone.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ export function asArray(v: unknown): unknown[] {
 
 /** Deep copy of a JSON value; stored objects are never mutated in place, so every edit starts here. */
 export function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
+  return cloneJson(v);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

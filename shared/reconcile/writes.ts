@@ -1,6 +1,7 @@
 // The only way handlers write objects: compare first (a converged reconcile makes zero writes,
 // DESIGN.md rule 1), then write with the resourceVersion the change was computed from (rule 2).
 import type { KubeObject } from '../api/meta.ts';
+import { cloneJson } from '../json/clone.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deepEqual, pruneEmpty } from './equal.ts';
 
@@ -55,5 +56,5 @@ export function isDeleting(o: KubeObject): boolean {
 }
 
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  return cloneJson(v);
 }
