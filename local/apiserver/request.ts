@@ -185,59 +185,82 @@ export function parseYamlBody(body: Buffer): unknown {
   return shallowEnough(v);
 }
 
-/** JSON keys that occur twice in one object (strict field validation reports them). */
+interface Frame {
+  isArray: boolean;
+  /** Elements seen so far (arrays), the keys seen so far and the last one (objects). */
+  index: number;
+  keys?: Set<string>;
+  key?: string;
+  parent?: Frame;
+  /** Where this container sits in its parent: the key or the element index. */
+  at: string | number;
+}
+
+/** A container's path as strict field validation prints it (`spec.list[2].name`), built only for a duplicate. */
+function pathOf(f: Frame | undefined): string {
+  if (!f?.parent) return '';
+  const up = pathOf(f.parent);
+  return typeof f.at === 'number' ? `${up}[${f.at}]` : up ? `${up}.${f.at}` : f.at;
+}
+
+/**
+ * JSON keys that occur twice in one object (strict field validation reports them). Every write's body is scanned,
+ * so this skips string values without decoding them and decodes a key only when it has an escape.
+ */
 export function duplicateJsonFields(text: string): string[] {
   const dups: string[] = [];
-  const stack: Array<{ keys: Set<string>; path: string; isArray: boolean; index: number; pendingKey?: string }> = [];
-  let i = 0;
-  const n = text.length;
-  const pathOf = (key: string) => {
-    const top = stack[stack.length - 1];
-    return top?.path ? `${top.path}.${key}` : key;
-  };
+  let top: Frame | undefined;
   let expectKey = false;
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      let s = '';
-      while (j < n && text[j] !== '"') {
-        if (text[j] === '\\') {
-          s += text.slice(j, j + 2);
-          j += 2;
-        } else s += text[j++];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let end = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', end);
+        if (q < 0) {
+          end = n;
+          break;
+        }
+        let b = q - 1;
+        while (text.charCodeAt(b) === 92 /* \ */) b--;
+        if ((q - 1 - b) % 2 === 0) {
+          end = q;
+          break;
+        }
+        end = q + 1;
       }
-      let str: string;
-      try {
-        str = JSON.parse(`"${s}"`) as string;
-      } catch {
-        str = s;
-      }
-      const top = stack[stack.length - 1];
-      if (top && !top.isArray && expectKey) {
-        if (top.keys.has(str)) dups.push(pathOf(str));
-        top.keys.add(str);
-        top.pendingKey = str;
+      if (expectKey && top && !top.isArray) {
+        const raw = text.slice(i + 1, end);
+        let key = raw;
+        if (raw.includes('\\')) {
+          try {
+            key = JSON.parse(`"${raw}"`) as string;
+          } catch {
+            key = raw;
+          }
+        }
+        top.keys ??= new Set();
+        if (top.keys.has(key)) {
+          const up = pathOf(top);
+          dups.push(up ? `${up}.${key}` : key);
+        }
+        top.keys.add(key);
+        top.key = key;
         expectKey = false;
       }
-      i = j + 1;
-      continue;
-    }
-    if (c === '{' || c === '[') {
-      const top = stack[stack.length - 1];
-      let path = '';
-      if (top) path = top.isArray ? `${top.path}[${top.index}]` : pathOf(top.pendingKey ?? '');
-      stack.push({ keys: new Set(), path, isArray: c === '[', index: 0 });
-      expectKey = c === '{';
-    } else if (c === '}' || c === ']') {
-      stack.pop();
+      i = end;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      const at = top ? (top.isArray ? top.index : (top.key ?? '')) : '';
+      top = { isArray: c === 91, index: 0, at, ...(top ? { parent: top } : {}) };
+      expectKey = c === 123;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      top = top?.parent;
       expectKey = false;
-    } else if (c === ',') {
-      const top = stack[stack.length - 1];
+    } else if (c === 44 /* , */) {
       if (top?.isArray) top.index++;
       else expectKey = true;
     }
-    i++;
   }
   return dups;
 }
