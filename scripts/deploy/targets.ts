@@ -21,7 +21,8 @@ export interface DeployTarget {
   expects: string[];
   /** What is missing before it can run: one sentence each, with the fix. */
   preflight(env: NodeJS.ProcessEnv, root: string): string[];
-  command(env: NodeJS.ProcessEnv, root: string): { cmd: string; args: string[] };
+  /** The commands that deploy, run in order until one fails. */
+  commands(env: NodeJS.ProcessEnv, root: string): Array<{ cmd: string; args: string[] }>;
 }
 
 function onPath(tool: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -83,7 +84,7 @@ export const deployTargets: DeployTarget[] = [
       if (!creds) problems.push('no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
       return problems;
     },
-    command: (_env, root) => ({ cmd: join(root, 'node_modules', '.bin', 'osls'), args: ['deploy'] }),
+    commands: (_env, root) => [{ cmd: join(root, 'node_modules', '.bin', 'osls'), args: ['deploy'] }],
   },
   {
     name: 'azure',
@@ -111,7 +112,7 @@ export const deployTargets: DeployTarget[] = [
         ...builtFor('azure', root),
       ];
     },
-    command: (_env, root) => ({ cmd: 'bash', args: [join(root, 'infra', 'azure', 'deploy.sh'), 'all'] }),
+    commands: (_env, root) => [{ cmd: 'bash', args: [join(root, 'infra', 'azure', 'deploy.sh'), 'all'] }],
   },
   {
     name: 'gcp',
@@ -145,7 +146,7 @@ export const deployTargets: DeployTarget[] = [
         ...builtFor('gcp', root),
       ];
     },
-    command: (_env, root) => ({ cmd: 'bash', args: [join(root, 'infra', 'gcp', 'deploy.sh'), 'all'] }),
+    commands: (_env, root) => [{ cmd: 'bash', args: [join(root, 'infra', 'gcp', 'deploy.sh'), 'all'] }],
   },
   {
     name: 'knative',
@@ -186,17 +187,31 @@ export const deployTargets: DeployTarget[] = [
             'Knative Serving and Eventing are not installed in this cluster (no services.serving.knative.dev, triggers.eventing.knative.dev or pingsources.sources.knative.dev CRD): install OpenShift Serverless or Knative first',
           ];
     },
-    command: (env, root) => ({
-      cmd: 'kubectl',
-      args: [
-        ...(env.KUBECONFIG ? ['--kubeconfig', env.KUBECONFIG] : []),
-        'apply',
-        '-f',
-        join(root, 'infra', 'rbac'),
-        '-f',
-        join(root, 'infra', 'knative'),
-      ],
-    }),
+    commands: (env, root) => {
+      const kc = env.KUBECONFIG ? ['--kubeconfig', env.KUBECONFIG] : [];
+      return [
+        {
+          cmd: 'kubectl',
+          args: [...kc, 'apply', '-f', join(root, 'infra', 'rbac'), '-f', join(root, 'infra', 'knative')],
+        },
+        // A routing change renames Triggers (one per event type, say); the old ones would go on delivering beside
+        // the new. Every capi-fn Trigger carries the handler label: those an earlier apply made and the manifests no
+        // longer hold are deleted.
+        {
+          cmd: 'kubectl',
+          args: [
+            ...kc,
+            'apply',
+            '-f',
+            join(root, 'infra', 'knative', 'triggers.yaml'),
+            '--prune',
+            '-l',
+            'capi-fn.io/handler',
+            '--prune-allowlist=eventing.knative.dev/v1/Trigger',
+          ],
+        },
+      ];
+    },
   },
 ];
 

@@ -2,7 +2,7 @@
 // checkout's), missing tools, settings and logins are refused one line each, and on Knative it really deploys:
 // kubectl applies infra/rbac and infra/knative to the embedded API server with Knative's CRDs installed.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
@@ -114,10 +114,30 @@ describe('capi-fn deploy', () => {
       expect(await ok(['get', 'serviceaccount', 'capi-fn-machine', '-n', 'capi-fn-system', '-o', 'name'])).toContain(
         'capi-fn-machine',
       );
-      // Deploying again changes nothing.
+      // A Trigger an earlier version applied and the manifests no longer hold (a routing change renamed it) goes on
+      // the next deploy; one without the handler label (the user's) stays, and nothing else is created.
+      const trigger = (name: string, labels: Record<string, string>) => ({
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Trigger',
+        metadata: { name, namespace: 'capi-fn-system', labels },
+        spec: { broker: 'capi-fn', subscriber: { uri: 'http://example.invalid' } },
+      });
+      for (const t of [
+        trigger('machine-awsmachine-infrastructure', { 'capi-fn.io/handler': 'machine' }),
+        trigger('users-own', { team: 'a' }),
+      ]) {
+        const file = join(dirname(kubeconfig), `${t.metadata.name}.json`);
+        writeFileSync(file, JSON.stringify(t));
+        await ok(['apply', '-f', file]);
+      }
       const again = await run(['--kubeconfig', kubeconfig, 'deploy', 'knative']);
       expect(again.status).toBe(0);
       expect(again.stdout).not.toMatch(/ created$/m);
+      expect(again.stdout).toMatch(/trigger\.eventing\.knative\.dev\/machine-awsmachine-infrastructure pruned/);
+      const after = (await ok(['get', 'triggers.eventing.knative.dev', '-n', 'capi-fn-system', '-o', 'name']))
+        .trim()
+        .split('\n');
+      expect(after.sort()).toEqual([...triggers, 'trigger.eventing.knative.dev/users-own'].sort());
     });
   });
 });

@@ -52,8 +52,10 @@ export function registerDeploy(program: Command): void {
           process.stdout.write(`the checkout's copies differ for ${stale.join(', ')}: run \`npm run gen:deploy\`\n`);
         process.stdout.write('it expects:\n');
         for (const e of target.expects) process.stdout.write(`  - ${e}\n`);
-        const { cmd: c, args } = target.command(env, ROOT);
-        process.stdout.write(`without --dry-run it runs: ${[c, ...args].join(' ')}\n`);
+        const commands = target.commands(env, ROOT);
+        process.stdout.write(
+          `without --dry-run it runs: ${commands.map(({ cmd: c, args }) => [c, ...args].join(' ')).join(' && ')}\n`,
+        );
         if (opts.out) {
           for (const [f, text] of files) {
             mkdirSync(dirname(join(opts.out, f)), { recursive: true });
@@ -83,16 +85,19 @@ export function registerDeploy(program: Command): void {
         process.exitCode = ExitCodes.failure;
         return;
       }
-      const { cmd: c, args } = target.command(env, ROOT);
-      process.stderr.write(`capi-fn deploy ${host}: running ${[c, ...args].join(' ')}\n`);
-      const code = await new Promise<number>((resolve) => {
-        const child = spawn(c, args, { env, stdio: 'inherit', cwd: ROOT });
-        child.on('error', (e) => {
-          process.stderr.write(`capi-fn deploy ${host}: could not start ${c}: ${e.message}\n`);
-          resolve(1);
+      let code = 0;
+      for (const { cmd: c, args } of target.commands(env, ROOT)) {
+        process.stderr.write(`capi-fn deploy ${host}: running ${[c, ...args].join(' ')}\n`);
+        code = await new Promise<number>((resolve) => {
+          const child = spawn(c, args, { env, stdio: 'inherit', cwd: ROOT });
+          child.on('error', (e) => {
+            process.stderr.write(`capi-fn deploy ${host}: could not start ${c}: ${e.message}\n`);
+            resolve(1);
+          });
+          child.on('exit', (status) => resolve(status ?? 1));
         });
-        child.on('exit', (status) => resolve(status ?? 1));
-      });
+        if (code !== 0) break;
+      }
       process.exitCode = code === 0 ? ExitCodes.ok : ExitCodes.failure;
     });
 }
