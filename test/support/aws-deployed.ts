@@ -27,6 +27,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -284,26 +285,40 @@ export async function deployToMoto(o: DeployedOptions): Promise<Deployed> {
     });
   });
 
-  // Event source mappings: long-poll the queue, a batch in Lambda's SQS event shape, delete all but the failures.
+  // Event source mappings: long-poll the queue, a batch in Lambda's SQS event shape, delete all but the failures. As
+  // Lambda does, a batch gathers up to BatchSize records (10 per receive, SQS's most) while its batching window
+  // lasts.
   const pollers = ofType('AWS::Lambda::EventSourceMapping').map(async ([, m]) => {
-    const p = m.Properties as { BatchSize?: number; EventSourceArn: Intrinsic; FunctionName: Intrinsic };
+    const p = m.Properties as {
+      BatchSize?: number;
+      MaximumBatchingWindowInSeconds?: number;
+      EventSourceArn: Intrinsic;
+      FunctionName: Intrinsic;
+    };
     const queueId = p.EventSourceArn['Fn::GetAtt']![0];
     const fnId = p.FunctionName['Fn::GetAtt']![0];
     const QueueUrl = queueUrls.get(queueId)!;
-    while (!stopping.now) {
-      const r = await sqs
+    const batchSize = p.BatchSize ?? 10;
+    const windowMs = (p.MaximumBatchingWindowInSeconds ?? 0) * 1000;
+    const receive = (max: number, wait: number): Promise<Message[]> =>
+      sqs
         .send(
           new ReceiveMessageCommand({
             QueueUrl,
-            MaxNumberOfMessages: p.BatchSize ?? 10,
-            WaitTimeSeconds: 1,
+            MaxNumberOfMessages: Math.min(10, max),
+            WaitTimeSeconds: wait,
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
         )
-        .catch(() => ({ Messages: [] }));
-      const messages = r.Messages ?? [];
+        .then((r) => r.Messages ?? [])
+        .catch((): Message[] => []);
+    while (!stopping.now) {
+      const messages = await receive(batchSize, 1);
       if (!messages.length || stopping.now) continue;
+      const windowEnds = Date.now() + windowMs;
+      while (messages.length < batchSize && Date.now() < windowEnds && !stopping.now)
+        messages.push(...(await receive(batchSize - messages.length, 0)));
       const event = {
         Records: messages.map((msg) => ({
           messageId: msg.MessageId,
@@ -331,12 +346,13 @@ export async function deployToMoto(o: DeployedOptions): Promise<Deployed> {
         ),
       );
       const done = messages.filter((msg) => !failed.has(msg.MessageId!));
-      if (done.length)
+      // DeleteMessageBatch takes 10 entries at most.
+      for (let i = 0; i < done.length; i += 10)
         await sqs
           .send(
             new DeleteMessageBatchCommand({
               QueueUrl,
-              Entries: done.map((msg, i) => ({ Id: String(i), ReceiptHandle: msg.ReceiptHandle })),
+              Entries: done.slice(i, i + 10).map((msg, j) => ({ Id: String(j), ReceiptHandle: msg.ReceiptHandle })),
             }),
           )
           .catch(() => undefined);
