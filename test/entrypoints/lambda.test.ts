@@ -47,6 +47,11 @@ function sqsRecord(id: string, payload: unknown, receiveCount = 1) {
   };
 }
 
+/** An SQS batch of Machine events: [message id, Machine name] each. */
+function batch(...records: Array<[string, string]>): SQSEvent {
+  return { Records: records.map(([id, name]) => sqsRecord(id, machineEvent(name))) } as unknown as SQSEvent;
+}
+
 describe('Lambda entrypoint', () => {
   let sqs: RecordingSqs;
   let handler: ReturnType<typeof lambdaHandler>;
@@ -57,14 +62,7 @@ describe('Lambda entrypoint', () => {
   });
 
   it('reconciles SQS records and reports only the failed ones as batch item failures', async () => {
-    const event = {
-      Records: [
-        sqsRecord('a', machineEvent('ok')),
-        sqsRecord('b', machineEvent('fail')),
-        sqsRecord('c', machineEvent('requeue')),
-      ],
-    } as unknown as SQSEvent;
-    const res = await handler(event, ctx);
+    const res = await handler(batch(['a', 'ok'], ['b', 'fail'], ['c', 'requeue']), ctx);
     expect(reconciled.map((r) => r.name)).toEqual(['ok', 'fail', 'requeue']);
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
     expect(sqs.calls[0]).toMatch(/^visibility rh-b \d+$/);
@@ -72,17 +70,10 @@ describe('Lambda entrypoint', () => {
   });
 
   it('reconciles an object once per SQS batch however many of its events the batch holds; a failed one retries them all', async () => {
-    const event = {
-      Records: [
-        sqsRecord('a1', machineEvent('ok')),
-        sqsRecord('r1', machineEvent('requeue')),
-        sqsRecord('f1', machineEvent('fail')),
-        sqsRecord('a2', machineEvent('ok')),
-        sqsRecord('r2', machineEvent('requeue')),
-        sqsRecord('f2', machineEvent('fail')),
-      ],
-    } as unknown as SQSEvent;
-    const res = await handler(event, ctx);
+    const res = await handler(
+      batch(['a1', 'ok'], ['r1', 'requeue'], ['f1', 'fail'], ['a2', 'ok'], ['r2', 'requeue'], ['f2', 'fail']),
+      ctx,
+    );
     // Each object runs once; the failed one's second event is not run again but comes back with its retry.
     expect(reconciled.map((r) => r.name)).toEqual(['ok', 'requeue', 'fail']);
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'f1' }, { itemIdentifier: 'f2' }] });
@@ -93,7 +84,7 @@ describe('Lambda entrypoint', () => {
     ]);
     // The next batch is a new one: its events were not seen by those runs.
     reconciled.length = 0;
-    await handler({ Records: [sqsRecord('a3', machineEvent('ok'))] } as unknown as SQSEvent, ctx);
+    await handler(batch(['a3', 'ok']), ctx);
     expect(reconciled.map((r) => r.name)).toEqual(['ok']);
   });
 
