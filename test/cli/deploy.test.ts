@@ -109,7 +109,7 @@ describe('capi-fn deploy', () => {
       const generated = readFileSync(join(ROOT, 'infra', 'knative', 'triggers.yaml'), 'utf8').match(
         /^kind: Trigger$/gm,
       );
-      expect(generated?.length).toBe(131);
+      expect(generated?.length).toBe(139);
       expect(triggers).toHaveLength(generated!.length);
       expect(await ok(['get', 'serviceaccount', 'capi-fn-machine', '-n', 'capi-fn-system', '-o', 'name'])).toContain(
         'capi-fn-machine',

@@ -1,5 +1,5 @@
 // The two handlers every provider gets from its definitions, with the same watches: an infrastructure
-// machine is woken by itself, by its Machine (adoption, bootstrap data, deletion) and by its Cluster
+// machine is woken by itself, by its Machine (bootstrap data, its deletion starting) and by its Cluster
 // (infrastructure readiness, pause); an infrastructure cluster by itself and by its Cluster.
 import { CAPI_GROUP, Labels } from '../../../shared/api/capi/constants.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -71,15 +71,24 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
     reconciles: def.machine,
     cloud: o.client,
     watches: [
-      { group: apiGroupOf(def.machine.apiVersion), kind: def.machine.kind, statusChanges: false },
+      // Not its own removal: it goes only after this handler has released its finalizer, the instance gone, so the
+      // event finds nothing (one whose finalizer is stripped by hand leaves its instance to the drift check's orphan
+      // scan).
+      {
+        group: apiGroupOf(def.machine.apiVersion),
+        kind: def.machine.kind,
+        statusChanges: false,
+        events: ['added', 'modified', 'resync'],
+      },
       // Not a Machine's creation: nothing is created before the Machine is the infrastructure machine's controller,
       // and that owner reference (written after the Machine exists, by the Machine handler or a mover) is an event
-      // of the infrastructure machine itself.
+      // of the infrastructure machine itself. Nor its removal: the Machine handler deletes the infrastructure machine
+      // first (its own event), and with its Machine gone a reconcile has nothing to create for.
       {
         group: CAPI_GROUP,
         kind: 'Machine',
         statusChanges: false,
-        events: ['modified', 'deleted', 'resync'],
+        events: ['modified', 'resync'],
         map: machineToInfraMachine(def.machine),
       },
       // Creates wait for the Cluster's infrastructure to be ready (a status change) and stop when it pauses.
