@@ -220,9 +220,11 @@ export function serverlessConfig(): Record<string, unknown> {
         },
       },
     };
-    for (const { rule, id } of rules) {
+    for (const [i, { rule, id }] of rules.entries()) {
       resources[id] = {
         Type: 'AWS::Events::Rule',
+        // The first rule narrows only after the rules taking its alternatives exist (a pattern shared out anew).
+        ...(i === 0 && rules.length > 1 ? { DependsOn: rules.slice(1).map((r) => r.id) } : {}),
         Properties: {
           Name: rule.Name,
           Description: rule.Description,

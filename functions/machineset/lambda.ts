@@ -2,4 +2,5 @@
 import { lambdaHandler } from '../../shared/entrypoints/lambda.ts';
 import { machineSetHandler } from './handler.ts';
 
-export const handler = lambdaHandler(machineSetHandler);
+// Its reconcile reads current state only (a fresh LIST), so a batch of its Machines' events runs it once.
+export const handler = lambdaHandler(machineSetHandler, { oncePerBatch: true });

@@ -129,6 +129,28 @@ describe('ReconcileGate', () => {
       expect(scheduled).toEqual([40 * WAIT_PER_OBJECT_MS]);
     });
 
+    it('leaves the next delivery to schedule again when a run started while its requeue was being published', async () => {
+      const { gate } = await primed(40);
+      const scheduled: number[] = [];
+      let release: () => void = () => {};
+      const slow = (d: number) =>
+        new Promise<void>((resolve) => {
+          scheduled.push(d);
+          release = resolve;
+        });
+      const fast = async (d: number) => {
+        scheduled.push(d);
+      };
+      const gathered = gate.run('ms', 'Machine modified', async () => 'x', slow);
+      // The requeue arrives (a targeted event: no defer) and runs before the publish returns.
+      expect(await gate.run('ms', 'requeue', async () => ({ listed: 40 }))).toEqual({ listed: 40 });
+      release();
+      expect(await gathered).toBeUndefined();
+      // The next fan-in delivery is not covered by a requeue already spent: it schedules one.
+      expect(await gate.run('ms', 'Machine modified', async () => 'x', fast)).toBeUndefined();
+      expect(scheduled).toHaveLength(2);
+    });
+
     it('keeps no budget for a run that listed a few objects', async () => {
       const { gate, defer } = await primed(OBJECTS_PER_EVENT);
       expect(await gate.run('ms', 'Machine modified', async () => 'now', defer)).toBe('now');

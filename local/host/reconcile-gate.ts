@@ -80,10 +80,13 @@ export class ReconcileGate {
       const b = this.budgets.get(target);
       if (b && b.count < b.threshold) {
         if (!b.deferred) {
-          // Marked only once scheduled: a failed publish fails this delivery, and its retry schedules again.
+          // Marked only once scheduled: a failed publish fails this delivery, and its retry schedules again. Not
+          // marked if a run started meanwhile (the requeue itself, when the publish was slow): that run reset the
+          // count, and a later delivery must schedule the next requeue.
+          const runs = this.stats.runs;
           await defer(b.maxWaitMs);
-          b.deferred = true;
           this.stats.deferred++;
+          if (this.stats.runs === runs && this.budgets.get(target) === b) b.deferred = true;
         }
         this.stats.coalesced++;
         return undefined;

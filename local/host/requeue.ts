@@ -4,7 +4,8 @@
 import { type ResourceEvent, refKey, TARGET_HANDLER_EXTENSION } from '../../shared/events/resource-event.ts';
 
 export class RequeueCoalescer {
-  private readonly due = new Map<string, number>();
+  /** Per key: when the pending requeue is due, and its publish (shared by callers it covers). */
+  private readonly due = new Map<string, { at: number; published: Promise<void> }>();
   private readonly publish: (event: ResourceEvent, delayMs: number) => Promise<void>;
   private readonly now: () => number;
 
@@ -13,13 +14,22 @@ export class RequeueCoalescer {
     this.now = now;
   }
 
-  /** Schedules unless an equal-or-earlier requeue for the same handler and object is already pending. */
+  /**
+   * Schedules unless an equal-or-earlier requeue for the same handler and object is already pending. A caller it
+   * covers waits for that requeue's publish and fails with it; a failed publish covers nobody afterwards.
+   */
   async requeue(event: ResourceEvent, delayMs: number): Promise<void> {
     const key = `${event[TARGET_HANDLER_EXTENSION] ?? ''}|${refKey(event.data.ref)}`;
     const at = this.now() + delayMs;
     const pending = this.due.get(key);
-    if (pending !== undefined && pending > this.now() && pending <= at) return;
-    this.due.set(key, at);
-    await this.publish(event, delayMs);
+    if (pending !== undefined && pending.at > this.now() && pending.at <= at) return pending.published;
+    const entry = { at, published: this.publish(event, delayMs) };
+    this.due.set(key, entry);
+    try {
+      await entry.published;
+    } catch (e) {
+      if (this.due.get(key) === entry) this.due.delete(key);
+      throw e;
+    }
   }
 }

@@ -172,7 +172,9 @@ export class EventBridgeBus implements EventBus, RawPublisher {
   async subscribe(sub: Subscription, deliver: DeliverFn): Promise<Consumer> {
     await this.ensureBus();
     const q = await this.ensureQueues(sub.handler);
-    const rules = eventBridgeRulesFor(sub, this.busName, this.prefix);
+    // The further rules first: when a pattern is shared out anew, the first rule narrows only after the rules taking
+    // its alternatives exist.
+    const rules = eventBridgeRulesFor(sub, this.busName, this.prefix).reverse();
     const ruleArns: string[] = [];
     for (const rule of rules) {
       const { RuleArn } = await this.eb.send(

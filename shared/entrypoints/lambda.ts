@@ -116,7 +116,16 @@ export interface LambdaOptions {
   sqs?: () => SqsPort;
   maxAttempts?: number;
   now?: () => number;
+  /**
+   * The handler's reconcile reads only current state, never the event that woke it (the MachineSet's): one run per
+   * object then answers all of a batch's events for it. Not for a handler that reads the event (the Machine's Node
+   * lookup uses a Node event's name, a resync's full scan).
+   */
+  oncePerBatch?: boolean;
 }
+
+/** A batch stops starting records this close to the function's timeout; the rest come back with a retry. */
+const BATCH_RESERVE_MS = 10_000;
 
 interface Delivery {
   raw: unknown;
@@ -277,14 +286,20 @@ export function lambdaHandler<C>(def: HandlerDefinition<C>, opts: LambdaOptions 
     return 'done';
   };
 
-  const base = async (event: LambdaEvent | Deliveries): Promise<SQSBatchResponse | undefined> => {
+  const base = async (event: LambdaEvent | Deliveries, context?: Context): Promise<SQSBatchResponse | undefined> => {
     const { deliveries, batch } = event as Deliveries;
     const env = getEnv();
     const failures: string[] = [];
-    // Every record of an SQS batch was queued before this invocation began: one reconcile of an object answers
-    // the batch's other events for it (a MachineSet woken by many of its Machines runs once per batch).
-    const batchResults = batch ? new Map<string, DeliveryResult>() : undefined;
+    // Every record of an SQS batch was queued before this invocation began: for a handler that reads only current
+    // state, one reconcile of an object answers the batch's other events for it (a MachineSet woken by many of its
+    // Machines runs once per batch).
+    const batchResults = batch && opts.oncePerBatch ? new Map<string, DeliveryResult>() : undefined;
     for (const d of deliveries) {
+      if (batch && (context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY) < BATCH_RESERVE_MS) {
+        // Not started, so nothing to undo: it comes back after its visibility timeout.
+        failures.push(d.messageId);
+        continue;
+      }
       if (!batch) {
         // A direct invocation has no per-record answer: a throw is how Lambda is told to retry it.
         await handleOne(d, env);

@@ -22,6 +22,15 @@ describe('cloneJson', () => {
     expect(cloneJson('s')).toBe('s');
   });
 
+  it('keeps a "__proto__" key a key, as JSON.parse made it', () => {
+    const v = JSON.parse('{"spec":{"__proto__":{"paused":true},"x":1}}') as { spec: Record<string, unknown> };
+    const c = cloneJson(v);
+    expect(Object.getPrototypeOf(c.spec)).toBe(Object.prototype);
+    expect((c.spec as { paused?: boolean }).paused).toBeUndefined();
+    expect(Object.keys(c.spec)).toEqual(['__proto__', 'x']);
+    expect(JSON.stringify(c)).toBe(JSON.stringify(v));
+  });
+
   it('leaves what is not plain data to structuredClone', () => {
     const d = new Date(0);
     const m = new Map([['k', { v: 1 }]]);

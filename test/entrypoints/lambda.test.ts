@@ -60,6 +60,8 @@ describe('Lambda entrypoint', () => {
     sqs = new RecordingSqs();
     handler = lambdaHandler(recordingHandler, { env: () => offlineEnv, sqs: () => sqs, maxAttempts: 3 });
   });
+  const oncePerBatch = () =>
+    lambdaHandler(recordingHandler, { env: () => offlineEnv, sqs: () => sqs, maxAttempts: 3, oncePerBatch: true });
 
   it('reconciles SQS records and reports only the failed ones as batch item failures', async () => {
     const res = await handler(batch(['a', 'ok'], ['b', 'fail'], ['c', 'requeue']), ctx);
@@ -70,10 +72,21 @@ describe('Lambda entrypoint', () => {
   });
 
   it('reconciles an object once per SQS batch however many of its events the batch holds; a failed one retries them all', async () => {
-    const res = await handler(
-      batch(['a1', 'ok'], ['r1', 'requeue'], ['f1', 'fail'], ['a2', 'ok'], ['r2', 'requeue'], ['f2', 'fail']),
-      ctx,
+    const records = batch(
+      ['a1', 'ok'],
+      ['r1', 'requeue'],
+      ['f1', 'fail'],
+      ['a2', 'ok'],
+      ['r2', 'requeue'],
+      ['f2', 'fail'],
     );
+    // Without the option (a handler that reads the event: the Machine's), every record runs.
+    await handler(records, ctx);
+    expect(reconciled.map((r) => r.name)).toEqual(['ok', 'requeue', 'fail', 'ok', 'requeue', 'fail']);
+    reconciled.length = 0;
+    sqs.calls.length = 0;
+    const once = oncePerBatch();
+    const res = await once(records, ctx);
     // Each object runs once; the failed one's second event is not run again but comes back with its retry.
     expect(reconciled.map((r) => r.name)).toEqual(['ok', 'requeue', 'fail']);
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'f1' }, { itemIdentifier: 'f2' }] });
@@ -84,8 +97,16 @@ describe('Lambda entrypoint', () => {
     ]);
     // The next batch is a new one: its events were not seen by those runs.
     reconciled.length = 0;
-    await handler(batch(['a3', 'ok']), ctx);
+    await once(batch(['a3', 'ok']), ctx);
     expect(reconciled.map((r) => r.name)).toEqual(['ok']);
+  });
+
+  it('stops starting records near the timeout and returns the rest as batch item failures', async () => {
+    // The function's time runs low once two records have run.
+    const timed = { ...ctx, getRemainingTimeInMillis: () => (reconciled.length >= 2 ? 5_000 : 60_000) } as Context;
+    const res = await handler(batch(['a', 'ok'], ['b', 'ok2'], ['c', 'ok3']), timed);
+    expect(reconciled.map((r) => r.name)).toEqual(['ok', 'ok2']);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'c' }] });
   });
 
   it('dead-letters malformed events with the validation reason instead of retrying them', async () => {
