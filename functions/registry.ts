@@ -60,10 +60,10 @@ export interface CloudFunction {
    */
   ownSchedule?: boolean;
   /**
-   * Most of its events are many objects waking one (a MachineSet's Machines): the host may hold its deliveries
-   * this many seconds to hand them over as one batch, in which each object is reconciled once (on AWS the SQS
-   * event source's batching window; a batch's other events for a reconciled object are answered, lambda.ts). A
-   * lone event waits that long at most.
+   * Most of its events are many objects waking one (a MachineSet's Machines): on AWS its SQS event source holds
+   * records this many seconds to hand them over as one batch of up to 100, and its Lambda (built with
+   * `oncePerBatch`, lambda.ts) reconciles each object once per batch. A lone event waits that long at most. The
+   * local host gathers such events in its reconcile gate instead.
    */
   gatherSeconds?: number;
   /** What the function reads and writes besides its handler's own declaration (the operator's steps). */

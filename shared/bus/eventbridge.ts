@@ -172,37 +172,50 @@ export class EventBridgeBus implements EventBus, RawPublisher {
   async subscribe(sub: Subscription, deliver: DeliverFn): Promise<Consumer> {
     await this.ensureBus();
     const q = await this.ensureQueues(sub.handler);
-    // The further rules first: when a pattern is shared out anew, the first rule narrows only after the rules taking
-    // its alternatives exist.
-    const rules = eventBridgeRulesFor(sub, this.busName, this.prefix).reverse();
-    const ruleArns: string[] = [];
-    for (const rule of rules) {
-      const { RuleArn } = await this.eb.send(
-        new PutRuleCommand({
-          Name: rule.Name,
-          EventBusName: rule.EventBusName,
-          Description: rule.Description,
-          EventPattern: JSON.stringify(rule.EventPattern),
-          State: 'ENABLED',
-        }),
-      );
-      if (RuleArn) ruleArns.push(RuleArn);
-    }
-    if (ruleArns.length) {
-      // Real SQS refuses EventBridge deliveries without this policy (moto does not check it).
-      await this.sqs.send(
-        new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: queuePolicy(q.arn, ruleArns) } }),
-      );
-    }
-    for (const rule of rules) {
-      await this.eb.send(
+    // The further rules are put and given their target first, and the first rule (the one that existed before, when
+    // a pattern is shared out anew) is narrowed last: no event falls between a narrowed rule and one not yet
+    // delivering. The queue policy names every rule before any of them targets the queue.
+    const rules = eventBridgeRulesFor(sub, this.busName, this.prefix);
+    const putRule = async (rule: (typeof rules)[number]) =>
+      (
+        await this.eb.send(
+          new PutRuleCommand({
+            Name: rule.Name,
+            EventBusName: rule.EventBusName,
+            Description: rule.Description,
+            EventPattern: JSON.stringify(rule.EventPattern),
+            State: 'ENABLED',
+          }),
+        )
+      ).RuleArn;
+    const putTarget = (rule: (typeof rules)[number]) =>
+      this.eb.send(
         new PutTargetsCommand({
           Rule: rule.Name,
           EventBusName: this.busName,
           Targets: [{ Id: 'capifn-sqs', Arn: q.arn }],
         }),
       );
+    const [first, ...further] = rules;
+    const furtherArns: string[] = [];
+    for (const rule of further) {
+      const arn = await putRule(rule);
+      if (arn) furtherArns.push(arn);
     }
+    // The first rule's ARN differs from a further one's only in its name (…:rule/<bus>/<name>).
+    const firstArn = furtherArns[0]
+      ? `${furtherArns[0].slice(0, furtherArns[0].lastIndexOf('/') + 1)}${first!.Name}`
+      : await putRule(first!);
+    const ruleArns = [...(firstArn ? [firstArn] : []), ...furtherArns];
+    if (ruleArns.length) {
+      // Real SQS refuses EventBridge deliveries without this policy (moto does not check it).
+      await this.sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: queuePolicy(q.arn, ruleArns) } }),
+      );
+    }
+    for (const rule of further) await putTarget(rule);
+    if (further.length) await putRule(first!);
+    await putTarget(first!);
     await this.deleteSurplusRules(sub.handler, rules.length);
     const consumer = new SqsConsumer(this, sub, q, deliver);
     consumer.start();
