@@ -92,6 +92,8 @@ export interface Bundle {
   chunks: string[];
   /** What loads only on use (behind `import()`). */
   lazyBytes: number;
+  /** The source files its import runs (relative to the repository; packages as node_modules/…). */
+  eagerInputs: string[];
 }
 
 export async function bundle(e: Entry, outDir = OUT): Promise<Bundle> {
@@ -110,12 +112,15 @@ export async function bundle(e: Entry, outDir = OUT): Promise<Bundle> {
   visit(file);
   let bytes = 0;
   let lazyBytes = 0;
+  const eagerInputs = new Set<string>();
   for (const [o, m] of outputs) {
-    if (eager.has(o)) bytes += m.bytes;
-    else lazyBytes += m.bytes;
+    if (eager.has(o)) {
+      bytes += m.bytes;
+      for (const i of Object.keys(m.inputs)) eagerInputs.add(relative(ROOT, resolve(process.cwd(), i)));
+    } else lazyBytes += m.bytes;
   }
   const chunks = [...outputs.keys()].filter((o) => o !== file).map((o) => relative(dir, o));
-  return { file, bytes, chunks: chunks.sort(), lazyBytes };
+  return { file, bytes, chunks: chunks.sort(), lazyBytes, eagerInputs: [...eagerInputs].sort() };
 }
 
 /** The npm packages a bundle carries, and those it imports from the platform (external). */

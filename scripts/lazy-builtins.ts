@@ -47,8 +47,13 @@ export const lazyBuiltins: Plugin = {
       return {
         contents: [
           `const m = process.getBuiltinModule(${JSON.stringify(a.path)});`,
+          // A pure read: esbuild drops the exports a bundle does not use, so their getters are never run
+          // (fs.promises and fs.ReadStream load Node's stream and promise layers when read).
+          'const __read = (k) => m[k];',
           'export default m;',
-          ...names.filter((k) => !forwarded.includes(k)).map((k) => `export const ${k} = m.${k};`),
+          ...names
+            .filter((k) => !forwarded.includes(k))
+            .map((k) => `export const ${k} = /* @__PURE__ */ __read("${k}");`),
           ...forwarded.map((k) => `export function ${k}(...a) { return m.${k}(...a); }`),
         ].join('\n'),
         loader: 'js',

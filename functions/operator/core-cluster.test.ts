@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
-import { validateObject } from '../../shared/api/validate.ts';
+import { validateObject } from '../../shared/api/registry.ts';
 import { desiredCluster, parseEndpoint, withControlPlaneInitialized } from './core-cluster.ts';
 
 describe('parseEndpoint', () => {

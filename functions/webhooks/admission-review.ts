@@ -1,35 +1,37 @@
 // AdmissionReview v1 on the wire (kube-api-protocol.md §16): the request the API server POSTs and the response
 // it accepts. Parsing is strict about what the webhook relies on and lenient about the rest (new fields).
-import * as z from 'zod';
+// zod/mini: this parse is on every cold start of the webhook, and the classic API bundles all of zod.
+import * as z from 'zod/mini';
+import { describeIssue } from '../../shared/api/validate.ts';
 
-const GroupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string().min(1) });
+const GroupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string().check(z.minLength(1)) });
 const GroupVersionResource = z.object({ group: z.string(), version: z.string(), resource: z.string() });
 
 export const Operation = z.enum(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
 export type Operation = z.infer<typeof Operation>;
 
 export const AdmissionRequest = z.object({
-  uid: z.string().min(1),
+  uid: z.string().check(z.minLength(1)),
   kind: GroupVersionKind,
-  resource: GroupVersionResource.optional(),
-  subResource: z.string().optional(),
-  requestKind: GroupVersionKind.optional(),
-  requestResource: GroupVersionResource.optional(),
-  requestSubResource: z.string().optional(),
-  name: z.string().optional(),
-  namespace: z.string().optional(),
+  resource: z.optional(GroupVersionResource),
+  subResource: z.optional(z.string()),
+  requestKind: z.optional(GroupVersionKind),
+  requestResource: z.optional(GroupVersionResource),
+  requestSubResource: z.optional(z.string()),
+  name: z.optional(z.string()),
+  namespace: z.optional(z.string()),
   operation: Operation,
-  userInfo: z
-    .object({
-      username: z.string().optional(),
-      uid: z.string().optional(),
-      groups: z.array(z.string()).optional(),
-    })
-    .optional(),
-  object: z.unknown().optional(),
-  oldObject: z.unknown().optional(),
-  dryRun: z.boolean().optional(),
-  options: z.unknown().optional(),
+  userInfo: z.optional(
+    z.object({
+      username: z.optional(z.string()),
+      uid: z.optional(z.string()),
+      groups: z.optional(z.array(z.string())),
+    }),
+  ),
+  object: z.optional(z.unknown()),
+  oldObject: z.optional(z.unknown()),
+  dryRun: z.optional(z.boolean()),
+  options: z.optional(z.unknown()),
 });
 export type AdmissionRequest = z.infer<typeof AdmissionRequest>;
 
@@ -70,13 +72,13 @@ export type ParsedReview = { ok: true; request: AdmissionRequest } | { ok: false
 
 /** The request of an AdmissionReview v1, or why `body` is not one. */
 export function parseAdmissionReview(body: unknown): ParsedReview {
-  const r = AdmissionReviewRequest.safeParse(body);
+  const r = AdmissionReviewRequest.safeParse(body, { reportInput: true });
   if (r.success) return { ok: true, request: r.data.request };
-  const issue = r.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : '(body)';
+  const first = r.error.issues[0];
+  const e = first ? describeIssue(first)[0] : undefined;
   return {
     ok: false,
-    error: `not an admission.k8s.io/v1 AdmissionReview request: ${where}: ${issue?.message ?? 'invalid'}`,
+    error: `not an admission.k8s.io/v1 AdmissionReview request: ${e?.field || '(body)'}: ${e?.message ?? 'invalid'}`,
   };
 }
 

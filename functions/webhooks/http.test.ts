@@ -59,6 +59,21 @@ describe('handleWebhookRequest', () => {
     });
   });
 
+  it('loads the kind’s schema on its first review: an unknown field is refused by name', async () => {
+    // Nothing in this file loads a kind (review.test.ts does, for its direct calls): the handler must.
+    const wrong = JSON.parse(body('AWSMachineTemplate')) as { request: { object: { spec: object } } };
+    wrong.request.object.spec = { template: { spec: { instanceType: 'm5.large', instancetype: 'typo' } } };
+    const r = await handleWebhookRequest(
+      { method: 'POST', url: '/validate', body: JSON.stringify(wrong) },
+      opts(async () => AWS),
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).response).toMatchObject({
+      allowed: false,
+      status: { message: expect.stringContaining('spec.template.spec.instancetype: Invalid value') },
+    });
+  });
+
   it('413 for an oversized body', async () => {
     const r = await handleWebhookRequest(
       { method: 'POST', url: '/validate', body: 'x'.repeat(100) },

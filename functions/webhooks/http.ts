@@ -6,6 +6,7 @@
 // body carries a correlation ID and nothing else (the detail is logged).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loadKind } from '../../shared/api/kind-schemas.ts';
 import { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 import { internalErrorAnswer } from '../../shared/entrypoints/http.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
@@ -132,6 +133,8 @@ export async function handleWebhookRequest(
   }
   let response: AdmissionResponse;
   try {
+    // Validation needs the kind's schema, built on the first review of that kind (shared/api/kind-schemas.ts).
+    if (mode === 'validate') await loadKind(request.kind.group, request.kind.kind);
     response = review(request, ctx, mode);
     if (!response.allowed) {
       // Never refuse on cached facts: re-read (within what is left of the budget) and decide again.

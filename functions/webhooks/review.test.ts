@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyJsonPatch, decodeJsonPatch } from '../../local/apiserver/patch/json-patch.ts';
+import { loadAllKinds } from '../../shared/api/kind-schemas.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { PLATFORM_PROVIDERS } from '../../shared/api/openshift/constants.ts';
 import { loadFixtures } from '../../test/fixtures/index.ts';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review.ts';
 import type { JsonObject } from './json.ts';
 import { type ReviewContext, review } from './review.ts';
+
+// review() is synchronous: the webhook's HTTP handler loads the request's kind first; these call it directly.
+beforeAll(() => loadAllKinds());
 
 const UPSTREAM: ReviewContext = { openshift: undefined };
 const AWS: ReviewContext = {

@@ -2,9 +2,9 @@
 // base64 JSON Patch; `validate` checks the policy, upstream and schema rules. Never throws on any input: a
 // malformed object is something to reject with a reason, not an internal error.
 import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
+import { ownerOf } from '../../shared/api/kind-table.ts';
 import { MAX_NESTING, nestsDeeperThan } from '../../shared/api/nesting.ts';
 import { CONFIG_GROUP } from '../../shared/api/openshift/constants.ts';
-import { findKind } from '../../shared/api/registry.ts';
 import type { ReviewMode } from '../../shared/api/webhook-paths.ts';
 import type { AdmissionRequest, AdmissionResponse } from './admission-review.ts';
 import { applyDefaults } from './defaults.ts';
@@ -96,7 +96,7 @@ function validate(req: AdmissionRequest, ctx: ReviewContext, subject: Subject, n
         })
       : []),
   ];
-  const schemaKnown = Boolean(findKind(subject.group, subject.kind));
+  const schemaKnown = Boolean(ownerOf(subject.group, subject.kind));
   let violations: Violation[];
   try {
     violations = rules(object, oldObject);

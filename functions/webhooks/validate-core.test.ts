@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LabelSelector } from '../../shared/api/meta.ts';
 import type { JsonObject } from './json.ts';
 import { type RuleInput, validateCoreRules } from './validate-core.ts';
 import { violationText } from './violation.ts';
@@ -47,8 +48,23 @@ describe('MachineSet', () => {
       /^spec\.selector: Required value: the selector must not be empty/,
     );
     expect(check('MachineSet', ms({ selector: { matchExpressions: [{ key: 'k', operator: 'Near' }] } }))[0]).toMatch(
-      /^spec\.selector: Invalid value: not a label selector/,
+      /^spec\.selector: Invalid value: not a label selector \(matchExpressions\[0\]\.operator: Unsupported value: "Near": supported values: "In", "NotIn", "Exists", "DoesNotExist"\)/,
     );
+    // The same shapes as the LabelSelector of the kind schemas (shared/api/meta.ts), which this rule does not load.
+    for (const selector of [
+      { matchLabels: { a: 1 } },
+      { matchLabels: { a: 'b' }, extra: true },
+      { matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }] },
+      { matchExpressions: [{ key: 'k', operator: 'Exists', values: 'v' }] },
+      { matchExpressions: [{ operator: 'Exists' }] },
+      [],
+    ]) {
+      const schemaSays = LabelSelector.safeParse(selector).success;
+      expect(
+        check('MachineSet', ms({ selector })).some((v) => v.includes('not a label selector')),
+        JSON.stringify(selector),
+      ).toBe(!schemaSays);
+    }
   });
   it('clusterName is immutable', () => {
     const [v] = check('MachineSet', ms({ clusterName: 'c2' }), ms());

@@ -1,7 +1,10 @@
 // Upstream Cluster API validation (the ValidateCreate/ValidateUpdate methods; capi-core-spec.md §1.1, §2.1, §3.1,
 // §5.1, §6), each violation naming the field, the rule and the fix.
+
+import * as z from 'zod/mini';
 import { CAPI_GROUP, DeletePolicies, Labels } from '../../shared/api/capi/constants.ts';
-import { LabelSelector } from '../../shared/api/meta.ts';
+import type { LabelSelector } from '../../shared/api/meta.ts';
+import { describeIssue } from '../../shared/api/validate.ts';
 import { matchesSelector, selectorToString } from '../../shared/kube/selectors.ts';
 import { parseDuration } from '../../shared/reconcile/duration.ts';
 import { isObject, type JsonObject, obj, str, strMap } from './json.ts';
@@ -105,16 +108,34 @@ function machineSpecRules(spec: JsonObject | undefined, path: string, i: RuleInp
 
 type Selector = { ok: true; selector: LabelSelector | undefined } | { ok: false; violation: Violation };
 
+/**
+ * meta.ts's LabelSelector in zod/mini: the kind schemas (zod's classic API) load only when a review needs its kind
+ * (shared/api/kind-schemas.ts), and the rules run on every review.
+ */
+const SelectorShape = z.strictObject({
+  matchLabels: z.optional(z.record(z.string(), z.string())),
+  matchExpressions: z.optional(
+    z.array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.optional(z.array(z.string())),
+      }),
+    ),
+  ),
+});
+
 function parseSelector(v: unknown, path: string): Selector {
   if (v === undefined) return { ok: true, selector: undefined };
-  const r = LabelSelector.safeParse(v);
+  const r = SelectorShape.safeParse(v, { reportInput: true });
   if (r.success) return { ok: true, selector: r.data };
+  const e = r.error.issues[0] ? describeIssue(r.error.issues[0])[0] : undefined;
   return {
     ok: false,
     violation: {
       field: path,
       type: 'Invalid',
-      rule: `not a label selector (${r.error.issues[0]?.message ?? 'invalid'})`,
+      rule: `not a label selector (${e ? [e.field, e.message].filter(Boolean).join(': ') : 'invalid'})`,
       fix: 'use matchLabels (a map of label keys to values) and/or matchExpressions with In, NotIn, Exists or DoesNotExist',
     },
   };

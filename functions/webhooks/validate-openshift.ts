@@ -2,7 +2,7 @@
 // after the cluster ID, the platform's infrastructure kinds only, no control-plane machines, no deleting the
 // managed Cluster — plus immutable machine templates and the irreversible Technology Preview.
 import { CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
-import type { KindDefinition } from '../../shared/api/kind.ts';
+import { customKinds, ownerOf } from '../../shared/api/kind-table.ts';
 import {
   CLUSTER_SINGLETON_NAME,
   CONFIG_GROUP,
@@ -10,7 +10,6 @@ import {
   Namespaces,
   type PlatformProvider,
 } from '../../shared/api/openshift/constants.ts';
-import { findKind, providerKinds } from '../../shared/api/registry.ts';
 import { deepEqual, pruneEmpty } from '../../shared/reconcile/equal.ts';
 import type { Operation } from './admission-review.ts';
 import { type JsonObject, obj, str, strMap } from './json.ts';
@@ -46,13 +45,14 @@ function isCapiOrInfra(group: string): boolean {
 }
 
 /** The kind of the platform's provider playing the same role (GCPMachineTemplate on AWS → AWSMachineTemplate). */
-function equivalentKind(def: KindDefinition, provider: PlatformProvider): string | undefined {
+function equivalentKind(kind: string, provider: PlatformProvider): string | undefined {
   const roles = ['MachineTemplate', 'ClusterIdentity', 'Machine', 'Cluster'];
-  const role = roles.find((r) => def.kind.endsWith(r));
+  const roleOf = (k: string) => roles.find((r) => k.endsWith(r));
+  const role = roleOf(kind);
   if (!role) return undefined;
-  return providerKinds[provider.provider].find(
-    (k) => k.group === INFRA_GROUP && k.kind.endsWith(role) && roles.find((r) => k.kind.endsWith(r)) === role,
-  )?.kind;
+  return customKinds.find(
+    ([g, , k, , , owner]) => owner === provider.provider && g === INFRA_GROUP && roleOf(k) === role,
+  )?.[2];
 }
 
 function namespaceRule(i: PolicyInput): Violation[] {
@@ -102,17 +102,17 @@ function clusterRules(i: PolicyInput, os: OpenShiftFacts): Violation[] {
 }
 
 function platformKindRule(i: PolicyInput, os: OpenShiftFacts): Violation[] {
-  const def = findKind(i.group, i.kind);
-  if (!def || def.provider === 'core' || def.provider === 'openshift') return [];
-  if (os.provider && def.provider === os.provider.provider) return [];
-  const instead = os.provider ? equivalentKind(def, os.provider) : undefined;
+  const owner = ownerOf(i.group, i.kind);
+  if (!owner || owner === 'core' || owner === 'openshift') return [];
+  if (os.provider && owner === os.provider.provider) return [];
+  const instead = os.provider ? equivalentKind(i.kind, os.provider) : undefined;
   return [
     {
       field: 'kind',
       type: 'Forbidden',
       rule: os.provider
-        ? `${i.kind} belongs to the ${def.provider} provider, but this cluster runs on ${os.platformType} (Infrastructure/cluster status.platformStatus.type), which uses the ${os.provider.provider} provider`
-        : `${i.kind} belongs to the ${def.provider} provider, but platform ${show(os.platformType)} has no Cluster API provider`,
+        ? `${i.kind} belongs to the ${owner} provider, but this cluster runs on ${os.platformType} (Infrastructure/cluster status.platformStatus.type), which uses the ${os.provider.provider} provider`
+        : `${i.kind} belongs to the ${owner} provider, but platform ${show(os.platformType)} has no Cluster API provider`,
       fix: instead ? `use ${instead} instead` : 'create only the infrastructure kinds of this cluster’s platform',
     },
   ];

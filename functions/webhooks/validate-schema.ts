@@ -1,7 +1,8 @@
 // The zod schemas of the kind registry as admission validation: field-path errors with a fix, ratcheted on
 // update (an error the stored object already had is not held against an unrelated change, so a controller
 // adding a finalizer is never blocked by a rule the object predates).
-import { type FieldError, validateObject } from '../../shared/api/validate.ts';
+import { loadedKind } from '../../shared/api/kind-schemas.ts';
+import { type FieldError, validateKindObject } from '../../shared/api/validate.ts';
 import { type JsonObject, obj } from './json.ts';
 import type { Violation, ViolationType } from './violation.ts';
 
@@ -39,7 +40,7 @@ function toViolation(e: FieldError, kind: string): Violation {
 }
 
 function errorsOf(o: JsonObject): FieldError[] {
-  const r = validateObject(forValidation(o));
+  const r = validateKindObject(forValidation(o), loadedKind);
   return r.ok ? [] : r.errors;
 }
 

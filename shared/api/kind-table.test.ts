@@ -11,6 +11,7 @@ describe('custom kinds table', () => {
       d.kind,
       d.plural,
       d.scope === 'Namespaced',
+      d.provider,
     ]);
     expect(customKinds).toEqual(fromRegistry);
   });

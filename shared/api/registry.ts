@@ -19,6 +19,7 @@ import { metal3Kinds } from './providers/metal3.ts';
 import { metal3DataKinds } from './providers/metal3-data.ts';
 import { openstackKinds } from './providers/openstack.ts';
 import { vsphereKinds } from './providers/vsphere.ts';
+import { type ValidationResult, validateKindObject } from './validate.ts';
 
 export const coreKinds: KindDefinition[] = [
   clusterKind,
@@ -64,6 +65,11 @@ export function findKindVersion(apiVersion: string, kind: string) {
   const def = findKind(group, kind);
   const v = def?.versions.find((x) => x.name === version && x.served !== false);
   return def && v ? { def, version: v } : undefined;
+}
+
+/** Validates a whole object by its apiVersion and kind against the registry. */
+export function validateObject(obj: unknown): ValidationResult {
+  return validateKindObject(obj, findKind);
 }
 
 export type { KindDefinition };

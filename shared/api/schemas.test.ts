@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, loadFixtures } from '../../test/fixtures/index.ts';
 import type { KubeObject } from './meta.ts';
-import { allKinds, coreKinds, openshiftKinds, providerKinds } from './registry.ts';
-import { type FieldError, formatFieldErrors, validateObject } from './validate.ts';
+import { allKinds, coreKinds, openshiftKinds, providerKinds, validateObject } from './registry.ts';
+import { type FieldError, formatFieldErrors } from './validate.ts';
 
 const fixtures = loadFixtures();
 

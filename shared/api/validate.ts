@@ -1,7 +1,7 @@
 // Validates objects against their kind's zod schema and reports errors the way the Kubernetes API
 // does: the field path, what is wrong, and the allowed values — never silently dropping a field.
 import type * as z from 'zod';
-import { findKind, findKindVersion } from './registry.ts';
+import type { KindDefinition } from './kind.ts';
 
 export interface FieldError {
   /** Dotted path with list indexes in brackets, e.g. `spec.template.spec.bootstrap`, `spec.subnets[0].id`. */
@@ -32,7 +32,8 @@ function show(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
-function describe(issue: z.core.$ZodIssue): FieldError[] {
+/** One zod issue as Kubernetes-style field errors (the issue's input is reported only when parsed with `reportInput`). */
+export function describeIssue(issue: z.core.$ZodIssue): FieldError[] {
   const field = fieldPath(issue.path);
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
@@ -42,6 +43,7 @@ function describe(issue: z.core.$ZodIssue): FieldError[] {
       if (input === undefined) return [{ field, message: 'Required value' }];
       return [{ field, message: `Invalid value: ${show(input)}: must be of type ${typeName(issue.expected)}` }];
     case 'invalid_value':
+      if (input === undefined) return [{ field, message: 'Required value' }];
       return [
         {
           field,
@@ -86,11 +88,14 @@ function boundText(word: string, origin: string, bound: unknown): string {
 export function validateWith<S extends z.ZodType>(schema: S, obj: unknown): ValidationResult<z.infer<S>> {
   const r = schema.safeParse(obj, { reportInput: true });
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, errors: r.error.issues.flatMap(describe) };
+  return { ok: false, errors: r.error.issues.flatMap(describeIssue) };
 }
 
-/** Validates a whole object by its apiVersion and kind against the registry. */
-export function validateObject(obj: unknown): ValidationResult {
+/** How a validation finds a kind's definition by group and kind (the registry, or the kinds loaded so far). */
+export type FindKind = (group: string, kind: string) => KindDefinition | undefined;
+
+/** Validates a whole object by its apiVersion and kind against the kind `find` gives. */
+export function validateKindObject(obj: unknown, find: FindKind): ValidationResult {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     return { ok: false, errors: [{ field: '(object)', message: 'Invalid value: must be a JSON object' }] };
   }
@@ -98,15 +103,18 @@ export function validateObject(obj: unknown): ValidationResult {
   if (typeof apiVersion !== 'string' || !apiVersion)
     return { ok: false, errors: [{ field: 'apiVersion', message: 'Required value' }] };
   if (typeof kind !== 'string' || !kind) return { ok: false, errors: [{ field: 'kind', message: 'Required value' }] };
-  const found = findKindVersion(apiVersion, kind);
-  if (!found) {
-    const def = findKind(apiVersion.split('/')[0] ?? '', kind);
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  const def = find(group, kind);
+  const served = def?.versions.find((v) => v.name === version && v.served !== false);
+  if (!served) {
     const message = def
       ? `Unsupported value: ${show(apiVersion)}: supported values: ${def.versions.map((v) => show(`${def.group}/${v.name}`)).join(', ')}`
       : `Invalid value: ${show(`${apiVersion}, Kind=${kind}`)}: not a kind capi-fn serves`;
     return { ok: false, errors: [{ field: def ? 'apiVersion' : 'kind', message }] };
   }
-  return validateWith(found.version.schema, obj);
+  return validateWith(served.schema, obj);
 }
 
 export function formatFieldErrors(errors: FieldError[]): string {

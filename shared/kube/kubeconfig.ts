@@ -1,6 +1,5 @@
 // Connection settings from a kubeconfig file or from the in-cluster service account: server, TLS
 // trust, and credentials (bearer token, token file, client certificate, exec plugin, basic auth).
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -189,6 +188,8 @@ function runExecPlugin(exec: ExecConfig): Promise<Credentials> {
     kind: 'ExecCredential',
     spec: { interactive: false },
   });
+  // Loaded here, not at import: few kubeconfigs name a plugin, and every function's cold start would pay for it.
+  const { execFile } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(exec.command, exec.args ?? [], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) {

@@ -90,7 +90,10 @@ describe('function bundles', () => {
     const machine = all.find((e) => e.platform === 'aws' && e.name === 'machine')!;
     const { file } = await bundle(machine, dir);
     const heavy = (list: string[]) => list.filter((m) => /undici|webcrypto/.test(m));
-    expect(heavy(loadedBy(file))).toEqual([]);
+    const loaded = loadedBy(file);
+    expect(heavy(loaded)).toEqual([]);
+    // Nor what only an unused export or a rare path needs: fs's stream getters, the exec credential plugin's spawn.
+    expect(loaded.filter((m) => /internal\/fs\/streams|child_process/.test(m))).toEqual([]);
     // The same import without the plugin loads them: what the plugin is for.
     const plain = join(dir, 'plain.mjs');
     const src = join(dir, 'src.mjs');
@@ -128,6 +131,23 @@ describe('function bundles', () => {
       { encoding: 'utf8' },
     );
     expect(ok.trim()).toBe('functionfunction4');
+  });
+
+  it('the webhooks build no kind schema at import: a review loads its own kind (shared/api/kind-schemas.ts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capi-fn-bundle-'));
+    for (const e of all.filter((x) => x.name === 'webhooks')) {
+      const { eagerInputs, chunks } = await bundle(e, dir);
+      const schemas = eagerInputs.filter((p) =>
+        /^shared\/api\/(registry|kind|meta|conditions|(capi|providers|openshift)\/(?!constants)[\w-]+)\.ts$/.test(p),
+      );
+      expect(schemas, `${e.platform}/webhooks`).toEqual([]);
+      expect(
+        eagerInputs.filter((p) => p.startsWith('node_modules/zod/v4/classic/')),
+        `${e.platform}/webhooks`,
+      ).toEqual([]);
+      expect(eagerInputs).toContain('shared/api/kind-schemas.ts');
+      expect(chunks.length).toBeGreaterThan(1);
+    }
   });
 
   it('carry a .data.ts module as its build-time result: the operator installs the same CRDs without the kind schemas', async () => {

@@ -1,8 +1,12 @@
 // The vSphere admission rules, through the webhook's review as the API server calls it.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAllKinds } from '../../../shared/api/kind-schemas.ts';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
 import { deniedMessage, infraRequest } from '../../../test/support/admission.ts';
 import { type ReviewContext, review } from '../../webhooks/review.ts';
+
+// review() is synchronous: the webhook's HTTP handler loads the request's kind first; these call it directly.
+beforeAll(() => loadAllKinds());
 
 const VS: ReviewContext = {
   openshift: { infrastructureName: 'ocp-vs-6tz4p', platformType: 'VSphere', provider: PLATFORM_PROVIDERS.VSphere },

@@ -2,14 +2,19 @@
 // its names match what `capi-fn up --platform azure` and `capi-fn emulator azure` seed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { review } from '../../../functions/webhooks/review.ts';
+import { loadAllKinds } from '../../../shared/api/kind-schemas.ts';
 import { PLATFORM_PROVIDERS } from '../../../shared/api/openshift/constants.ts';
-import { formatFieldErrors, validateObject } from '../../../shared/api/validate.ts';
+import { validateObject } from '../../../shared/api/registry.ts';
+import { formatFieldErrors } from '../../../shared/api/validate.ts';
 import { seedInstalledCluster } from '../../emulators/arm/seed.ts';
 import { ArmState } from '../../emulators/arm/state.ts';
 import { infraRequest } from '../../support/admission.ts';
+
+// review() is synchronous: the webhook's HTTP handler loads the request's kind first; these call it directly.
+beforeAll(() => loadAllKinds());
 
 const docs = parseAllDocuments(
   readFileSync(join(import.meta.dirname, '../../../examples/azure/machineset.yaml'), 'utf8'),
