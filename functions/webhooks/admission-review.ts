@@ -72,7 +72,7 @@ export type ParsedReview = { ok: true; request: AdmissionRequest } | { ok: false
 
 /** The request of an AdmissionReview v1, or why `body` is not one. */
 export function parseAdmissionReview(body: unknown): ParsedReview {
-  const r = AdmissionReviewRequest.safeParse(body, { reportInput: true });
+  const r = AdmissionReviewRequest.safeParse(body);
   if (r.success) return { ok: true, request: r.data.request };
   const first = r.error.issues[0];
   const e = first ? describeIssue(first)[0] : undefined;

@@ -10,7 +10,7 @@ import { loadKind } from '../../shared/api/kind-schemas.ts';
 import { type ReviewMode, WEBHOOK_PATHS } from '../../shared/api/webhook-paths.ts';
 import { internalErrorAnswer } from '../../shared/entrypoints/http.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
-import { type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
+import { type AdmissionRequest, type AdmissionResponse, envelope, parseAdmissionReview } from './admission-review.ts';
 import { type ReviewContext, review } from './review.ts';
 import { WEBHOOK_TIMEOUT_SECONDS } from './timeout.ts';
 import { isWellFormedToken, splitTokenPath, type WebhookTokens } from './token.ts';
@@ -134,7 +134,8 @@ export async function handleWebhookRequest(
   let response: AdmissionResponse;
   try {
     // Validation needs the kind's schema, built on the first review of that kind (shared/api/kind-schemas.ts).
-    if (mode === 'validate') await loadKind(request.kind.group, request.kind.kind);
+    // The object's own apiVersion/kind too: a hand-written review may name another kind than request.kind.
+    if (mode === 'validate') await Promise.all(kindsNamedBy(request).map(([g, k]) => loadKind(g, k)));
     response = review(request, ctx, mode);
     if (!response.allowed) {
       // Never refuse on cached facts: re-read (within what is left of the budget) and decide again.
@@ -262,4 +263,15 @@ export function webhookHttpHandler(
         send(internalErrorAnswer(correlationId));
       });
   };
+}
+
+/** request.kind and the group/kind the object and old object name themselves. */
+function kindsNamedBy(r: AdmissionRequest): Array<[string, string]> {
+  const out: Array<[string, string]> = [[r.kind.group, r.kind.kind]];
+  for (const o of [r.object, r.oldObject]) {
+    const { apiVersion, kind } = (o ?? {}) as { apiVersion?: unknown; kind?: unknown };
+    if (typeof apiVersion === 'string' && typeof kind === 'string')
+      out.push([apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '', kind]);
+  }
+  return out;
 }
