@@ -1,6 +1,7 @@
 // The webhook's pure core: one AdmissionReview request in, one response out. `mutate` returns the defaults as a
-// base64 JSON Patch; `validate` checks the policy, upstream and schema rules. Never throws on any input: a
-// malformed object is something to reject with a reason, not an internal error.
+// base64 JSON Patch; `validate` checks the policy, upstream and schema rules. Never throws on any input once the
+// kinds it names are loaded (`loadKind`, shared/api/kind-schemas.ts; http.ts does it): a malformed object is
+// something to reject with a reason, not an internal error.
 import { CAPI_GROUP, INFRA_GROUP } from '../../shared/api/capi/constants.ts';
 import { ownerOf } from '../../shared/api/kind-table.ts';
 import { MAX_NESTING, nestsDeeperThan } from '../../shared/api/nesting.ts';
