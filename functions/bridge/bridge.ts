@@ -29,8 +29,14 @@ export interface BridgeOptions {
   log?: Logger;
   /** Events per publish call (EventBridge takes at most 10 per PutEvents; adapters split further if needed). */
   batchSize?: number;
-  /** How long a partial batch waits for company before it is published. */
+  /**
+   * How long an event waits before it is published: for company (fuller batches), and for later modifications of
+   * its object, which fold into it (`coalesce`) so a handler's burst of writes to one object reaches each
+   * subscriber as one event.
+   */
   flushDelayMs?: number;
+  /** Events waiting beyond this many are published at once (memory bound and backpressure on the watch). */
+  maxBuffered?: number;
   checkpointIntervalMs?: number;
   /** Server-side watch timeout; the bridge re-watches from its last position when it ends. */
   watchTimeoutSeconds?: number;
@@ -41,10 +47,14 @@ export interface BridgeOptions {
 interface Pending {
   event: ResourceEvent;
   rv: string | undefined;
+  /** A watch MODIFIED event: what it is made of, to fold a later one of the same object into it. */
+  modified?: { obj: KubeObject; change: Change; absent: string[] };
 }
 
 export interface BridgeStats {
   published: number;
+  /** Modifications folded into an earlier one of the same object still waiting to be published. */
+  coalesced: number;
   relists: number;
   watchRestarts: number;
 }
@@ -60,7 +70,7 @@ class Lane {
 }
 
 export class Bridge {
-  readonly stats: BridgeStats = { published: 0, relists: 0, watchRestarts: 0 };
+  readonly stats: BridgeStats = { published: 0, coalesced: 0, relists: 0, watchRestarts: 0 };
   private readonly o: Required<Omit<BridgeOptions, 'namespace' | 'log'>> & { namespace?: string; log: Logger };
   private readonly checkpoint: Checkpoint;
   private readonly abort = new AbortController();
@@ -70,11 +80,13 @@ export class Bridge {
   /** Gate kinds (`whenExists`) this bridge watches: what exists of each, for the `capifnnone…` flags. */
   private readonly presence = new Map<string, Presence>();
   private started = false;
+  private crashed = false;
 
   constructor(opts: BridgeOptions) {
     this.o = {
       batchSize: 10,
-      flushDelayMs: 20,
+      flushDelayMs: 50,
+      maxBuffered: 500,
       checkpointIntervalMs: 1_000,
       watchTimeoutSeconds: 300,
       missingKindRetryMs: 5_000,
@@ -168,6 +180,8 @@ export class Bridge {
    * instance resumes from whatever was last persisted.
    */
   async crash(): Promise<void> {
+    // What a crashed process held in memory is gone: nothing buffered is published after this.
+    this.crashed = true;
     this.abort.abort();
     clearInterval(this.checkpointTimer);
     await Promise.allSettled(this.loops);
@@ -206,7 +220,7 @@ export class Bridge {
     this.caches.set(key, cache);
     const presence = this.presence.get(`${k.group}/${k.kind}`);
     const lane = new Lane();
-    let buffer: Pending[] = [];
+    const buffer: Pending[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
     let failures = 0;
     let missingSince: number | undefined;
@@ -216,13 +230,14 @@ export class Bridge {
       missingSince = undefined;
     };
 
-    // Publishes the buffer and only then acknowledges its last resourceVersion.
+    // Publishes the buffer and only then acknowledges its last resourceVersion. A batch leaves the buffer before it
+    // is published, so what is folded into the buffer meanwhile is never an event already on its way.
     const flush = () =>
       lane.run(async () => {
         clearTimeout(flushTimer);
         flushTimer = undefined;
-        while (buffer.length) {
-          const batch = buffer.slice(0, this.o.batchSize);
+        while (buffer.length && !this.crashed) {
+          const batch = buffer.splice(0, this.o.batchSize);
           for (let attempt = 1; ; attempt++) {
             try {
               await this.o.bus.publish(batch.map((p) => p.event));
@@ -234,7 +249,6 @@ export class Bridge {
               await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 30_000 }));
             }
           }
-          buffer = buffer.slice(batch.length);
           this.stats.published += batch.length;
           const last = [...batch].reverse().find((p) => p.rv);
           if (last?.rv && !buffer.length) this.checkpoint.ack(key, last.rv);
@@ -242,17 +256,25 @@ export class Bridge {
       });
 
     const enqueue = async (p: Pending) => {
-      buffer.push(p);
-      if (buffer.length >= this.o.batchSize) await flush();
+      const i = p.modified ? foldTarget(buffer, p) : -1;
+      if (i >= 0) {
+        // The buffer stays in resourceVersion order, so the last event published is the resume point.
+        const [earlier] = buffer.splice(i, 1);
+        buffer.push(
+          coalesce(earlier!, p, (obj, change, absent) => emit('io.capifn.resource.modified', obj, change, absent)),
+        );
+        this.stats.coalesced++;
+      } else buffer.push(p);
+      if (buffer.length >= this.o.maxBuffered) await flush();
       else flushTimer ??= setTimeout(() => void flush(), this.o.flushDelayMs);
     };
 
-    const emit = (type: ResourceEventType, obj: KubeObject, change?: Change) =>
+    const emit = (type: ResourceEventType, obj: KubeObject, change?: Change, absent?: string[]) =>
       toResourceEvent(type, obj, {
         source: this.o.source,
         maxEventBytes: this.o.bus.maxEventBytes,
         ...(change ? { change } : {}),
-        absent: this.absentFor(k, obj),
+        absent: absent ?? this.absentFor(k, obj),
       });
 
     let rv = this.checkpoint.get(key);
@@ -300,7 +322,15 @@ export class Bridge {
             event = emit('io.capifn.resource.added', ev.object);
           } else if (ev.type === 'MODIFIED') {
             presence?.add(ev.object);
-            event = emit('io.capifn.resource.modified', ev.object, cache.observe(ev.object));
+            const change = cache.observe(ev.object);
+            const absent = this.absentFor(k, ev.object);
+            await enqueue({
+              event: emit('io.capifn.resource.modified', ev.object, change, absent),
+              rv: objRv,
+              modified: { obj: ev.object, change, absent },
+            });
+            if (objRv) rv = objRv;
+            continue;
           } else {
             cache.forget(ev.object.metadata.uid);
             presence?.remove(ev.object);
@@ -369,6 +399,40 @@ export class Bridge {
     if (!rv) throw new Error(`list of ${type.kind} returned no resourceVersion`);
     return rv;
   }
+}
+
+/** Where in `buffer` a waiting modification of the same object is that `p` (a modification) may fold into. */
+function foldTarget(buffer: Pending[], p: Pending): number {
+  const uid = p.modified!.obj.metadata.uid;
+  if (!uid) return -1;
+  for (let i = buffer.length - 1; i >= 0; i--) {
+    const b = buffer[i]!;
+    if (b.event.data.ref.uid !== uid) continue;
+    // Only a modification folds into a modification: an added or resync event keeps its type for the watches that
+    // take only some types (a provider's of Machines, a Cluster's of deletions), and nothing follows a deletion.
+    return b.modified ? i : -1;
+  }
+  return -1;
+}
+
+/**
+ * One modification standing for two of the same object: the later body (level-triggered handlers need only the
+ * newest state), flagged status-only or metadata-only only when both were, and flagging only the gate kinds
+ * absent at both, so every watch that one of them would have woken is woken by it.
+ */
+function coalesce(
+  earlier: Pending,
+  later: Pending,
+  emit: (obj: KubeObject, change: Change, absent: string[]) => ResourceEvent,
+): Pending {
+  const a = earlier.modified!;
+  const b = later.modified!;
+  const change: Change = {
+    statusOnly: a.change.statusOnly && b.change.statusOnly,
+    metaOnly: a.change.metaOnly && b.change.metaOnly,
+  };
+  const absent = b.absent.filter((x) => a.absent.includes(x));
+  return { event: emit(b.obj, change, absent), rv: later.rv, modified: { obj: b.obj, change, absent } };
 }
 
 /** The bus's own words for the entries it refused (the first few), which name the real cause. */
