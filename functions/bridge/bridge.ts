@@ -3,7 +3,12 @@
 // events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
-import { absentExtension, type ResourceEvent, type ResourceEventType } from '../../shared/events/resource-event.ts';
+import {
+  gateExtension,
+  gateKey,
+  type ResourceEvent,
+  type ResourceEventType,
+} from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isGone, isNotFound, isTransient, KubeError } from '../../shared/kube/errors.ts';
 import { TransportError } from '../../shared/kube/transport.ts';
@@ -77,7 +82,7 @@ export class Bridge {
   private loops: Promise<void>[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
   private readonly caches = new Map<string, FingerprintCache>();
-  /** Gate kinds (`whenExists`) this bridge watches: what exists of each, for the `capifnnone…` flags. */
+  /** Gates (`whenExists`, by `gateKey`) whose kind this bridge watches: what of each exists, for the `capifnnone…` flags. */
   private readonly presence = new Map<string, Presence>();
   private started = false;
   private crashed = false;
@@ -101,18 +106,24 @@ export class Bridge {
     );
     for (const k of opts.kinds) {
       for (const g of k.gates ?? []) {
-        const key = `${g.group}/${g.kind}`;
-        if (watched.has(key) && !this.presence.has(key)) this.presence.set(key, new Presence());
+        const key = gateKey(g);
+        if (watched.has(`${g.group}/${g.kind}`) && !this.presence.has(key))
+          this.presence.set(key, new Presence({ deleting: g.deleting === true }));
       }
     }
   }
 
-  /** The `capifnnone…` flags for an object of kind `k`: its gate kinds known to have nothing where it lives. */
+  /** The `capifnnone…` flags for an object of kind `k`: its gates known to be closed where it lives. */
   private absentFor(k: WatchedKind, obj: KubeObject): string[] {
     if (!k.gates) return [];
-    return k.gates
-      .filter((g) => this.presence.get(`${g.group}/${g.kind}`)?.none(obj.metadata.namespace))
-      .map((g) => absentExtension(g.kind));
+    return k.gates.filter((g) => this.presence.get(gateKey(g))?.none(obj.metadata.namespace)).map(gateExtension);
+  }
+
+  /** The gates whose kind is `k` (an exists gate and a deleting gate may both be): each one's presence. */
+  private presenceOf(k: WatchedKind): PresenceGroup | undefined {
+    const keys = [gateKey(k), gateKey({ ...k, deleting: true })];
+    const own = [...this.presence].filter(([key]) => keys.includes(key));
+    return own.length ? new PresenceGroup(own.map(([, p]) => p)) : undefined;
   }
 
   async start(): Promise<void> {
@@ -218,7 +229,7 @@ export class Bridge {
     const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}${inNamespace ? ` in ${inNamespace}` : ''}` });
     const cache = new FingerprintCache();
     this.caches.set(key, cache);
-    const presence = this.presence.get(`${k.group}/${k.kind}`);
+    const presence = this.presenceOf(k);
     const lane = new Lane();
     const buffer: Pending[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
@@ -377,7 +388,7 @@ export class Bridge {
     emit: (t: ResourceEventType, o: KubeObject, c?: Change) => ResourceEvent,
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
-    presence: Presence | undefined,
+    presence: PresenceGroup | undefined,
   ): Promise<string> {
     this.stats.relists++;
     const list = await this.o.kube.listAll(type, namespace ? { namespace } : {});
@@ -398,6 +409,29 @@ export class Bridge {
     const rv = list.metadata.resourceVersion;
     if (!rv) throw new Error(`list of ${type.kind} returned no resourceVersion`);
     return rv;
+  }
+}
+
+/** Every presence kept of one kind, told the same things. */
+class PresenceGroup {
+  private readonly all: Presence[];
+  constructor(all: Presence[]) {
+    this.all = all;
+  }
+  get complete(): boolean {
+    return this.all.every((p) => p.complete);
+  }
+  replace(items: KubeObject[]): void {
+    for (const p of this.all) p.replace(items);
+  }
+  reset(): void {
+    for (const p of this.all) p.reset();
+  }
+  add(o: KubeObject): void {
+    for (const p of this.all) p.add(o);
+  }
+  remove(o: KubeObject): void {
+    for (const p of this.all) p.remove(o);
   }
 }
 

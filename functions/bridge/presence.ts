@@ -1,11 +1,17 @@
-// Which objects of a gate kind (a watch's `whenExists`) exist, by namespace, as the bridge's own watch of that kind
-// sees them. It answers "none here" only once a full LIST has been taken, so an event is never flagged from a
+// Which objects of a gate kind (a watch's `whenExists`) exist, or are being deleted, by namespace, as the bridge's
+// own watch of that kind sees them. It answers "none here" only once a full LIST has been taken, so an event is never flagged from a
 // partial view: a bridge resuming from its checkpoint lists the gate kind first.
 import type { KubeObject } from '../../shared/api/meta.ts';
 
 export class Presence {
   private readonly byNamespace = new Map<string, Set<string>>();
   private listed = false;
+  /** Counts only objects being deleted (a `deleting` gate). */
+  private readonly deletingOnly: boolean;
+
+  constructor(o: { deleting?: boolean } = {}) {
+    this.deletingOnly = o.deleting === true;
+  }
 
   /** Everything that exists, from a LIST: what was known before is replaced. */
   replace(items: KubeObject[]): void {
@@ -23,9 +29,14 @@ export class Presence {
     this.listed = false;
   }
 
+  /** An object seen added or modified. */
   add(o: KubeObject): void {
     const uid = o.metadata.uid;
     if (!uid) return;
+    if (this.deletingOnly && !o.metadata.deletionTimestamp) {
+      this.remove(o);
+      return;
+    }
     const ns = o.metadata.namespace ?? '';
     const set = this.byNamespace.get(ns) ?? new Set<string>();
     set.add(uid);

@@ -33,7 +33,9 @@ export function renderWatchList(
       const fields = [`group: ${q(k.group)}`, `kind: ${q(k.kind)}`, `version: ${q(k.version)}`];
       if (k.namespaces) fields.push(`namespaces: [${k.namespaces.map(q).join(', ')}]`);
       if (k.gates)
-        fields.push(`gates: [${k.gates.map((g) => `{ group: ${q(g.group)}, kind: ${q(g.kind)} }`).join(', ')}]`);
+        fields.push(
+          `gates: [${k.gates.map((g) => `{ group: ${q(g.group)}, kind: ${q(g.kind)}${g.deleting ? ', deleting: true' : ''} }`).join(', ')}]`,
+        );
       const line = `  { ${fields.join(', ')} },`;
       return line.length <= 120 ? line : `  {\n${fields.map((f) => `    ${f},`).join('\n')}\n  },`;
     })

@@ -24,6 +24,8 @@ function deletedDescendantToCluster(event: ResourceEvent): ObjectRef[] {
   return name && namespace ? [{ ...CLUSTER, namespace, name }] : [];
 }
 
+const DELETING_CLUSTER = { group: CAPI_GROUP, kind: 'Cluster', deleting: true };
+
 export const clusterHandler = defineHandler({
   name: 'cluster',
   reconciles: CLUSTER,
@@ -31,12 +33,14 @@ export const clusterHandler = defineHandler({
     { group: CAPI_GROUP, kind: 'Cluster', statusChanges: false },
     ...infraClusterKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
     ...controlPlaneKinds().map((k) => ({ group: k.group, kind: k.kind, map: controllerOwner(CAPI_GROUP, 'Cluster') })),
-    // A deleting Cluster waits for its workers to go: only their deletions concern it (the rest is never delivered).
+    // A deleting Cluster waits for its workers to go: only their deletions concern it, and only while a Cluster of
+    // their namespace is deleting (its own deletion event wakes it first); the rest is never delivered.
     {
       group: CAPI_GROUP,
       kind: 'MachineSet',
       statusChanges: false,
       events: ['deleted'],
+      whenExists: DELETING_CLUSTER,
       map: deletedDescendantToCluster,
     },
     {
@@ -44,9 +48,17 @@ export const clusterHandler = defineHandler({
       kind: 'MachineDeployment',
       statusChanges: false,
       events: ['deleted'],
+      whenExists: DELETING_CLUSTER,
       map: deletedDescendantToCluster,
     },
-    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, events: ['deleted'], map: deletedDescendantToCluster },
+    {
+      group: CAPI_GROUP,
+      kind: 'Machine',
+      statusChanges: false,
+      events: ['deleted'],
+      whenExists: DELETING_CLUSTER,
+      map: deletedDescendantToCluster,
+    },
   ],
   writes: [
     // Its finalizer, the controlPlaneEndpoint it copies, its status.

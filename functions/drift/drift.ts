@@ -8,7 +8,7 @@
 
 import { CAPI_API_VERSION } from '../../shared/api/capi/constants.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
-import { absentExtension, apiGroupOf, newResourceEvent, refOf } from '../../shared/events/resource-event.ts';
+import { apiGroupOf, gateExtension, gateKey, newResourceEvent, refOf } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isNotFound } from '../../shared/kube/errors.ts';
 import { recordEvent } from '../../shared/kube/events.ts';
@@ -151,8 +151,8 @@ async function listKind(o: DriftOptions, k: WatchedKind, report: DriftReport): P
 const kindKey = (group: string, kind: string) => `${group}/${kind}`;
 
 /**
- * Where each gate kind (a watch's `whenExists`) has objects, from complete LISTs: namespaces holding one, per
- * `capifnnone…` extension. The drift check stamps the same flags the bridge does, so a resync of a Machine or Node
+ * Where each gate (a watch's `whenExists`) has objects (being deleted, for a deleting gate), from complete LISTs:
+ * namespaces holding one, per `capifnnone…` extension. The drift check stamps the same flags the bridge does, so a resync of a Machine or Node
  * where no MachineHealthCheck exists does not wake that handler either. A gate kind this check does not watch, or
  * whose LIST answered 404, is left out and flags nothing: as for the bridge, a 404 may be an API server that has
  * not loaded the kind yet, not proof that none exists.
@@ -165,13 +165,14 @@ async function gatePresence(
   listed: Map<string, Listed | undefined>,
 ): Promise<GatePresence> {
   const presence: GatePresence = new Map();
-  const gates = new Map(o.kinds.flatMap((k) => k.gates ?? []).map((g) => [kindKey(g.group, g.kind), g]));
-  for (const [key, g] of gates) {
+  const gates = new Map(o.kinds.flatMap((k) => k.gates ?? []).map((g) => [gateKey(g), g]));
+  for (const g of gates.values()) {
     const k = o.kinds.find((w) => w.group === g.group && w.kind === g.kind);
     if (!k) continue;
+    const key = kindKey(g.group, g.kind);
     if (!listed.has(key)) listed.set(key, await listKind(o, k, report));
-    const items = listed.get(key);
-    if (items) presence.set(absentExtension(g.kind), new Set(items.map((x) => x.metadata.namespace ?? '')));
+    const items = listed.get(key)?.filter((x) => !g.deleting || x.metadata.deletionTimestamp);
+    if (items) presence.set(gateExtension(g), new Set(items.map((x) => x.metadata.namespace ?? '')));
   }
   return presence;
 }
@@ -181,13 +182,11 @@ function absentFor(o: DriftOptions, obj: Listed[number], presence: GatePresence)
   const group = apiGroupOf(obj.apiVersion ?? '');
   const k = o.kinds.find((w) => w.group === group && w.kind === obj.kind);
   const ns = obj.metadata.namespace;
-  return (k?.gates ?? [])
-    .map((g) => absentExtension(g.kind))
-    .filter((ext) => {
-      const where = presence.get(ext);
-      // A cluster-scoped gate object counts in every namespace, as the bridge counts it.
-      return where !== undefined && (ns ? !where.has(ns) && !where.has('') : where.size === 0);
-    });
+  return (k?.gates ?? []).map(gateExtension).filter((ext) => {
+    const where = presence.get(ext);
+    // A cluster-scoped gate object counts in every namespace, as the bridge counts it.
+    return where !== undefined && (ns ? !where.has(ns) && !where.has('') : where.size === 0);
+  });
 }
 
 async function publishResyncs(

@@ -1,6 +1,7 @@
 // Pure pieces of the Azure Storage Queue adapter: queue names, the subscription each queue describes
 // in its metadata (so any publisher can discover the routing table), message text encoding, and the
 // poison-queue wrapper that carries the dead-letter reason.
+import { gateKey, parseGateKey } from '../events/resource-event.ts';
 import { boundedName } from './names.ts';
 import type { Subscription } from './types.ts';
 
@@ -40,7 +41,7 @@ export function poisonQueueName(queue: string): string {
 export function queueMetadataFor(sub: Subscription): Record<string, string> {
   const key = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
   const metaSkip = sub.kinds.filter((k) => k.metadataChanges === false).map(key);
-  const gated = sub.kinds.flatMap((k) => (k.whenExists ? [`${key(k)}=${key(k.whenExists)}`] : []));
+  const gated = sub.kinds.flatMap((k) => (k.whenExists ? [`${key(k)}=${gateKey(k.whenExists)}`] : []));
   return {
     capifnhandler: sub.handler,
     // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
@@ -74,7 +75,7 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
       ...(types ? { types: types.split('|') } : {}),
       ...(status === undefined ? {} : { statusChanges: status === 'true' }),
       ...(metaSkip.has(s) ? { metadataChanges: false } : {}),
-      ...(gate ? { whenExists: groupAndKind(gate) } : {}),
+      ...(gate ? { whenExists: parseGateKey(gate) } : {}),
     };
   });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };

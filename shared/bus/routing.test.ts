@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { absentExtension, newResourceEvent } from '../events/resource-event.ts';
+import {
+  absentExtension,
+  absentExtensionsOf,
+  gateExtension,
+  gateKey,
+  newResourceEvent,
+  parseGateKey,
+} from '../events/resource-event.ts';
 import { kindsByGroup, matchesRouting, matchesSubscription, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';
 
@@ -154,6 +161,16 @@ describe('absentExtension', () => {
       expect(absentExtension(kind).startsWith('capifnnone')).toBe(true);
     }
     expect(absentExtension('MachineHealthCheck')).toBe('capifnnonemachinehea');
+  });
+
+  it('names a deleting gate apart from the exists gate of its kind, with the same prefix, and writes gates as strings', () => {
+    const deleting = { group: 'cluster.x-k8s.io', kind: 'Cluster', deleting: true };
+    expect(gateExtension(deleting)).toBe('capifnnonedelcluster');
+    expect(gateExtension({ group: 'cluster.x-k8s.io', kind: 'Cluster' })).toBe('capifnnonecluster');
+    expect(absentExtensionsOf({ capifnnonedelcluster: 'true' })).toEqual(new Set(['capifnnonedelcluster']));
+    expect(gateKey(deleting)).toBe('cluster.x-k8s.io/Cluster#deleting');
+    expect(parseGateKey(gateKey(deleting))).toEqual(deleting);
+    expect(parseGateKey('/Node')).toEqual({ group: '', kind: 'Node' });
   });
 });
 

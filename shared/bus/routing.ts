@@ -1,7 +1,7 @@
 import {
-  absentExtension,
   absentExtensionsOf,
   apiGroupOf,
+  gateExtension,
   META_ONLY_EXTENSION,
   type ResourceEvent,
   STATUS_ONLY_EXTENSION,
@@ -67,7 +67,7 @@ export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
       (!k.types || (f.type !== undefined && k.types.includes(f.type))) &&
       !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)) &&
       !(f.metaOnly && k.metadataChanges === false) &&
-      !(k.whenExists && f.absent.has(absentExtension(k.whenExists.kind))),
+      !(k.whenExists && f.absent.has(gateExtension(k.whenExists))),
   );
 }
 
@@ -86,7 +86,7 @@ export interface KindGroup {
   statusChanges: boolean;
   /** Whether metadata-only modifications of these kinds are wanted. */
   metadataChanges: boolean;
-  /** The `capifnnone<kind>` extension whose presence skips these kinds (their watches' `whenExists`). */
+  /** The `capifnnone…` extension whose presence skips these kinds (their watches' `whenExists`, `gateExtension`). */
   absentKey?: string;
 }
 
@@ -101,7 +101,7 @@ export function kindsByGroup(sub: Subscription): KindGroup[] {
   for (const k of sub.kinds) {
     const statusChanges = k.statusChanges ?? sub.statusChanges;
     const metadataChanges = k.metadataChanges !== false;
-    const absentKey = k.whenExists ? absentExtension(k.whenExists.kind) : undefined;
+    const absentKey = k.whenExists ? gateExtension(k.whenExists) : undefined;
     let entry = out.find(
       (e) =>
         e.group === k.group &&

@@ -1,7 +1,7 @@
 // The one interface every message bus adapter implements (in-process, EventBridge, Pub/Sub,
 // Azure Storage Queue / Event Grid). Delivery is at-least-once and unordered on every bus;
 // nothing above this interface may assume otherwise.
-import type { ResourceEvent } from '../events/resource-event.ts';
+import type { Gate, ResourceEvent } from '../events/resource-event.ts';
 
 /** Which events one handler receives: resource events for these kinds, plus events targeted at it by name. */
 export interface Subscription {
@@ -19,8 +19,11 @@ export interface Subscription {
     statusChanges?: boolean;
     /** False: modifications the bridge flagged metadata-only (capifnmetaonly=true) are skipped. Absent: wanted. */
     metadataChanges?: boolean;
-    /** Skipped when the event says no object of this kind exists where its object lives (`capifnnone<kind>`). */
-    whenExists?: { group: string; kind: string };
+    /**
+     * Skipped when the event says no object of this kind exists where its object lives (`capifnnone<kind>`), or with
+     * `deleting`, none is being deleted there (`capifnnonedel<kind>`).
+     */
+    whenExists?: Gate;
   }>;
   /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true), for every kind that does not say otherwise. */
   statusChanges: boolean;

@@ -52,6 +52,37 @@ export function absentExtension(kind: string): string {
     .slice(0, 10)}`;
 }
 
+/**
+ * A watch's gate (`whenExists`): an object of this kind where the event's object lives, or with `deleting`, one being
+ * deleted there (a Cluster waiting for its Machines to go).
+ */
+export interface Gate {
+  group: string;
+  kind: string;
+  deleting?: boolean;
+}
+
+/**
+ * The flag a gate's events carry when the bridge knows the gate is closed: `capifnnone<kind>` (none exists), or
+ * `capifnnonedel<kind>` (none is being deleted; the same prefix, so every reader of absence flags reads it alike).
+ */
+export function gateExtension(g: Gate): string {
+  return absentExtension(g.deleting ? `del${g.kind}` : g.kind);
+}
+
+/** One gate as a string: `group/Kind`, with `#deleting` for a deleting gate. */
+export function gateKey(g: Gate): string {
+  return `${g.group}/${g.kind}${g.deleting ? '#deleting' : ''}`;
+}
+
+/** The gate `gateKey` wrote. */
+export function parseGateKey(s: string): Gate {
+  const deleting = s.endsWith('#deleting');
+  const gk = deleting ? s.slice(0, -'#deleting'.length) : s;
+  const slash = gk.lastIndexOf('/');
+  return { group: gk.slice(0, slash), kind: gk.slice(slash + 1), ...(deleting ? { deleting: true } : {}) };
+}
+
 /** The kinds (as `absentExtension` names) an event says are absent; read from any payload, never throws. */
 export function absentExtensionsOf(raw: unknown): Set<string> {
   const out = new Set<string>();

@@ -2,10 +2,10 @@
 // reconcile step for each, and tell the bus what to do (ack, retry later, dead-letter).
 import type { DeliveryInfo, DeliveryResult } from '../bus/types.ts';
 import {
-  absentExtension,
   absentExtensionsOf,
   apiGroupOf,
   EVENT_TYPE_PREFIX,
+  gateExtension,
   META_ONLY_EXTENSION,
   newResourceEvent,
   type ObjectRef,
@@ -91,7 +91,7 @@ export async function targetsFor<C>(
     watch.metadataChanges === false
   )
     return [];
-  if (watch.whenExists && absentExtensionsOf(event).has(absentExtension(watch.whenExists.kind))) return [];
+  if (watch.whenExists && absentExtensionsOf(event).has(gateExtension(watch.whenExists))) return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });
   const seen = new Set<string>();

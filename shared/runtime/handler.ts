@@ -1,7 +1,7 @@
 // `defineHandler`: the declarative shape of every reconcile function (DESIGN.md, "Contracts").
 // The same declaration drives the local host's routing, the bus rules and serverless.yml.
 import type { Subscription } from '../bus/types.ts';
-import { EVENT_TYPE_PREFIX, type ObjectRef, type ResourceEvent } from '../events/resource-event.ts';
+import { EVENT_TYPE_PREFIX, type Gate, type ObjectRef, type ResourceEvent } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
 
@@ -45,9 +45,11 @@ export interface Watch {
    * for a cluster-scoped kind): e.g. Machines and Nodes to the MachineHealthCheck handler. The bridge watches that
    * kind too and flags events it knows have none (`capifnnone<kind>`); every bus's routing skips them, and the
    * runtime drops them where a filter had to be widened. Safe because the gate kind's own watch wakes the handler
-   * when one appears, and that reconcile reads everything it judges.
+   * when one appears, and that reconcile reads everything it judges. With `deleting`, only while such an object is
+   * being deleted there: e.g. a Cluster, which waits for its Machines to go only once it is deleting (its own event,
+   * the deletion, wakes it first).
    */
-  whenExists?: { group: string; kind: string };
+  whenExists?: Gate;
   /**
    * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
    * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.

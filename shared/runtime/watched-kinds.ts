@@ -1,7 +1,7 @@
 // The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
 
 import { storageVersionOf } from '../api/kind-table.ts';
-import { absentExtension } from '../events/resource-event.ts';
+import { type Gate, gateExtension, gateKey } from '../events/resource-event.ts';
 import { knownResource } from '../kube/resources.ts';
 import type { HandlerDefinition } from './handler.ts';
 
@@ -13,10 +13,11 @@ export interface WatchedKind {
   /** Watched only in these namespaces (every watch of the kind asked for namespaces); absent: cluster-wide. */
   namespaces?: string[];
   /**
-   * Kinds some watch of this kind depends on (`whenExists`): the bridge flags this kind's events with
-   * `capifnnone<kind>` when it knows none of them exists where the event's object lives.
+   * Gates some watch of this kind depends on (`whenExists`): the bridge flags this kind's events with the gate's
+   * `capifnnone…` extension when it knows none of its objects exists (or is being deleted) where the event's object
+   * lives.
    */
-  gates?: Array<{ group: string; kind: string }>;
+  gates?: Gate[];
 }
 
 const BUILTIN_VERSIONS: Record<string, string> = {
@@ -54,8 +55,11 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
       if (!w.namespaces) clusterWide.add(key);
       else k.namespaces = [...new Set([...(k.namespaces ?? []), ...w.namespaces])].sort();
       const gate = w.whenExists;
-      if (gate && !k.gates?.some((g) => g.group === gate.group && g.kind === gate.kind)) {
-        k.gates = [...(k.gates ?? []), { group: gate.group, kind: gate.kind }];
+      if (gate && !k.gates?.some((g) => gateKey(g) === gateKey(gate))) {
+        k.gates = [
+          ...(k.gates ?? []),
+          { group: gate.group, kind: gate.kind, ...(gate.deleting ? { deleting: true } : {}) },
+        ];
       }
       out.set(key, k);
     }
@@ -65,10 +69,10 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
   for (const k of [...out.values()]) {
     for (const g of k.gates ?? []) {
       const key = `${g.group}/${g.kind}`;
-      const flag = absentExtension(g.kind);
-      if (flags.has(flag) && flags.get(flag) !== key)
-        throw new Error(`whenExists: ${key} and ${flags.get(flag)} would share the event flag ${flag}`);
-      flags.set(flag, key);
+      const flag = gateExtension(g);
+      if (flags.has(flag) && flags.get(flag) !== gateKey(g))
+        throw new Error(`whenExists: ${gateKey(g)} and ${flags.get(flag)} would share the event flag ${flag}`);
+      flags.set(flag, gateKey(g));
       if (!out.has(key)) out.set(key, { group: g.group, kind: g.kind, version: versionFor(g.group, g.kind) });
       clusterWide.add(key);
     }

@@ -442,6 +442,41 @@ describe('bridge', () => {
     expect(b2.stats.relists).toBe(0);
   });
 
+  it('flags a deleting gate “none here” until an object of the gate kind in the namespace is being deleted', async () => {
+    const { kube, bus, start } = await setup();
+    const gate = { group: 'cluster.x-k8s.io', kind: 'MachineSet', deleting: true };
+    const kinds = [
+      { group: '', version: 'v1', kind: 'ConfigMap', gates: [gate] },
+      { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet' },
+    ];
+    const flags = (name: string) =>
+      eventually(`event for ${name}`, async () => bus.of(name)[0]).then((e) => {
+        const ev = e as Record<string, unknown>;
+        return [ev.capifnnonedelmachine, ev.capifnnonemachineset];
+      });
+    await start({ kinds });
+    // One exists but none is being deleted: closed.
+    await kube.create({
+      ...machineSet('held'),
+      metadata: { name: 'held', namespace: NS, finalizers: ['example.com/f'] },
+    });
+    await eventually('held published', async () => bus.of('held').length > 0);
+    await kube.create(cm('d1'));
+    expect(await flags('d1')).toEqual(['true', undefined]);
+    // Its deletion waits on the finalizer: open while it does.
+    await kube.delete({ ...MS, namespace: NS, name: 'held' });
+    await eventually('held marked deleting', async () =>
+      bus.of('held').some((e) => (e.data.object as KubeObject | undefined)?.metadata.deletionTimestamp),
+    );
+    await kube.create(cm('d2'));
+    expect(await flags('d2')).toEqual([undefined, undefined]);
+    // Gone: closed again.
+    await kube.patch({ ...MS, namespace: NS, name: 'held' }, { metadata: { finalizers: null } }, { type: 'merge' });
+    await eventually('held deleted', async () => bus.of('held').some((e) => e.type.endsWith('deleted')));
+    await kube.create(cm('d3'));
+    expect(await flags('d3')).toEqual(['true', undefined]);
+  });
+
   it('never flags from a gate kind watched per namespace (it cannot know what exists elsewhere)', async () => {
     const { kube, bus, start } = await setup();
     await start({

@@ -64,6 +64,22 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
     statusChanges: true,
   },
   {
+    // A deleting gate (the Cluster handler's: its workers' deletions matter only while a Cluster is being deleted),
+    // beside an exists gate on the same kind of event.
+    handler: 'gated-deleting',
+    kinds: [
+      {
+        group: G,
+        kind: 'Machine',
+        types: ['io.capifn.resource.deleted'],
+        statusChanges: false,
+        whenExists: { group: G, kind: 'Cluster', deleting: true },
+      },
+      { group: G, kind: 'MachineSet', whenExists: { group: G, kind: 'MachineHealthCheck' } },
+    ],
+    statusChanges: true,
+  },
+  {
     // Metadata-only changes skipped for some kinds (the Machine handler's infrastructure machines), alone and with
     // the status-only skip, typed and not.
     handler: 'meta',
@@ -83,6 +99,8 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
 
 /** The bridge's flag for "no MachineHealthCheck where this object lives". */
 const NO_MHC = { capifnnonemachinehea: 'true' } as const;
+/** The bridge's flag for "no Cluster being deleted where this object lives". */
+const NO_DELETING_CLUSTER = { capifnnonedelcluster: 'true' } as const;
 
 /** `ev` makes a modification of the kind (with `statusOnly` when asked); the others are derived from it. */
 export function typedEvents(
@@ -107,6 +125,9 @@ export function typedEvents(
     { ...ev('v1', 'Node', { statusOnly: false }), ...NO_MHC },
     { ...ev('v1', 'Node'), type: 'io.capifn.resource.added', ...NO_MHC },
     { ...ev(`${G}/v1beta1`, 'MachineSet'), ...NO_MHC },
+    { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.deleted', ...NO_DELETING_CLUSTER },
+    { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.deleted', ...NO_DELETING_CLUSTER, ...NO_MHC },
+    { ...ev(`${G}/v1beta1`, 'MachineSet'), ...NO_DELETING_CLUSTER },
     ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: true }),
     ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: false }),
     ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false, metaOnly: true }),
