@@ -33,7 +33,10 @@ export const DRIFT_WATCHED_KINDS: WatchedKind[] = [
     group: 'cluster.x-k8s.io',
     kind: 'Machine',
     version: 'v1beta1',
-    gates: [{ group: 'cluster.x-k8s.io', kind: 'Cluster', deleting: true }, { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' }],
+    gates: [
+      { group: 'cluster.x-k8s.io', kind: 'Cluster', deleting: true },
+      { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+    ],
   },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachineTemplate', version: 'v1beta2' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'GCPMachineTemplate', version: 'v1beta1' },
