@@ -8,6 +8,7 @@ import {
   gateKey,
   type ResourceEvent,
   type ResourceEventType,
+  unchangedExtension,
 } from '../../shared/events/resource-event.ts';
 import type { KubeClient } from '../../shared/kube/client.ts';
 import { isGone, isNotFound, isTransient, KubeError } from '../../shared/kube/errors.ts';
@@ -16,7 +17,7 @@ import { retryDelayMs } from '../../shared/runtime/backoff.ts';
 import { type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import type { WatchedKind } from '../../shared/runtime/watched-kinds.ts';
 import { Checkpoint, type CheckpointRef, checkpointKey } from './checkpoint.ts';
-import { type Change, FingerprintCache } from './fingerprint.ts';
+import { type Change, FingerprintCache, ProjectionCache } from './fingerprint.ts';
 import { Presence } from './presence.ts';
 import { toResourceEvent } from './to-event.ts';
 
@@ -229,6 +230,12 @@ export class Bridge {
     const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}${inNamespace ? ` in ${inNamespace}` : ''}` });
     const cache = new FingerprintCache();
     this.caches.set(key, cache);
+    // What each watch that ignores some paths looks at, to flag the modifications that changed none of it.
+    const projections = (k.ignoring ?? []).map((paths) => ({
+      flag: unchangedExtension(k.group, k.kind, paths),
+      cache: new ProjectionCache(paths),
+    }));
+    const project = (obj: KubeObject) => projections.filter((p) => p.cache.observe(obj)).map((p) => p.flag);
     const presence = this.presenceOf(k);
     const lane = new Lane();
     const buffer: Pending[] = [];
@@ -296,7 +303,7 @@ export class Bridge {
           presence.replace((await this.o.kube.listAll(type, namespace ? { namespace } : {})).items);
         }
         if (!rv) {
-          rv = await this.relist(type, namespace, cache, emit, enqueue, log, presence);
+          rv = await this.relist(type, namespace, cache, projections, emit, enqueue, log, presence);
           served();
           await flush();
           if (this.stopped) break;
@@ -329,12 +336,13 @@ export class Bridge {
           let event: ResourceEvent;
           if (ev.type === 'ADDED') {
             cache.observe(ev.object);
+            project(ev.object);
             presence?.add(ev.object);
             event = emit('io.capifn.resource.added', ev.object);
           } else if (ev.type === 'MODIFIED') {
             presence?.add(ev.object);
             const change = cache.observe(ev.object);
-            const absent = this.absentFor(k, ev.object);
+            const absent = [...this.absentFor(k, ev.object), ...project(ev.object)];
             await enqueue({
               event: emit('io.capifn.resource.modified', ev.object, change, absent),
               rv: objRv,
@@ -344,6 +352,7 @@ export class Bridge {
             continue;
           } else {
             cache.forget(ev.object.metadata.uid);
+            for (const p of projections) p.cache.forget(ev.object.metadata.uid);
             presence?.remove(ev.object);
             event = emit('io.capifn.resource.deleted', ev.object);
           }
@@ -385,6 +394,7 @@ export class Bridge {
     type: { apiVersion: string; kind: string },
     namespace: string | undefined,
     cache: FingerprintCache,
+    projections: Array<{ cache: ProjectionCache }>,
     emit: (t: ResourceEventType, o: KubeObject, c?: Change) => ResourceEvent,
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
@@ -397,11 +407,13 @@ export class Bridge {
     for (const obj of list.items) {
       before.delete(obj.metadata.uid ?? '');
       cache.observe(obj);
+      for (const p of projections) p.cache.observe(obj);
       await enqueue({ event: emit('io.capifn.resource.resync', obj), rv: undefined });
     }
     for (const uid of before) {
       const stub = cache.stub(uid);
       cache.forget(uid);
+      for (const p of projections) p.cache.forget(uid);
       if (!stub) continue;
       log.info({ uid, name: stub.metadata.name }, 'object vanished while the watch was broken');
       await enqueue({ event: emit('io.capifn.resource.deleted', stub), rv: undefined });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/api/meta.ts';
-import { FingerprintCache } from './fingerprint.ts';
+import { FingerprintCache, ProjectionCache } from './fingerprint.ts';
 
 const base = (): KubeObject => ({
   apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
@@ -41,5 +41,44 @@ describe('FingerprintCache', () => {
       statusOnly: true,
       metaOnly: false,
     });
+  });
+});
+
+describe('ProjectionCache', () => {
+  it('says unchanged only when nothing but status and the ignored paths changed since the state it knows', () => {
+    const c = new ProjectionCache([
+      ['spec', 'providerID'],
+      ['metadata', 'labels', 'x.io/hash'],
+    ]);
+    const o = base();
+    const v = (n: number, x: KubeObject) => ({ ...x, metadata: { ...x.metadata, resourceVersion: String(n) } });
+    expect(c.observe(o)).toBe(false);
+    expect(c.observe(v(2, { ...o, status: { ready: true } }))).toBe(true);
+    const copied = v(3, {
+      ...o,
+      spec: { image: 'x', providerID: 'local:///m' },
+      metadata: { ...o.metadata, labels: { a: 'b', 'x.io/hash': 'h' } },
+    });
+    expect(c.observe(copied)).toBe(true);
+    // Another label, the spec, a finalizer, the deletion: each one counts.
+    expect(c.observe(v(4, { ...copied, metadata: { ...copied.metadata, labels: { a: 'c', 'x.io/hash': 'h' } } }))).toBe(
+      false,
+    );
+    expect(c.observe(v(5, { ...copied, spec: { image: 'y', providerID: 'local:///m' } }))).toBe(false);
+    const last = v(6, { ...copied, spec: { image: 'y', providerID: 'local:///m' } });
+    expect(c.observe({ ...last, metadata: { ...last.metadata, finalizers: ['f'] } })).toBe(false);
+    expect(c.observe({ ...last, metadata: { ...last.metadata, finalizers: ['f'], deletionTimestamp: 'now' } })).toBe(
+      false,
+    );
+    c.forget('u1');
+    expect(c.observe(last)).toBe(false);
+  });
+
+  it('ignores all of the metadata, the deletion included, when told to', () => {
+    const c = new ProjectionCache([['metadata']]);
+    const o = base();
+    c.observe(o);
+    expect(c.observe({ ...o, metadata: { ...o.metadata, labels: {}, deletionTimestamp: 'now' } })).toBe(true);
+    expect(c.observe({ ...o, spec: { image: 'z' } })).toBe(false);
   });
 });

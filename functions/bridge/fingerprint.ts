@@ -48,6 +48,52 @@ export interface Change {
   metaOnly: boolean;
 }
 
+/**
+ * Remembers, per object UID, a fingerprint of everything a watch looks at: the object without `status`,
+ * resourceVersion, managedFields, generation and the paths it ignores (`Watch.ignoring`).
+ */
+export class ProjectionCache {
+  private readonly byUid = new Map<string, string>();
+  private readonly paths: ReadonlyArray<readonly string[]>;
+
+  constructor(ignoring: ReadonlyArray<readonly string[]>) {
+    this.paths = ignoring;
+  }
+
+  /** Records `obj`; true when what the watch looks at is as it was for its UID (false when unknown). */
+  observe(obj: KubeObject): boolean {
+    const uid = obj.metadata.uid;
+    if (!uid) return false;
+    const { status: _s, ...rest } = obj;
+    // The generation follows the spec: a change of a path looked at shows there itself.
+    const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...metadata } = obj.metadata ?? {};
+    const view = structuredClone({ ...rest, metadata }) as Record<string, unknown>;
+    for (const path of this.paths) drop(view, path);
+    const now = hash(view);
+    const prev = this.byUid.get(uid);
+    this.byUid.set(uid, now);
+    return prev === now;
+  }
+
+  forget(uid: string | undefined): void {
+    if (uid) this.byUid.delete(uid);
+  }
+}
+
+function drop(o: Record<string, unknown>, path: readonly string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (!rest.length) {
+    delete o[head];
+    return;
+  }
+  const next = o[head];
+  if (!next || typeof next !== 'object' || Array.isArray(next)) return;
+  drop(next as Record<string, unknown>, rest);
+  // A map left empty is the map absent (Kubernetes reads both alike): the first label copied in is no change either.
+  if (!Object.keys(next).length) delete o[head];
+}
+
 /** Remembers the last fingerprints per object UID to classify MODIFIED events. */
 export class FingerprintCache {
   private readonly byUid = new Map<string, { meta: string; body: string; status: string; stub: KubeObject }>();

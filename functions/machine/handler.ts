@@ -44,7 +44,19 @@ export const machineHandler = defineHandler({
     // Not its own deletion: a Machine is removed only once this handler has released its finalizer, so the event
     // finds nothing to reconcile (a Machine stripped of its finalizer by hand leaves its infrastructure machine and
     // bootstrap config to the garbage collector, which deletes what it controlled).
-    { group: CAPI_GROUP, kind: 'Machine', statusChanges: false, events: ['added', 'modified', 'resync'] },
+    {
+      group: CAPI_GROUP,
+      kind: 'Machine',
+      statusChanges: false,
+      events: ['added', 'modified', 'resync'],
+      // What it copies from the infrastructure machine itself, in the reconcile that then looks for the Node: its echo
+      // has nothing to add.
+      ignoring: [
+        ['spec', 'providerID'],
+        ['spec', 'failureDomain'],
+        ['metadata', 'labels', PROVIDER_ID_HASH_LABEL],
+      ],
+    },
     // Its spec (providerID, failure domain) and status move the Machine on. Metadata-only changes do not wake it:
     // the provider's finalizer and intent, and the owner reference and label this handler sets itself. A label or
     // owner stripped by hand is put back at the next reconcile of the Machine: a spec or status change of this

@@ -55,7 +55,13 @@ describe('queue metadata', () => {
           kind: 'Pod',
           types: ['io.capifn.resource.modified'],
           metadataChanges: false,
-          whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
+          whenExists: { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck', deleting: true },
+        },
+        {
+          group: 'cluster.x-k8s.io',
+          kind: 'MachineDeployment',
+          statusChanges: false,
+          unchanged: 'capifnnone0123456789',
         },
       ],
       statusChanges: false,
@@ -63,7 +69,8 @@ describe('queue metadata', () => {
     expect(subscriptionFromMetadata(queueMetadataFor(sub))).toEqual(sub);
     // A publisher that predates `metadataChanges` and `whenExists` reads `capifnkinds` alone: every kind is still
     // routed, only wider (the runtime drops the rest).
-    const { capifnmetaskip: _m, capifnwhenexists: _w, ...older } = queueMetadataFor(sub);
+    const { capifnmetaskip: _m, capifnwhenexists: _w, capifnunchanged: _u, ...older } = queueMetadataFor(sub);
+    expect(_u).toBeDefined();
     expect(_m).toBeDefined();
     expect(_w).toBeDefined();
     expect(subscriptionFromMetadata(older)?.kinds.map((k) => `${k.group}/${k.kind}`)).toEqual(

@@ -42,6 +42,7 @@ export function queueMetadataFor(sub: Subscription): Record<string, string> {
   const key = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
   const metaSkip = sub.kinds.filter((k) => k.metadataChanges === false).map(key);
   const gated = sub.kinds.flatMap((k) => (k.whenExists ? [`${key(k)}=${gateKey(k.whenExists)}`] : []));
+  const unchanged = sub.kinds.flatMap((k) => (k.unchanged ? [`${key(k)}=${k.unchanged}`] : []));
   return {
     capifnhandler: sub.handler,
     // `group/Kind`, then `=type|type` when only those event types of the kind are wanted, then `;status=false`
@@ -57,6 +58,7 @@ export function queueMetadataFor(sub: Subscription): Record<string, string> {
     // handler's runtime drops the rest), where an unknown option inside `capifnkinds` would make it route nothing.
     ...(metaSkip.length ? { capifnmetaskip: metaSkip.join(',') } : {}),
     ...(gated.length ? { capifnwhenexists: gated.join(',') } : {}),
+    ...(unchanged.length ? { capifnunchanged: unchanged.join(',') } : {}),
   };
 }
 
@@ -66,6 +68,7 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
   const list = (v: string | undefined) => (v ?? '').split(',').filter((s) => s !== '');
   const metaSkip = new Set(list(meta.capifnmetaskip));
   const gates = new Map(list(meta.capifnwhenexists).map((e) => e.split('=') as [string, string]));
+  const unchanged = new Map(list(meta.capifnunchanged).map((e) => e.split('=') as [string, string]));
   const kinds = list(meta.capifnkinds).map((entry) => {
     const [kindAndTypes, status] = entry.split(';status=') as [string, string | undefined];
     const [s, types] = kindAndTypes.split('=') as [string, string | undefined];
@@ -76,6 +79,7 @@ export function subscriptionFromMetadata(meta: Record<string, string> | undefine
       ...(status === undefined ? {} : { statusChanges: status === 'true' }),
       ...(metaSkip.has(s) ? { metadataChanges: false } : {}),
       ...(gate ? { whenExists: parseGateKey(gate) } : {}),
+      ...(unchanged.has(s) ? { unchanged: unchanged.get(s)! } : {}),
     };
   });
   return { handler, kinds, statusChanges: meta.capifnstatuschanges === 'true' };

@@ -6,6 +6,7 @@ import {
   gateKey,
   newResourceEvent,
   parseGateKey,
+  unchangedExtension,
 } from '../events/resource-event.ts';
 import { kindsByGroup, matchesRouting, matchesSubscription, routingFieldsOf } from './routing.ts';
 import type { Subscription } from './types.ts';
@@ -161,6 +162,15 @@ describe('absentExtension', () => {
       expect(absentExtension(kind).startsWith('capifnnone')).toBe(true);
     }
     expect(absentExtension('MachineHealthCheck')).toBe('capifnnonemachinehea');
+  });
+
+  it('names the "nothing it looks at changed" flag of a watch by its kind and paths, in any order, within 20 characters', () => {
+    const a = unchangedExtension('cluster.x-k8s.io', 'Machine', [['spec', 'providerID'], ['metadata']]);
+    expect(a).toMatch(/^capifnnone[a-z0-9]{10}$/);
+    expect(unchangedExtension('cluster.x-k8s.io', 'Machine', [['metadata'], ['spec', 'providerID']])).toBe(a);
+    expect(unchangedExtension('cluster.x-k8s.io', 'Machine', [['spec', 'providerID']])).not.toBe(a);
+    expect(unchangedExtension('cluster.x-k8s.io', 'MachineSet', [['spec', 'providerID'], ['metadata']])).not.toBe(a);
+    expect(absentExtensionsOf({ [a]: 'true' })).toEqual(new Set([a]));
   });
 
   it('names a deleting gate apart from the exists gate of its kind, with the same prefix, and writes gates as strings', () => {

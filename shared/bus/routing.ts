@@ -67,7 +67,8 @@ export function matchesRouting(f: RoutingFields, sub: Subscription): boolean {
       (!k.types || (f.type !== undefined && k.types.includes(f.type))) &&
       !(f.statusOnly && !(k.statusChanges ?? sub.statusChanges)) &&
       !(f.metaOnly && k.metadataChanges === false) &&
-      !(k.whenExists && f.absent.has(gateExtension(k.whenExists))),
+      !(k.whenExists && f.absent.has(gateExtension(k.whenExists))) &&
+      !(k.unchanged && f.absent.has(k.unchanged)),
   );
 }
 
@@ -86,7 +87,10 @@ export interface KindGroup {
   statusChanges: boolean;
   /** Whether metadata-only modifications of these kinds are wanted. */
   metadataChanges: boolean;
-  /** The `capifnnone…` extension whose presence skips these kinds (their watches' `whenExists`, `gateExtension`). */
+  /**
+   * The `capifnnone…` extension whose presence skips these kinds: their watches' closed gate (`whenExists`,
+   * `gateExtension`) or unchanged projection (`ignoring`, `unchangedExtension`).
+   */
   absentKey?: string;
 }
 
@@ -101,7 +105,7 @@ export function kindsByGroup(sub: Subscription): KindGroup[] {
   for (const k of sub.kinds) {
     const statusChanges = k.statusChanges ?? sub.statusChanges;
     const metadataChanges = k.metadataChanges !== false;
-    const absentKey = k.whenExists ? gateExtension(k.whenExists) : undefined;
+    const absentKey = k.whenExists ? gateExtension(k.whenExists) : k.unchanged;
     let entry = out.find(
       (e) =>
         e.group === k.group &&

@@ -24,6 +24,11 @@ export interface Subscription {
      * `deleting`, none is being deleted there (`capifnnonedel<kind>`).
      */
     whenExists?: Gate;
+    /**
+     * Skipped when the event carries this flag (`unchangedExtension`): a modification the bridge saw change nothing
+     * the watch looks at (`Watch.ignoring`). Never with `whenExists`: a kind has one skip flag.
+     */
+    unchanged?: string;
   }>;
   /** False: skip modifications flagged status-only by the bridge (capifnstatusonly=true), for every kind that does not say otherwise. */
   statusChanges: boolean;

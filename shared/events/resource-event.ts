@@ -36,7 +36,8 @@ export const META_ONLY_EXTENSION = 'capifnmetaonly';
  * Extension attributes `capifnnone<kind>` = "true": when the bridge published the event, it knew that no object of
  * that kind existed where the event's object lives (its namespace; anywhere, for a cluster-scoped object). A watch
  * that only matters while such an object exists (`whenExists`) is then skipped by every bus's routing. One attribute
- * per kind, so that cloud filters test each by presence alone.
+ * per kind, so that cloud filters test each by presence alone. The same prefix names every skip flag: a deleting
+ * gate's (`gateExtension`) and a watch's "nothing it looks at changed" (`unchangedExtension`).
  */
 export const ABSENT_EXTENSION_PREFIX = 'capifnnone';
 
@@ -68,6 +69,29 @@ export interface Gate {
  */
 export function gateExtension(g: Gate): string {
   return absentExtension(g.deleting ? `del${g.kind}` : g.kind);
+}
+
+/**
+ * The flag a modification carries when nothing changed outside `status` and the paths a watch ignores (`Watch.ignoring`):
+ * `capifnnone` (the skip-flag prefix: "no change that matters") and 10 characters of a hash of the kind and paths, so
+ * cloud filters test it by presence alone, like a closed gate's.
+ */
+export function unchangedExtension(group: string, kind: string, ignoring: readonly (readonly string[])[]): string {
+  const key = `${group}/${kind}:${canonicalPaths(ignoring)}`;
+  // FNV-1a, 32 bits twice (two seeds): stable across runtimes and cheap, and 10 base-36 characters keep the name
+  // within the 20 CloudEvents asks for.
+  const fnv = (seed: number) => {
+    let h = seed >>> 0;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619) >>> 0;
+    return h;
+  };
+  const digits = `${fnv(2166136261).toString(36)}${fnv(84696351).toString(36)}`.padStart(10, '0');
+  return `${ABSENT_EXTENSION_PREFIX}${digits.slice(0, 10)}`;
+}
+
+/** Paths (each a list of keys) in one order and one spelling, whatever order a declaration lists them in. */
+export function canonicalPaths(paths: readonly (readonly string[])[]): string {
+  return JSON.stringify(paths.map((p) => JSON.stringify(p)).sort());
 }
 
 /** One gate as a string: `group/Kind`, with `#deleting` for a deleting gate. */

@@ -14,6 +14,7 @@ import {
   refKey,
   STATUS_ONLY_EXTENSION,
   TARGET_HANDLER_EXTENSION,
+  unchangedExtension,
 } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -92,6 +93,8 @@ export async function targetsFor<C>(
   )
     return [];
   if (watch.whenExists && absentExtensionsOf(event).has(gateExtension(watch.whenExists))) return [];
+  if (watch.ignoring && absentExtensionsOf(event).has(unchangedExtension(watch.group, watch.kind, watch.ignoring)))
+    return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });
   const seen = new Set<string>();

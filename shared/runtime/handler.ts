@@ -1,7 +1,13 @@
 // `defineHandler`: the declarative shape of every reconcile function (DESIGN.md, "Contracts").
 // The same declaration drives the local host's routing, the bus rules and serverless.yml.
 import type { Subscription } from '../bus/types.ts';
-import { EVENT_TYPE_PREFIX, type Gate, type ObjectRef, type ResourceEvent } from '../events/resource-event.ts';
+import {
+  EVENT_TYPE_PREFIX,
+  type Gate,
+  type ObjectRef,
+  type ResourceEvent,
+  unchangedExtension,
+} from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
 
@@ -50,6 +56,13 @@ export interface Watch {
    * the deletion, wakes it first).
    */
   whenExists?: Gate;
+  /**
+   * Modifications that change nothing but `status` and these paths (each a list of keys: `['spec', 'providerID']`,
+   * a label `['metadata', 'labels', key]`, `['metadata']` for all of it, the deletion included) do not wake the handler. Needs `statusChanges: false`. The bridge flags such
+   * modifications (`unchangedExtension`) and every bus's routing skips them: e.g. the Machine's providerID, which the
+   * Machine handler copies itself and a provider's infrastructure machine is the source of.
+   */
+  ignoring?: string[][];
   /**
    * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
    * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.
@@ -124,6 +137,12 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     const key = `${w.group}/${w.kind}`;
     if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
     names.add(key);
+    if (w.ignoring && (w.statusChanges !== false || w.whenExists)) {
+      // One skip flag per watch (bus filters carry one), and "unchanged" leaves status out of the comparison.
+      throw new Error(
+        `handler ${def.name}: ${key} may say \`ignoring\` only with statusChanges: false and no whenExists`,
+      );
+    }
   }
   if (!/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(def.name)) {
     throw new Error(
@@ -146,6 +165,7 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       ...(w.statusChanges === false ? { statusChanges: false } : {}),
       ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
       ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
+      ...(w.ignoring ? { unchanged: unchangedExtension(w.group, w.kind, w.ignoring) } : {}),
     })),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };

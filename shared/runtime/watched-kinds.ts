@@ -1,7 +1,7 @@
 // The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
 
 import { storageVersionOf } from '../api/kind-table.ts';
-import { type Gate, gateExtension, gateKey } from '../events/resource-event.ts';
+import { canonicalPaths, type Gate, gateExtension, gateKey } from '../events/resource-event.ts';
 import { knownResource } from '../kube/resources.ts';
 import type { HandlerDefinition } from './handler.ts';
 
@@ -18,6 +18,11 @@ export interface WatchedKind {
    * lives.
    */
   gates?: Gate[];
+  /**
+   * The paths some watch of this kind ignores (`ignoring`), one list per watch: the bridge flags a modification that
+   * changed nothing but status and those paths with `unchangedExtension(group, kind, paths)`.
+   */
+  ignoring?: string[][][];
 }
 
 const BUILTIN_VERSIONS: Record<string, string> = {
@@ -60,6 +65,10 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
           ...(k.gates ?? []),
           { group: gate.group, kind: gate.kind, ...(gate.deleting ? { deleting: true } : {}) },
         ];
+      }
+      const ignoring = w.ignoring;
+      if (ignoring && !k.ignoring?.some((p) => canonicalPaths(p) === canonicalPaths(ignoring))) {
+        k.ignoring = [...(k.ignoring ?? []), ignoring.map((p) => [...p])];
       }
       out.set(key, k);
     }

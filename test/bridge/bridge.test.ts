@@ -6,7 +6,7 @@ import { Bridge, type BridgeOptions } from '../../functions/bridge/bridge.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
-import type { ResourceEvent } from '../../shared/events/resource-event.ts';
+import { type ResourceEvent, unchangedExtension } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
 import type { KubeRequest, KubeStream, Transport } from '../../shared/kube/transport.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
@@ -475,6 +475,33 @@ describe('bridge', () => {
     await eventually('held deleted', async () => bus.of('held').some((e) => e.type.endsWith('deleted')));
     await kube.create(cm('d3'));
     expect(await flags('d3')).toEqual(['true', undefined]);
+  });
+
+  it('flags a modification that changed nothing a watch looks at (only status and the paths it ignores)', async () => {
+    const { kube, bus, start } = await setup();
+    const ignoring = [
+      ['spec', 'replicas'],
+      ['metadata', 'labels', 'x.io/copied'],
+    ];
+    const flag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', ignoring);
+    await start({
+      kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', ignoring: [ignoring] }],
+    });
+    const key = { ...MS, namespace: NS, name: 'p1' };
+    const flags: Array<string | undefined> = [];
+    const step = async (write: () => Promise<unknown>) => {
+      const n = bus.of('p1').length;
+      await write();
+      const ev = await eventually('the next event for p1', async () => bus.of('p1')[n]);
+      flags.push((ev as unknown as Record<string, string | undefined>)[flag]);
+    };
+    await step(() => kube.create(machineSet('p1')));
+    await step(() => kube.patch(key, { spec: { replicas: 4 } }, { type: 'merge' }));
+    await step(() => kube.patch(key, { status: { replicas: 4 } }, { type: 'merge', subresource: 'status' }));
+    await step(() => kube.patch(key, { metadata: { labels: { 'x.io/copied': 'h' } } }, { type: 'merge' }));
+    await step(() => kube.patch(key, { metadata: { labels: { other: 'y' } } }, { type: 'merge' }));
+    await step(() => kube.patch(key, { spec: { minReadySeconds: 5 } }, { type: 'merge' }));
+    expect(flags).toEqual([undefined, 'true', 'true', 'true', undefined, undefined]);
   });
 
   it('never flags from a gate kind watched per namespace (it cannot know what exists elsewhere)', async () => {

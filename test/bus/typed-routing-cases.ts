@@ -5,6 +5,9 @@ import type { Subscription } from '../../shared/bus/types.ts';
 import type { ResourceEvent } from '../../shared/events/resource-event.ts';
 
 const G = 'cluster.x-k8s.io';
+/** A watch's flag for "nothing it looks at changed" (its value does not matter to routing, only its presence). */
+const UNCHANGED_MACHINE = 'capifnnone0a1b2c3d4e';
+const MACHINE_UNCHANGED = { [UNCHANGED_MACHINE]: 'true' } as const;
 
 export const TYPED_SUBSCRIPTIONS: Subscription[] = [
   {
@@ -80,6 +83,15 @@ export const TYPED_SUBSCRIPTIONS: Subscription[] = [
     statusChanges: true,
   },
   {
+    // A watch that ignores some paths: the bridge flags the modifications that changed nothing else.
+    handler: 'ignoring',
+    kinds: [
+      { group: G, kind: 'Machine', statusChanges: false, unchanged: UNCHANGED_MACHINE },
+      { group: G, kind: 'MachineSet', types: ['io.capifn.resource.deleted'] },
+    ],
+    statusChanges: true,
+  },
+  {
     // Metadata-only changes skipped for some kinds (the Machine handler's infrastructure machines), alone and with
     // the status-only skip, typed and not.
     handler: 'meta',
@@ -128,6 +140,9 @@ export function typedEvents(
     { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.deleted', ...NO_DELETING_CLUSTER },
     { ...ev(`${G}/v1beta1`, 'Machine'), type: 'io.capifn.resource.deleted', ...NO_DELETING_CLUSTER, ...NO_MHC },
     { ...ev(`${G}/v1beta1`, 'MachineSet'), ...NO_DELETING_CLUSTER },
+    { ...ev(`${G}/v1beta1`, 'Machine', { statusOnly: false }), ...MACHINE_UNCHANGED },
+    { ...ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: true }), ...MACHINE_UNCHANGED },
+    { ...ev(`${G}/v1beta1`, 'MachineSet'), type: 'io.capifn.resource.deleted', ...MACHINE_UNCHANGED },
     ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: true }),
     ev(`${G}/v1beta1`, 'Machine', { statusOnly: false, metaOnly: false }),
     ev(`${G}/v1beta1`, 'MachineSet', { statusOnly: false, metaOnly: true }),

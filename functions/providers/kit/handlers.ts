@@ -84,11 +84,15 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
       // and that owner reference (written after the Machine exists, by the Machine handler or a mover) is an event
       // of the infrastructure machine itself. Nor its removal: the Machine handler deletes the infrastructure machine
       // first (its own event), and with its Machine gone a reconcile has nothing to create for.
+      // Nor what the Machine copies from the infrastructure machine (its providerID and failure domain), nor its
+      // metadata, its deletion included: what a create reads of it is its spec (bootstrap data, failure domain,
+      // cluster), read fresh then, and its deletion deletes the infrastructure machine first.
       {
         group: CAPI_GROUP,
         kind: 'Machine',
         statusChanges: false,
         events: ['modified', 'resync'],
+        ignoring: [['metadata'], ['spec', 'providerID'], ['spec', 'failureDomain']],
         map: machineToInfraMachine(def.machine),
       },
       // Creates wait for the Cluster's infrastructure to be ready (a status change) and stop when it pauses.
