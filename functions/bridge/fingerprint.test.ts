@@ -45,11 +45,8 @@ describe('FingerprintCache', () => {
 });
 
 describe('ProjectionCache', () => {
-  it('says unchanged only when nothing but status and the ignored paths changed since the state it knows', () => {
-    const c = new ProjectionCache([
-      ['spec', 'providerID'],
-      ['metadata', 'labels', 'x.io/hash'],
-    ]);
+  it('says unchanged only when nothing but the ignored paths (status among them) changed since the state it knows', () => {
+    const c = new ProjectionCache([['spec', 'providerID'], ['metadata', 'labels', 'x.io/hash'], ['status']]);
     const o = base();
     const v = (n: number, x: KubeObject) => ({ ...x, metadata: { ...x.metadata, resourceVersion: String(n) } });
     expect(c.observe(o)).toBe(false);
@@ -80,5 +77,7 @@ describe('ProjectionCache', () => {
     c.observe(o);
     expect(c.observe({ ...o, metadata: { ...o.metadata, labels: {}, deletionTimestamp: 'now' } })).toBe(true);
     expect(c.observe({ ...o, spec: { image: 'z' } })).toBe(false);
+    // Status counts unless it is among the paths.
+    expect(c.observe({ ...o, spec: { image: 'z' }, status: { ready: true } })).toBe(false);
   });
 });

@@ -49,8 +49,8 @@ export interface Change {
 }
 
 /**
- * Remembers, per object UID, a fingerprint of everything a watch looks at: the object without `status`,
- * resourceVersion, managedFields, generation and the paths it ignores (`Watch.ignoring`).
+ * Remembers, per object UID, a fingerprint of everything a watch looks at: the object without resourceVersion,
+ * managedFields, generation and the paths it ignores (`ignoredPaths`: `status` among them for most).
  */
 export class ProjectionCache {
   private readonly byUid = new Map<string, string>();
@@ -64,10 +64,9 @@ export class ProjectionCache {
   observe(obj: KubeObject): boolean {
     const uid = obj.metadata.uid;
     if (!uid) return false;
-    const { status: _s, ...rest } = obj;
     // The generation follows the spec: a change of a path looked at shows there itself.
     const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...metadata } = obj.metadata ?? {};
-    const view = structuredClone({ ...rest, metadata }) as Record<string, unknown>;
+    const view = structuredClone({ ...obj, metadata }) as Record<string, unknown>;
     for (const path of this.paths) drop(view, path);
     const now = hash(view);
     const prev = this.byUid.get(uid);

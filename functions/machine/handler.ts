@@ -67,11 +67,24 @@ export const machineHandler = defineHandler({
     // handler sets it), so the event maps to no Machine and was an invocation for nothing. One created already
     // controlled (a restore) is found by its Machine's next reconcile: the Machine waits for a missing reference
     // with a requeue, and the object's first change wakes it.
+    //
+    // Nor the identity a provider records before it reports readiness (providerID, failure domain, AWS's instanceID):
+    // the Machine copies them once the object is ready, a status change, which the same write of the provider's, or
+    // its next, carries.
     ...infraMachineKinds().map((k) => ({
       group: k.group,
       kind: k.kind,
       map: controllerOwner(CAPI_GROUP, 'Machine'),
       metadataChanges: false,
+      ignoring: [
+        ['metadata', 'labels'],
+        ['metadata', 'annotations'],
+        ['metadata', 'finalizers'],
+        ['metadata', 'ownerReferences'],
+        ['spec', 'providerID'],
+        ['spec', 'failureDomain'],
+        ['spec', 'instanceID'],
+      ],
       events: NOT_ADDED,
     })),
     // A bootstrap config turning ready (its data secret written) moves its Machine on.

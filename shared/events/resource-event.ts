@@ -72,7 +72,7 @@ export function gateExtension(g: Gate): string {
 }
 
 /**
- * The flag a modification carries when nothing changed outside `status` and the paths a watch ignores (`Watch.ignoring`):
+ * The flag a modification carries when nothing changed outside the paths a watch ignores (`ignoredPaths`):
  * `capifnnone` (the skip-flag prefix: "no change that matters") and 10 characters of a hash of the kind and paths, so
  * cloud filters test it by presence alone, like a closed gate's.
  */

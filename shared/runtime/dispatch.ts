@@ -20,7 +20,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
 import { retryDelayMs } from './backoff.ts';
 import { RequeueError, TerminalError } from './errors.ts';
-import { type Clock, type HandlerContext, type HandlerDefinition, systemClock } from './handler.ts';
+import { type Clock, type HandlerContext, type HandlerDefinition, ignoredPaths, systemClock } from './handler.ts';
 import { type Logger, silentLogger } from './logger.ts';
 
 export interface RuntimeDeps<C = unknown> {
@@ -93,7 +93,7 @@ export async function targetsFor<C>(
   )
     return [];
   if (watch.whenExists && absentExtensionsOf(event).has(gateExtension(watch.whenExists))) return [];
-  if (watch.ignoring && absentExtensionsOf(event).has(unchangedExtension(watch.group, watch.kind, watch.ignoring)))
+  if (watch.ignoring && absentExtensionsOf(event).has(unchangedExtension(watch.group, watch.kind, ignoredPaths(watch))))
     return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });

@@ -57,8 +57,9 @@ export interface Watch {
    */
   whenExists?: Gate;
   /**
-   * Modifications that change nothing but `status` and these paths (each a list of keys: `['spec', 'providerID']`,
-   * a label `['metadata', 'labels', key]`, `['metadata']` for all of it, the deletion included) do not wake the handler. Needs `statusChanges: false`. The bridge flags such
+   * Modifications that change nothing but these paths (each a list of keys: `['spec', 'providerID']`, a label
+   * `['metadata', 'labels', key]`, `['metadata']` for all of it, the deletion included), and `status` when the watch
+   * says `statusChanges: false`, do not wake the handler. The bridge flags such
    * modifications (`unchangedExtension`) and every bus's routing skips them: e.g. the Machine's providerID, which the
    * Machine handler copies itself and a provider's infrastructure machine is the source of.
    */
@@ -137,11 +138,9 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     const key = `${w.group}/${w.kind}`;
     if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
     names.add(key);
-    if (w.ignoring && (w.statusChanges !== false || w.whenExists)) {
-      // One skip flag per watch (bus filters carry one), and "unchanged" leaves status out of the comparison.
-      throw new Error(
-        `handler ${def.name}: ${key} may say \`ignoring\` only with statusChanges: false and no whenExists`,
-      );
+    if (w.ignoring && w.whenExists) {
+      // One skip flag per watch: bus filters carry one.
+      throw new Error(`handler ${def.name}: ${key} may not say both \`ignoring\` and \`whenExists\``);
     }
   }
   if (!/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(def.name)) {
@@ -150,6 +149,15 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     );
   }
   return def;
+}
+
+/**
+ * The paths whose changes a watch with `ignoring` never needs to hear of: those, and `status` when it says
+ * `statusChanges: false`. What the bridge leaves out of the fingerprint behind the watch's "unchanged" flag.
+ */
+export function ignoredPaths(w: Pick<Watch, 'ignoring' | 'statusChanges'>): string[][] {
+  const paths = (w.ignoring ?? []).map((p) => [...p]);
+  return w.statusChanges === false ? [...paths, ['status']] : paths;
 }
 
 /** The bus subscription a handler's declaration implies. */
@@ -165,7 +173,7 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       ...(w.statusChanges === false ? { statusChanges: false } : {}),
       ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
       ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
-      ...(w.ignoring ? { unchanged: unchangedExtension(w.group, w.kind, w.ignoring) } : {}),
+      ...(w.ignoring ? { unchanged: unchangedExtension(w.group, w.kind, ignoredPaths(w)) } : {}),
     })),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };

@@ -3,7 +3,7 @@
 import { storageVersionOf } from '../api/kind-table.ts';
 import { canonicalPaths, type Gate, gateExtension, gateKey } from '../events/resource-event.ts';
 import { knownResource } from '../kube/resources.ts';
-import type { HandlerDefinition } from './handler.ts';
+import { type HandlerDefinition, ignoredPaths } from './handler.ts';
 
 /** A kind the bridge watches (and the drift check resyncs), at a version the API server serves. */
 export interface WatchedKind {
@@ -19,8 +19,9 @@ export interface WatchedKind {
    */
   gates?: Gate[];
   /**
-   * The paths some watch of this kind ignores (`ignoring`), one list per watch: the bridge flags a modification that
-   * changed nothing but status and those paths with `unchangedExtension(group, kind, paths)`.
+   * The paths some watch of this kind ignores (`ignoredPaths`: its `ignoring`, with `status` when it skips status
+   * changes), one list per watch: the bridge flags a modification that changed nothing but those paths with
+   * `unchangedExtension(group, kind, paths)`.
    */
   ignoring?: string[][][];
 }
@@ -66,9 +67,9 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
           { group: gate.group, kind: gate.kind, ...(gate.deleting ? { deleting: true } : {}) },
         ];
       }
-      const ignoring = w.ignoring;
+      const ignoring = w.ignoring ? ignoredPaths(w) : undefined;
       if (ignoring && !k.ignoring?.some((p) => canonicalPaths(p) === canonicalPaths(ignoring))) {
-        k.ignoring = [...(k.ignoring ?? []), ignoring.map((p) => [...p])];
+        k.ignoring = [...(k.ignoring ?? []), ignoring];
       }
       out.set(key, k);
     }

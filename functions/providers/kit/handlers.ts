@@ -20,6 +20,7 @@ import type {
   KitTimings,
   TypeRef,
 } from './definition.ts';
+import { CREATE_INTENT_ANNOTATION } from './intent.ts';
 import { reconcileInfraMachine, timingsOf } from './machine.ts';
 
 interface RefHolder {
@@ -61,6 +62,17 @@ export interface KitHandlerOptions<Client> {
   timings?: Partial<KitTimings>;
 }
 
+/** What `recordIdentity` writes: the providerID, the failure domain and the provider's own recorded id field. */
+function identityPaths(recordedIdField: string | undefined): string[][] {
+  const paths = [
+    ['spec', 'providerID'],
+    ['spec', 'failureDomain'],
+  ];
+  const own = recordedIdField?.split('.');
+  if (own && !paths.some((p) => p.join('.') === recordedIdField)) paths.push(own);
+  return paths;
+}
+
 export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC extends KubeObject>(
   def: InfraMachineDefinition<Client, Req, IM, IC>,
   o: KitHandlerOptions<Client>,
@@ -73,12 +85,19 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
     watches: [
       // Not its own removal: it goes only after this handler has released its finalizer, the instance gone, so the
       // event finds nothing (one whose finalizer is stripped by hand leaves its instance to the drift check's orphan
-      // scan).
+      // scan). Nor its own writes of the create intent, the finalizer and the instance's identity: the reconcile that
+      // writes them goes on to create and report in the same run (a run that fails there is retried by its own
+      // delivery). An identity edited by hand is seen at the next reconcile (a requeue, the drift check's resync).
       {
         group: apiGroupOf(def.machine.apiVersion),
         kind: def.machine.kind,
         statusChanges: false,
         events: ['added', 'modified', 'resync'],
+        ignoring: [
+          ['metadata', 'annotations', CREATE_INTENT_ANNOTATION],
+          ['metadata', 'finalizers'],
+          ...identityPaths(def.recordedIdField),
+        ],
       },
       // Not a Machine's creation: nothing is created before the Machine is the infrastructure machine's controller,
       // and that owner reference (written after the Machine exists, by the Machine handler or a mover) is an event
