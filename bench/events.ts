@@ -3,8 +3,9 @@
 //   runtime  the same through the local host's runtime (validation, routing) → a handler's reconcile starts
 //   bridge   a write to the embedded API server → watch → bridge → bus → runtime → reconcile starts
 //            (timed from just before the create request; matched by object name); once with the
-//            bridge's defaults (batches of 10, a partial batch waits flushDelayMs = 20 ms) and once
-//            with flushDelayMs 0, to show what the batching delay costs a lone event.
+//            bridge's defaults (batches of 10; an event waits flushDelayMs = 50 ms, in which later
+//            modifications of its object fold into it) and once with flushDelayMs 0, to show what the
+//            wait costs a lone event.
 // Client, API server, bridge and handler share this process and the machine's cores. Prints, never asserts.
 //
 //   node bench/events.ts
