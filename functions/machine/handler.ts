@@ -18,6 +18,13 @@ import { reconcileMachine } from './reconcile.ts';
 
 const MACHINE = { apiVersion: CAPI_API_VERSION, kind: 'Machine' };
 const NOT_ADDED: Array<'modified' | 'deleted' | 'resync'> = ['modified', 'deleted', 'resync'];
+/** What `metadataChanges: false` skips, as ignored paths (to combine with others in one flag). */
+const METADATA_BUT_DELETION = [
+  ['metadata', 'labels'],
+  ['metadata', 'annotations'],
+  ['metadata', 'finalizers'],
+  ['metadata', 'ownerReferences'],
+];
 
 /** Node → Machine: the annotations the Machine wrote on it, else the providerID index label. */
 export async function nodeToMachines(event: ResourceEvent, ctx: MapContext): Promise<ObjectRef[]> {
@@ -77,10 +84,10 @@ export const machineHandler = defineHandler({
       map: controllerOwner(CAPI_GROUP, 'Machine'),
       metadataChanges: false,
       ignoring: [
-        ['metadata', 'labels'],
-        ['metadata', 'annotations'],
-        ['metadata', 'finalizers'],
-        ['metadata', 'ownerReferences'],
+        ...METADATA_BUT_DELETION,
+        // The deletion this handler asks for itself (or anyone's): what moves the Machine on is the object gone.
+        ['metadata', 'deletionTimestamp'],
+        ['metadata', 'deletionGracePeriodSeconds'],
         ['spec', 'providerID'],
         ['spec', 'failureDomain'],
         ['spec', 'instanceID'],
@@ -99,7 +106,15 @@ export const machineHandler = defineHandler({
     // not: the ones that matter are written by this handler (the Machine annotations and synced labels), and its own
     // patch woke it once more per Machine for nothing. One stripped by hand comes back at the Machine's next
     // reconcile, at the latest at the kubelet's next status report (nodeStatusReportFrequency, 5 minutes by default).
-    { group: '', kind: 'Node', version: 'v1', map: nodeToMachines, metadataChanges: false },
+    // Nor its cordon, which this handler sets itself and drains in the same run (a drain that must wait polls).
+    {
+      group: '',
+      kind: 'Node',
+      version: 'v1',
+      map: nodeToMachines,
+      metadataChanges: false,
+      ignoring: [...METADATA_BUT_DELETION, ['spec', 'unschedulable']],
+    },
     {
       group: CAPI_GROUP,
       kind: 'Cluster',

@@ -243,6 +243,12 @@ export async function reconcileMachine(ref: ObjectRef, ctx: HandlerContext): Pro
     now,
   );
   status.observedGeneration = m.metadata.generation;
+  // A spec write above (the providerID) moved the generation on: the Paused condition observed this one too, here
+  // rather than in the next run (which that write's own event no longer starts).
+  status.v1beta2 = {
+    ...status.v1beta2,
+    conditions: setPausedCondition(status.v1beta2?.conditions, paused, m.metadata.generation, now),
+  };
   const written = await updateStatusIfChanged(kube, m, status, FIELD_MANAGER);
   // Upstream's Event once the nodeRef is recorded (machine_controller_noderef.go): the status write is the record.
   if (status.nodeRef && !m.status?.nodeRef)
