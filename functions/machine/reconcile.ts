@@ -216,12 +216,11 @@ export async function reconcileMachine(ref: ObjectRef, ctx: HandlerContext): Pro
     }
   }
 
-  const providerIDWasSet = Boolean(m.spec.providerID);
   m = await updateIfChanged(kube, m, specWant, FIELD_MANAGER);
   specWant = m;
 
   // ---- node (§3.5) ----
-  await reconcileNode(ctx, m, status, infra, now, !providerIDWasSet);
+  await reconcileNode(ctx, m, status, infra, now);
 
   // ---- phase, Ready, observedGeneration ----
   const shown: Machine = { ...m, status };
@@ -381,13 +380,16 @@ async function reconcileBootstrap(
   return { dataSecretName: cfg.status.dataSecretName };
 }
 
+function waitingForNode(providerID: string): string {
+  return `waiting for a Node with spec.providerID ${providerID}`;
+}
+
 async function reconcileNode(
   ctx: HandlerContext,
   m: Machine,
   status: MachineStatus,
   infra: InfraObject | undefined,
   now: Date,
-  providerIDJustSet: boolean,
 ): Promise<void> {
   const { kube, event } = ctx;
   const providerID = m.spec.providerID;
@@ -410,9 +412,13 @@ async function reconcileNode(
   if (status.nodeRef?.name) {
     node = await getNode(kube, status.nodeRef.name);
   } else {
-    // A full scan only when the Node may have registered before the providerID was known, or on a
-    // resync; otherwise the Node's own event brings us here with its name.
-    const scan = providerIDJustSet || event.type === 'io.capifn.resource.resync';
+    // A full scan until a run has recorded that no Node had this providerID (the Node may have registered, and its
+    // events found no Machine, before the providerID and its index label were written; a run that failed after
+    // writing them must look again), and on a resync. After that record the Node's own event brings us here with
+    // its name: the index label was written before the scan.
+    const recorded = m.status?.conditions?.find((c) => c.type === ConditionTypes.nodeHealthy);
+    const lookedFor = recorded?.reason === Reasons.nodeProvisioning && recorded.message === waitingForNode(providerID);
+    const scan = !lookedFor || event.type === 'io.capifn.resource.resync';
     node = await findNodeByProviderID(kube, providerID, candidateNodeNames(m, event), scan);
   }
   if (!node) {
@@ -431,12 +437,7 @@ async function reconcileNode(
     } else {
       status.conditions = setCondition(
         status.conditions,
-        falseCondition(
-          ConditionTypes.nodeHealthy,
-          Reasons.nodeProvisioning,
-          'Warning',
-          `waiting for a Node with spec.providerID ${providerID}`,
-        ),
+        falseCondition(ConditionTypes.nodeHealthy, Reasons.nodeProvisioning, 'Warning', waitingForNode(providerID)),
         now,
       );
     }
