@@ -248,7 +248,7 @@ export class Bridge {
       missingSince = undefined;
     };
 
-    // Publishes the buffer and only then acknowledges its last resourceVersion. A batch leaves the buffer before it
+    // Publishes the buffer, acknowledging each batch's last resourceVersion once that batch is published. A batch leaves the buffer before it
     // is published, so what is folded into the buffer meanwhile is never an event already on its way.
     const flush = () =>
       lane.run(async () => {
@@ -261,15 +261,22 @@ export class Bridge {
               await this.o.bus.publish(batch.map((p) => p.event));
               break;
             } catch (e) {
-              // The bus is down: hold the stream (backpressure) and keep trying; nothing is acked.
-              if (this.stopped) return;
+              // The bus is down: hold the stream (backpressure) and keep trying; nothing is acked. A stopping
+              // bridge keeps the batch in front of the buffer, so nothing after it is acknowledged either.
+              if (this.stopped) {
+                if (!this.crashed) buffer.unshift(...batch);
+                return;
+              }
               log.warn({ err: String(e), ...publishFailureReasons(e), attempt }, 'publish failed; retrying');
               await this.sleep(retryDelayMs(attempt, { baseMs: 200, maxMs: 30_000 }));
             }
           }
           this.stats.published += batch.length;
+          // Every batch moves the resume point: the buffer is in resourceVersion order, so all that came before the
+          // batch's last position is published (a folded entry left for a newer one still waiting, which comes
+          // after it). Acknowledging only an emptied buffer never moved it under a steady stream.
           const last = [...batch].reverse().find((p) => p.rv);
-          if (last?.rv && !buffer.length) this.checkpoint.ack(key, last.rv);
+          if (last?.rv) this.checkpoint.ack(key, last.rv);
         }
       });
 
@@ -325,9 +332,10 @@ export class Bridge {
           served();
           const objRv = ev.object.metadata.resourceVersion;
           if (ev.type === 'BOOKMARK') {
-            // Nothing to publish up to here: safe to move the resume point once the buffer is out.
+            // Nothing to publish up to here: safe to move the resume point once the buffer is out (a stopping
+            // bridge may leave it unpublished, and then keeps its resume point where it was).
             await flush();
-            if (objRv) {
+            if (objRv && !buffer.length && !this.stopped) {
               rv = objRv;
               this.checkpoint.ack(key, objRv);
             }

@@ -33,10 +33,9 @@ export class Presence {
   add(o: KubeObject): void {
     const uid = o.metadata.uid;
     if (!uid) return;
-    if (this.deletingOnly && !o.metadata.deletionTimestamp) {
-      this.remove(o);
-      return;
-    }
+    // A deletion mark is never cleared: an object without one (an older event replayed after a resume) says
+    // nothing against one seen deleting, which leaves only when it is gone.
+    if (this.deletingOnly && !o.metadata.deletionTimestamp) return;
     const ns = o.metadata.namespace ?? '';
     const set = this.byNamespace.get(ns) ?? new Set<string>();
     set.add(uid);

@@ -76,8 +76,7 @@ export const machineHandler = defineHandler({
     // with a requeue, and the object's first change wakes it.
     //
     // Nor the identity a provider records before it reports readiness (providerID, failure domain, AWS's instanceID):
-    // the Machine copies them once the object is ready, a status change, which the same write of the provider's, or
-    // its next, carries.
+    // the Machine copies them once the object is ready, a status change, which the provider writes after them.
     ...infraMachineKinds().map((k) => ({
       group: k.group,
       kind: k.kind,

@@ -62,7 +62,7 @@ export interface KitHandlerOptions<Client> {
   timings?: Partial<KitTimings>;
 }
 
-/** What `recordIdentity` writes: the providerID, the failure domain and the provider's own recorded id field. */
+/** What a provider's `recordIdentity` may write: the providerID, its own recorded id field, and (local) the failure domain. */
 function identityPaths(recordedIdField: string | undefined): string[][] {
   const paths = [
     ['spec', 'providerID'],
@@ -87,7 +87,8 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
       // event finds nothing (one whose finalizer is stripped by hand leaves its instance to the drift check's orphan
       // scan). Nor its own writes of the create intent, the finalizer and the instance's identity: the reconcile that
       // writes them goes on to create and report in the same run (a run that fails there is retried by its own
-      // delivery). An identity edited by hand is seen at the next reconcile (a requeue, the drift check's resync).
+      // delivery). An identity edited by hand is seen at the next reconcile (the requeue of a foreign instance, any
+      // other change, the drift check's resync); so is a finalizer stripped by hand from a running machine.
       {
         group: apiGroupOf(def.machine.apiVersion),
         kind: def.machine.kind,

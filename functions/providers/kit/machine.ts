@@ -99,7 +99,8 @@ export async function reconcileInfraMachine<Client, Req, IM extends InfraMachine
       );
       log.warn({ instance: found.instance.id }, 'recorded instance is not owned by this cluster; leaving it alone');
       await updateStatusIfChanged(kube, im, status, def.fieldManager);
-      return undefined;
+      // The user's fix (clearing the field) is an edit of the identity, which this handler's watch ignores.
+      return { requeueAfter: t.badInputRetryMs };
     }
     case 'none': {
       const out = await launch(def, cctx, scope, status, t);
