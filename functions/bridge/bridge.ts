@@ -248,8 +248,9 @@ export class Bridge {
       missingSince = undefined;
     };
 
-    // Publishes the buffer, acknowledging each batch's last resourceVersion once that batch is published. A batch leaves the buffer before it
-    // is published, so what is folded into the buffer meanwhile is never an event already on its way.
+    // Publishes the buffer, acknowledging each batch's last resourceVersion once that batch is published. A batch
+    // leaves the buffer before it is published, so what is folded into the buffer meanwhile is never an event
+    // already on its way.
     const flush = () =>
       lane.run(async () => {
         clearTimeout(flushTimer);

@@ -29,6 +29,22 @@ describe('Presence', () => {
     p.replace([]);
     expect(p.none('a')).toBe(true);
   });
+  it('in deleting mode counts only objects being deleted, until they are gone; an older event without the mark changes nothing', () => {
+    const p = new Presence({ deleting: true });
+    const deleting = (uid: string, namespace: string): KubeObject => ({
+      metadata: { uid, name: uid, namespace, deletionTimestamp: '2026-12-05T00:00:00Z' },
+    });
+    p.replace([obj('1', 'a'), deleting('2', 'b')]);
+    expect(p.none('a')).toBe(true);
+    expect(p.none('b')).toBe(false);
+    p.add(deleting('1', 'a'));
+    expect(p.none('a')).toBe(false);
+    // A replayed event from before the deletion (a resume from the checkpoint) does not close the gate.
+    p.add(obj('1', 'a'));
+    expect(p.none('a')).toBe(false);
+    p.remove(obj('1', 'a'));
+    expect(p.none('a')).toBe(true);
+  });
   it('after a reset (the kind answered 404) nothing is known until the next LIST', () => {
     const p = new Presence();
     p.replace([]);
