@@ -3,6 +3,7 @@
 // across crashes, and survival of 410 Gone.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bridge, type BridgeOptions } from '../../functions/bridge/bridge.ts';
+import { checkpointKey } from '../../functions/bridge/checkpoint.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
@@ -21,9 +22,38 @@ class RecordingBus implements Pick<EventBus, 'publish' | 'maxEventBytes'> {
   readonly events: ResourceEvent[] = [];
   maxEventBytes = 1024 * 1024;
   failing = false;
+  private holding = false;
+  private readonly waiting: Array<{ events: ResourceEvent[]; answer: () => void }> = [];
   async publish(events: ResourceEvent[]): Promise<void> {
+    if (this.holding) await new Promise<void>((answer) => this.waiting.push({ events, answer }));
     if (this.failing) throw new Error('bus unavailable');
     this.events.push(...events);
+  }
+  /** From now on every publish waits to be answered by `release` (a slow or hung bus). */
+  hold(): void {
+    this.holding = true;
+  }
+  /** Answers the oldest waiting publish (ok, or failing if `failing` is set by then). */
+  async release(): Promise<void> {
+    await eventually('a publish waiting', async () => this.waiting.length > 0, { timeoutMs: 10_000 });
+    this.waiting.shift()!.answer();
+  }
+  /** Answers waiting publishes until one carrying an event of `name` waits. */
+  async releaseUntilWaiting(name: string): Promise<void> {
+    await eventually(
+      `a publish of ${name} waiting`,
+      async () => {
+        const first = this.waiting[0];
+        if (first && !first.events.some((e) => e.data.ref.name === name)) this.waiting.shift()!.answer();
+        return this.waiting[0]?.events.some((e) => e.data.ref.name === name) ?? false;
+      },
+      { timeoutMs: 10_000 },
+    );
+  }
+  /** Answers every waiting publish and holds no more. */
+  unhold(): void {
+    this.holding = false;
+    for (const w of this.waiting.splice(0)) w.answer();
   }
   of(name: string): ResourceEvent[] {
     return this.events.filter((e) => e.data.ref.name === name);
@@ -59,17 +89,25 @@ class CuttableTransport implements Transport {
 
 let api: ApiServer | undefined;
 const bridges: Bridge[] = [];
+const buses: RecordingBus[] = [];
 afterEach(async () => {
+  // A test that failed while holding its bus must not leave the bridges' stop waiting on it.
+  for (const b of buses.splice(0)) b.unhold();
   for (const b of bridges.splice(0)) await b.stop().catch(() => {});
   await api?.stop();
   api = undefined;
 });
 
-async function setup(o: { watchHistory?: number } = {}) {
-  api = await startApiServer({ crds: allCrds(), ...(o.watchHistory ? { watchHistory: o.watchHistory } : {}) });
+async function setup(o: { watchHistory?: number; bookmarkIntervalMs?: number } = {}) {
+  api = await startApiServer({
+    crds: allCrds(),
+    ...(o.watchHistory ? { watchHistory: o.watchHistory } : {}),
+    ...(o.bookmarkIntervalMs ? { bookmarkIntervalMs: o.bookmarkIntervalMs } : {}),
+  });
   const transport = new CuttableTransport(new HttpsTransport(connectionFor(api)));
   const kube = new KubeClient(transport);
   const bus = new RecordingBus();
+  buses.push(bus);
   const start = async (extra: Partial<BridgeOptions> = {}) => {
     const b = new Bridge({
       kube,
@@ -89,6 +127,16 @@ async function setup(o: { watchHistory?: number } = {}) {
     return b;
   };
   return { kube, bus, start, transport };
+}
+
+/** The resume point the bridge saved for ConfigMaps, as a number (0 before any). */
+async function savedConfigMapRv(kube: KubeClient): Promise<number> {
+  const saved = await kube.find<KubeObject & { data?: Record<string, string> }>({
+    ...CM,
+    namespace: 'kube-system',
+    name: 'bridge-checkpoint',
+  });
+  return Number(saved?.data?.[checkpointKey('', 'ConfigMap')] ?? 0);
 }
 
 function cm(name: string, data: Record<string, string> = {}): KubeObject {
@@ -367,6 +415,69 @@ describe('bridge', () => {
     expect(writes).toBeGreaterThan(30);
     expect(lastWritten.size).toBeGreaterThan(10);
     expect(b.stats.relists).toBe(0);
+  });
+
+  it('acknowledges each published batch under a steady stream, not only when its buffer runs empty', async () => {
+    const { kube, bus, start } = await setup();
+    await start({ batchSize: 1, maxBuffered: 10_000 });
+    await eventually('a first resume point for ConfigMaps', async () => (await savedConfigMapRv(kube)) > 0);
+    const initial = await savedConfigMapRv(kube);
+    // A slow bus and a writer ahead of it: the buffer never runs empty while the test releases batches.
+    bus.hold();
+    const created: number[] = [];
+    for (let i = 0; i < 20; i++) created.push(Number((await kube.create(cm(`s${i}`))).metadata.resourceVersion));
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 5; i++) await bus.release();
+    await eventually(
+      'the resume point past the fifth object',
+      async () => (await savedConfigMapRv(kube)) >= created[4]!,
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const saved = await savedConfigMapRv(kube);
+    expect(saved).toBeGreaterThan(initial);
+    // Mid-stream: what is acknowledged is published, and most of the burst still waits.
+    expect(saved).toBeLessThan(created[19]!);
+    const published = new Set(bus.events.map((e) => e.data.resourceVersion));
+    expect(created.filter((rv) => rv <= saved).every((rv) => published.has(String(rv)))).toBe(true);
+    bus.unhold();
+  });
+
+  it('a stop with the bus down saves no resume point past what it could not publish, even at a bookmark', async () => {
+    const { kube, bus, start } = await setup({ bookmarkIntervalMs: 50 });
+    const b1 = await start();
+    await kube.create(cm('a'));
+    await eventually('a published', async () => bus.of('a').length === 1);
+    bus.failing = true;
+    await kube.create(cm('b'));
+    // Bookmarks arrive meanwhile; each waits for the failing flush.
+    await new Promise((r) => setTimeout(r, 300));
+    await b1.stop();
+    bus.failing = false;
+    const b2 = await start();
+    await eventually('b published by the next run', async () => bus.of('b').length === 1, { timeoutMs: 10_000 });
+    expect(b2.stats.relists).toBe(0);
+  });
+
+  it('a crash while a publish is on its way saves no resume point for it: the next run publishes it', async () => {
+    const { kube, bus, start } = await setup();
+    const b1 = await start();
+    await eventually('a first resume point for ConfigMaps', async () => (await savedConfigMapRv(kube)) > 0);
+    bus.hold();
+    const x = await kube.create(cm('x'));
+    await bus.releaseUntilWaiting('x');
+    // Several checkpoint intervals pass while the bus has not answered.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await savedConfigMapRv(kube)).toBeLessThan(Number(x.metadata.resourceVersion));
+    const crashed = b1.crash();
+    // The answer that was on its way never comes: the process is gone.
+    bus.failing = true;
+    bus.unhold();
+    await crashed;
+    bus.failing = false;
+    await start();
+    await eventually('x published by the next run', async () => bus.of('x').length === 1, { timeoutMs: 10_000 });
   });
 
   it('survives a forced 410: relists, emits resync for everything and deleted for what vanished', async () => {
