@@ -37,7 +37,7 @@ export const DRIFT_WATCHED_KINDS: WatchedKind[] = [
       { group: 'cluster.x-k8s.io', kind: 'Cluster', deleting: true },
       { group: 'cluster.x-k8s.io', kind: 'MachineHealthCheck' },
     ],
-    ignoring: [[['spec', 'providerID'], ['spec', 'failureDomain'], ['metadata', 'labels', 'machine.capi-fn.io/provider-id-hash'], ['status']], [['metadata'], ['spec', 'providerID'], ['spec', 'failureDomain'], ['status']]],
+    ignoring: [[['spec', 'providerID'], ['spec', 'failureDomain'], ['metadata', 'labels', 'machine.capi-fn.io/provider-id-hash']], [['spec', 'providerID'], ['spec', 'failureDomain'], ['metadata', 'labels', 'machine.capi-fn.io/provider-id-hash'], ['status']], [['metadata'], ['spec', 'providerID'], ['spec', 'failureDomain'], ['status']]],
   },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachineTemplate', version: 'v1beta2' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'GCPMachineTemplate', version: 'v1beta1' },

@@ -9,11 +9,7 @@ import type { NodeLike } from './node-sync.ts';
 
 export const NODE = { apiVersion: 'v1', kind: 'Node' };
 
-/**
- * Label on the Machine carrying a hash of its providerID, so a Node event finds its Machine with one
- * label-selected LIST (labels cannot hold a providerID verbatim: it has `/` and `:`).
- */
-export const PROVIDER_ID_HASH_LABEL = 'machine.capi-fn.io/provider-id-hash';
+export { PROVIDER_ID_HASH_LABEL } from '../../shared/api/capi/constants.ts';
 
 export function providerIdHash(providerID: string): string {
   return createHash('sha256').update(providerID).digest('hex').slice(0, 40);

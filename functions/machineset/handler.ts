@@ -1,5 +1,12 @@
 // The MachineSet handler: what wakes it and what it reconciles.
-import { BOOTSTRAP_GROUP, CAPI_API_VERSION, CAPI_GROUP, INFRA_GROUP, Labels } from '../../shared/api/capi/constants.ts';
+import {
+  BOOTSTRAP_GROUP,
+  CAPI_API_VERSION,
+  CAPI_GROUP,
+  INFRA_GROUP,
+  Labels,
+  PROVIDER_ID_HASH_LABEL,
+} from '../../shared/api/capi/constants.ts';
 import type { MachineSet } from '../../shared/api/capi/machineset.ts';
 import {
   bootstrapConfigKinds,
@@ -34,6 +41,13 @@ export const machineSetHandler = defineHandler({
             : { filter: (ms) => matchesSelector(m.metadata.labels, (ms as MachineSet).spec.selector) },
         ),
       ),
+      // The identity the Machine handler copies from its infrastructure machine, and the label indexing it: a set
+      // reads neither (its status comes from the Machines' nodeRef and conditions, which change in their own writes).
+      ignoring: [
+        ['spec', 'providerID'],
+        ['spec', 'failureDomain'],
+        ['metadata', 'labels', PROVIDER_ID_HASH_LABEL],
+      ],
     },
     {
       group: CAPI_GROUP,

@@ -128,3 +128,9 @@ export const Reasons = {
   invalidConfiguration: 'InvalidConfiguration',
   tooManyUnhealthy: 'TooManyUnhealthy',
 } as const;
+
+/**
+ * capi-fn's label on a Machine carrying a hash of its providerID, so a Node event finds its Machine with one
+ * label-selected LIST (labels cannot hold a providerID verbatim: it has `/` and `:`).
+ */
+export const PROVIDER_ID_HASH_LABEL = 'machine.capi-fn.io/provider-id-hash';
