@@ -1,5 +1,6 @@
 // The correctness properties of DESIGN.md against the embedded API server, the real bus and runtime.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../shared/api/meta.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
 import { CLUSTER, createAll, sampleObjects } from '../support/sample.ts';
 import { scaleWalk } from './observe.ts';
@@ -43,5 +44,39 @@ describe('MachineSet naming', () => {
         m.metadata.name,
       );
     }
+  });
+});
+
+describe('what wakes a MachineSet', () => {
+  it('not the identity a Machine copies from its infrastructure machine, but a change it reads', async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const [m] = await eventually('a Running Machine', async () => {
+      const l = (await env!.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
+      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
+    });
+    const ref = { ...MACHINE, namespace: m!.metadata.namespace!, name: m!.metadata.name! };
+    const setRuns = () => env!.ledger.requests.filter((r) => r.handler === 'machineset').length;
+    // Quiet: nothing more reaches the set for a while.
+    let before = setRuns();
+    await eventually('the MachineSet quiet', async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = setRuns();
+      const quiet = now === before;
+      before = now;
+      return quiet;
+    });
+    // What the Machine handler writes when it copies the identity: a set reads none of it.
+    await env.kube.patch(
+      ref,
+      { metadata: { labels: { 'machine.capi-fn.io/provider-id-hash': 'changed' } }, spec: { failureDomain: 'fd-x' } },
+      { type: 'merge' },
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(setRuns()).toBe(before);
+    // A label is part of what it reads (its selector, fully-labelled replicas).
+    await env.kube.patch(ref, { metadata: { labels: { extra: 'x' } } }, { type: 'merge' });
+    await eventually('the MachineSet reconciled', async () => setRuns() > before);
   });
 });
