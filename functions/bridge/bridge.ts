@@ -55,6 +55,8 @@ interface Pending {
   rv: string | undefined;
   /** A watch MODIFIED event: what it is made of, to fold a later one of the same object into it. */
   modified?: { obj: KubeObject; change: Change; absent: string[] };
+  /** A watch ADDED event of a kind that `foldsAdded`: the flags it carries, to fold a modification into it. */
+  added?: { absent: string[] };
 }
 
 export interface BridgeStats {
@@ -287,7 +289,11 @@ export class Bridge {
         // The buffer stays in resourceVersion order, so the last event published is the resume point.
         const [earlier] = buffer.splice(i, 1);
         buffer.push(
-          coalesce(earlier!, p, (obj, change, absent) => emit('io.capifn.resource.modified', obj, change, absent)),
+          earlier!.added
+            ? foldIntoAdded(earlier!.added, p, (obj, absent) =>
+                emit('io.capifn.resource.added', obj, undefined, absent),
+              )
+            : coalesce(earlier!, p, (obj, change, absent) => emit('io.capifn.resource.modified', obj, change, absent)),
         );
         this.stats.coalesced++;
       } else buffer.push(p);
@@ -347,7 +353,13 @@ export class Bridge {
             cache.observe(ev.object);
             project(ev.object);
             presence?.add(ev.object);
-            event = emit('io.capifn.resource.added', ev.object);
+            const absent = this.absentFor(k, ev.object);
+            event = emit('io.capifn.resource.added', ev.object, undefined, absent);
+            if (k.foldsAdded) {
+              await enqueue({ event, rv: objRv, added: { absent } });
+              if (objRv) rv = objRv;
+              continue;
+            }
           } else if (ev.type === 'MODIFIED') {
             presence?.add(ev.object);
             const change = cache.observe(ev.object);
@@ -463,9 +475,10 @@ function foldTarget(buffer: Pending[], p: Pending): number {
   for (let i = buffer.length - 1; i >= 0; i--) {
     const b = buffer[i]!;
     if (b.event.data.ref.uid !== uid) continue;
-    // Only a modification folds into a modification: an added or resync event keeps its type for the watches that
-    // take only some types (a provider's of Machines, a Cluster's of deletions), and nothing follows a deletion.
-    return b.modified ? i : -1;
+    // A modification folds into a modification, and into an addition of a kind whose watches all take both or
+    // neither (`foldsAdded`). Otherwise an added or resync event keeps its type for the watches that take only some
+    // types (a provider's of Machines, the Machine's of infrastructure machines), and nothing follows a deletion.
+    return b.modified || b.added ? i : -1;
   }
   return -1;
 }
@@ -488,6 +501,21 @@ function coalesce(
   };
   const absent = b.absent.filter((x) => a.absent.includes(x));
   return { event: emit(b.obj, change, absent), rv: later.rv, modified: { obj: b.obj, change, absent } };
+}
+
+/**
+ * An addition standing for itself and a later modification: the newer body as an `added` event (every watch of the
+ * kind takes both, and an addition is delivered whatever changed, so it carries no change flags), flagging only the
+ * gate kinds absent at both. Later modifications fold into it again.
+ */
+function foldIntoAdded(
+  added: { absent: string[] },
+  later: Pending,
+  emit: (obj: KubeObject, absent: string[]) => ResourceEvent,
+): Pending {
+  const b = later.modified!;
+  const absent = b.absent.filter((x) => added.absent.includes(x));
+  return { event: emit(b.obj, absent), rv: later.rv, added: { absent } };
 }
 
 /** The bus's own words for the entries it refused (the first few), which name the real cause. */

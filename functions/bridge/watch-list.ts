@@ -38,6 +38,7 @@ export function renderWatchList(
       if (gates.length) fields.push(`gates: [${gates.join(', ')}]`);
       const list = (p: string[]) => `[${p.map(q).join(', ')}]`;
       if (k.ignoring) fields.push(`ignoring: [${k.ignoring.map((w) => `[${w.map(list).join(', ')}]`).join(', ')}]`);
+      if (k.foldsAdded) fields.push('foldsAdded: true');
       const line = `  { ${fields.join(', ')} },`;
       if (line.length <= 120) return line;
       // One field per line, and the gates one per line too when their line is still too long.

@@ -24,6 +24,12 @@ export interface WatchedKind {
    * `unchangedExtension(group, kind, paths)`.
    */
   ignoring?: string[][][];
+  /**
+   * Every watch of this kind takes both additions and modifications, or neither: the bridge may fold a modification
+   * into a still-waiting addition of the same object (one `added` event with the newer body), and no watch misses a
+   * type it takes or receives one it does not.
+   */
+  foldsAdded?: true;
 }
 
 const BUILTIN_VERSIONS: Record<string, string> = {
@@ -54,9 +60,13 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
   const out = new Map<string, WatchedKind>();
   // A kind any handler watches cluster-wide is watched cluster-wide; otherwise in the union of namespaces.
   const clusterWide = new Set<string>();
+  // Kinds with a watch that takes additions without modifications, or modifications without additions.
+  const addedApart = new Set<string>();
   for (const d of defs) {
     for (const w of d.watches) {
       const key = `${w.group}/${w.kind}`;
+      const takes = (t: 'added' | 'modified') => !w.events || w.events.includes(t);
+      if (takes('added') !== takes('modified')) addedApart.add(key);
       const k = out.get(key) ?? { group: w.group, kind: w.kind, version: w.version ?? versionFor(w.group, w.kind) };
       if (!w.namespaces) clusterWide.add(key);
       else k.namespaces = [...new Set([...(k.namespaces ?? []), ...w.namespaces])].sort();
@@ -88,5 +98,6 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
     }
   }
   for (const key of clusterWide) delete out.get(key)!.namespaces;
+  for (const [key, k] of out) if (!addedApart.has(key)) k.foldsAdded = true;
   return [...out.values()];
 }

@@ -267,6 +267,46 @@ describe('bridge', () => {
     expect(bus.of('ms4').map((e) => e.type)).toEqual(['io.capifn.resource.added', 'io.capifn.resource.modified']);
   });
 
+  it('folds a modification into a waiting addition only for a kind whose watches all take both (foldsAdded)', async () => {
+    // A bookmark publishes the buffer at once: none but the first of each watch in this test.
+    const { kube, bus, start } = await setup({ bookmarkIntervalMs: 600_000 });
+    await start({
+      kinds: [
+        { group: '', version: 'v1', kind: 'ConfigMap' },
+        { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', foldsAdded: true },
+      ],
+    });
+    // The watches are running, past their first bookmark: an object created now is published.
+    await kube.create(machineSet('warm'));
+    await kube.create(cm('warm'));
+    await eventually('warm published', async () => bus.of('warm').length === 2);
+    // Created and changed within one flush window, as a kubelet registers a Node and reports its status.
+    await kube.create(machineSet('folded'));
+    const changed = await kube.patch(
+      { ...MS, namespace: NS, name: 'folded' },
+      { metadata: { labels: { x: 'y' } } },
+      {
+        type: 'merge',
+      },
+    );
+    await kube.create(cm('apart'));
+    const cmChanged = await kube.patch(
+      { ...CM, namespace: NS, name: 'apart' },
+      { data: { k: 'v' } },
+      { type: 'merge' },
+    );
+    await eventually('apart published', async () =>
+      bus.of('apart').some((e) => e.data.resourceVersion === cmChanged.metadata.resourceVersion),
+    );
+    await eventually('folded published', async () => bus.of('folded').length > 0);
+    const folded = bus.of('folded');
+    expect(folded.map((e) => e.type)).toEqual(['io.capifn.resource.added']);
+    expect(folded[0]!.data.resourceVersion).toBe(changed.metadata.resourceVersion);
+    expect((folded[0]!.data.object as KubeObject).metadata.labels).toEqual({ x: 'y' });
+    // A kind without it keeps the addition apart: a watch may take modifications only.
+    expect(bus.of('apart').map((e) => e.type)).toEqual(['io.capifn.resource.added', 'io.capifn.resource.modified']);
+  });
+
   it('leaves the body out when the event would exceed the bus limit', async () => {
     const { kube, bus, start } = await setup();
     bus.maxEventBytes = 2_000;
