@@ -197,14 +197,12 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
   }
   log.info({ instance: instance.id, key: decision.intent.key }, `created ${def.instanceNoun}`);
 
-  // Persist the identity at once (CAPA defers it to the end of its reconcile: upstream issues #5794, #6131).
-  const want = clone(im);
-  def.recordIdentity(want.spec, instance);
-  im = await kube.update<IM>(want, { fieldManager: def.fieldManager });
   // A create whose reply was lost may have been repeated underneath (an SDK's own retry of the same call): a cloud
   // that honours the key returns the same instance, one that does not (moto's EC2, found by the cloud chaos test)
   // made a second. One Machine, one instance: any other live instance with this Machine's identity goes now, as
-  // the lookup before a create would have done.
+  // the lookup before a create would have done. Before the identity is recorded: once it is, lookups go by the
+  // recorded ID and never see a second instance, so a sweep that fails here (the cloud failing the lookup or the
+  // delete) is left to the retry, whose identity lookup finds both and keeps one.
   const others = (await port.find(identity)).filter(
     (i) => i.id !== instance.id && i.owner.machineUid === uid && i.state !== 'terminating' && i.state !== 'gone',
   );
@@ -212,6 +210,10 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
     log.warn({ keep: instance.id, delete: others.map((i) => i.id) }, 'deleting duplicate instances of this machine');
     for (const extra of others) await port.delete(extra);
   }
+  // Then persist the identity at once (CAPA defers it to the end of its reconcile: upstream issues #5794, #6131).
+  const want = clone(im);
+  def.recordIdentity(want.spec, instance);
+  im = await kube.update<IM>(want, { fieldManager: def.fieldManager });
   for (const [type, c] of Object.entries(prepared.conditions ?? {})) set(type, c);
   return { kind: 'launched', im, instance };
 }

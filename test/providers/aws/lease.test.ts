@@ -6,6 +6,7 @@ import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ec2Cloud } from '../../../functions/providers/aws/cloud.ts';
 import { IDENTITY_TAG } from '../../../functions/providers/aws/tags.ts';
+import { eventually } from '../../support/env.ts';
 import type { Moto } from '../../support/moto.ts';
 import { hasPeer } from '../../support/peers.ts';
 import { createAll } from '../../support/sample.ts';
@@ -18,6 +19,7 @@ import {
   clusterObjects,
   createNetwork,
   ec2Client,
+  type Network,
   REGION,
   scaleTo,
   startAwsEnv,
@@ -87,5 +89,76 @@ describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: duplicated, shuf
     expect(after).toHaveLength(3);
     expect(after.every((i) => i.State?.Name === 'terminated')).toBe(true);
     expect(a.counter.get('runInstances')).toBe(3);
+  });
+});
+
+/**
+ * RunInstances sent twice, as the SDK retries a request whose reply was lost: EC2 would return the first instance
+ * for the same ClientToken; moto, which ignores it, makes a second one with the same identity tag.
+ */
+function repeatedRun(inner: Ec2Cloud, o: { failLookupAfter?: boolean } = {}): Ec2Cloud {
+  let failNext = false;
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (prop === 'describeInstances' && o.failLookupAfter) {
+        // The identity lookup right after the launch fails (the cloud throttling past the SDK's retries).
+        return async (region: string | undefined, q: { instanceIds?: string[] }) => {
+          if (failNext && !q.instanceIds) {
+            failNext = false;
+            throw Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $metadata: {} });
+          }
+          return target.describeInstances(region, q);
+        };
+      }
+      if (prop !== 'runInstances') return typeof v === 'function' ? v.bind(target) : v;
+      return async (region: string | undefined, input: RunInstancesCommandInput) => {
+        await target.runInstances(region, input);
+        const second = await target.runInstances(region, input);
+        failNext = true;
+        return second;
+      };
+    },
+  });
+}
+
+describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: a launch the cloud ran twice', () => {
+  let moto: Moto;
+  let a: AwsEnv | undefined;
+  let net: Network;
+  beforeAll(async () => {
+    moto = await startMotoEc2();
+    const ec2 = ec2Client();
+    net = await createNetwork(moto, ec2);
+    ec2.destroy();
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await moto?.stop();
+  });
+
+  it.each([
+    ['found by the lookup after the launch', false],
+    ['found by the retry when that lookup fails', true],
+  ])('the second instance with a Machine’s identity is terminated: %s', async (_name, failLookupAfter) => {
+    await a?.stop();
+    a = await startAwsEnv({ around: (c) => repeatedRun(c, { failLookupAfter }) });
+    await createAll(a.kube, [
+      ...clusterObjects(),
+      awsMachineTemplate(TEMPLATE, templateSpec(net)),
+      awsMachineSet(SET, TEMPLATE, 0),
+    ]);
+    await scaleTo(a.kube, SET, 2);
+    const ms = await waitAwsConverged(a, SET, 2);
+    await eventually('one live instance per Machine', async () => {
+      const live = await allInstances(a!.ec2, [{ Name: 'instance-state-name', Values: ['pending', 'running'] }]);
+      return (
+        live.length === 2 &&
+        ms.every((m) => live.filter((i) => tagsOf(i)[IDENTITY_TAG] === m.metadata.uid).length === 1)
+      );
+    });
+    expect(a.counter.get('runInstances')).toBe(2);
+    await scaleTo(a.kube, SET, 0);
+    await waitAwsConverged(a, SET, 0);
   });
 });
