@@ -1,5 +1,5 @@
 // The watch bridge: lists and watches every kind some handler declares and publishes one CloudEvent
-// per change. Resumes from an in-cluster checkpoint advanced only after the bus acknowledged the
+// per change (the changes of one object that wait in the same flush window folded into one). Resumes from an in-cluster checkpoint advanced only after the bus acknowledged the
 // events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
@@ -61,7 +61,7 @@ interface Pending {
 
 export interface BridgeStats {
   published: number;
-  /** Modifications folded into an earlier one of the same object still waiting to be published. */
+  /** Modifications folded into an earlier event of the same object (a modification, or a `foldsAdded` addition) still waiting to be published. */
   coalesced: number;
   relists: number;
   watchRestarts: number;
