@@ -66,6 +66,38 @@ describe('MachineSet', () => {
       ).toBe(!schemaSays);
     }
   });
+  it('capi-fn.io label keys are refused in the selector and the template labels, unless the old object had them', () => {
+    const key = 'machine.capi-fn.io/provider-id-hash';
+    const bySelector = ms({
+      selector: {
+        matchLabels: { 'cluster.x-k8s.io/set-name': 'ms' },
+        matchExpressions: [{ key, operator: 'DoesNotExist' }],
+      },
+    });
+    expect(check('MachineSet', bySelector)).toEqual([
+      expect.stringMatching(
+        /^spec\.selector: Invalid value: label key "machine\.capi-fn\.io\/provider-id-hash" is capi-fn's own bookkeeping .*; select by your own labels/,
+      ),
+    ]);
+    const labels = { 'cluster.x-k8s.io/set-name': 'ms', 'capi-fn.io/anything': 'x' };
+    const byTemplate = ms({ template: { metadata: { labels }, spec: machineSpec() } });
+    expect(check('MachineSet', byTemplate)).toEqual([
+      expect.stringMatching(/^spec\.template\.metadata\.labels: Invalid value: label key "capi-fn\.io\/anything"/),
+    ]);
+    // Another domain that merely ends in the same letters is the user's own.
+    const lookalike = { 'cluster.x-k8s.io/set-name': 'ms', 'notcapi-fn.io/x': 'y' };
+    expect(check('MachineSet', ms({ template: { metadata: { labels: lookalike }, spec: machineSpec() } }))).toEqual([]);
+    // Ratcheting: an object made before the rule can still be edited.
+    expect(check('MachineSet', bySelector, bySelector)).toEqual([]);
+    expect(check('MachineSet', byTemplate, byTemplate)).toEqual([]);
+    expect(check('MachineDeployment', bySelector)).toHaveLength(1);
+    expect(
+      check('MachineHealthCheck', {
+        metadata: { name: 'h' },
+        spec: { clusterName: 'c1', selector: { matchLabels: { [key]: 'a' } } },
+      }),
+    ).toEqual([expect.stringMatching(/^spec\.selector: Invalid value: label key "machine\.capi-fn\.io/)]);
+  });
   it('clusterName is immutable', () => {
     const [v] = check('MachineSet', ms({ clusterName: 'c2' }), ms());
     expect(v).toBe(

@@ -141,6 +141,52 @@ function parseSelector(v: unknown, path: string): Selector {
   };
 }
 
+/** capi-fn's own label domain: `capi-fn.io/…` and `<sub>.capi-fn.io/…`. */
+function reservedKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const domain = key.slice(0, slash);
+  return domain === 'capi-fn.io' || domain.endsWith('.capi-fn.io');
+}
+
+function selectorKeys(s: LabelSelector | undefined): string[] {
+  return [...Object.keys(s?.matchLabels ?? {}), ...(s?.matchExpressions ?? []).map((e) => e.key)];
+}
+
+/**
+ * Labels in capi-fn's own domain (the Machine handler's `machine.capi-fn.io/provider-id-hash`) are its bookkeeping:
+ * the MachineSet is deliberately not woken when they change, so a selector on one would learn of a Machine's change
+ * only at the next event or resync, and a template label would be overwritten. Keys the old object already had
+ * stay allowed, so an object made before this rule can still be edited.
+ */
+function reservedLabels(i: RuleInput, selector: LabelSelector | undefined, templateLabels: boolean): Violation[] {
+  const out: Violation[] = [];
+  const old = obj(i.oldObject?.spec);
+  const oldSel = parseSelector(old?.selector, 'spec.selector');
+  const hadInSelector = new Set(oldSel.ok ? selectorKeys(oldSel.selector) : []);
+  for (const key of new Set(selectorKeys(selector))) {
+    if (!reservedKey(key) || hadInSelector.has(key)) continue;
+    out.push({
+      field: 'spec.selector',
+      type: 'Invalid',
+      rule: `label key ${show(key)} is capi-fn's own bookkeeping (domain capi-fn.io); changes to it do not wake the handlers that act on this selector`,
+      fix: `select by your own labels or ${Labels.setName} / ${Labels.deploymentName}, not by a capi-fn.io key`,
+    });
+  }
+  if (!templateLabels) return out;
+  const had = new Set(Object.keys(strMap(obj(obj(old?.template)?.metadata)?.labels)));
+  for (const key of Object.keys(strMap(obj(obj(obj(i.object.spec)?.template)?.metadata)?.labels))) {
+    if (!reservedKey(key) || had.has(key)) continue;
+    out.push({
+      field: 'spec.template.metadata.labels',
+      type: 'Invalid',
+      rule: `label key ${show(key)} is capi-fn's own bookkeeping (domain capi-fn.io); capi-fn sets it on each Machine itself`,
+      fix: `remove ${show(key)} from the template's labels`,
+    });
+  }
+  return out;
+}
+
 /** MachineSet / MachineDeployment: the selector must select the machines the template stamps out. */
 function selectorMatchesTemplate(i: RuleInput): Violation[] {
   const spec = obj(i.object.spec);
@@ -148,6 +194,8 @@ function selectorMatchesTemplate(i: RuleInput): Violation[] {
   const sel = parseSelector(spec.selector, 'spec.selector');
   if (!sel.ok) return [sel.violation];
   const templateLabels = strMap(obj(obj(spec.template)?.metadata)?.labels);
+  const reserved = reservedLabels(i, sel.selector, true);
+  if (reserved.length) return reserved;
   if (!sel.selector) return [];
   const empty = !Object.keys(sel.selector.matchLabels ?? {}).length && !(sel.selector.matchExpressions ?? []).length;
   if (empty) {
@@ -291,7 +339,9 @@ function validateMachineHealthCheck(i: RuleInput): Violation[] {
   const spec = obj(i.object.spec) ?? {};
   const out: Violation[] = [...clusterNameImmutable(i)];
   const sel = parseSelector(spec.selector, 'spec.selector');
+  const reserved = sel.ok ? reservedLabels(i, sel.selector, false) : [];
   if (!sel.ok) out.push(sel.violation);
+  else if (reserved.length) out.push(...reserved);
   else if (
     sel.selector &&
     !Object.keys(sel.selector.matchLabels ?? {}).length &&
