@@ -14,6 +14,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TOPIC=capifn-events
 g() { if [ -n "${DRY_RUN:-}" ]; then printf 'gcloud'; printf ' %q' "$@"; echo; else gcloud --project="$PROJECT" --quiet "$@"; fi; }
+# DRY_RUN_EXISTING=same|changed prints, instead, what a run does where the subscriptions and jobs already exist (with
+# the filters this script gives them, or other ones).
 # An IAM binding; NO_IAM=1 skips them (the Pub/Sub emulator has no IAM).
 iam() { if [ -n "${NO_IAM:-}" ]; then return; fi; g "$@"; }
 exists() { [ -z "${DRY_RUN:-}" ] && gcloud --project="$PROJECT" --quiet "$@" >/dev/null 2>&1; }
@@ -24,6 +26,50 @@ url_of() {
   if [ -n "${FUNCTION_URL_BASE:-}" ]; then echo "$FUNCTION_URL_BASE/$1"; return; fi
   if [ -n "${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
+}
+# Whether a subscription exists, and with this filter and message ordering: same, changed or missing.
+subscription_state() {
+  if [ -n "${DRY_RUN:-}" ]; then echo "${DRY_RUN_EXISTING:-missing}"; return; fi
+  local filter ordering
+  filter=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(filter)' 2>/dev/null) ||
+    { echo missing; return; }
+  ordering=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(enableMessageOrdering)')
+  if [ "$filter" = "$2" ] && [ "$ordering" = True ]; then echo same; else echo changed; fi
+}
+# A handler's push subscription: push_subscription <name> <stand-in name> <filter> <settings…>. An existing one is
+# updated in place, except its filter and message ordering, which Pub/Sub never changes: a subscription whose filter
+# differs (a capi-fn upgrade changed what wakes the handler) is replaced, and a stand-in with the new filter receives
+# in the meantime, so no event published during the switch is missed (delivery is at-least-once anyway, so the
+# duplicates are harmless). What the old subscription still held undelivered goes with it: the drift check's next
+# resync looks at every object again.
+push_subscription() {
+  local sub=$1 standin=$2 filter=$3
+  shift 3
+  case "$(subscription_state "$sub" "$filter")" in
+    same) g pubsub subscriptions update "$sub" "$@" ;;
+    changed)
+      echo "deploy.sh: replacing Pub/Sub subscription $sub (its filter or message ordering changed)" >&2
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      g pubsub subscriptions create "$standin" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      g pubsub subscriptions delete "$sub"
+      g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      g pubsub subscriptions delete "$standin"
+      ;;
+    *) g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@" ;;
+  esac
+}
+# A Cloud Scheduler job, created or brought up to date: job <http|pubsub> <name> <settings…> (an update takes the same
+# flags, but sets a Pub/Sub job's message attributes with --update-attributes).
+job() {
+  local verb=create a
+  local args=()
+  if [ -n "${DRY_RUN:-}" ]; then [ -n "${DRY_RUN_EXISTING:-}" ] && verb=update
+  elif exists scheduler jobs describe "$2" --location="$REGION"; then verb=update; fi
+  for a in "${@:3}"; do
+    if [ "$verb" = update ] && [[ "$a" == --attributes=* ]]; then a="--update-attributes=${a#--attributes=}"; fi
+    args+=("$a")
+  done
+  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" "${args[@]}"
 }
 # The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
 # functions-framework it registers with.
@@ -270,11 +316,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-cluster-dead-letter --member="serviceAccount:$(sa capifn-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-cluster || g pubsub subscriptions create capifn-events-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-cluster capifn-events-cluster-standin 'attributes.capifnhandler = "cluster" OR (NOT attributes:capifnhandler)' \
       --push-endpoint="$(url_of cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "cluster" OR (NOT attributes:capifnhandler)' \
       --dead-letter-topic=capifn-events-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want machineset; then
     exists pubsub topics describe capifn-events-machineset-dead-letter || g pubsub topics create capifn-events-machineset-dead-letter
@@ -282,11 +327,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machineset)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machineset-dead-letter --member="serviceAccount:$(sa capifn-machineset)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machineset --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-machineset || g pubsub subscriptions create capifn-events-machineset --topic="$TOPIC" \
+    push_subscription capifn-events-machineset capifn-events-machineset-standin 'attributes.capifnhandler = "machineset" OR (NOT attributes:capifnhandler)' \
       --push-endpoint="$(url_of machineset)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "machineset" OR (NOT attributes:capifnhandler)' \
       --dead-letter-topic=capifn-events-machineset-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want machine; then
     exists pubsub topics describe capifn-events-machine-dead-letter || g pubsub topics create capifn-events-machine-dead-letter
@@ -294,11 +338,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machine-dead-letter --member="serviceAccount:$(sa capifn-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-machine || g pubsub subscriptions create capifn-events-machine --topic="$TOPIC" \
+    push_subscription capifn-events-machine capifn-events-machine-standin 'attributes.capifnhandler = "machine" OR (NOT attributes:capifnhandler)' \
       --push-endpoint="$(url_of machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "machine" OR (NOT attributes:capifnhandler)' \
       --dead-letter-topic=capifn-events-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want machinehealthcheck; then
     exists pubsub topics describe capifn-events-machinehealthcheck-dead-letter || g pubsub topics create capifn-events-machinehealthcheck-dead-letter
@@ -306,11 +349,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machinehealthcheck)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machinehealthcheck-dead-letter --member="serviceAccount:$(sa capifn-machinehealthcheck)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machinehealthcheck --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-machinehealthcheck || g pubsub subscriptions create capifn-events-machinehealthcheck --topic="$TOPIC" \
+    push_subscription capifn-events-machinehealthcheck capifn-events-machinehealthcheck-standin 'attributes.capifnhandler = "machinehealthcheck" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "/")))' \
       --push-endpoint="$(url_of machinehealthcheck)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "machinehealthcheck" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "/")))' \
       --dead-letter-topic=capifn-events-machinehealthcheck-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want aws-cluster; then
     exists pubsub topics describe capifn-events-aws-cluster-dead-letter || g pubsub topics create capifn-events-aws-cluster-dead-letter
@@ -318,11 +360,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-aws-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-aws-cluster-dead-letter --member="serviceAccount:$(sa capifn-aws-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding aws-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-aws-cluster || g pubsub subscriptions create capifn-events-aws-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-aws-cluster capifn-events-aws-cluster-standin 'attributes.capifnhandler = "aws-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AWSCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of aws-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "aws-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AWSCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-aws-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want aws-machine; then
     exists pubsub topics describe capifn-events-aws-machine-dead-letter || g pubsub topics create capifn-events-aws-machine-dead-letter
@@ -330,11 +371,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-aws-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-aws-machine-dead-letter --member="serviceAccount:$(sa capifn-aws-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding aws-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-aws-machine || g pubsub subscriptions create capifn-events-aws-machine --topic="$TOPIC" \
+    push_subscription capifn-events-aws-machine capifn-events-aws-machine-standin 'attributes.capifnhandler = "aws-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --push-endpoint="$(url_of aws-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "aws-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-aws-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want gcp-cluster; then
     exists pubsub topics describe capifn-events-gcp-cluster-dead-letter || g pubsub topics create capifn-events-gcp-cluster-dead-letter
@@ -342,11 +382,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-gcp-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-gcp-cluster-dead-letter --member="serviceAccount:$(sa capifn-gcp-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding gcp-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-gcp-cluster || g pubsub subscriptions create capifn-events-gcp-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-gcp-cluster capifn-events-gcp-cluster-standin 'attributes.capifnhandler = "gcp-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/GCPCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of gcp-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "gcp-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/GCPCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-gcp-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want gcp-machine; then
     exists pubsub topics describe capifn-events-gcp-machine-dead-letter || g pubsub topics create capifn-events-gcp-machine-dead-letter
@@ -354,11 +393,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-gcp-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-gcp-machine-dead-letter --member="serviceAccount:$(sa capifn-gcp-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding gcp-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-gcp-machine || g pubsub subscriptions create capifn-events-gcp-machine --topic="$TOPIC" \
+    push_subscription capifn-events-gcp-machine capifn-events-gcp-machine-standin 'attributes.capifnhandler = "gcp-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --push-endpoint="$(url_of gcp-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "gcp-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-gcp-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want azure-cluster; then
     exists pubsub topics describe capifn-events-azure-cluster-dead-letter || g pubsub topics create capifn-events-azure-cluster-dead-letter
@@ -366,11 +404,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-azure-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-azure-cluster-dead-letter --member="serviceAccount:$(sa capifn-azure-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding azure-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-azure-cluster || g pubsub subscriptions create capifn-events-azure-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-azure-cluster capifn-events-azure-cluster-standin 'attributes.capifnhandler = "azure-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AzureCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of azure-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "azure-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AzureCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-azure-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want azure-machine; then
     exists pubsub topics describe capifn-events-azure-machine-dead-letter || g pubsub topics create capifn-events-azure-machine-dead-letter
@@ -378,11 +415,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-azure-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-azure-machine-dead-letter --member="serviceAccount:$(sa capifn-azure-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding azure-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-azure-machine || g pubsub subscriptions create capifn-events-azure-machine --topic="$TOPIC" \
+    push_subscription capifn-events-azure-machine capifn-events-azure-machine-standin 'attributes.capifnhandler = "azure-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --push-endpoint="$(url_of azure-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "azure-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-azure-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want openstack-cluster; then
     exists pubsub topics describe capifn-events-openstack-cluster-dead-letter || g pubsub topics create capifn-events-openstack-cluster-dead-letter
@@ -390,11 +426,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-openstack-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-openstack-cluster-dead-letter --member="serviceAccount:$(sa capifn-openstack-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding openstack-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-openstack-cluster || g pubsub subscriptions create capifn-events-openstack-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-openstack-cluster capifn-events-openstack-cluster-standin 'attributes.capifnhandler = "openstack-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/OpenStackCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of openstack-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "openstack-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/OpenStackCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-openstack-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want openstack-machine; then
     exists pubsub topics describe capifn-events-openstack-machine-dead-letter || g pubsub topics create capifn-events-openstack-machine-dead-letter
@@ -402,11 +437,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-openstack-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-openstack-machine-dead-letter --member="serviceAccount:$(sa capifn-openstack-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding openstack-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-openstack-machine || g pubsub subscriptions create capifn-events-openstack-machine --topic="$TOPIC" \
+    push_subscription capifn-events-openstack-machine capifn-events-openstack-machine-standin 'attributes.capifnhandler = "openstack-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --push-endpoint="$(url_of openstack-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "openstack-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-openstack-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want vsphere-cluster; then
     exists pubsub topics describe capifn-events-vsphere-cluster-dead-letter || g pubsub topics create capifn-events-vsphere-cluster-dead-letter
@@ -414,11 +448,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-vsphere-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-vsphere-cluster-dead-letter --member="serviceAccount:$(sa capifn-vsphere-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding vsphere-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-vsphere-cluster || g pubsub subscriptions create capifn-events-vsphere-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-vsphere-cluster capifn-events-vsphere-cluster-standin 'attributes.capifnhandler = "vsphere-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/VSphereCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of vsphere-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "vsphere-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/VSphereCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-vsphere-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want vsphere-machine; then
     exists pubsub topics describe capifn-events-vsphere-machine-dead-letter || g pubsub topics create capifn-events-vsphere-machine-dead-letter
@@ -426,11 +459,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-vsphere-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-vsphere-machine-dead-letter --member="serviceAccount:$(sa capifn-vsphere-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding vsphere-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-vsphere-machine || g pubsub subscriptions create capifn-events-vsphere-machine --topic="$TOPIC" \
+    push_subscription capifn-events-vsphere-machine capifn-events-vsphere-machine-standin 'attributes.capifnhandler = "vsphere-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --push-endpoint="$(url_of vsphere-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "vsphere-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
       --dead-letter-topic=capifn-events-vsphere-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want metal3-cluster; then
     exists pubsub topics describe capifn-events-metal3-cluster-dead-letter || g pubsub topics create capifn-events-metal3-cluster-dead-letter
@@ -438,11 +470,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-metal3-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-metal3-cluster-dead-letter --member="serviceAccount:$(sa capifn-metal3-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding metal3-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-metal3-cluster || g pubsub subscriptions create capifn-events-metal3-cluster --topic="$TOPIC" \
+    push_subscription capifn-events-metal3-cluster capifn-events-metal3-cluster-standin 'attributes.capifnhandler = "metal3-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/Metal3Cluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --push-endpoint="$(url_of metal3-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "metal3-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/Metal3Cluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
       --dead-letter-topic=capifn-events-metal3-cluster-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want metal3-machine; then
     exists pubsub topics describe capifn-events-metal3-machine-dead-letter || g pubsub topics create capifn-events-metal3-machine-dead-letter
@@ -450,11 +481,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-metal3-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-metal3-machine-dead-letter --member="serviceAccount:$(sa capifn-metal3-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding metal3-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-metal3-machine || g pubsub subscriptions create capifn-events-metal3-machine --topic="$TOPIC" \
+    push_subscription capifn-events-metal3-machine capifn-events-metal3-machine-standin 'attributes.capifnhandler = "metal3-machine" OR (NOT attributes:capifnhandler)' \
       --push-endpoint="$(url_of metal3-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "metal3-machine" OR (NOT attributes:capifnhandler)' \
       --dead-letter-topic=capifn-events-metal3-machine-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
   if want cluster-capi-operator; then
     exists pubsub topics describe capifn-events-cluster-capi-operator-dead-letter || g pubsub topics create capifn-events-cluster-capi-operator-dead-letter
@@ -462,24 +492,23 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-cluster-capi-operator)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-cluster-capi-operator-dead-letter --member="serviceAccount:$(sa capifn-cluster-capi-operator)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding cluster-capi-operator --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
-    exists pubsub subscriptions describe capifn-events-cluster-capi-operator || g pubsub subscriptions create capifn-events-cluster-capi-operator --topic="$TOPIC" \
+    push_subscription capifn-events-cluster-capi-operator capifn-events-cluster-capi-operator-standin 'attributes.capifnhandler = "cluster-capi-operator" OR (NOT attributes:capifnhandler)' \
       --push-endpoint="$(url_of cluster-capi-operator)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
-      --message-filter='attributes.capifnhandler = "cluster-capi-operator" OR (NOT attributes:capifnhandler)' \
       --dead-letter-topic=capifn-events-cluster-capi-operator-dead-letter --max-delivery-attempts=10 \
-      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering
+      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
 }
 
 schedules() {
   if want drift; then
     iam functions add-invoker-policy-binding drift --region="$REGION" --member="serviceAccount:$(sa capifn-scheduler)"
-    exists scheduler jobs describe capifn-drift --location="$REGION" || g scheduler jobs create http capifn-drift --location="$REGION" \
+    job http capifn-drift \
       --schedule='*/5 * * * *' --uri="$(url_of drift)" --http-method=POST \
       --oidc-service-account-email="$(sa capifn-scheduler)"
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-drift)" --role=roles/pubsub.publisher
   fi
   if want cluster-capi-operator; then
-    exists scheduler jobs describe capifn-cluster-capi-operator --location="$REGION" || g scheduler jobs create pubsub capifn-cluster-capi-operator --location="$REGION" \
+    job pubsub capifn-cluster-capi-operator \
       --schedule='*/5 * * * *' --topic="$TOPIC" --attributes=capifnhandler=cluster-capi-operator \
       --message-body='{"specversion":"1.0","id":"cluster-capi-operator-schedule","source":"capi-fn/schedule","type":"io.capifn.resource.resync","subject":"config.openshift.io/v1/ClusterOperator/_/cluster-api","time":"2026-01-01T00:00:00.000Z","datacontenttype":"application/json","data":{"ref":{"apiVersion":"config.openshift.io/v1","kind":"ClusterOperator","name":"cluster-api"}},"capifnhandler":"cluster-capi-operator"}'
   fi

@@ -13,6 +13,7 @@ import {
   ATTR_HANDLER,
   pubsubDeadLetterName,
   pubsubFilterFor,
+  pubsubStandInName,
   pubsubSubscriptionName,
 } from '../../shared/bus/pubsub-routing.ts';
 import { DRIFT, handlerUnits, SCHEDULE_MINUTES, WEBHOOKS } from './plan.ts';
@@ -122,6 +123,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TOPIC=${TOPIC}
 g() { if [ -n "\${DRY_RUN:-}" ]; then printf 'gcloud'; printf ' %q' "$@"; echo; else gcloud --project="$PROJECT" --quiet "$@"; fi; }
+# DRY_RUN_EXISTING=same|changed prints, instead, what a run does where the subscriptions and jobs already exist (with
+# the filters this script gives them, or other ones).
 # An IAM binding; NO_IAM=1 skips them (the Pub/Sub emulator has no IAM).
 iam() { if [ -n "\${NO_IAM:-}" ]; then return; fi; g "$@"; }
 exists() { [ -z "\${DRY_RUN:-}" ] && gcloud --project="$PROJECT" --quiet "$@" >/dev/null 2>&1; }
@@ -132,6 +135,50 @@ url_of() {
   if [ -n "\${FUNCTION_URL_BASE:-}" ]; then echo "$FUNCTION_URL_BASE/$1"; return; fi
   if [ -n "\${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
+}
+# Whether a subscription exists, and with this filter and message ordering: same, changed or missing.
+subscription_state() {
+  if [ -n "\${DRY_RUN:-}" ]; then echo "\${DRY_RUN_EXISTING:-missing}"; return; fi
+  local filter ordering
+  filter=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(filter)' 2>/dev/null) ||
+    { echo missing; return; }
+  ordering=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(enableMessageOrdering)')
+  if [ "$filter" = "$2" ] && [ "$ordering" = True ]; then echo same; else echo changed; fi
+}
+# A handler's push subscription: push_subscription <name> <stand-in name> <filter> <settings…>. An existing one is
+# updated in place, except its filter and message ordering, which Pub/Sub never changes: a subscription whose filter
+# differs (a capi-fn upgrade changed what wakes the handler) is replaced, and a stand-in with the new filter receives
+# in the meantime, so no event published during the switch is missed (delivery is at-least-once anyway, so the
+# duplicates are harmless). What the old subscription still held undelivered goes with it: the drift check's next
+# resync looks at every object again.
+push_subscription() {
+  local sub=$1 standin=$2 filter=$3
+  shift 3
+  case "$(subscription_state "$sub" "$filter")" in
+    same) g pubsub subscriptions update "$sub" "$@" ;;
+    changed)
+      echo "deploy.sh: replacing Pub/Sub subscription $sub (its filter or message ordering changed)" >&2
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      g pubsub subscriptions create "$standin" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      g pubsub subscriptions delete "$sub"
+      g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      g pubsub subscriptions delete "$standin"
+      ;;
+    *) g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@" ;;
+  esac
+}
+# A Cloud Scheduler job, created or brought up to date: job <http|pubsub> <name> <settings…> (an update takes the same
+# flags, but sets a Pub/Sub job's message attributes with --update-attributes).
+job() {
+  local verb=create a
+  local args=()
+  if [ -n "\${DRY_RUN:-}" ]; then [ -n "\${DRY_RUN_EXISTING:-}" ] && verb=update
+  elif exists scheduler jobs describe "$2" --location="$REGION"; then verb=update; fi
+  for a in "\${@:3}"; do
+    if [ "$verb" = update ] && [[ "$a" == --attributes=* ]]; then a="--update-attributes=\${a#--attributes=}"; fi
+    args+=("$a")
+  done
+  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" "\${args[@]}"
 }
 # The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
 # functions-framework it registers with.
@@ -188,11 +235,10 @@ export function renderDeployScript(): string {
       `    iam pubsub topics add-iam-policy-binding "$TOPIC" --member=${me} --role=roles/pubsub.publisher`,
       `    iam pubsub topics add-iam-policy-binding ${dl} --member=${me} --role=roles/pubsub.publisher`,
       `    iam functions add-invoker-policy-binding ${u.name} --region="$REGION" --member="serviceAccount:$(sa ${PUSH_IDENTITY})"`,
-      `    exists pubsub subscriptions describe ${sub} || g pubsub subscriptions create ${sub} --topic="$TOPIC" \\`,
+      `    push_subscription ${sub} ${pubsubStandInName(TOPIC, u.name)} ${q(pubsubFilterFor(u.subscription).filter)} \\`,
       `      --push-endpoint="$(url_of ${u.name})" --push-auth-service-account="$(sa ${PUSH_IDENTITY})" \\`,
-      `      --message-filter=${q(pubsubFilterFor(u.subscription).filter)} \\`,
       `      --dead-letter-topic=${dl} --max-delivery-attempts=${MAX_DELIVERY_ATTEMPTS} \\`,
-      '      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60 --enable-message-ordering',
+      '      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60',
       '  fi',
     );
   }
@@ -200,7 +246,7 @@ export function renderDeployScript(): string {
   add(
     `  if want ${DRIFT}; then`,
     `    iam functions add-invoker-policy-binding ${DRIFT} --region="$REGION" --member="serviceAccount:$(sa ${SCHEDULER_IDENTITY})"`,
-    `    exists scheduler jobs describe capifn-${DRIFT} --location="$REGION" || g scheduler jobs create http capifn-${DRIFT} --location="$REGION" \\`,
+    `    job http capifn-${DRIFT} \\`,
     `      --schedule=${q(`*/${SCHEDULE_MINUTES} * * * *`)} --uri="$(url_of ${DRIFT})" --http-method=POST \\`,
     `      --oidc-service-account-email="$(sa ${SCHEDULER_IDENTITY})"`,
     `    iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa ${gcpServiceAccount(DRIFT)})" --role=roles/pubsub.publisher`,
@@ -209,7 +255,7 @@ export function renderDeployScript(): string {
   for (const u of units.filter((x) => x.scheduled))
     add(
       `  if want ${u.name}; then`,
-      `    exists scheduler jobs describe capifn-${u.name} --location="$REGION" || g scheduler jobs create pubsub capifn-${u.name} --location="$REGION" \\`,
+      `    job pubsub capifn-${u.name} \\`,
       `      --schedule=${q(`*/${SCHEDULE_MINUTES} * * * *`)} --topic="$TOPIC" --attributes=${ATTR_HANDLER}=${u.name} \\`,
       `      --message-body=${q(JSON.stringify(u.scheduled))}`,
       '  fi',

@@ -141,6 +141,11 @@ export function pubsubSubscriptionName(topic: string, handler: string): string {
   return boundedName(`${topic}-${handler}`, PUBSUB_NAME);
 }
 
+/** What receives a handler's events while its subscription is replaced by a deployment (infra/gcp/deploy.sh). */
+export function pubsubStandInName(topic: string, handler: string): string {
+  return boundedName(`${topic}-${handler}-standin`, PUBSUB_NAME);
+}
+
 /** Topic (and its one subscription) that holds a handler's dead letters. */
 export function pubsubDeadLetterName(topic: string, handler: string): string {
   return boundedName(`${topic}-${handler}-dead-letter`, PUBSUB_NAME);

@@ -1,7 +1,8 @@
 // infra/gcp/deploy.sh: current with the declarations; one identity and one kubeconfig secret per function, only the
 // webhooks public; every distinct gcloud command shape in it accepted by the real gcloud CLI (its arguments parse
 // and it reaches the API, here a local endpoint that records the call); and its Pub/Sub stage run for real against
-// the emulator, giving each handler the bus adapter's own filter, dead-letter topic and a push endpoint.
+// the emulator, giving each handler the bus adapter's own filter, dead-letter topic and a push endpoint, and on a
+// second run updating those settings in place and replacing a subscription whose filter is outdated.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +15,12 @@ import { gcpKubeconfigSecret, gcpServiceAccount, TOPIC } from '../../scripts/dep
 import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
 import { handlerUnits } from '../../scripts/deploy/plan.ts';
 import { staleFiles } from '../../scripts/deploy/rendered.ts';
-import { pubsubDeadLetterName, pubsubFilterFor, pubsubSubscriptionName } from '../../shared/bus/pubsub-routing.ts';
+import {
+  pubsubDeadLetterName,
+  pubsubFilterFor,
+  pubsubStandInName,
+  pubsubSubscriptionName,
+} from '../../shared/bus/pubsub-routing.ts';
 import { hasPeer } from '../support/peers.ts';
 import { type PubSubEmulator, startPubSubEmulator } from '../support/pubsub-emulator.ts';
 
@@ -122,7 +128,17 @@ describe('infra/gcp', () => {
       ];
       const env = gcloudEnv(Object.fromEntries(apis.map((a) => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`, endpoint])));
       const shapes = new Map<string, string[]>();
-      for (const c of dryRun()) {
+      // A first deployment, and one over subscriptions and jobs that exist (with the same filters, or other ones).
+      const runs = [dryRun(), dryRun({ DRY_RUN_EXISTING: 'same' }), dryRun({ DRY_RUN_EXISTING: 'changed' })];
+      const verbs = new Set(runs.flat().map((c) => c.slice(1, 4).join(' ')));
+      for (const v of [
+        'pubsub subscriptions update',
+        'pubsub subscriptions delete',
+        'scheduler jobs update',
+        'scheduler jobs create',
+      ])
+        expect(verbs).toContain(v);
+      for (const c of runs.flat()) {
         const positional = c.slice(1).filter((a) => !a.startsWith('-'));
         const key = [
           ...positional.slice(0, -1),
@@ -150,44 +166,63 @@ describe('infra/gcp', () => {
       'creates each handler’s push subscription with the bus adapter’s filter and dead-letter topic (Pub/Sub stage, emulator)',
       async () => {
         const fns = ['machineset', 'machine'];
-        await new Promise<void>((resolve, reject) =>
-          execFile(
-            'bash',
-            [SCRIPT, 'pubsub'],
-            {
-              env: {
-                ...gcloudEnv({ CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB: `http://${emulator!.host}/` }),
-                PROJECT,
-                REGION: 'europe-west1',
-                NO_IAM: '1',
-                FUNCTIONS: fns.join(' '),
-                FUNCTION_URL_BASE: 'http://127.0.0.1:9',
+        const runPubsubStage = (urlBase: string) =>
+          new Promise<{ stderr: string }>((resolve, reject) =>
+            execFile(
+              'bash',
+              [SCRIPT, 'pubsub'],
+              {
+                env: {
+                  ...gcloudEnv({ CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB: `http://${emulator!.host}/` }),
+                  PROJECT,
+                  REGION: 'europe-west1',
+                  NO_IAM: '1',
+                  FUNCTIONS: fns.join(' '),
+                  FUNCTION_URL_BASE: urlBase,
+                },
+                timeout: 120_000,
               },
-              timeout: 120_000,
-            },
-            (e, _o, stderr) => (e ? reject(new Error(`deploy.sh pubsub failed: ${stderr}`)) : resolve()),
-          ),
-        );
+              (e, _o, stderr) => (e ? reject(new Error(`deploy.sh pubsub failed: ${stderr}`)) : resolve({ stderr })),
+            ),
+          );
+        await runPubsubStage('http://127.0.0.1:9');
         const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: emulator!.host });
         try {
-          for (const fn of fns) {
-            const unit = handlerUnits().find((u) => u.name === fn)!;
-            const [meta] = await pubsub.subscription(pubsubSubscriptionName(TOPIC, fn)).getMetadata();
-            expect(meta.topic).toBe(`projects/${PROJECT}/topics/${TOPIC}`);
-            expect(meta.filter).toBe(pubsubFilterFor(unit.subscription).filter);
-            expect(meta.pushConfig?.pushEndpoint).toBe(`http://127.0.0.1:9/${fn}`);
-            expect(meta.deadLetterPolicy?.deadLetterTopic).toBe(
-              `projects/${PROJECT}/topics/${pubsubDeadLetterName(TOPIC, fn)}`,
-            );
-            expect(meta.enableMessageOrdering).toBe(true);
-            const [dl] = await pubsub.subscription(pubsubDeadLetterName(TOPIC, fn)).exists();
-            expect(dl).toBe(true);
-          }
+          await expectSubscriptions(pubsub, fns, 'http://127.0.0.1:9');
+          // A later deployment (a capi-fn upgrade, the functions' URLs moved): one subscription left with another
+          // filter and no ordering, as an older release made it, is replaced; every other setting is updated in place.
+          const stale = pubsubSubscriptionName(TOPIC, 'machine');
+          await pubsub.subscription(stale).delete();
+          await pubsub.topic(TOPIC).createSubscription(stale, {
+            filter: 'attributes.capifnhandler = "machine"',
+            pushConfig: { pushEndpoint: 'http://127.0.0.1:9/old' },
+          });
+          const { stderr } = await runPubsubStage('http://127.0.0.1:8');
+          expect(stderr).toContain(`replacing Pub/Sub subscription ${stale}`);
+          await expectSubscriptions(pubsub, fns, 'http://127.0.0.1:8');
+          const [standin] = await pubsub.subscription(pubsubStandInName(TOPIC, 'machine')).exists();
+          expect(standin).toBe(false);
         } finally {
           await pubsub.close();
         }
       },
       180_000,
     );
+
+    async function expectSubscriptions(pubsub: PubSub, fns: string[], urlBase: string): Promise<void> {
+      for (const fn of fns) {
+        const unit = handlerUnits().find((u) => u.name === fn)!;
+        const [meta] = await pubsub.subscription(pubsubSubscriptionName(TOPIC, fn)).getMetadata();
+        expect(meta.topic).toBe(`projects/${PROJECT}/topics/${TOPIC}`);
+        expect(meta.filter).toBe(pubsubFilterFor(unit.subscription).filter);
+        expect(meta.pushConfig?.pushEndpoint).toBe(`${urlBase}/${fn}`);
+        expect(meta.deadLetterPolicy?.deadLetterTopic).toBe(
+          `projects/${PROJECT}/topics/${pubsubDeadLetterName(TOPIC, fn)}`,
+        );
+        expect(meta.enableMessageOrdering).toBe(true);
+        const [dl] = await pubsub.subscription(pubsubDeadLetterName(TOPIC, fn)).exists();
+        expect(dl).toBe(true);
+      }
+    }
   });
 });
