@@ -4,6 +4,8 @@
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
 import {
+  apiGroupOf,
+  type GroupKind,
   gateExtension,
   gateKey,
   type ResourceEvent,
@@ -232,12 +234,22 @@ export class Bridge {
     const log = this.o.log.child({ watch: `${k.kind}.${k.group || 'core'}${inNamespace ? ` in ${inNamespace}` : ''}` });
     const cache = new FingerprintCache();
     this.caches.set(key, cache);
-    // What each watch that ignores some paths looks at, to flag the modifications that changed none of it.
-    const projections = (k.ignoring ?? []).map((paths) => ({
-      flag: unchangedExtension(k.group, k.kind, paths),
-      cache: new ProjectionCache(paths),
-    }));
+    // What each watch that ignores some paths looks at, to flag the modifications that changed none of it; and for a
+    // watch that waits for a controller, the additions of objects that have none yet.
+    const projections: Array<{ flag: string; cache: ProjectionCache; controller?: GroupKind }> = [
+      ...(k.ignoring ?? []).map((paths) => ({
+        flag: unchangedExtension(k.group, k.kind, paths),
+        cache: new ProjectionCache(paths),
+      })),
+      ...(k.addedOnceControlledBy ?? []).map((a) => ({
+        flag: unchangedExtension(k.group, k.kind, a.ignoring, a.controller),
+        cache: new ProjectionCache(a.ignoring),
+        controller: a.controller,
+      })),
+    ];
     const project = (obj: KubeObject) => projections.filter((p) => p.cache.observe(obj)).map((p) => p.flag);
+    const uncontrolled = (obj: KubeObject) =>
+      projections.filter((p) => p.controller && !controlledBy(obj, p.controller)).map((p) => p.flag);
     const presence = this.presenceOf(k);
     const lane = new Lane();
     const buffer: Pending[] = [];
@@ -353,7 +365,7 @@ export class Bridge {
             cache.observe(ev.object);
             project(ev.object);
             presence?.add(ev.object);
-            const absent = this.absentFor(k, ev.object);
+            const absent = [...this.absentFor(k, ev.object), ...uncontrolled(ev.object)];
             event = emit('io.capifn.resource.added', ev.object, undefined, absent);
             if (k.foldsAdded) {
               await enqueue({ event, rv: objRv, added: { absent } });
@@ -516,6 +528,13 @@ function foldIntoAdded(
   const b = later.modified!;
   const absent = b.absent.filter((x) => added.absent.includes(x));
   return { event: emit(b.obj, absent), rv: later.rv, added: { absent } };
+}
+
+/** Whether the object has a controller of this kind, or is being deleted (which a watch of it always hears). */
+function controlledBy(obj: KubeObject, c: GroupKind): boolean {
+  if (obj.metadata.deletionTimestamp) return true;
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller);
+  return ref !== undefined && ref.kind === c.kind && apiGroupOf(ref.apiVersion) === c.group;
 }
 
 /** The bus's own words for the entries it refused (the first few), which name the real cause. */

@@ -38,6 +38,15 @@ export function renderWatchList(
       if (gates.length) fields.push(`gates: [${gates.join(', ')}]`);
       const list = (p: string[]) => `[${p.map(q).join(', ')}]`;
       if (k.ignoring) fields.push(`ignoring: [${k.ignoring.map((w) => `[${w.map(list).join(', ')}]`).join(', ')}]`);
+      if (k.addedOnceControlledBy)
+        fields.push(
+          `addedOnceControlledBy: [${k.addedOnceControlledBy
+            .map(
+              (a) =>
+                `{ ignoring: [${a.ignoring.map(list).join(', ')}], controller: { group: ${q(a.controller.group)}, kind: ${q(a.controller.kind)} } }`,
+            )
+            .join(', ')}]`,
+        );
       if (k.foldsAdded) fields.push('foldsAdded: true');
       const line = `  { ${fields.join(', ')} },`;
       if (line.length <= 120) return line;

@@ -71,13 +71,26 @@ export function gateExtension(g: Gate): string {
   return absentExtension(g.deleting ? `del${g.kind}` : g.kind);
 }
 
+/** An API group and kind, e.g. the controller a watch waits for (`Watch.addedOnceControlledBy`). */
+export interface GroupKind {
+  group: string;
+  kind: string;
+}
+
 /**
- * The flag a modification carries when nothing changed outside the paths a watch ignores (`ignoredPaths`):
- * `capifnnone` (the skip-flag prefix: "no change that matters") and 10 characters of a hash of the kind and paths, so
- * cloud filters test it by presence alone, like a closed gate's.
+ * The flag a modification carries when nothing changed outside the paths a watch ignores (`ignoredPaths`), and, for
+ * a watch with `addedOnceControlledBy`, an addition of an object without that controller: `capifnnone` (the
+ * skip-flag prefix: "no change that matters") and 10 characters of a hash of the kind, the paths and the controller,
+ * so cloud filters test it by presence alone, like a closed gate's.
  */
-export function unchangedExtension(group: string, kind: string, ignoring: readonly (readonly string[])[]): string {
-  const key = `${group}/${kind}:${canonicalPaths(ignoring)}`;
+export function unchangedExtension(
+  group: string,
+  kind: string,
+  ignoring: readonly (readonly string[])[],
+  addedOnceControlledBy?: GroupKind,
+): string {
+  const by = addedOnceControlledBy;
+  const key = `${group}/${kind}:${canonicalPaths(ignoring)}${by ? `|added once controlled by ${by.group}/${by.kind}` : ''}`;
   // FNV-1a, 32 bits twice (two seeds): stable across runtimes and cheap, and 10 base-36 characters keep the name
   // within the 20 CloudEvents asks for.
   const fnv = (seed: number) => {

@@ -14,13 +14,12 @@ import {
   refKey,
   STATUS_ONLY_EXTENSION,
   TARGET_HANDLER_EXTENSION,
-  unchangedExtension,
 } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
 import { retryDelayMs } from './backoff.ts';
 import { RequeueError, TerminalError } from './errors.ts';
-import { type Clock, type HandlerContext, type HandlerDefinition, ignoredPaths, systemClock } from './handler.ts';
+import { type Clock, type HandlerContext, type HandlerDefinition, skipFlagOf, systemClock } from './handler.ts';
 import { type Logger, silentLogger } from './logger.ts';
 
 export interface RuntimeDeps<C = unknown> {
@@ -93,8 +92,8 @@ export async function targetsFor<C>(
   )
     return [];
   if (watch.whenExists && absentExtensionsOf(event).has(gateExtension(watch.whenExists))) return [];
-  if (watch.ignoring && absentExtensionsOf(event).has(unchangedExtension(watch.group, watch.kind, ignoredPaths(watch))))
-    return [];
+  const skip = skipFlagOf(watch);
+  if (skip && absentExtensionsOf(event).has(skip)) return [];
   if (!watch.map) return [event.data.ref];
   const refs = await watch.map(event, { kube, log });
   const seen = new Set<string>();

@@ -4,6 +4,7 @@ import type { Subscription } from '../bus/types.ts';
 import {
   EVENT_TYPE_PREFIX,
   type Gate,
+  type GroupKind,
   type ObjectRef,
   type ResourceEvent,
   unchangedExtension,
@@ -64,6 +65,14 @@ export interface Watch {
    * Machine handler copies itself and a provider's infrastructure machine is the source of.
    */
   ignoring?: string[][];
+  /**
+   * Its additions matter only for an object that already has a controller of this kind (or is being deleted): the
+   * bridge flags the others with the watch's skip flag (`unchangedExtension`), which every bus's routing skips. For a
+   * kind whose objects nothing can be done for until that controller adopts them, such as an infrastructure machine,
+   * which a MachineSet creates before its Machine: the owner reference the Machine handler then adds is a modification
+   * of the object, and wakes the handler. So the watch may not ignore owner references or metadata-only changes.
+   */
+  addedOnceControlledBy?: GroupKind;
   /**
    * Only objects in these namespaces matter: the bridge watches (and may read) the kind only there. Absent: every
    * namespace. Secrets are watched this way, so no Secret of the rest of the cluster is read or published.
@@ -138,9 +147,22 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     const key = `${w.group}/${w.kind}`;
     if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
     names.add(key);
-    if (w.ignoring && w.whenExists) {
+    if ((w.ignoring || w.addedOnceControlledBy) && w.whenExists) {
       // One skip flag per watch: bus filters carry one.
-      throw new Error(`handler ${def.name}: ${key} may not say both \`ignoring\` and \`whenExists\``);
+      throw new Error(
+        `handler ${def.name}: ${key} may not say \`whenExists\` with \`ignoring\` or \`addedOnceControlledBy\``,
+      );
+    }
+    if (
+      w.addedOnceControlledBy &&
+      (w.metadataChanges === false ||
+        w.events?.includes('modified') === false ||
+        (w.ignoring ?? []).some((p) => p[0] === 'metadata' && (p.length === 1 || p[1] === 'ownerReferences')))
+    ) {
+      // The adoption is a metadata-only modification: a watch that skips it would never hear of the object.
+      throw new Error(
+        `handler ${def.name}: ${key} says \`addedOnceControlledBy\`, so it must hear owner reference changes (no \`metadataChanges: false\`, no ignored owner references, modifications taken)`,
+      );
     }
   }
   if (!/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(def.name)) {
@@ -160,6 +182,12 @@ export function ignoredPaths(w: Pick<Watch, 'ignoring' | 'statusChanges'>): stri
   return w.statusChanges === false ? [...paths, ['status']] : paths;
 }
 
+/** The watch's skip flag (`unchangedExtension`), when it has one (`ignoring` or `addedOnceControlledBy`). */
+export function skipFlagOf(w: Watch): string | undefined {
+  if (!w.ignoring && !w.addedOnceControlledBy) return undefined;
+  return unchangedExtension(w.group, w.kind, ignoredPaths(w), w.addedOnceControlledBy);
+}
+
 /** The bus subscription a handler's declaration implies. */
 export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
   return {
@@ -173,7 +201,7 @@ export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
       ...(w.statusChanges === false ? { statusChanges: false } : {}),
       ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
       ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
-      ...(w.ignoring ? { unchanged: unchangedExtension(w.group, w.kind, ignoredPaths(w)) } : {}),
+      ...(skipFlagOf(w) ? { unchanged: skipFlagOf(w) } : {}),
     })),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };

@@ -1,7 +1,11 @@
-// Which kinds the bridge may fold a modification into a waiting addition of (WatchedKind.foldsAdded).
+// Which kinds the bridge may fold a modification into a waiting addition of (WatchedKind.foldsAdded), and which
+// additions it flags for watches that wait for a controller (Watch.addedOnceControlledBy).
 import { describe, expect, it } from 'vitest';
 import { DEPLOYED_WATCHED_KINDS } from '../../functions/bridge/watched-kinds.generated.ts';
-import { defineHandler, type HandlerDefinition, type Watch } from './handler.ts';
+import { newResourceEvent, unchangedExtension } from '../events/resource-event.ts';
+import { targetsFor } from './dispatch.ts';
+import { defineHandler, type HandlerDefinition, subscriptionOf, type Watch } from './handler.ts';
+import { silentLogger } from './logger.ts';
 import { watchedKinds } from './watched-kinds.ts';
 
 function handler(name: string, watches: Watch[]): HandlerDefinition<unknown> {
@@ -51,5 +55,65 @@ describe('watchedKinds: foldsAdded', () => {
     expect(of('cluster.x-k8s.io', 'Machine')).toBeUndefined();
     expect(of('infrastructure.cluster.x-k8s.io', 'AWSMachine')).toBeUndefined();
     expect(of('bootstrap.cluster.x-k8s.io', 'KubeadmConfig')).toBeUndefined();
+  });
+});
+
+describe('addedOnceControlledBy', () => {
+  const machine = { group: 'cluster.x-k8s.io', kind: 'Machine' };
+  const waits: Watch = {
+    group: '',
+    kind: 'ConfigMap',
+    statusChanges: false,
+    ignoring: [['metadata', 'finalizers']],
+    addedOnceControlledBy: machine,
+  };
+
+  it('gives the watch a skip flag of its own, which the bridge table, the bus subscription and the runtime share', () => {
+    const def = handler('waits', [waits]);
+    const flag = unchangedExtension('', 'ConfigMap', [['metadata', 'finalizers'], ['status']], machine);
+    const k = watchedKinds([def]).find((x) => x.kind === 'ConfigMap')!;
+    expect(k.addedOnceControlledBy).toEqual([
+      { ignoring: [['metadata', 'finalizers'], ['status']], controller: machine },
+    ]);
+    expect(k.ignoring).toBeUndefined();
+    expect(subscriptionOf(def).kinds[0]!.unchanged).toBe(flag);
+    // Without `ignoring` too: the flag then covers the additions alone (and status, which it skips).
+    const bare = handler('bare', [{ group: '', kind: 'ConfigMap', addedOnceControlledBy: machine }]);
+    expect(subscriptionOf(bare).kinds[0]!.unchanged).toBe(unchangedExtension('', 'ConfigMap', [], machine));
+  });
+
+  it('the runtime drops a flagged addition where a bus delivered it anyway', async () => {
+    const def = handler('waits', [waits]);
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'c' };
+    const flag = subscriptionOf(def).kinds[0]!.unchanged!;
+    const added = newResourceEvent({ type: 'io.capifn.resource.added', source: 't', ref });
+    const kube = undefined as never;
+    expect(await targetsFor(def, added, kube, silentLogger)).toEqual([ref]);
+    expect(await targetsFor(def, { ...added, [flag]: 'true' }, kube, silentLogger)).toEqual([]);
+  });
+
+  it('is refused on a watch that could not hear the adoption, or that has a gate', () => {
+    const refused: Array<Partial<Watch>> = [
+      { metadataChanges: false },
+      { ignoring: [['metadata', 'ownerReferences']] },
+      { ignoring: [['metadata']] },
+      { events: ['added', 'resync'] },
+      { whenExists: { group: 'cluster.x-k8s.io', kind: 'Cluster' }, ignoring: undefined },
+    ];
+    for (const extra of refused)
+      expect(() => handler('bad', [{ ...waits, ...extra }]), JSON.stringify(extra)).toThrow(/addedOnceControlledBy/);
+  });
+
+  it('deployed: every provider’s infrastructure machine waits for its Machine', () => {
+    // The local provider's handler runs in the embedded default only; its kind is deployed for the Machine handler.
+    const infra = DEPLOYED_WATCHED_KINDS.filter(
+      (k) => k.group === 'infrastructure.cluster.x-k8s.io' && k.kind.endsWith('Machine') && k.kind !== 'LocalMachine',
+    );
+    expect(infra.length).toBeGreaterThanOrEqual(6);
+    for (const k of infra)
+      expect(
+        k.addedOnceControlledBy?.map((a) => a.controller),
+        k.kind,
+      ).toEqual([machine]);
   });
 });

@@ -1,7 +1,7 @@
 // The kinds the bridge must watch: the union of every handler's `watches`, at a servable version.
 
 import { storageVersionOf } from '../api/kind-table.ts';
-import { canonicalPaths, type Gate, gateExtension, gateKey } from '../events/resource-event.ts';
+import { canonicalPaths, type Gate, type GroupKind, gateExtension, gateKey } from '../events/resource-event.ts';
 import { knownResource } from '../kube/resources.ts';
 import { type HandlerDefinition, ignoredPaths } from './handler.ts';
 
@@ -24,6 +24,13 @@ export interface WatchedKind {
    * `unchangedExtension(group, kind, paths)`.
    */
   ignoring?: string[][][];
+  /**
+   * Watches of this kind whose additions matter only once the object has a controller of a kind (`addedOnceControlledBy`),
+   * each with the paths it ignores: the bridge flags an addition of an object without that controller, and a
+   * modification that changed nothing but those paths, with `unchangedExtension(group, kind, ignoring, controller)`.
+   * Such a watch is not also listed in `ignoring`.
+   */
+  addedOnceControlledBy?: Array<{ ignoring: string[][]; controller: GroupKind }>;
   /**
    * Every watch of this kind takes both additions and modifications, or neither: the bridge may fold a modification
    * into a still-waiting addition of the same object (one `added` event with the newer body), and no watch misses a
@@ -77,9 +84,19 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
           { group: gate.group, kind: gate.kind, ...(gate.deleting ? { deleting: true } : {}) },
         ];
       }
-      const ignoring = w.ignoring ? ignoredPaths(w) : undefined;
-      if (ignoring && !k.ignoring?.some((p) => canonicalPaths(p) === canonicalPaths(ignoring))) {
-        k.ignoring = [...(k.ignoring ?? []), ignoring];
+      const by = w.addedOnceControlledBy;
+      if (by) {
+        const entry = { ignoring: ignoredPaths(w), controller: { group: by.group, kind: by.kind } };
+        const same = (e: typeof entry) =>
+          canonicalPaths(e.ignoring) === canonicalPaths(entry.ignoring) &&
+          e.controller.group === by.group &&
+          e.controller.kind === by.kind;
+        if (!k.addedOnceControlledBy?.some(same)) k.addedOnceControlledBy = [...(k.addedOnceControlledBy ?? []), entry];
+      } else {
+        const ignoring = w.ignoring ? ignoredPaths(w) : undefined;
+        if (ignoring && !k.ignoring?.some((p) => canonicalPaths(p) === canonicalPaths(ignoring))) {
+          k.ignoring = [...(k.ignoring ?? []), ignoring];
+        }
       }
       out.set(key, k);
     }

@@ -653,6 +653,62 @@ describe('bridge', () => {
     expect(flags).toEqual([undefined, 'true', 'true', 'true', undefined, undefined]);
   });
 
+  it('flags an addition without the controller a watch waits for (addedOnceControlledBy), and never the adoption', async () => {
+    // Folding is off here (no foldsAdded): each change is its own event.
+    const { kube, bus, start } = await setup();
+    const ignoring = [['metadata', 'finalizers']];
+    const machine = { group: 'cluster.x-k8s.io', kind: 'Machine' };
+    const flag = unchangedExtension('', 'ConfigMap', ignoring, machine);
+    // The controller is part of the flag: a watch that ignores the same paths without waiting has another.
+    expect(flag).not.toBe(unchangedExtension('', 'ConfigMap', ignoring));
+    await start({
+      kinds: [
+        { group: '', version: 'v1', kind: 'ConfigMap', addedOnceControlledBy: [{ ignoring, controller: machine }] },
+      ],
+    });
+    const owner = (kind: string, controller: boolean) => ({
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind,
+      name: 'm',
+      uid: `uid-${kind}`,
+      controller,
+    });
+    const withOwners = (name: string, ownerReferences: unknown[], finalizers?: string[]): KubeObject => ({
+      ...cm(name),
+      metadata: {
+        name,
+        namespace: NS,
+        ownerReferences,
+        ...(finalizers ? { finalizers } : {}),
+      } as KubeObject['metadata'],
+    });
+    const flagOf = async (name: string, i: number) => {
+      const ev = await eventually(`event ${i} for ${name}`, async () => bus.of(name)[i]);
+      return { type: ev.type, flagged: (ev as unknown as Record<string, string | undefined>)[flag] === 'true' };
+    };
+    // Additions: flagged unless a Machine is the controller.
+    await kube.create(withOwners('orphan', [], ['x.io/keep']));
+    await kube.create(withOwners('adopted', [owner('Machine', true)]));
+    await kube.create(withOwners('other-controller', [owner('MachineSet', true)]));
+    await kube.create(withOwners('machine-not-controller', [owner('Machine', false)]));
+    expect(await flagOf('orphan', 0)).toEqual({ type: 'io.capifn.resource.added', flagged: true });
+    expect(await flagOf('adopted', 0)).toEqual({ type: 'io.capifn.resource.added', flagged: false });
+    expect(await flagOf('other-controller', 0)).toEqual({ type: 'io.capifn.resource.added', flagged: true });
+    expect(await flagOf('machine-not-controller', 0)).toEqual({ type: 'io.capifn.resource.added', flagged: true });
+    const key = { ...CM, namespace: NS, name: 'orphan' };
+    // A change of an ignored path only: flagged as unchanged, as for any watch that ignores it.
+    await kube.patch(key, { metadata: { finalizers: ['x.io/keep', 'x.io/other'] } }, { type: 'merge' });
+    expect(await flagOf('orphan', 1)).toEqual({ type: 'io.capifn.resource.modified', flagged: true });
+    // The adoption is heard.
+    await kube.patch(key, { metadata: { ownerReferences: [owner('Machine', true)] } }, { type: 'merge' });
+    expect(await flagOf('orphan', 2)).toEqual({ type: 'io.capifn.resource.modified', flagged: false });
+    // An object deleted before any adoption: its deletion is heard, and so is an addition of one already deleting.
+    await kube.create(withOwners('gone-early', [], ['x.io/keep']));
+    expect(await flagOf('gone-early', 0)).toEqual({ type: 'io.capifn.resource.added', flagged: true });
+    await kube.delete({ ...CM, namespace: NS, name: 'gone-early' });
+    expect(await flagOf('gone-early', 1)).toEqual({ type: 'io.capifn.resource.modified', flagged: false });
+  });
+
   it('never flags from a gate kind watched per namespace (it cannot know what exists elsewhere)', async () => {
     const { kube, bus, start } = await setup();
     await start({

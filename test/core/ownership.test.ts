@@ -1,9 +1,11 @@
 // A Machine never takes over an infrastructure machine another Machine controls: a second Machine whose
 // infrastructureRef copies the first's reports AlreadyControlled and, when deleted, leaves the first's
-// LocalMachine and instance alone.
+// LocalMachine and instance alone. An infrastructure machine created already controlled by its Machine (a restore,
+// a hand-made pair) is provisioned from its creation, though a MachineSet's unadopted clone wakes nobody.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Machine } from '../../shared/api/capi/machine.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
+import { ownerRefTo } from '../../shared/reconcile/owner-refs.ts';
 import { type CapiEnv, eventually, startCapiEnv } from '../support/env.ts';
 import { CLUSTER, createAll, NS, sampleObjects } from '../support/sample.ts';
 import { MACHINE, waitConverged } from './observe.ts';
@@ -52,6 +54,53 @@ describe('Machine ownership of referenced objects', () => {
     expect((await env.kube.get(infraKey)).metadata.uid).toBe(infraUid);
     expect((await env.kube.get(infraKey)).metadata.deletionTimestamp).toBeUndefined();
     await waitConverged(env, MS, 1);
+    expect(await env.bus.deadLetters()).toEqual([]);
+  });
+
+  it('provisions an infrastructure machine created already controlled by its Machine', {
+    timeout: 120_000,
+  }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 0 }));
+    const cluster = await env.kube.get({
+      apiVersion: MACHINE.apiVersion,
+      kind: 'Cluster',
+      namespace: NS,
+      name: CLUSTER,
+    });
+    // The Machine first, pointing at an infrastructure machine that does not exist yet (a restore in that order).
+    const key = { ...MACHINE, namespace: NS, name: 'restored' };
+    const m = await env.kube.create({
+      ...MACHINE,
+      metadata: { name: 'restored', namespace: NS, labels: { 'cluster.x-k8s.io/cluster-name': CLUSTER } },
+      spec: {
+        clusterName: CLUSTER,
+        bootstrap: { dataSecretName: 'worker-user-data' },
+        infrastructureRef: { ...LOCAL_MACHINE, name: 'restored' },
+      },
+    } as KubeObject);
+    await eventually('the Machine waits for its infrastructure machine', async () => {
+      const c = (await env!.kube.get<Machine>(key)).status?.conditions?.find((x) => x.type === 'InfrastructureReady');
+      return c?.status === 'False';
+    });
+    await env.kube.create({
+      ...LOCAL_MACHINE,
+      metadata: {
+        name: 'restored',
+        namespace: NS,
+        labels: { 'cluster.x-k8s.io/cluster-name': CLUSTER },
+        // As the Machine handler would write them (a standalone Machine's infrastructure machine is also owned by the
+        // Cluster): it then has nothing to add, so no change of the object follows its creation.
+        ownerReferences: [ownerRefTo(m, { controller: true }), ownerRefTo(cluster)],
+      },
+      spec: { cpus: 2, memoryMiB: 4096, image: 'rhcos-4.20-local' },
+    } as KubeObject);
+    // Nothing else changes either object: the creation alone must reach the provider.
+    await eventually(
+      'the Machine Running',
+      async () => (await env!.kube.get<Machine>(key)).status?.phase === 'Running',
+      { timeoutMs: 60_000 },
+    );
     expect(await env.bus.deadLetters()).toEqual([]);
   });
 });

@@ -89,11 +89,14 @@ export function infraMachineHandler<Client, Req, IM extends InfraMachine, IC ext
       // writes them goes on to create and report in the same run (a run that fails there is retried by its own
       // delivery). An identity edited by hand is seen at the next reconcile (the requeue of a foreign instance, any
       // other change, the drift check's resync); so is a finalizer stripped by hand from a running machine.
+      // Nor its creation before a Machine controls it (a MachineSet's clone): nothing can be done for it until then,
+      // and the owner reference the Machine handler adds is a modification of it, which wakes this handler.
       {
         group: apiGroupOf(def.machine.apiVersion),
         kind: def.machine.kind,
         statusChanges: false,
         events: ['added', 'modified', 'resync'],
+        addedOnceControlledBy: { group: CAPI_GROUP, kind: 'Machine' },
         ignoring: [
           ['metadata', 'annotations', CREATE_INTENT_ANNOTATION],
           ['metadata', 'finalizers'],
