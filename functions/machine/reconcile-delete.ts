@@ -83,8 +83,22 @@ export async function reconcileMachineDelete(
   status.phase = machinePhase(m);
   if (machine.status?.phase !== status.phase) status.lastUpdated = nowTime(now);
 
+  // One status write per run where the steps allow (upstream's deferred patch): a step that completes within the run
+  // leaves its conditions to the write that ends it, and its Event waits for that write, so a run that fails before it
+  // tells nothing the status does not say (its retry does the step again, and tells it then).
+  const told: Array<() => Promise<unknown>> = [];
+  const tell = async () => {
+    for (const e of told.splice(0)) await e();
+  };
   const write = async () => {
     m = await updateStatusIfChanged(kube, m, status, FIELD_MANAGER);
+    await tell();
+  };
+  // Listed once per run: the drain and the volume wait both need them.
+  let rules: Promise<RuleLookup | undefined> | undefined;
+  const rulesOnce = () => {
+    rules ??= drainRules(kube, m, cluster);
+    return rules;
   };
 
   // Node-level steps are skipped while the Cluster itself is going away (workers are torn down fast),
@@ -139,12 +153,11 @@ export async function reconcileMachineDelete(
         falseCondition(ConditionTypes.drainingSucceeded, Reasons.draining, 'Info', 'Draining the node before deletion'),
         now,
       );
-      await write();
     }
     const nodeName = node.metadata.name!;
     let outcome: DrainOutcome;
     try {
-      outcome = await drainNode(kube, node, now, await drainRules(kube, m, cluster));
+      outcome = await drainNode(kube, node, now, await rulesOnce());
     } catch (e) {
       // Not a refused eviction (those are in the outcome) but the drain itself failing: cordon, listing.
       const msg = e instanceof Error ? e.message : String(e);
@@ -172,10 +185,10 @@ export async function reconcileMachineDelete(
       (c) => c.type === ConditionTypes.drainingSucceeded && c.status === 'True',
     );
     status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.drainingSucceeded), now);
-    if (!wasDrained) {
-      await write();
-      await machineEvent(ctx, m, 'Normal', 'SuccessfulDrainNode', `success draining Machine's node "${nodeName}"`);
-    }
+    if (!wasDrained)
+      told.push(() =>
+        machineEvent(ctx, m, 'Normal', 'SuccessfulDrainNode', `success draining Machine's node "${nodeName}"`),
+      );
   } else if (
     status.deletion?.nodeDrainStartTime &&
     expired(status.deletion.nodeDrainStartTime, m.spec.nodeDrainTimeout, now)
@@ -201,7 +214,7 @@ export async function reconcileMachineDelete(
   ) {
     const start = status.deletion?.waitForNodeVolumeDetachStartTime;
     if (!expired(start, m.spec.nodeVolumeDetachTimeout, now)) {
-      const wait = await volumesToWaitFor(kube, node, now, await drainRules(kube, m, cluster));
+      const wait = await volumesToWaitFor(kube, node, now, await rulesOnce());
       if (wait) {
         const startedAt = start ?? nowTime(now);
         if (!start) status.deletion = { ...(status.deletion ?? {}), waitForNodeVolumeDetachStartTime: startedAt };
@@ -223,13 +236,15 @@ export async function reconcileMachineDelete(
         !status.conditions?.some((c) => c.type === ConditionTypes.volumeDetachSucceeded && c.status === 'True')
       ) {
         status.conditions = setCondition(status.conditions, trueCondition(ConditionTypes.volumeDetachSucceeded), now);
-        await write();
-        await machineEvent(
-          ctx,
-          m,
-          'Normal',
-          'NodeVolumesDetached',
-          `success waiting for node volumes detaching Machine's node "${node.metadata.name}"`,
+        const nodeName = node.metadata.name;
+        told.push(() =>
+          machineEvent(
+            ctx,
+            m,
+            'Normal',
+            'NodeVolumesDetached',
+            `success waiting for node volumes detaching Machine's node "${nodeName}"`,
+          ),
         );
       }
     }
@@ -332,16 +347,17 @@ export async function reconcileMachineDelete(
     }
   }
 
-  // 9. finalizer
-  await write();
-  const fresh = await kube.find<Machine>({
-    apiVersion: CAPI_API_VERSION,
-    kind: 'Machine',
-    namespace: m.metadata.namespace!,
-    name: m.metadata.name!,
-  });
-  if (fresh && fresh.metadata.uid === m.metadata.uid) {
-    await kube.update(withoutFinalizer(fresh, Finalizers.machine), { fieldManager: FIELD_MANAGER });
+  // 9. finalizer. A Machine that nothing else holds is gone once released, so its last status would be seen by no
+  // one but its MachineSet, woken for nothing: written only while another finalizer keeps the Machine. The release
+  // carries the resourceVersion (and UID) it was decided from: a change meanwhile (another finalizer added) is a
+  // conflict, and the retry decides again.
+  if ((m.metadata.finalizers ?? []).some((f) => f !== Finalizers.machine)) await write();
+  else await tell();
+  try {
+    await kube.update(withoutFinalizer(m, Finalizers.machine), { fieldManager: FIELD_MANAGER });
+  } catch (e) {
+    // Already gone: released by an earlier run whose answer was lost.
+    if (!isNotFound(e)) throw e;
   }
   return undefined;
 }

@@ -2,7 +2,8 @@
 // MachineDeployment owned by its Cluster as upstream's would; the Cluster deletes it anyway (its MachineSet follows
 // by garbage collection, the Machines by the MachineSet) instead of waiting for it forever. The Cluster's
 // upstream Events tell the story. A deleting MachineSet keeps its status (replicas, the v1beta2 Deleting condition)
-// up to date while its Machines go, as upstream's deferred status update does.
+// up to date while its Machines go, as upstream's deferred status update does. A released Machine's last status is
+// written only while another finalizer keeps it: otherwise no one would see it but its MachineSet, woken for nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { EVENTS_V1, type EventV1 } from '../../shared/kube/events.ts';
@@ -125,5 +126,71 @@ describe('a deleting MachineSet', () => {
       'the MachineSet gone',
       async () => (await env!.kube.listAll(MACHINESET, { namespace: NS })).items.length === 0,
     );
+  });
+
+  it('writes a released Machine’s last status only while another finalizer keeps it', {
+    timeout: 120_000,
+  }, async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 2 }));
+    const ms = await eventually('2 Running Machines', async () => {
+      const l = await machines(env!.kube);
+      return l.length === 2 && l.every((m) => m.status?.phase === 'Running') ? l : false;
+    });
+    const [held, free] = ms.map((m) => m.metadata.name!) as [string, string];
+    const key = (name: string) => ({ apiVersion: CAPI, kind: 'Machine', namespace: NS, name });
+    const HOLD = 'test.capi-fn.io/hold';
+    await env.kube.patch(
+      key(held),
+      { metadata: { finalizers: [...ms[0]!.metadata.finalizers!, HOLD] } },
+      { type: 'merge' },
+    );
+    // Scaled to zero: both go.
+    const mark = env.ledger.writes.length;
+    await env.kube.patch(
+      { ...MACHINESET, namespace: NS, name: `${CLUSTER}-worker-local-a` },
+      { spec: { replicas: 0 } },
+      { type: 'merge' },
+    );
+    await eventually('the free Machine gone', async () => !(await env!.kube.find(key(free))));
+    type Conditions = { status?: { conditions?: Array<{ type: string; reason?: string }> } };
+    const released = await eventually('the held Machine released by capi-fn', async () => {
+      const m = await env!.kube.get<KubeObject & Conditions>(key(held));
+      return m.metadata.finalizers?.join() === HOLD ? m : false;
+    });
+    // Held: its last status says the infrastructure is gone.
+    expect(released.status?.conditions?.find((c) => c.type === 'InfrastructureReady')?.reason).toBe('Deleted');
+    // Free: no status write said so; the release was its last write.
+    const statusWrites = (name: string) =>
+      env!.ledger.writes.filter(
+        (w) => w.handler === 'machine' && w.path.split('?')[0]!.endsWith(`/machines/${name}/status`),
+      );
+    const saidDeleted = (w: { body?: string }) =>
+      (JSON.parse(w.body ?? '{}') as Conditions).status?.conditions?.some(
+        (c) => c.type === 'InfrastructureReady' && c.reason === 'Deleted',
+      );
+    expect(statusWrites(held).some(saidDeleted)).toBe(true);
+    expect(statusWrites(free).some(saidDeleted)).toBe(false);
+    // Its Node drained at once (nothing to evict), so the run that drained it and asked for its infrastructure
+    // machine's deletion wrote its status once, and told of the drain after that write.
+    const deletion = env.ledger.writes.slice(mark);
+    const freeStatus = deletion.filter((w) => statusWrites(free).includes(w));
+    expect(freeStatus).toHaveLength(1);
+    const drained = deletion.findIndex(
+      (w) =>
+        w.handler === 'machine' &&
+        w.path.includes('/events') &&
+        w.body?.includes('SuccessfulDrainNode') &&
+        w.body.includes(free),
+    );
+    expect(drained).toBeGreaterThan(deletion.indexOf(freeStatus[0]!));
+    const last = env.ledger.writes
+      .filter((w) => w.handler === 'machine' && w.path.includes(`/machines/${free}`))
+      .at(-1);
+    expect(last?.method).toBe('PUT');
+    expect(last!.path.split('?')[0]!.endsWith(`/machines/${free}`)).toBe(true);
+    expect(JSON.parse(last!.body!).metadata.finalizers ?? []).toEqual([]);
+    await env.kube.patch(key(held), { metadata: { finalizers: [] } }, { type: 'merge' });
+    expect(await env.bus.deadLetters()).toEqual([]);
   });
 });

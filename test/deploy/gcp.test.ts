@@ -34,6 +34,8 @@ function dryRun(env: Record<string, string> = {}): string[][] {
   const out = execFileSync('bash', [SCRIPT], {
     env: { ...process.env, PROJECT, REGION: 'europe-west1', DRY_RUN: '1', ...env },
     encoding: 'utf8',
+    // What it tells the operator (a subscription it would replace) is not a command.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines = out.split('\n').filter((l) => l.startsWith('gcloud '));
   // One bash for all lines: each line's words NUL-separated, lines separated by \x01.
