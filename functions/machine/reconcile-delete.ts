@@ -157,7 +157,11 @@ export async function reconcileMachineDelete(
     const nodeName = node.metadata.name!;
     let outcome: DrainOutcome;
     try {
-      outcome = await drainNode(kube, node, now, await rulesOnce());
+      // The drain's start is saved before the first eviction, which may hang (an eviction webhook) past the function's
+      // timeout: otherwise every retry would start the clock again and nodeDrainTimeout would never expire. A drain
+      // with nothing to evict leaves it to the run's one write.
+      const startSaved = Boolean(m.status?.deletion?.nodeDrainStartTime);
+      outcome = await drainNode(kube, node, now, await rulesOnce(), startSaved ? async () => {} : write);
     } catch (e) {
       // Not a refused eviction (those are in the outcome) but the drain itself failing: cordon, listing.
       const msg = e instanceof Error ? e.message : String(e);
@@ -424,6 +428,7 @@ async function drainNode(
   node: NodeLike,
   now: Date,
   rules: RuleLookup | undefined,
+  beforeEvicting: () => Promise<void>,
 ): Promise<DrainOutcome> {
   const name = node.metadata.name!;
   if (!node.spec?.unschedulable) {
@@ -440,6 +445,7 @@ async function drainNode(
   const plan = planDrain(pods, opts);
   const failed = new Map<string, Pod[]>();
   let evicted = 0;
+  if (plan.evict.length) await beforeEvicting();
   for (const pod of plan.evict) {
     try {
       await kube.createSubresource(

@@ -87,6 +87,17 @@ describe('MachineSet', () => {
     // Another domain that merely ends in the same letters is the user's own.
     const lookalike = { 'cluster.x-k8s.io/set-name': 'ms', 'notcapi-fn.io/x': 'y' };
     expect(check('MachineSet', ms({ template: { metadata: { labels: lookalike }, spec: machineSpec() } }))).toEqual([]);
+    // Told together with the set's other selector faults, not instead of them.
+    const both = ms({
+      selector: {
+        matchLabels: { 'cluster.x-k8s.io/set-name': 'other' },
+        matchExpressions: [{ key, operator: 'Exists' }],
+      },
+    });
+    expect(check('MachineSet', both).map((v) => v.split(':')[0])).toEqual([
+      'spec.selector',
+      'spec.template.metadata.labels',
+    ]);
     // Ratcheting: an object made before the rule can still be edited.
     expect(check('MachineSet', bySelector, bySelector)).toEqual([]);
     expect(check('MachineSet', byTemplate, byTemplate)).toEqual([]);

@@ -189,13 +189,16 @@ function reservedLabels(i: RuleInput, selector: LabelSelector | undefined, templ
 
 /** MachineSet / MachineDeployment: the selector must select the machines the template stamps out. */
 function selectorMatchesTemplate(i: RuleInput): Violation[] {
+  const sel = parseSelector(obj(i.object.spec)?.selector, 'spec.selector');
+  return [...(sel.ok ? reservedLabels(i, sel.selector, true) : []), ...selectorSelectsTemplate(i)];
+}
+
+function selectorSelectsTemplate(i: RuleInput): Violation[] {
   const spec = obj(i.object.spec);
   if (!spec) return [];
   const sel = parseSelector(spec.selector, 'spec.selector');
   if (!sel.ok) return [sel.violation];
   const templateLabels = strMap(obj(obj(spec.template)?.metadata)?.labels);
-  const reserved = reservedLabels(i, sel.selector, true);
-  if (reserved.length) return reserved;
   if (!sel.selector) return [];
   const empty = !Object.keys(sel.selector.matchLabels ?? {}).length && !(sel.selector.matchExpressions ?? []).length;
   if (empty) {

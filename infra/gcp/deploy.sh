@@ -39,14 +39,17 @@ subscription_state() {
 # A handler's push subscription: push_subscription <name> <stand-in name> <filter> <settings…>. An existing one is
 # updated in place, except its filter and message ordering, which Pub/Sub never changes: a subscription whose filter
 # differs (a capi-fn upgrade changed what wakes the handler) is replaced, and a stand-in with the new filter receives
-# in the meantime, so no event published during the switch is missed (delivery is at-least-once anyway, so the
-# duplicates are harmless). What the old subscription still held undelivered goes with it: the drift check's next
-# resync looks at every object again.
+# while the old one is gone (delivery is at-least-once anyway, so the duplicates are harmless). What the old
+# subscription, or the stand-in when it is removed, still held undelivered goes with it: the drift check's next
+# resync looks at every object again. A stand-in left by an interrupted run is removed by the next.
 push_subscription() {
   local sub=$1 standin=$2 filter=$3
   shift 3
   case "$(subscription_state "$sub" "$filter")" in
-    same) g pubsub subscriptions update "$sub" "$@" ;;
+    same)
+      g pubsub subscriptions update "$sub" "$@"
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      ;;
     changed)
       echo "deploy.sh: replacing Pub/Sub subscription $sub (its filter or message ordering changed)" >&2
       exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
@@ -55,8 +58,12 @@ push_subscription() {
       g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
       g pubsub subscriptions delete "$standin"
       ;;
-    *) g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@" ;;
+    *)
+      g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      ;;
   esac
+  true
 }
 # A Cloud Scheduler job, created or brought up to date: job <http|pubsub> <name> <settings…> (an update takes the same
 # flags, but sets a Pub/Sub job's message attributes with --update-attributes).
@@ -308,6 +315,7 @@ functions() {
 }
 
 pubsub() {
+  local url
   exists pubsub topics describe "$TOPIC" || g pubsub topics create "$TOPIC"
   iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-bridge)" --role=roles/pubsub.publisher
   if want cluster; then
@@ -316,8 +324,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-cluster-dead-letter --member="serviceAccount:$(sa capifn-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-cluster capifn-events-cluster-standin 'attributes.capifnhandler = "cluster" OR (NOT attributes:capifnhandler)' \
-      --push-endpoint="$(url_of cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -327,8 +337,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machineset)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machineset-dead-letter --member="serviceAccount:$(sa capifn-machineset)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machineset --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of machineset)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function machineset: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-machineset capifn-events-machineset-standin 'attributes.capifnhandler = "machineset" OR (NOT attributes:capifnhandler)' \
-      --push-endpoint="$(url_of machineset)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-machineset-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -338,8 +350,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machine-dead-letter --member="serviceAccount:$(sa capifn-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-machine capifn-events-machine-standin 'attributes.capifnhandler = "machine" OR (NOT attributes:capifnhandler)' \
-      --push-endpoint="$(url_of machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -349,8 +363,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-machinehealthcheck)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-machinehealthcheck-dead-letter --member="serviceAccount:$(sa capifn-machinehealthcheck)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding machinehealthcheck --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of machinehealthcheck)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function machinehealthcheck: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-machinehealthcheck capifn-events-machinehealthcheck-standin 'attributes.capifnhandler = "machinehealthcheck" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "/")))' \
-      --push-endpoint="$(url_of machinehealthcheck)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-machinehealthcheck-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -360,8 +376,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-aws-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-aws-cluster-dead-letter --member="serviceAccount:$(sa capifn-aws-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding aws-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of aws-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function aws-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-aws-cluster capifn-events-aws-cluster-standin 'attributes.capifnhandler = "aws-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AWSCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of aws-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-aws-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -371,8 +389,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-aws-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-aws-machine-dead-letter --member="serviceAccount:$(sa capifn-aws-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding aws-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of aws-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function aws-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-aws-machine capifn-events-aws-machine-standin 'attributes.capifnhandler = "aws-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
-      --push-endpoint="$(url_of aws-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-aws-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -382,8 +402,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-gcp-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-gcp-cluster-dead-letter --member="serviceAccount:$(sa capifn-gcp-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding gcp-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of gcp-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function gcp-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-gcp-cluster capifn-events-gcp-cluster-standin 'attributes.capifnhandler = "gcp-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/GCPCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of gcp-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-gcp-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -393,8 +415,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-gcp-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-gcp-machine-dead-letter --member="serviceAccount:$(sa capifn-gcp-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding gcp-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of gcp-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function gcp-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-gcp-machine capifn-events-gcp-machine-standin 'attributes.capifnhandler = "gcp-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
-      --push-endpoint="$(url_of gcp-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-gcp-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -404,8 +428,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-azure-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-azure-cluster-dead-letter --member="serviceAccount:$(sa capifn-azure-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding azure-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of azure-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function azure-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-azure-cluster capifn-events-azure-cluster-standin 'attributes.capifnhandler = "azure-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/AzureCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of azure-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-azure-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -415,8 +441,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-azure-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-azure-machine-dead-letter --member="serviceAccount:$(sa capifn-azure-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding azure-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of azure-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function azure-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-azure-machine capifn-events-azure-machine-standin 'attributes.capifnhandler = "azure-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
-      --push-endpoint="$(url_of azure-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-azure-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -426,8 +454,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-openstack-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-openstack-cluster-dead-letter --member="serviceAccount:$(sa capifn-openstack-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding openstack-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of openstack-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function openstack-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-openstack-cluster capifn-events-openstack-cluster-standin 'attributes.capifnhandler = "openstack-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/OpenStackCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of openstack-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-openstack-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -437,8 +467,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-openstack-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-openstack-machine-dead-letter --member="serviceAccount:$(sa capifn-openstack-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding openstack-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of openstack-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function openstack-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-openstack-machine capifn-events-openstack-machine-standin 'attributes.capifnhandler = "openstack-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
-      --push-endpoint="$(url_of openstack-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-openstack-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -448,8 +480,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-vsphere-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-vsphere-cluster-dead-letter --member="serviceAccount:$(sa capifn-vsphere-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding vsphere-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of vsphere-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function vsphere-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-vsphere-cluster capifn-events-vsphere-cluster-standin 'attributes.capifnhandler = "vsphere-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/VSphereCluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of vsphere-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-vsphere-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -459,8 +493,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-vsphere-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-vsphere-machine-dead-letter --member="serviceAccount:$(sa capifn-vsphere-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding vsphere-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of vsphere-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function vsphere-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-vsphere-machine capifn-events-vsphere-machine-standin 'attributes.capifnhandler = "vsphere-machine" OR (NOT attributes:capifnhandler AND (hasPrefix(attributes.capifnkind, "infrastructure.cluster.x-k8s.io/") OR hasPrefix(attributes.capifnkind, "cluster.x-k8s.io/")))' \
-      --push-endpoint="$(url_of vsphere-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-vsphere-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -470,8 +506,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-metal3-cluster)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-metal3-cluster-dead-letter --member="serviceAccount:$(sa capifn-metal3-cluster)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding metal3-cluster --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of metal3-cluster)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function metal3-cluster: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-metal3-cluster capifn-events-metal3-cluster-standin 'attributes.capifnhandler = "metal3-cluster" OR (NOT attributes:capifnhandler AND NOT attributes:capifnstatusonly AND (attributes.capifnkind = "infrastructure.cluster.x-k8s.io/Metal3Cluster" OR attributes.capifnkind = "cluster.x-k8s.io/Cluster"))' \
-      --push-endpoint="$(url_of metal3-cluster)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-metal3-cluster-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -481,8 +519,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-metal3-machine)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-metal3-machine-dead-letter --member="serviceAccount:$(sa capifn-metal3-machine)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding metal3-machine --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of metal3-machine)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function metal3-machine: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-metal3-machine capifn-events-metal3-machine-standin 'attributes.capifnhandler = "metal3-machine" OR (NOT attributes:capifnhandler)' \
-      --push-endpoint="$(url_of metal3-machine)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-metal3-machine-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
@@ -492,8 +532,10 @@ pubsub() {
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-cluster-capi-operator)" --role=roles/pubsub.publisher
     iam pubsub topics add-iam-policy-binding capifn-events-cluster-capi-operator-dead-letter --member="serviceAccount:$(sa capifn-cluster-capi-operator)" --role=roles/pubsub.publisher
     iam functions add-invoker-policy-binding cluster-capi-operator --region="$REGION" --member="serviceAccount:$(sa capifn-pubsub-push)"
+    url=$(url_of cluster-capi-operator)
+    [ -n "$url" ] || { echo "deploy.sh: no URL for function cluster-capi-operator: deploy it first (stage functions)" >&2; exit 1; }
     push_subscription capifn-events-cluster-capi-operator capifn-events-cluster-capi-operator-standin 'attributes.capifnhandler = "cluster-capi-operator" OR (NOT attributes:capifnhandler)' \
-      --push-endpoint="$(url_of cluster-capi-operator)" --push-auth-service-account="$(sa capifn-pubsub-push)" \
+      --push-endpoint="$url" --push-auth-service-account="$(sa capifn-pubsub-push)" \
       --dead-letter-topic=capifn-events-cluster-capi-operator-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi

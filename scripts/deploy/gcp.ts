@@ -148,14 +148,17 @@ subscription_state() {
 # A handler's push subscription: push_subscription <name> <stand-in name> <filter> <settings…>. An existing one is
 # updated in place, except its filter and message ordering, which Pub/Sub never changes: a subscription whose filter
 # differs (a capi-fn upgrade changed what wakes the handler) is replaced, and a stand-in with the new filter receives
-# in the meantime, so no event published during the switch is missed (delivery is at-least-once anyway, so the
-# duplicates are harmless). What the old subscription still held undelivered goes with it: the drift check's next
-# resync looks at every object again.
+# while the old one is gone (delivery is at-least-once anyway, so the duplicates are harmless). What the old
+# subscription, or the stand-in when it is removed, still held undelivered goes with it: the drift check's next
+# resync looks at every object again. A stand-in left by an interrupted run is removed by the next.
 push_subscription() {
   local sub=$1 standin=$2 filter=$3
   shift 3
   case "$(subscription_state "$sub" "$filter")" in
-    same) g pubsub subscriptions update "$sub" "$@" ;;
+    same)
+      g pubsub subscriptions update "$sub" "$@"
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      ;;
     changed)
       echo "deploy.sh: replacing Pub/Sub subscription $sub (its filter or message ordering changed)" >&2
       exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
@@ -164,8 +167,12 @@ push_subscription() {
       g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
       g pubsub subscriptions delete "$standin"
       ;;
-    *) g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@" ;;
+    *)
+      g pubsub subscriptions create "$sub" --topic="$TOPIC" --message-filter="$filter" --enable-message-ordering "$@"
+      exists pubsub subscriptions describe "$standin" && g pubsub subscriptions delete "$standin"
+      ;;
   esac
+  true
 }
 # A Cloud Scheduler job, created or brought up to date: job <http|pubsub> <name> <settings…> (an update takes the same
 # flags, but sets a Pub/Sub job's message attributes with --update-attributes).
@@ -217,7 +224,7 @@ export function renderDeployScript(): string {
     add(`  if want ${f.name}; then`, deployCommand(f), '  fi');
     if (f.name === WEBHOOKS) add(`  WEBHOOK_URL="\${WEBHOOK_URL:-$(url_of ${WEBHOOKS})}"`);
   }
-  add('}', '', 'pubsub() {');
+  add('}', '', 'pubsub() {', '  local url');
   add('  exists pubsub topics describe "$TOPIC" || g pubsub topics create "$TOPIC"');
   add(
     `  iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa ${BRIDGE_IDENTITY})" --role=roles/pubsub.publisher`,
@@ -235,8 +242,12 @@ export function renderDeployScript(): string {
       `    iam pubsub topics add-iam-policy-binding "$TOPIC" --member=${me} --role=roles/pubsub.publisher`,
       `    iam pubsub topics add-iam-policy-binding ${dl} --member=${me} --role=roles/pubsub.publisher`,
       `    iam functions add-invoker-policy-binding ${u.name} --region="$REGION" --member="serviceAccount:$(sa ${PUSH_IDENTITY})"`,
+      // An assignment, so a failed lookup stops the run (in an argument it would not): an empty endpoint would
+      // turn the live subscription into a pull one, and the function would hear nothing.
+      `    url=$(url_of ${u.name})`,
+      `    [ -n "$url" ] || { echo "deploy.sh: no URL for function ${u.name}: deploy it first (stage functions)" >&2; exit 1; }`,
       `    push_subscription ${sub} ${pubsubStandInName(TOPIC, u.name)} ${q(pubsubFilterFor(u.subscription).filter)} \\`,
-      `      --push-endpoint="$(url_of ${u.name})" --push-auth-service-account="$(sa ${PUSH_IDENTITY})" \\`,
+      `      --push-endpoint="$url" --push-auth-service-account="$(sa ${PUSH_IDENTITY})" \\`,
       `      --dead-letter-topic=${dl} --max-delivery-attempts=${MAX_DELIVERY_ATTEMPTS} \\`,
       '      --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60',
       '  fi',

@@ -75,9 +75,21 @@ describe('Machine drain', () => {
     await env.kube.create(pdb('db-a'));
     await env.kube.create(pdb('db-b'));
 
+    const mark = env.ledger.writes.length;
     await scaleTo(env.kube, MS, 0);
     const key = { ...MACHINE, namespace: NS, name: m.metadata.name! };
     const draining = await drainingSays(key, '* Pod apps/db: failed to evict Pod, ');
+    // The drain's start was saved before its first eviction (one that hangs past the function's timeout must not
+    // restart the nodeDrainTimeout clock on every retry).
+    const writes = env.ledger.writes.slice(mark).filter((w) => w.handler === 'machine');
+    const firstEviction = writes.findIndex((w) => w.path.includes('/eviction'));
+    const startSaved = writes.findIndex(
+      (w) =>
+        w.path.split('?')[0]!.endsWith(`/machines/${m.metadata.name}/status`) && w.body?.includes('nodeDrainStartTime'),
+    );
+    expect(firstEviction).toBeGreaterThan(-1);
+    expect(startSaved).toBeGreaterThan(-1);
+    expect(startSaved).toBeLessThan(firstEviction);
     expect(draining).toMatchObject({ status: 'False', reason: 'Draining', severity: 'Info' });
     expect(draining.message).toMatch(/^Drain not completed yet \(started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\):\n/);
     expect(draining.message).toContain('more than one PodDisruptionBudget');

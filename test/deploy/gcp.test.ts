@@ -201,6 +201,8 @@ describe('infra/gcp', () => {
           });
           const { stderr } = await runPubsubStage('http://127.0.0.1:8');
           expect(stderr).toContain(`replacing Pub/Sub subscription ${stale}`);
+          // The other one kept its filter: updated in place, not replaced.
+          expect(stderr).not.toContain(`replacing Pub/Sub subscription ${pubsubSubscriptionName(TOPIC, 'machineset')}`);
           await expectSubscriptions(pubsub, fns, 'http://127.0.0.1:8');
           const [standin] = await pubsub.subscription(pubsubStandInName(TOPIC, 'machine')).exists();
           expect(standin).toBe(false);
