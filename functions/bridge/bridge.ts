@@ -1,6 +1,7 @@
-// The watch bridge: lists and watches every kind some handler declares and publishes one CloudEvent
-// per change (the changes of one object that wait in the same flush window folded into one). Resumes from an in-cluster checkpoint advanced only after the bus acknowledged the
-// events; on 410 Gone it relists and emits `resync` (and `deleted` for objects that vanished).
+// The watch bridge: lists and watches every kind some handler declares and publishes one CloudEvent per change (the
+// changes of one object that wait in the same flush window folded into one). Resumes from an in-cluster checkpoint
+// advanced only after the bus acknowledged the events; on 410 Gone it relists and emits `resync` (and `deleted` for
+// objects that vanished).
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
 import {

@@ -542,10 +542,12 @@ pubsub() {
 }
 
 schedules() {
+  local url
   if want drift; then
     iam functions add-invoker-policy-binding drift --region="$REGION" --member="serviceAccount:$(sa capifn-scheduler)"
+    url=$(url_of drift)
     job http capifn-drift \
-      --schedule='*/5 * * * *' --uri="$(url_of drift)" --http-method=POST \
+      --schedule='*/5 * * * *' --uri="$url" --http-method=POST \
       --oidc-service-account-email="$(sa capifn-scheduler)"
     iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa capifn-drift)" --role=roles/pubsub.publisher
   fi

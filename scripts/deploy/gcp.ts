@@ -253,12 +253,13 @@ export function renderDeployScript(): string {
       '  fi',
     );
   }
-  add('}', '', 'schedules() {');
+  add('}', '', 'schedules() {', '  local url');
   add(
     `  if want ${DRIFT}; then`,
     `    iam functions add-invoker-policy-binding ${DRIFT} --region="$REGION" --member="serviceAccount:$(sa ${SCHEDULER_IDENTITY})"`,
+    `    url=$(url_of ${DRIFT})`,
     `    job http capifn-${DRIFT} \\`,
-    `      --schedule=${q(`*/${SCHEDULE_MINUTES} * * * *`)} --uri="$(url_of ${DRIFT})" --http-method=POST \\`,
+    `      --schedule=${q(`*/${SCHEDULE_MINUTES} * * * *`)} --uri="$url" --http-method=POST \\`,
     `      --oidc-service-account-email="$(sa ${SCHEDULER_IDENTITY})"`,
     `    iam pubsub topics add-iam-policy-binding "$TOPIC" --member="serviceAccount:$(sa ${gcpServiceAccount(DRIFT)})" --role=roles/pubsub.publisher`,
     '  fi',

@@ -192,17 +192,20 @@ export function skipFlagOf(w: Watch): string | undefined {
 export function subscriptionOf(def: HandlerDefinition<unknown>): Subscription {
   return {
     handler: def.name,
-    kinds: def.watches.map((w) => ({
-      group: w.group,
-      kind: w.kind,
-      ...(w.events ? { types: w.events.map((e) => `${EVENT_TYPE_PREFIX}${e}`) } : {}),
-      // Said per kind, so a handler that needs one kind's status (its infrastructure machine's) is not also
-      // woken by every status write of another (its own object's): the bus never delivers those.
-      ...(w.statusChanges === false ? { statusChanges: false } : {}),
-      ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
-      ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
-      ...(skipFlagOf(w) ? { unchanged: skipFlagOf(w) } : {}),
-    })),
+    kinds: def.watches.map((w) => {
+      const skip = skipFlagOf(w);
+      return {
+        group: w.group,
+        kind: w.kind,
+        ...(w.events ? { types: w.events.map((e) => `${EVENT_TYPE_PREFIX}${e}`) } : {}),
+        // Said per kind, so a handler that needs one kind's status (its infrastructure machine's) is not also
+        // woken by every status write of another (its own object's): the bus never delivers those.
+        ...(w.statusChanges === false ? { statusChanges: false } : {}),
+        ...(w.metadataChanges === false ? { metadataChanges: false } : {}),
+        ...(w.whenExists ? { whenExists: { ...w.whenExists } } : {}),
+        ...(skip ? { unchanged: skip } : {}),
+      };
+    }),
     statusChanges: def.watches.some((w) => w.statusChanges !== false),
   };
 }
