@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/api/meta.ts';
+import { WHILE_DELETING } from '../../shared/events/resource-event.ts';
 import { FingerprintCache, ProjectionCache } from './fingerprint.ts';
 
 const base = (): KubeObject => ({
@@ -79,5 +80,38 @@ describe('ProjectionCache', () => {
     expect(c.observe({ ...o, spec: { image: 'z' } })).toBe(false);
     // Status counts unless it is among the paths.
     expect(c.observe({ ...o, spec: { image: 'z' }, status: { ready: true } })).toBe(false);
+  });
+
+  it('ignores the paths marked while deleting only in an object being deleted, its deletion start included', () => {
+    const marks = [
+      ['metadata', 'deletionTimestamp'],
+      ['metadata', 'deletionGracePeriodSeconds'],
+      ['metadata', 'finalizers'],
+    ];
+    const c = new ProjectionCache([...marks, [WHILE_DELETING, 'status']]);
+    const o = { ...base(), metadata: { ...base().metadata, finalizers: ['f'] } };
+    c.observe(o);
+    // Alive, its status counts.
+    const ready = { ...o, status: { ready: true } };
+    expect(c.observe(ready)).toBe(false);
+    // The deletion starting (ignored marks) is no change, with or without a status change of its own.
+    const deleting = {
+      ...ready,
+      metadata: { ...ready.metadata, deletionTimestamp: 'now', deletionGracePeriodSeconds: 0 },
+    };
+    expect(c.observe(deleting)).toBe(true);
+    // While it is deleted, neither is its status, nor its finalizer going...
+    expect(c.observe({ ...deleting, status: { ready: false, conditions: [{ type: 'Deleting' }] } })).toBe(true);
+    const released = { ...deleting, metadata: { ...deleting.metadata, finalizers: [] } };
+    expect(c.observe(released)).toBe(true);
+    // ...but anything else is.
+    expect(c.observe({ ...released, spec: { image: 'y' } })).toBe(false);
+    // Without the mark the same status change while deleting counts.
+    const both = new ProjectionCache([...marks, [WHILE_DELETING, 'status']]);
+    both.observe(o);
+    expect(both.observe({ ...deleting, status: { ready: false } })).toBe(true);
+    const plain = new ProjectionCache(marks);
+    plain.observe(deleting);
+    expect(plain.observe({ ...deleting, status: { ready: false } })).toBe(false);
   });
 });

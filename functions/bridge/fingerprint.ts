@@ -3,6 +3,7 @@
 // goes into the fingerprint, so label, annotation, finalizer, owner and deletion changes still count.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../shared/api/meta.ts';
+import { WHILE_DELETING } from '../../shared/events/resource-event.ts';
 
 function stable(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
@@ -50,14 +51,19 @@ export interface Change {
 
 /**
  * Remembers, per object UID, a fingerprint of everything a watch looks at: the object without resourceVersion,
- * managedFields, generation and the paths it ignores (`ignoredPaths`: `status` among them for most).
+ * managedFields, generation and the paths it ignores (`ignoredPaths`: `status` among them for most). A path marked
+ * `WHILE_DELETING` is ignored only in an object being deleted: the cache then keeps a second fingerprint without those
+ * paths, and compares an object being deleted by that one, so that neither the deletion's start (when the watch
+ * ignores the deletion marks) nor a later change of those paths counts.
  */
 export class ProjectionCache {
-  private readonly byUid = new Map<string, string>();
-  private readonly paths: ReadonlyArray<readonly string[]>;
+  private readonly byUid = new Map<string, { always: string; deleting: string }>();
+  private readonly always: ReadonlyArray<readonly string[]>;
+  private readonly whileDeleting: ReadonlyArray<readonly string[]>;
 
   constructor(ignoring: ReadonlyArray<readonly string[]>) {
-    this.paths = ignoring;
+    this.always = ignoring.filter((p) => p[0] !== WHILE_DELETING);
+    this.whileDeleting = ignoring.filter((p) => p[0] === WHILE_DELETING).map((p) => p.slice(1));
   }
 
   /** Records `obj`; true when what the watch looks at is as it was for its UID (false when unknown). */
@@ -67,11 +73,17 @@ export class ProjectionCache {
     // The generation follows the spec: a change of a path looked at shows there itself.
     const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...metadata } = obj.metadata ?? {};
     const view = structuredClone({ ...obj, metadata }) as Record<string, unknown>;
-    for (const path of this.paths) drop(view, path);
-    const now = hash(view);
+    for (const path of this.always) drop(view, path);
+    const always = hash(view);
+    let deleting = always;
+    if (this.whileDeleting.length) {
+      for (const path of this.whileDeleting) drop(view, path);
+      deleting = hash(view);
+    }
     const prev = this.byUid.get(uid);
-    this.byUid.set(uid, now);
-    return prev === now;
+    this.byUid.set(uid, { always, deleting });
+    if (!prev) return false;
+    return obj.metadata.deletionTimestamp ? prev.deleting === deleting : prev.always === always;
   }
 
   forget(uid: string | undefined): void {

@@ -91,6 +91,10 @@ export const machineHandler = defineHandler({
         ['spec', 'failureDomain'],
         ['spec', 'instanceID'],
       ],
+      // Nor what a provider writes while it tears the object down (its conditions): a deleting Machine waits for the
+      // object to be gone, and reads nothing else of it. One deleted while its Machine lives (by hand) is mirrored
+      // again once gone: the Machine then reports the infrastructure deleted.
+      ignoringWhileDeleting: [['status']],
       events: NOT_ADDED,
     })),
     // A bootstrap config turning ready (its data secret written) moves its Machine on.

@@ -43,10 +43,15 @@ export const machineSetHandler = defineHandler({
       ),
       // The identity the Machine handler copies from its infrastructure machine, and the label indexing it: a set
       // reads neither (its status comes from the Machines' nodeRef and conditions, which change in their own writes).
+      // Nor a Machine's deletion starting (a scale-down's own, or anyone's): a deleting Machine still counts, as
+      // upstream counts it, until it is gone, and that (its deletion event) is when a replacement is due. What its
+      // teardown changes in its conditions comes in its status writes.
       ignoring: [
         ['spec', 'providerID'],
         ['spec', 'failureDomain'],
         ['metadata', 'labels', PROVIDER_ID_HASH_LABEL],
+        ['metadata', 'deletionTimestamp'],
+        ['metadata', 'deletionGracePeriodSeconds'],
       ],
     },
     {

@@ -102,6 +102,12 @@ export function unchangedExtension(
   return `${ABSENT_EXTENSION_PREFIX}${digits.slice(0, 10)}`;
 }
 
+/**
+ * The first key of an ignored path that counts only while the object is being deleted (`Watch.ignoringWhileDeleting`):
+ * `['(deleting)', 'status']`. No object has such a top-level field.
+ */
+export const WHILE_DELETING = '(deleting)';
+
 /** Paths (each a list of keys) in one order and one spelling, whatever order a declaration lists them in. */
 export function canonicalPaths(paths: readonly (readonly string[])[]): string {
   return JSON.stringify(paths.map((p) => JSON.stringify(p)).sort());

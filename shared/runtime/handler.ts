@@ -8,6 +8,7 @@ import {
   type ObjectRef,
   type ResourceEvent,
   unchangedExtension,
+  WHILE_DELETING,
 } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
@@ -65,6 +66,13 @@ export interface Watch {
    * Machine handler copies itself and a provider's infrastructure machine is the source of.
    */
   ignoring?: string[][];
+  /**
+   * Paths whose changes do not matter while the object is being deleted (`['status']`), on top of `ignoring`. The
+   * bridge flags such modifications of an object that has a deletionTimestamp with the watch's skip flag: e.g. a
+   * provider's conditions on an infrastructure machine it is tearing down, which its Machine, waiting for the object
+   * to be gone, does not read. Carried in the watch's ignored paths under `WHILE_DELETING` (`ignoredPaths`).
+   */
+  ignoringWhileDeleting?: string[][];
   /**
    * Its additions matter only for an object that already has a controller of this kind (or is being deleted): the
    * bridge flags the others with the watch's skip flag (`unchangedExtension`), which every bus's routing skips. For a
@@ -147,11 +155,14 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     const key = `${w.group}/${w.kind}`;
     if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
     names.add(key);
-    if ((w.ignoring || w.addedOnceControlledBy) && w.whenExists) {
+    if ((w.ignoring || w.ignoringWhileDeleting || w.addedOnceControlledBy) && w.whenExists) {
       // One skip flag per watch: bus filters carry one.
       throw new Error(
-        `handler ${def.name}: ${key} may not say \`whenExists\` with \`ignoring\` or \`addedOnceControlledBy\``,
+        `handler ${def.name}: ${key} may not say \`whenExists\` with \`ignoring\`, \`ignoringWhileDeleting\` or \`addedOnceControlledBy\``,
       );
+    }
+    if (w.ignoringWhileDeleting?.some((p) => !p.length || p[0] === WHILE_DELETING)) {
+      throw new Error(`handler ${def.name}: ${key} has an empty or marked path in \`ignoringWhileDeleting\``);
     }
     if (
       w.addedOnceControlledBy &&
@@ -175,16 +186,19 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
 
 /**
  * The paths whose changes a watch with `ignoring` never needs to hear of: those, and `status` when it says
- * `statusChanges: false`. What the bridge leaves out of the fingerprint behind the watch's "unchanged" flag.
+ * `statusChanges: false`; then each of `ignoringWhileDeleting` behind `WHILE_DELETING`. What the bridge leaves out
+ * of the fingerprint behind the watch's "unchanged" flag (the marked ones only for an object being deleted).
  */
-export function ignoredPaths(w: Pick<Watch, 'ignoring' | 'statusChanges'>): string[][] {
+export function ignoredPaths(w: Pick<Watch, 'ignoring' | 'statusChanges' | 'ignoringWhileDeleting'>): string[][] {
   const paths = (w.ignoring ?? []).map((p) => [...p]);
-  return w.statusChanges === false ? [...paths, ['status']] : paths;
+  if (w.statusChanges === false) paths.push(['status']);
+  for (const p of w.ignoringWhileDeleting ?? []) paths.push([WHILE_DELETING, ...p]);
+  return paths;
 }
 
 /** The watch's skip flag (`unchangedExtension`), when it has one (`ignoring` or `addedOnceControlledBy`). */
 export function skipFlagOf(w: Watch): string | undefined {
-  if (!w.ignoring && !w.addedOnceControlledBy) return undefined;
+  if (!w.ignoring && !w.ignoringWhileDeleting && !w.addedOnceControlledBy) return undefined;
   return unchangedExtension(w.group, w.kind, ignoredPaths(w), w.addedOnceControlledBy);
 }
 

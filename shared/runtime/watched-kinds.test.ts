@@ -2,7 +2,7 @@
 // additions it flags for watches that wait for a controller (Watch.addedOnceControlledBy).
 import { describe, expect, it } from 'vitest';
 import { DEPLOYED_WATCHED_KINDS } from '../../functions/bridge/watched-kinds.generated.ts';
-import { newResourceEvent, unchangedExtension } from '../events/resource-event.ts';
+import { newResourceEvent, unchangedExtension, WHILE_DELETING } from '../events/resource-event.ts';
 import { targetsFor } from './dispatch.ts';
 import { defineHandler, type HandlerDefinition, subscriptionOf, type Watch } from './handler.ts';
 import { silentLogger } from './logger.ts';
@@ -115,5 +115,52 @@ describe('addedOnceControlledBy', () => {
         k.addedOnceControlledBy?.map((a) => a.controller),
         k.kind,
       ).toEqual([machine]);
+  });
+});
+
+describe('ignoringWhileDeleting', () => {
+  it('is carried in the watch’s ignored paths behind WHILE_DELETING, so the skip flag, the table and the bus agree', () => {
+    const def = handler('teardown', [
+      { group: '', kind: 'ConfigMap', ignoring: [['metadata', 'finalizers']], ignoringWhileDeleting: [['status']] },
+    ]);
+    const paths = [
+      ['metadata', 'finalizers'],
+      [WHILE_DELETING, 'status'],
+    ];
+    expect(watchedKinds([def]).find((x) => x.kind === 'ConfigMap')!.ignoring).toEqual([paths]);
+    expect(subscriptionOf(def).kinds[0]!.unchanged).toBe(unchangedExtension('', 'ConfigMap', paths));
+    // Alone, it still gives the watch a flag; with a gate (one flag per watch) or a marked path it is refused.
+    const alone = handler('alone', [{ group: '', kind: 'ConfigMap', ignoringWhileDeleting: [['status']] }]);
+    expect(subscriptionOf(alone).kinds[0]!.unchanged).toBe(
+      unchangedExtension('', 'ConfigMap', [[WHILE_DELETING, 'status']]),
+    );
+    const gated: Watch = {
+      group: '',
+      kind: 'ConfigMap',
+      ignoringWhileDeleting: [['status']],
+      whenExists: { group: 'cluster.x-k8s.io', kind: 'Cluster' },
+    };
+    expect(() => handler('bad', [gated])).toThrow(/ignoringWhileDeleting/);
+    expect(() => handler('bad', [{ group: '', kind: 'ConfigMap', ignoringWhileDeleting: [[]] }])).toThrow(
+      /empty or marked/,
+    );
+  });
+
+  it('deployed: a Machine skips its infrastructure machine’s teardown status, a MachineSet its Machines’ deletion start', () => {
+    const infra = DEPLOYED_WATCHED_KINDS.filter(
+      (k) => k.group === 'infrastructure.cluster.x-k8s.io' && k.kind.endsWith('Machine'),
+    );
+    expect(infra.length).toBeGreaterThanOrEqual(7);
+    for (const k of infra)
+      expect(
+        k.ignoring?.some((paths) => paths.some((p) => p.join('/') === `${WHILE_DELETING}/status`)),
+        k.kind,
+      ).toBe(true);
+    const machine = DEPLOYED_WATCHED_KINDS.find((k) => k.group === 'cluster.x-k8s.io' && k.kind === 'Machine')!;
+    const marks = (paths: string[][]) =>
+      paths.some((p) => p.join('/') === 'metadata/deletionTimestamp') &&
+      paths.some((p) => p.join('/') === 'metadata/deletionGracePeriodSeconds') &&
+      !paths.some((p) => p[0] === 'status');
+    expect(machine.ignoring?.some(marks)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import { checkpointKey } from '../../functions/bridge/checkpoint.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
-import { type ResourceEvent, unchangedExtension } from '../../shared/events/resource-event.ts';
+import { type ResourceEvent, unchangedExtension, WHILE_DELETING } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
 import type { KubeRequest, KubeStream, Transport } from '../../shared/kube/transport.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
@@ -651,6 +651,47 @@ describe('bridge', () => {
     await step(() => kube.patch(key, { metadata: { labels: { other: 'y' } } }, { type: 'merge' }));
     await step(() => kube.patch(key, { spec: { minReadySeconds: 5 } }, { type: 'merge' }));
     expect(flags).toEqual([undefined, 'true', 'true', 'true', undefined, undefined]);
+  });
+
+  it('flags, for a watch ignoring paths while deleting, the deletion starting and those paths changed in it', async () => {
+    const { kube, bus, start } = await setup();
+    const marks = [
+      ['metadata', 'deletionTimestamp'],
+      ['metadata', 'deletionGracePeriodSeconds'],
+    ];
+    // As `ignoredPaths` gives them: the Machine handler's watch of its infrastructure machine (status ignored while
+    // it is deleted), and the MachineSet's of its Machines (the deletion marks alone).
+    const teardown = [...marks, [WHILE_DELETING, 'status']];
+    const teardownFlag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', teardown);
+    const marksFlag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', marks);
+    await start({
+      kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', ignoring: [teardown, marks] }],
+    });
+    const key = { ...MS, namespace: NS, name: 'd1' };
+    const flags: Array<[string | undefined, string | undefined]> = [];
+    const step = async (write: () => Promise<unknown>) => {
+      const n = bus.of('d1').length;
+      await write();
+      const ev = (await eventually('the next event for d1', async () => bus.of('d1')[n])) as unknown as Record<
+        string,
+        string | undefined
+      >;
+      flags.push([ev[teardownFlag], ev[marksFlag]]);
+    };
+    const held = machineSet('d1');
+    held.metadata.finalizers = ['x.io/hold'];
+    await step(() => kube.create(held));
+    await step(() => kube.patch(key, { status: { replicas: 1 } }, { type: 'merge', subresource: 'status' }));
+    await step(() => kube.delete(key));
+    await step(() => kube.patch(key, { status: { replicas: 0 } }, { type: 'merge', subresource: 'status' }));
+    await step(() => kube.patch(key, { spec: { minReadySeconds: 5 } }, { type: 'merge' }));
+    expect(flags).toEqual([
+      [undefined, undefined], // added
+      [undefined, undefined], // status, alive: both look at it
+      ['true', 'true'], // the deletion starting
+      ['true', undefined], // status while deleting: only the teardown watch ignores it
+      [undefined, undefined], // spec while deleting
+    ]);
   });
 
   it('flags an addition without the controller a watch waits for (addedOnceControlledBy), and never the adoption', async () => {

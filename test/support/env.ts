@@ -16,7 +16,7 @@ import { HttpsTransport } from '../../shared/kube/transport.ts';
 import type { HandlerDefinition } from '../../shared/runtime/handler.ts';
 import { createLogger, type Logger, silentLogger } from '../../shared/runtime/logger.ts';
 import { type ChaosProxy, startChaosProxy } from '../chaos/proxy.ts';
-import { type DeliveryContext, deliveryContext, FaultLedger } from './faults.ts';
+import { type DeliveryContext, deliveryContext, deliveryRecord, FaultLedger } from './faults.ts';
 
 export interface EnvOptions {
   chaos?: ChaosOptions;
@@ -111,7 +111,8 @@ export async function startCapiEnv(o: EnvOptions = {}): Promise<CapiEnv> {
     maxAttempts: 50,
     checkpoint: { namespace: 'default', name: 'capi-fn-bridge' },
     bridgeOptions: { checkpointIntervalMs: 200, missingKindRetryMs: 200 },
-    wrapDelivery: (handler, info, run) => {
+    wrapDelivery: (handler, info, run, raw) => {
+      ledger.deliveries.push(deliveryRecord(handler, raw));
       const ctx: DeliveryContext = { handler, attempt: info.attempt, calls: 0 };
       if (o.crashAfter !== undefined && (!o.crashHandlers || o.crashHandlers.includes(handler)))
         ctx.crashAfter = o.crashAfter;

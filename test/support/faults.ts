@@ -40,9 +40,37 @@ export interface RequestRecord {
   stream: boolean;
 }
 
+/** One event the bus delivered to a handler (what its routing let through), for tests of what wakes whom. */
+export interface DeliveryRecord {
+  handler: string;
+  /** `added`, `modified`, `deleted` or `resync`; `requeue` for the handler's own. */
+  type: string;
+  kind: string;
+  name: string;
+  statusOnly: boolean;
+}
+
+/** The delivery record of a raw bus message (the CloudEvent as delivered), never throws. */
+export function deliveryRecord(handler: string, raw: unknown): DeliveryRecord {
+  const ev = (raw ?? {}) as {
+    type?: string;
+    data?: { ref?: { kind?: string; name?: string } };
+    capifnhandler?: string;
+    capifnstatusonly?: string;
+  };
+  return {
+    handler,
+    type: ev.capifnhandler ? 'requeue' : String(ev.type ?? '?').replace('io.capifn.resource.', ''),
+    kind: ev.data?.ref?.kind ?? '?',
+    name: ev.data?.ref?.name ?? '?',
+    statusOnly: ev.capifnstatusonly === 'true',
+  };
+}
+
 export class FaultLedger {
   readonly writes: WriteRecord[] = [];
   readonly requests: RequestRecord[] = [];
+  readonly deliveries: DeliveryRecord[] = [];
   crashes = 0;
   calls = 0;
   /** The most external calls one delivery made, per handler. */
