@@ -122,3 +122,54 @@ describe('what a scale-down wakes', () => {
     expect(of('machine', 'LocalMachine', 'deleted').length).toBeGreaterThan(0);
   });
 });
+
+describe('what wakes a MachineSet about a new Machine', () => {
+  it('not its own clone’s creation; an orphan matching its selector is adopted at its first change', async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const [m] = await eventually('a Running Machine', async () => {
+      const l = (await env!.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
+      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
+    });
+    // The set's own clone reached it as changes, never as an addition.
+    const added = env.ledger.deliveries.filter((d) => d.handler === 'machineset' && d.type === 'added');
+    expect(added.filter((d) => d.kind === 'Machine')).toEqual([]);
+    const ns = m!.metadata.namespace!;
+    const ms = (await env.kube.get({ ...MACHINE, kind: 'MachineSet', namespace: ns, name: MS })) as KubeObject & {
+      spec: { selector: { matchLabels: Record<string, string> }; template: { spec: Record<string, unknown> } };
+    };
+    await env.kube.create({
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'LocalMachine',
+      metadata: { name: 'orphan-1', namespace: ns },
+      spec: { cpus: 2, memoryMiB: 4096, image: 'rhcos-4.20-local' },
+    });
+    await env.kube.create({
+      ...MACHINE,
+      metadata: { name: 'orphan-1', namespace: ns, labels: ms.spec.selector.matchLabels },
+      spec: {
+        ...ms.spec.template.spec,
+        infrastructureRef: {
+          apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+          kind: 'LocalMachine',
+          name: 'orphan-1',
+          namespace: ns,
+        },
+      },
+    });
+    // Adopted (as upstream adopts an orphan its selector matches), then one of the two goes: replicas is 1.
+    await eventually('the orphan adopted', async () =>
+      env!.ledger.writes.some(
+        (w) => w.handler === 'machineset' && w.method === 'PUT' && w.path.split('?')[0]!.endsWith('/machines/orphan-1'),
+      ),
+    );
+    await eventually('one Machine, controlled by the set', async () => {
+      const l = (await env!.kube.listAll(MACHINE)).items.filter((x) => !x.metadata.deletionTimestamp);
+      return (
+        l.length === 1 &&
+        l[0]!.metadata.ownerReferences?.some((o) => o.kind === 'MachineSet' && o.name === MS && o.controller)
+      );
+    });
+  });
+});
