@@ -115,3 +115,42 @@ describe('ProjectionCache', () => {
     expect(plain.observe({ ...deleting, status: { ready: false } })).toBe(false);
   });
 });
+
+describe('ProjectionCache leaves the object alone', () => {
+  it('drops ignored paths from copies only: the event’s object keeps every field', () => {
+    const c = new ProjectionCache([
+      ['metadata', 'labels', 'x.io/hash'],
+      ['spec', 'providerID'],
+      [WHILE_DELETING, 'status'],
+    ]);
+    const o = {
+      ...base(),
+      metadata: { ...base().metadata, labels: { 'x.io/hash': 'h' }, deletionTimestamp: 'now' },
+      spec: { image: 'x', providerID: 'p' },
+    };
+    const before = JSON.stringify(o);
+    c.observe(o);
+    c.observe(o);
+    expect(JSON.stringify(o)).toBe(before);
+  });
+});
+
+describe('fingerprints ignore key order', () => {
+  it('the same object written with its keys in another order is no change', () => {
+    const c = new ProjectionCache([['status']]);
+    const f = new FingerprintCache();
+    const o = base();
+    c.observe(o);
+    f.observe(o);
+    const m = o.metadata;
+    const reordered = {
+      spec: { ...o.spec },
+      metadata: { uid: m.uid, labels: m.labels, resourceVersion: '2', namespace: m.namespace, name: m.name },
+      kind: o.kind,
+      apiVersion: o.apiVersion,
+      status: { ready: true },
+    } as KubeObject;
+    expect(c.observe(reordered)).toBe(true);
+    expect(f.observe(reordered)).toEqual({ statusOnly: true, metaOnly: false });
+  });
+});

@@ -5,15 +5,20 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import { WHILE_DELETING } from '../../shared/events/resource-event.ts';
 
+/** JSON with every object's keys in sorted order (objects already sorted are written as they are). */
 function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
+  return (
+    JSON.stringify(v, (_key, value: unknown) => {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+      const keys = Object.keys(value);
+      let sorted = true;
+      for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
+      if (sorted) return value;
+      const out: Record<string, unknown> = {};
+      for (const k of keys.sort()) out[k] = (value as Record<string, unknown>)[k];
+      return out;
+    }) ?? 'null'
+  );
 }
 
 function hash(v: unknown): string {
@@ -72,7 +77,7 @@ export class ProjectionCache {
     if (!uid) return false;
     // The generation follows the spec: a change of a path looked at shows there itself.
     const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...metadata } = obj.metadata ?? {};
-    const view = structuredClone({ ...obj, metadata }) as Record<string, unknown>;
+    const view: Record<string, unknown> = { ...obj, metadata };
     for (const path of this.always) drop(view, path);
     const always = hash(view);
     let deleting = always;
@@ -91,18 +96,24 @@ export class ProjectionCache {
   }
 }
 
+/**
+ * Removes `path` from `o`, an object of the caller's own: each object on the way is copied first, so the event's
+ * object is never changed, and only what a path reaches is copied (not the whole object).
+ */
 function drop(o: Record<string, unknown>, path: readonly string[]): void {
   const [head, ...rest] = path;
-  if (head === undefined) return;
+  if (head === undefined || !Object.hasOwn(o, head)) return;
   if (!rest.length) {
     delete o[head];
     return;
   }
   const next = o[head];
   if (!next || typeof next !== 'object' || Array.isArray(next)) return;
-  drop(next as Record<string, unknown>, rest);
+  const own = { ...(next as Record<string, unknown>) };
+  drop(own, rest);
   // A map left empty is the map absent (Kubernetes reads both alike): the first label copied in is no change either.
-  if (!Object.keys(next).length) delete o[head];
+  if (Object.keys(own).length) o[head] = own;
+  else delete o[head];
 }
 
 /** Remembers the last fingerprints per object UID to classify MODIFIED events. */
