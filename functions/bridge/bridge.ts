@@ -6,6 +6,7 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import { type EventBus, PublishError } from '../../shared/bus/types.ts';
 import {
   apiGroupOf,
+  controllersDeletingIn,
   type GroupKind,
   gateExtension,
   gateKey,
@@ -90,6 +91,12 @@ export class Bridge {
   private readonly caches = new Map<string, FingerprintCache>();
   /** Gates (`whenExists`, by `gateKey`) whose kind this bridge watches: what of each exists, for the `capifnnone…` flags. */
   private readonly presence = new Map<string, Presence>();
+  /**
+   * Per controller kind some watch names with `ignoringWhileControllerDeleting` (`group/kind`): the UIDs of its objects
+   * this bridge has seen being deleted, from its own watch of that kind. A deletion is never undone, so an entry is
+   * only ever stale by the object being gone.
+   */
+  private readonly deleting = new Map<string, Set<string>>();
   private started = false;
   private crashed = false;
 
@@ -111,6 +118,8 @@ export class Bridge {
       opts.kinds.filter((k) => opts.namespace || !k.namespaces).map((k) => `${k.group}/${k.kind}`),
     );
     for (const k of opts.kinds) {
+      for (const paths of [...(k.ignoring ?? []), ...(k.addedOnceControlledBy ?? []).map((a) => a.ignoring)])
+        for (const c of controllersDeletingIn(paths)) this.deleting.set(`${c.group}/${c.kind}`, new Set());
       for (const g of k.gates ?? []) {
         const key = gateKey(g);
         if (watched.has(`${g.group}/${g.kind}`) && !this.presence.has(key))
@@ -118,6 +127,10 @@ export class Bridge {
       }
     }
   }
+
+  /** Whether this bridge has seen the object with this UID, of this kind, being deleted. */
+  private readonly knownDeleting = (c: GroupKind, uid: string): boolean =>
+    this.deleting.get(`${c.group}/${c.kind}`)?.has(uid) ?? false;
 
   /** The `capifnnone…` flags for an object of kind `k`: its gates known to be closed where it lives. */
   private absentFor(k: WatchedKind, obj: KubeObject): string[] {
@@ -240,11 +253,11 @@ export class Bridge {
     const projections: Array<{ flag: string; cache: ProjectionCache; controller?: GroupKind }> = [
       ...(k.ignoring ?? []).map((paths) => ({
         flag: unchangedExtension(k.group, k.kind, paths),
-        cache: new ProjectionCache(paths),
+        cache: new ProjectionCache(paths, this.knownDeleting),
       })),
       ...(k.addedOnceControlledBy ?? []).map((a) => ({
         flag: unchangedExtension(k.group, k.kind, a.ignoring, a.controller),
-        cache: new ProjectionCache(a.ignoring),
+        cache: new ProjectionCache(a.ignoring, this.knownDeleting),
         controller: a.controller,
       })),
     ];
@@ -252,6 +265,10 @@ export class Bridge {
     const uncontrolled = (obj: KubeObject) =>
       projections.filter((p) => p.controller && !controlledBy(obj, p.controller)).map((p) => p.flag);
     const presence = this.presenceOf(k);
+    const deleting = this.deleting.get(`${k.group}/${k.kind}`);
+    const seen = (obj: KubeObject) => {
+      if (deleting && obj.metadata.uid && obj.metadata.deletionTimestamp) deleting.add(obj.metadata.uid);
+    };
     const lane = new Lane();
     const buffer: Pending[] = [];
     let flushTimer: NodeJS.Timeout | undefined;
@@ -330,7 +347,7 @@ export class Bridge {
           presence.replace((await this.o.kube.listAll(type, namespace ? { namespace } : {})).items);
         }
         if (!rv) {
-          rv = await this.relist(type, namespace, cache, projections, emit, enqueue, log, presence);
+          rv = await this.relist(type, namespace, cache, projections, emit, enqueue, log, presence, deleting);
           served();
           await flush();
           if (this.stopped) break;
@@ -363,6 +380,7 @@ export class Bridge {
           }
           let event: ResourceEvent;
           if (ev.type === 'ADDED') {
+            seen(ev.object);
             cache.observe(ev.object);
             project(ev.object);
             presence?.add(ev.object);
@@ -374,6 +392,7 @@ export class Bridge {
               continue;
             }
           } else if (ev.type === 'MODIFIED') {
+            seen(ev.object);
             presence?.add(ev.object);
             const change = cache.observe(ev.object);
             const absent = [...this.absentFor(k, ev.object), ...project(ev.object)];
@@ -387,6 +406,7 @@ export class Bridge {
           } else {
             cache.forget(ev.object.metadata.uid);
             for (const p of projections) p.cache.forget(ev.object.metadata.uid);
+            deleting?.delete(ev.object.metadata.uid ?? '');
             presence?.remove(ev.object);
             event = emit('io.capifn.resource.deleted', ev.object);
           }
@@ -433,6 +453,7 @@ export class Bridge {
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
     presence: PresenceGroup | undefined,
+    deleting: Set<string> | undefined,
   ): Promise<string> {
     this.stats.relists++;
     const list = await this.o.kube.listAll(type, namespace ? { namespace } : {});
@@ -440,12 +461,14 @@ export class Bridge {
     const before = cache.uids();
     for (const obj of list.items) {
       before.delete(obj.metadata.uid ?? '');
+      if (deleting && obj.metadata.uid && obj.metadata.deletionTimestamp) deleting.add(obj.metadata.uid);
       cache.observe(obj);
       for (const p of projections) p.cache.observe(obj);
       await enqueue({ event: emit('io.capifn.resource.resync', obj), rv: undefined });
     }
     for (const uid of before) {
       const stub = cache.stub(uid);
+      deleting?.delete(uid);
       cache.forget(uid);
       for (const p of projections) p.cache.forget(uid);
       if (!stub) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/api/meta.ts';
-import { WHILE_DELETING } from '../../shared/events/resource-event.ts';
+import { CONTROLLER_DELETING } from '../../shared/events/resource-event.ts';
 import { FingerprintCache, ProjectionCache } from './fingerprint.ts';
 
 const base = (): KubeObject => ({
@@ -82,37 +82,48 @@ describe('ProjectionCache', () => {
     expect(c.observe({ ...o, spec: { image: 'z' }, status: { ready: true } })).toBe(false);
   });
 
-  it('ignores the paths marked while deleting only in an object being deleted, its deletion start included', () => {
-    const marks = [
-      ['metadata', 'deletionTimestamp'],
-      ['metadata', 'deletionGracePeriodSeconds'],
-      ['metadata', 'finalizers'],
-    ];
-    const c = new ProjectionCache([...marks, [WHILE_DELETING, 'status']]);
-    const o = { ...base(), metadata: { ...base().metadata, finalizers: ['f'] } };
+  it('counts no modification of an object whose controller of the named kind is known to be deleting', () => {
+    const machine = { group: 'cluster.x-k8s.io', kind: 'Machine' };
+    const deletingUids = new Set<string>();
+    const known = (c: { group: string; kind: string }, uid: string) =>
+      c.group === machine.group && c.kind === machine.kind && deletingUids.has(uid);
+    const c = new ProjectionCache(
+      [
+        ['metadata', 'deletionTimestamp'],
+        [CONTROLLER_DELETING, machine.group, machine.kind],
+      ],
+      known,
+    );
+    const owner = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine', name: 'm', uid: 'm1', controller: true };
+    const o = { ...base(), metadata: { ...base().metadata, ownerReferences: [owner] } };
     c.observe(o);
-    // Alive, its status counts.
-    const ready = { ...o, status: { ready: true } };
-    expect(c.observe(ready)).toBe(false);
-    // The deletion starting (ignored marks) is no change, with or without a status change of its own.
-    const deleting = {
-      ...ready,
-      metadata: { ...ready.metadata, deletionTimestamp: 'now', deletionGracePeriodSeconds: 0 },
-    };
+    // Its controller alive: a status change counts, its own deletion starting (an ignored path) does not.
+    expect(c.observe({ ...o, status: { ready: true } })).toBe(false);
+    const deleting = { ...o, status: { ready: true }, metadata: { ...o.metadata, deletionTimestamp: 'now' } };
     expect(c.observe(deleting)).toBe(true);
-    // While it is deleted, neither is its status, nor its finalizer going...
+    expect(c.observe({ ...deleting, status: { ready: false } })).toBe(false);
+    // Its controller deleting: nothing counts, a spec change included.
+    deletingUids.add('m1');
     expect(c.observe({ ...deleting, status: { ready: false, conditions: [{ type: 'Deleting' }] } })).toBe(true);
-    const released = { ...deleting, metadata: { ...deleting.metadata, finalizers: [] } };
-    expect(c.observe(released)).toBe(true);
-    // ...but anything else is.
-    expect(c.observe({ ...released, spec: { image: 'y' } })).toBe(false);
-    // Without the mark the same status change while deleting counts.
-    const both = new ProjectionCache([...marks, [WHILE_DELETING, 'status']]);
-    both.observe(o);
-    expect(both.observe({ ...deleting, status: { ready: false } })).toBe(true);
-    const plain = new ProjectionCache(marks);
+    expect(c.observe({ ...deleting, spec: { image: 'y' } })).toBe(true);
+    // Another kind of controller, or a non-controller owner, with that UID: everything counts again.
+    const other = { ...owner, apiVersion: 'example.com/v1' };
+    expect(c.observe({ ...deleting, metadata: { ...deleting.metadata, ownerReferences: [other] } })).toBe(false);
+    const notController = { ...owner, controller: false };
+    expect(
+      c.observe({
+        ...deleting,
+        spec: { image: 'z' },
+        metadata: { ...deleting.metadata, ownerReferences: [notController] },
+      }),
+    ).toBe(false);
+    // Without the entry, or without a way to know, a deleting controller changes nothing.
+    const plain = new ProjectionCache([['metadata', 'deletionTimestamp']], known);
     plain.observe(deleting);
     expect(plain.observe({ ...deleting, status: { ready: false } })).toBe(false);
+    const blind = new ProjectionCache([[CONTROLLER_DELETING, machine.group, machine.kind]]);
+    blind.observe(deleting);
+    expect(blind.observe({ ...deleting, status: { ready: false } })).toBe(false);
   });
 });
 
@@ -121,7 +132,7 @@ describe('ProjectionCache leaves the object alone', () => {
     const c = new ProjectionCache([
       ['metadata', 'labels', 'x.io/hash'],
       ['spec', 'providerID'],
-      [WHILE_DELETING, 'status'],
+      [CONTROLLER_DELETING, 'cluster.x-k8s.io', 'Machine'],
     ]);
     const o = {
       ...base(),
@@ -144,7 +155,7 @@ describe('fingerprints ignore key order', () => {
     f.observe(o);
     const m = o.metadata;
     const reordered = {
-      spec: { ...o.spec },
+      spec: { ...(o.spec as Record<string, unknown>) },
       metadata: { uid: m.uid, labels: m.labels, resourceVersion: '2', namespace: m.namespace, name: m.name },
       kind: o.kind,
       apiVersion: o.apiVersion,

@@ -3,7 +3,7 @@
 // goes into the fingerprint, so label, annotation, finalizer, owner and deletion changes still count.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../shared/api/meta.ts';
-import { WHILE_DELETING } from '../../shared/events/resource-event.ts';
+import { CONTROLLER_DELETING, controllersDeletingIn, type GroupKind } from '../../shared/events/resource-event.ts';
 
 /** JSON with every object's keys in sorted order (objects already sorted are written as they are). */
 function stable(v: unknown): string {
@@ -54,21 +54,25 @@ export interface Change {
   metaOnly: boolean;
 }
 
+/** Whether the bridge knows the object with this UID, of this kind, to be being deleted. */
+export type KnownDeleting = (controller: GroupKind, uid: string) => boolean;
+
 /**
  * Remembers, per object UID, a fingerprint of everything a watch looks at: the object without resourceVersion,
- * managedFields, generation and the paths it ignores (`ignoredPaths`: `status` among them for most). A path marked
- * `WHILE_DELETING` is ignored only in an object being deleted: the cache then keeps a second fingerprint without those
- * paths, and compares an object being deleted by that one, so that neither the deletion's start (when the watch
- * ignores the deletion marks) nor a later change of those paths counts.
+ * managedFields, generation and the paths it ignores (`ignoredPaths`: `status` among them for most). An entry
+ * `[CONTROLLER_DELETING, group, kind]` among them makes every modification of an object whose controller of that
+ * kind is known (`knownDeleting`) to be being deleted count as unchanged.
  */
 export class ProjectionCache {
-  private readonly byUid = new Map<string, { always: string; deleting: string }>();
-  private readonly always: ReadonlyArray<readonly string[]>;
-  private readonly whileDeleting: ReadonlyArray<readonly string[]>;
+  private readonly byUid = new Map<string, string>();
+  private readonly paths: ReadonlyArray<readonly string[]>;
+  private readonly controllers: GroupKind[];
+  private readonly knownDeleting: KnownDeleting | undefined;
 
-  constructor(ignoring: ReadonlyArray<readonly string[]>) {
-    this.always = ignoring.filter((p) => p[0] !== WHILE_DELETING);
-    this.whileDeleting = ignoring.filter((p) => p[0] === WHILE_DELETING).map((p) => p.slice(1));
+  constructor(ignoring: ReadonlyArray<readonly string[]>, knownDeleting?: KnownDeleting) {
+    this.paths = ignoring.filter((p) => p[0] !== CONTROLLER_DELETING);
+    this.controllers = controllersDeletingIn(ignoring);
+    this.knownDeleting = knownDeleting;
   }
 
   /** Records `obj`; true when what the watch looks at is as it was for its UID (false when unknown). */
@@ -78,21 +82,26 @@ export class ProjectionCache {
     // The generation follows the spec: a change of a path looked at shows there itself.
     const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...metadata } = obj.metadata ?? {};
     const view: Record<string, unknown> = { ...obj, metadata };
-    for (const path of this.always) drop(view, path);
-    const always = hash(view);
-    let deleting = always;
-    if (this.whileDeleting.length) {
-      for (const path of this.whileDeleting) drop(view, path);
-      deleting = hash(view);
-    }
+    for (const path of this.paths) drop(view, path);
+    const now = hash(view);
     const prev = this.byUid.get(uid);
-    this.byUid.set(uid, { always, deleting });
-    if (!prev) return false;
-    return obj.metadata.deletionTimestamp ? prev.deleting === deleting : prev.always === always;
+    this.byUid.set(uid, now);
+    if (prev === now) return true;
+    return this.controllerDeleting(obj);
   }
 
   forget(uid: string | undefined): void {
     if (uid) this.byUid.delete(uid);
+  }
+
+  private controllerDeleting(obj: KubeObject): boolean {
+    if (!this.knownDeleting || !this.controllers.length) return false;
+    const owner = obj.metadata.ownerReferences?.find((o) => o.controller);
+    if (!owner?.uid) return false;
+    const group = owner.apiVersion.includes('/') ? owner.apiVersion.slice(0, owner.apiVersion.lastIndexOf('/')) : '';
+    return this.controllers.some(
+      (c) => c.group === group && c.kind === owner.kind && this.knownDeleting!(c, owner.uid),
+    );
   }
 }
 

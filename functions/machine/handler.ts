@@ -91,10 +91,10 @@ export const machineHandler = defineHandler({
         ['spec', 'failureDomain'],
         ['spec', 'instanceID'],
       ],
-      // Nor what a provider writes while it tears the object down (its conditions): a deleting Machine waits for the
-      // object to be gone, and reads nothing else of it. One deleted while its Machine lives (by hand) is mirrored
-      // again once gone: the Machine then reports the infrastructure deleted.
-      ignoringWhileDeleting: [['status']],
+      // Nor anything of it while its Machine is being deleted (the provider's teardown status): a deleting Machine
+      // waits for the object to be gone, and reads nothing else of it. One deleted by hand while its Machine lives is
+      // still heard: what the provider writes while tearing it down is mirrored, as upstream mirrors it.
+      ignoringWhileControllerDeleting: { group: CAPI_GROUP, kind: 'Machine' },
       events: NOT_ADDED,
     })),
     // A bootstrap config turning ready (its data secret written) moves its Machine on.

@@ -103,10 +103,18 @@ export function unchangedExtension(
 }
 
 /**
- * The first key of an ignored path that counts only while the object is being deleted (`Watch.ignoringWhileDeleting`):
- * `['(deleting)', 'status']`. No object has such a top-level field.
+ * The first key of an ignored-path entry that is not a path: `[CONTROLLER_DELETING, group, kind]` says that every
+ * modification of an object whose controller of that kind is being deleted is ignored
+ * (`Watch.ignoringWhileControllerDeleting`). No object has such a top-level field.
  */
-export const WHILE_DELETING = '(deleting)';
+export const CONTROLLER_DELETING = '(controller deleting)';
+
+/** The controller kinds an ignored-path list names with `CONTROLLER_DELETING`. */
+export function controllersDeletingIn(paths: readonly (readonly string[])[]): GroupKind[] {
+  return paths
+    .filter((p) => p[0] === CONTROLLER_DELETING && p.length === 3)
+    .map((p) => ({ group: p[1]!, kind: p[2]! }));
+}
 
 /** Paths (each a list of keys) in one order and one spelling, whatever order a declaration lists them in. */
 export function canonicalPaths(paths: readonly (readonly string[])[]): string {

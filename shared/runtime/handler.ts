@@ -2,13 +2,13 @@
 // The same declaration drives the local host's routing, the bus rules and serverless.yml.
 import type { Subscription } from '../bus/types.ts';
 import {
+  CONTROLLER_DELETING,
   EVENT_TYPE_PREFIX,
   type Gate,
   type GroupKind,
   type ObjectRef,
   type ResourceEvent,
   unchangedExtension,
-  WHILE_DELETING,
 } from '../events/resource-event.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
@@ -67,12 +67,14 @@ export interface Watch {
    */
   ignoring?: string[][];
   /**
-   * Paths whose changes do not matter while the object is being deleted (`['status']`), on top of `ignoring`. The
-   * bridge flags such modifications of an object that has a deletionTimestamp with the watch's skip flag: e.g. a
-   * provider's conditions on an infrastructure machine it is tearing down, which its Machine, waiting for the object
-   * to be gone, does not read. Carried in the watch's ignored paths under `WHILE_DELETING` (`ignoredPaths`).
+   * Modifications of an object whose controller of this kind is being deleted do not wake the handler (its deletion
+   * still does). For a handler that, once that controller is deleting, waits only for the object to be gone: the
+   * Machine handler and its infrastructure machine, which a provider keeps writing while it tears the instance down.
+   * The bridge learns which controllers are being deleted from its own watch of their kind (a handler must watch it);
+   * one it does not know of yet (another watch stream's lag, a resume from a checkpoint) flags nothing. Carried in the
+   * watch's ignored paths as `[CONTROLLER_DELETING, group, kind]` (`ignoredPaths`).
    */
-  ignoringWhileDeleting?: string[][];
+  ignoringWhileControllerDeleting?: GroupKind;
   /**
    * Its additions matter only for an object that already has a controller of this kind (or is being deleted): the
    * bridge flags the others with the watch's skip flag (`unchangedExtension`), which every bus's routing skips. For a
@@ -155,14 +157,21 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
     const key = `${w.group}/${w.kind}`;
     if (names.has(key)) throw new Error(`handler ${def.name}: ${key} is watched twice`);
     names.add(key);
-    if ((w.ignoring || w.ignoringWhileDeleting || w.addedOnceControlledBy) && w.whenExists) {
+    if ((w.ignoring || w.ignoringWhileControllerDeleting || w.addedOnceControlledBy) && w.whenExists) {
       // One skip flag per watch: bus filters carry one.
       throw new Error(
-        `handler ${def.name}: ${key} may not say \`whenExists\` with \`ignoring\`, \`ignoringWhileDeleting\` or \`addedOnceControlledBy\``,
+        `handler ${def.name}: ${key} may not say \`whenExists\` with \`ignoring\`, \`ignoringWhileControllerDeleting\` or \`addedOnceControlledBy\``,
       );
     }
-    if (w.ignoringWhileDeleting?.some((p) => !p.length || p[0] === WHILE_DELETING)) {
-      throw new Error(`handler ${def.name}: ${key} has an empty or marked path in \`ignoringWhileDeleting\``);
+    if (w.ignoring?.some((p) => !p.length || p[0] === CONTROLLER_DELETING)) {
+      throw new Error(`handler ${def.name}: ${key} has an empty or marked path in \`ignoring\``);
+    }
+    const by = w.ignoringWhileControllerDeleting;
+    if (by && !def.watches.some((x) => x.group === by.group && x.kind === by.kind)) {
+      // The bridge learns of a deleting controller only from a watch of its kind.
+      throw new Error(
+        `handler ${def.name}: ${key} says \`ignoringWhileControllerDeleting\` ${by.group}/${by.kind}, which it does not watch`,
+      );
     }
     if (
       w.addedOnceControlledBy &&
@@ -186,19 +195,22 @@ export function defineHandler<C = undefined>(def: HandlerDefinition<C>): Handler
 
 /**
  * The paths whose changes a watch with `ignoring` never needs to hear of: those, and `status` when it says
- * `statusChanges: false`; then each of `ignoringWhileDeleting` behind `WHILE_DELETING`. What the bridge leaves out
- * of the fingerprint behind the watch's "unchanged" flag (the marked ones only for an object being deleted).
+ * `statusChanges: false`; and `[CONTROLLER_DELETING, group, kind]` for `ignoringWhileControllerDeleting`. What the
+ * bridge leaves out of the fingerprint behind the watch's "unchanged" flag.
  */
-export function ignoredPaths(w: Pick<Watch, 'ignoring' | 'statusChanges' | 'ignoringWhileDeleting'>): string[][] {
+export function ignoredPaths(
+  w: Pick<Watch, 'ignoring' | 'statusChanges' | 'ignoringWhileControllerDeleting'>,
+): string[][] {
   const paths = (w.ignoring ?? []).map((p) => [...p]);
   if (w.statusChanges === false) paths.push(['status']);
-  for (const p of w.ignoringWhileDeleting ?? []) paths.push([WHILE_DELETING, ...p]);
+  const by = w.ignoringWhileControllerDeleting;
+  if (by) paths.push([CONTROLLER_DELETING, by.group, by.kind]);
   return paths;
 }
 
 /** The watch's skip flag (`unchangedExtension`), when it has one (`ignoring` or `addedOnceControlledBy`). */
 export function skipFlagOf(w: Watch): string | undefined {
-  if (!w.ignoring && !w.ignoringWhileDeleting && !w.addedOnceControlledBy) return undefined;
+  if (!w.ignoring && !w.ignoringWhileControllerDeleting && !w.addedOnceControlledBy) return undefined;
   return unchangedExtension(w.group, w.kind, ignoredPaths(w), w.addedOnceControlledBy);
 }
 

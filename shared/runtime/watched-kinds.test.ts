@@ -2,7 +2,7 @@
 // additions it flags for watches that wait for a controller (Watch.addedOnceControlledBy).
 import { describe, expect, it } from 'vitest';
 import { DEPLOYED_WATCHED_KINDS } from '../../functions/bridge/watched-kinds.generated.ts';
-import { newResourceEvent, unchangedExtension, WHILE_DELETING } from '../events/resource-event.ts';
+import { CONTROLLER_DELETING, newResourceEvent, unchangedExtension } from '../events/resource-event.ts';
 import { targetsFor } from './dispatch.ts';
 import { defineHandler, type HandlerDefinition, subscriptionOf, type Watch } from './handler.ts';
 import { silentLogger } from './logger.ts';
@@ -118,49 +118,67 @@ describe('addedOnceControlledBy', () => {
   });
 });
 
-describe('ignoringWhileDeleting', () => {
-  it('is carried in the watch’s ignored paths behind WHILE_DELETING, so the skip flag, the table and the bus agree', () => {
+describe('ignoringWhileControllerDeleting', () => {
+  const machine = { group: 'cluster.x-k8s.io', kind: 'Machine' };
+  const machineWatch: Watch = { group: 'cluster.x-k8s.io', kind: 'Machine' };
+  it('is carried in the watch’s ignored paths as a CONTROLLER_DELETING entry: the skip flag, the table and the bus agree', () => {
     const def = handler('teardown', [
-      { group: '', kind: 'ConfigMap', ignoring: [['metadata', 'finalizers']], ignoringWhileDeleting: [['status']] },
+      machineWatch,
+      {
+        group: '',
+        kind: 'ConfigMap',
+        ignoring: [['metadata', 'finalizers']],
+        ignoringWhileControllerDeleting: machine,
+      },
     ]);
     const paths = [
       ['metadata', 'finalizers'],
-      [WHILE_DELETING, 'status'],
+      [CONTROLLER_DELETING, 'cluster.x-k8s.io', 'Machine'],
     ];
     expect(watchedKinds([def]).find((x) => x.kind === 'ConfigMap')!.ignoring).toEqual([paths]);
-    expect(subscriptionOf(def).kinds[0]!.unchanged).toBe(unchangedExtension('', 'ConfigMap', paths));
-    // Alone, it still gives the watch a flag; with a gate (one flag per watch) or a marked path it is refused.
-    const alone = handler('alone', [{ group: '', kind: 'ConfigMap', ignoringWhileDeleting: [['status']] }]);
-    expect(subscriptionOf(alone).kinds[0]!.unchanged).toBe(
-      unchangedExtension('', 'ConfigMap', [[WHILE_DELETING, 'status']]),
-    );
-    const gated: Watch = {
-      group: '',
-      kind: 'ConfigMap',
-      ignoringWhileDeleting: [['status']],
-      whenExists: { group: 'cluster.x-k8s.io', kind: 'Cluster' },
-    };
-    expect(() => handler('bad', [gated])).toThrow(/ignoringWhileDeleting/);
-    expect(() => handler('bad', [{ group: '', kind: 'ConfigMap', ignoringWhileDeleting: [[]] }])).toThrow(
-      /empty or marked/,
+    expect(subscriptionOf(def).kinds[1]!.unchanged).toBe(unchangedExtension('', 'ConfigMap', paths));
+    // Alone, it still gives the watch a flag.
+    const alone = handler('alone', [
+      machineWatch,
+      { group: '', kind: 'ConfigMap', ignoringWhileControllerDeleting: machine },
+    ]);
+    expect(subscriptionOf(alone).kinds[1]!.unchanged).toBe(
+      unchangedExtension('', 'ConfigMap', [[CONTROLLER_DELETING, 'cluster.x-k8s.io', 'Machine']]),
     );
   });
 
-  it('deployed: a Machine skips its infrastructure machine’s teardown status, a MachineSet its Machines’ deletion start', () => {
+  it('is refused with a gate (one flag per watch), without a watch of the controller kind, and as a written path', () => {
+    const gated: Watch = {
+      group: '',
+      kind: 'ConfigMap',
+      ignoringWhileControllerDeleting: machine,
+      whenExists: { group: 'cluster.x-k8s.io', kind: 'Cluster' },
+    };
+    expect(() => handler('bad', [machineWatch, gated])).toThrow(/ignoringWhileControllerDeleting/);
+    expect(() => handler('bad', [{ group: '', kind: 'ConfigMap', ignoringWhileControllerDeleting: machine }])).toThrow(
+      /does not watch/,
+    );
+    const written: Watch = { group: '', kind: 'ConfigMap', ignoring: [[CONTROLLER_DELETING, 'g', 'K']] };
+    expect(() => handler('bad', [written])).toThrow(/empty or marked/);
+  });
+
+  it('deployed: a Machine hears nothing of its infrastructure machine while it is deleted, a MachineSet nothing of its Machines’ deletion start', () => {
     const infra = DEPLOYED_WATCHED_KINDS.filter(
       (k) => k.group === 'infrastructure.cluster.x-k8s.io' && k.kind.endsWith('Machine'),
     );
     expect(infra.length).toBeGreaterThanOrEqual(7);
     for (const k of infra)
       expect(
-        k.ignoring?.some((paths) => paths.some((p) => p.join('/') === `${WHILE_DELETING}/status`)),
+        k.ignoring?.some((paths) =>
+          paths.some((p) => p.join('/') === `${CONTROLLER_DELETING}/cluster.x-k8s.io/Machine`),
+        ),
         k.kind,
       ).toBe(true);
-    const machine = DEPLOYED_WATCHED_KINDS.find((k) => k.group === 'cluster.x-k8s.io' && k.kind === 'Machine')!;
+    const m = DEPLOYED_WATCHED_KINDS.find((k) => k.group === 'cluster.x-k8s.io' && k.kind === 'Machine')!;
     const marks = (paths: string[][]) =>
       paths.some((p) => p.join('/') === 'metadata/deletionTimestamp') &&
       paths.some((p) => p.join('/') === 'metadata/deletionGracePeriodSeconds') &&
       !paths.some((p) => p[0] === 'status');
-    expect(machine.ignoring?.some(marks)).toBe(true);
+    expect(m.ignoring?.some(marks)).toBe(true);
   });
 });

@@ -20,8 +20,9 @@ export interface WatchedKind {
   gates?: Gate[];
   /**
    * The paths some watch of this kind ignores (`ignoredPaths`: its `ignoring`, with `status` when it skips status
-   * changes, and its `ignoringWhileDeleting` behind `WHILE_DELETING`), one list per watch: the bridge flags a
-   * modification that changed nothing but those paths with `unchangedExtension(group, kind, paths)`.
+   * changes, and `[CONTROLLER_DELETING, group, kind]` for its `ignoringWhileControllerDeleting`), one list per watch:
+   * the bridge flags a modification that changed nothing but those paths (or of an object whose controller of that
+   * kind it knows is being deleted) with `unchangedExtension(group, kind, paths)`.
    */
   ignoring?: string[][][];
   /**
@@ -93,7 +94,7 @@ export function watchedKinds(defs: Array<HandlerDefinition<unknown>>): WatchedKi
           e.controller.kind === by.kind;
         if (!k.addedOnceControlledBy?.some(same)) k.addedOnceControlledBy = [...(k.addedOnceControlledBy ?? []), entry];
       } else {
-        const ignoring = w.ignoring || w.ignoringWhileDeleting ? ignoredPaths(w) : undefined;
+        const ignoring = w.ignoring || w.ignoringWhileControllerDeleting ? ignoredPaths(w) : undefined;
         if (ignoring && !k.ignoring?.some((p) => canonicalPaths(p) === canonicalPaths(ignoring))) {
           k.ignoring = [...(k.ignoring ?? []), ignoring];
         }

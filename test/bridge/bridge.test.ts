@@ -7,7 +7,7 @@ import { checkpointKey } from '../../functions/bridge/checkpoint.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
-import { type ResourceEvent, unchangedExtension, WHILE_DELETING } from '../../shared/events/resource-event.ts';
+import { CONTROLLER_DELETING, type ResourceEvent, unchangedExtension } from '../../shared/events/resource-event.ts';
 import { KubeClient } from '../../shared/kube/client.ts';
 import type { KubeRequest, KubeStream, Transport } from '../../shared/kube/transport.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
@@ -653,22 +653,17 @@ describe('bridge', () => {
     expect(flags).toEqual([undefined, 'true', 'true', 'true', undefined, undefined]);
   });
 
-  it('flags, for a watch ignoring paths while deleting, the deletion starting and those paths changed in it', async () => {
+  it('flags a deletion starting for a watch ignoring its marks; its later changes count', async () => {
     const { kube, bus, start } = await setup();
+    // As `ignoredPaths` gives them for the MachineSet's watch of its Machines.
     const marks = [
       ['metadata', 'deletionTimestamp'],
       ['metadata', 'deletionGracePeriodSeconds'],
     ];
-    // As `ignoredPaths` gives them: the Machine handler's watch of its infrastructure machine (status ignored while
-    // it is deleted), and the MachineSet's of its Machines (the deletion marks alone).
-    const teardown = [...marks, [WHILE_DELETING, 'status']];
-    const teardownFlag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', teardown);
-    const marksFlag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', marks);
-    await start({
-      kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', ignoring: [teardown, marks] }],
-    });
+    const flag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', marks);
+    await start({ kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', ignoring: [marks] }] });
     const key = { ...MS, namespace: NS, name: 'd1' };
-    const flags: Array<[string | undefined, string | undefined]> = [];
+    const flags: Array<string | undefined> = [];
     const step = async (write: () => Promise<unknown>) => {
       const n = bus.of('d1').length;
       await write();
@@ -676,21 +671,88 @@ describe('bridge', () => {
         string,
         string | undefined
       >;
-      flags.push([ev[teardownFlag], ev[marksFlag]]);
+      flags.push(ev[flag]);
     };
     const held = machineSet('d1');
     held.metadata.finalizers = ['x.io/hold'];
     await step(() => kube.create(held));
-    await step(() => kube.patch(key, { status: { replicas: 1 } }, { type: 'merge', subresource: 'status' }));
     await step(() => kube.delete(key));
     await step(() => kube.patch(key, { status: { replicas: 0 } }, { type: 'merge', subresource: 'status' }));
     await step(() => kube.patch(key, { spec: { minReadySeconds: 5 } }, { type: 'merge' }));
+    expect(flags).toEqual([undefined, 'true', undefined, undefined]);
+  });
+
+  it('flags every modification of an object whose controller it has seen being deleted (ignoringWhileControllerDeleting)', async () => {
+    const { kube, bus, start } = await setup();
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const LM = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
+    // The Machine handler's watch of its infrastructure machines, reduced to the part under test.
+    const ignoring = [
+      ['metadata', 'deletionTimestamp'],
+      ['metadata', 'deletionGracePeriodSeconds'],
+      [CONTROLLER_DELETING, 'cluster.x-k8s.io', 'Machine'],
+    ];
+    const flag = unchangedExtension('infrastructure.cluster.x-k8s.io', 'LocalMachine', ignoring);
+    await start({
+      kinds: [
+        { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'Machine' },
+        { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', kind: 'LocalMachine', ignoring: [ignoring] },
+      ],
+    });
+    const mkMachine = async (name: string) =>
+      kube.create({
+        ...MACHINE,
+        metadata: { name, namespace: NS, finalizers: ['x.io/hold'] },
+        spec: { clusterName: 'c', bootstrap: { dataSecretName: 's' }, infrastructureRef: { ...LM, name } },
+      });
+    const mkInfra = async (name: string, owner: KubeObject) =>
+      kube.create({
+        ...LM,
+        metadata: {
+          name,
+          namespace: NS,
+          finalizers: ['x.io/hold'],
+          ownerReferences: [{ ...MACHINE, name, uid: owner.metadata.uid!, controller: true }],
+        },
+        spec: { cpus: 1, memoryMiB: 512, image: 'i' },
+      });
+    const flags: Array<string | undefined> = [];
+    const step = async (name: string, write: () => Promise<unknown>) => {
+      const n = bus.of(name).filter((e) => e.data.ref.kind === 'LocalMachine').length;
+      await write();
+      const ev = (await eventually(
+        `the next LocalMachine event for ${name}`,
+        async () => bus.of(name).filter((e) => e.data.ref.kind === 'LocalMachine')[n],
+      )) as unknown as Record<string, string | undefined>;
+      flags.push(ev[flag]);
+    };
+    const status = (name: string, ready: boolean) => () =>
+      kube.patch({ ...LM, namespace: NS, name }, { status: { ready } }, { type: 'merge', subresource: 'status' });
+    // Deleted by hand while its Machine lives: its teardown status counts.
+    const alive = await mkMachine('alive');
+    await step('alive', () => mkInfra('alive', alive));
+    await step('alive', () => kube.delete({ ...LM, namespace: NS, name: 'alive' }));
+    await step('alive', status('alive', false));
+    // Its Machine being deleted (seen by the bridge first, as the Machine handler deletes it only then): nothing counts.
+    const going = await mkMachine('going');
+    await step('going', () => mkInfra('going', going));
+    await kube.delete({ ...MACHINE, namespace: NS, name: 'going' });
+    await eventually('the Machine’s deletion seen', async () =>
+      bus.of('going').some((e) => e.data.ref.kind === 'Machine' && e.type.endsWith('modified')),
+    );
+    await step('going', () => kube.delete({ ...LM, namespace: NS, name: 'going' }));
+    await step('going', status('going', false));
+    await step('going', () =>
+      kube.patch({ ...LM, namespace: NS, name: 'going' }, { spec: { cpus: 2 } }, { type: 'merge' }),
+    );
     expect(flags).toEqual([
-      [undefined, undefined], // added
-      [undefined, undefined], // status, alive: both look at it
-      ['true', 'true'], // the deletion starting
-      ['true', undefined], // status while deleting: only the teardown watch ignores it
-      [undefined, undefined], // spec while deleting
+      undefined, // alive: added
+      'true', // alive: its own deletion starting (an ignored path)
+      undefined, // alive: teardown status
+      undefined, // going: added
+      'true', // going: deletion starting
+      'true', // going: teardown status, its Machine deleting
+      'true', // going: even a spec change
     ]);
   });
 

@@ -173,3 +173,37 @@ describe('what wakes a MachineSet about a new Machine', () => {
     });
   });
 });
+
+describe('what a Machine hears of its infrastructure machine', () => {
+  it('deleted by hand while the Machine lives: the provider’s teardown status, mirrored at once', async () => {
+    env = await startCapiEnv();
+    await createAll(env.kube, sampleObjects({ replicas: 1 }));
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const LOCAL_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
+    type WithConditions = KubeObject & {
+      status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+    };
+    const [m] = await eventually('a Running Machine', async () => {
+      const l = (await env!.kube.listAll(MACHINE)).items as WithConditions[];
+      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
+    });
+    const ref = { ...LOCAL_MACHINE, namespace: m!.metadata.namespace!, name: m!.metadata.name! };
+    // Held, so that it stays while being deleted once the provider has let go of it.
+    const im = await env.kube.get(ref);
+    const finalizers = [...(im.metadata.finalizers ?? []), 'test.capi-fn.io/hold'];
+    await env.kube.patch(ref, { metadata: { finalizers } }, { type: 'merge' });
+    const from = env.ledger.deliveries.length;
+    await env.kube.delete(ref);
+    const infraReady = async () =>
+      (
+        (await env!.kube.get({ ...MACHINE, namespace: ref.namespace, name: ref.name })) as WithConditions
+      ).status?.conditions?.find((c) => c.type === 'InfrastructureReady')?.status;
+    await eventually('the Machine mirrors the teardown', async () => (await infraReady()) === 'False');
+    const heard = env.ledger.deliveries
+      .slice(from)
+      .filter((d) => d.handler === 'machine' && d.kind === 'LocalMachine' && d.type === 'modified');
+    expect(heard.length).toBeGreaterThan(0);
+    // Still there: what woke the Machine was a modification, not the object gone.
+    expect(await env.kube.find(ref)).toBeDefined();
+  });
+});
