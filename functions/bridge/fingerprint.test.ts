@@ -165,3 +165,16 @@ describe('fingerprints ignore key order', () => {
     expect(f.observe(reordered)).toEqual({ statusOnly: true, metaOnly: false });
   });
 });
+
+describe('fingerprints of free-form maps', () => {
+  it('a `__proto__` key counts like any other', () => {
+    const c = new ProjectionCache([]);
+    const withKey = (v: string) => {
+      const data = JSON.parse(`{"z":"1","__proto__":"${v}"}`) as Record<string, unknown>;
+      return { ...base(), data } as KubeObject;
+    };
+    c.observe(withKey('x'));
+    expect(c.observe(withKey('y'))).toBe(false);
+    expect(c.observe(withKey('y'))).toBe(true);
+  });
+});

@@ -14,7 +14,8 @@ function stable(v: unknown): string {
       let sorted = true;
       for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
       if (sorted) return value;
-      const out: Record<string, unknown> = {};
+      // Without a prototype, so that a `__proto__` key (a free-form map may have one) stays a key.
+      const out: Record<string, unknown> = Object.create(null);
       for (const k of keys.sort()) out[k] = (value as Record<string, unknown>)[k];
       return out;
     }) ?? 'null'
