@@ -16,6 +16,22 @@ a() { if [ -n "${DRY_RUN:-}" ]; then printf 'az'; printf ' %q' "$@"; echo; else 
 infrastructure() {
   a deployment group create --resource-group "$RESOURCE_GROUP" --name capi-fn \
     --template-file "$ROOT/infra/azure/azuredeploy.json" --parameters prefix="$PREFIX" keyVaultName="$KEY_VAULT"
+  # Event Grid subscriptions of capi-fn's (capifn-…) that the template no longer has (a handler removed or renamed,
+  # its events grouped otherwise) are deleted: an incremental deployment leaves them, and they would go on delivering
+  # into the queues. DRY_RUN_EXISTING names the existing ones for a dry run.
+  local topic="$PREFIX-events" existing name
+  if [ -n "${DRY_RUN:-}" ]; then
+    existing="${DRY_RUN_EXISTING:-}"
+  else
+    existing="$(az eventgrid topic event-subscription list --resource-group "$RESOURCE_GROUP" --topic-name "$topic" \
+      --query "[].name" --output tsv)"
+  fi
+  for name in $existing; do
+    case "$name" in capifn-*) ;; *) continue ;; esac
+    grep -qxF "$name" "$ROOT/infra/azure/subscriptions.txt" ||
+      a eventgrid topic event-subscription delete --resource-group "$RESOURCE_GROUP" --topic-name "$topic" \
+        --name "$name" --yes
+  done
 }
 
 # One package per app: its host.json, the package.json, and its function's bundle as index.mjs with the chunks it

@@ -376,6 +376,22 @@ a() { if [ -n "\${DRY_RUN:-}" ]; then printf 'az'; printf ' %q' "$@"; echo; else
 infrastructure() {
   a deployment group create --resource-group "$RESOURCE_GROUP" --name capi-fn \\
     --template-file "$ROOT/infra/azure/azuredeploy.json" --parameters prefix="$PREFIX" keyVaultName="$KEY_VAULT"
+  # Event Grid subscriptions of capi-fn's (capifn-…) that the template no longer has (a handler removed or renamed,
+  # its events grouped otherwise) are deleted: an incremental deployment leaves them, and they would go on delivering
+  # into the queues. DRY_RUN_EXISTING names the existing ones for a dry run.
+  local topic="$PREFIX-events" existing name
+  if [ -n "\${DRY_RUN:-}" ]; then
+    existing="\${DRY_RUN_EXISTING:-}"
+  else
+    existing="$(az eventgrid topic event-subscription list --resource-group "$RESOURCE_GROUP" --topic-name "$topic" \\
+      --query "[].name" --output tsv)"
+  fi
+  for name in $existing; do
+    case "$name" in capifn-*) ;; *) continue ;; esac
+    grep -qxF "$name" "$ROOT/infra/azure/subscriptions.txt" ||
+      a eventgrid topic event-subscription delete --resource-group "$RESOURCE_GROUP" --topic-name "$topic" \\
+        --name "$name" --yes
+  done
 }
 
 # One package per app: its host.json, the package.json, and its function's bundle as index.mjs with the chunks it
@@ -402,6 +418,18 @@ case "\${1:-all}" in
 esac
 `;
 
+/** The Event Grid subscriptions the template creates, by name (what deploy.sh keeps). */
+export function azureSubscriptionNames(): string[] {
+  const names: string[] = [];
+  for (const r of azureTemplate().resources as Array<{ type: string; name: string }>) {
+    if (r.type !== 'Microsoft.EventGrid/topics/eventSubscriptions') continue;
+    const m = /^\[format\('\{0\}\/([^']+)', variables\('topic'\)\)\]$/.exec(r.name);
+    if (!m) throw new Error(`unexpected event subscription name ${r.name}`);
+    names.push(m[1]!);
+  }
+  return names.sort();
+}
+
 export function renderAzureFiles(): Map<string, string> {
   return new Map([
     ['azuredeploy.json', json(azureTemplate())],
@@ -424,5 +452,11 @@ export function renderAzureFiles(): Map<string, string> {
         .join(''),
     ],
     ['deploy.sh', DEPLOY_SCRIPT],
+    [
+      'subscriptions.txt',
+      azureSubscriptionNames()
+        .map((n) => `${n}\n`)
+        .join(''),
+    ],
   ]);
 }

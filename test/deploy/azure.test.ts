@@ -5,14 +5,16 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, entries } from '../../scripts/build.ts';
-import { azureApps, kubeconfigSecretName } from '../../scripts/deploy/azure.ts';
+import { azureApps, azureSubscriptionNames, kubeconfigSecretName } from '../../scripts/deploy/azure.ts';
 import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
 import { staleFiles } from '../../scripts/deploy/rendered.ts';
 import { azureQueueName } from '../../shared/bus/azure-queue-codec.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
 const azure = hosts.find((h) => h.name === 'azure')!;
 // Inside the checkout, so a bundle's one external import resolves (@azure/functions-core: the stand-in below).
 const OUT = join(ROOT, 'node_modules', '.cache', `capi-fn-azure-${process.pid}`);
@@ -81,6 +83,31 @@ function load(file: string, env: Record<string, string>): Promise<Registered[]> 
 describe('infra/azure', () => {
   it('is what `npm run gen:deploy` renders from the handler declarations', () => {
     expect(staleFiles(ROOT, azure.dir, azure.render(), isRendered(azure))).toEqual([]);
+  });
+
+  it('deletes, on a re-run, the capi-fn subscriptions the template no longer has, and only those', async () => {
+    const kept = azureSubscriptionNames();
+    expect(kept.length).toBeGreaterThan(10);
+    const script = join(ROOT, 'infra', 'azure', 'deploy.sh');
+    const { stdout } = await run('bash', [script, 'infrastructure'], {
+      env: {
+        ...process.env,
+        DRY_RUN: '1',
+        DRY_RUN_EXISTING: `capifn-removed-g1 ${kept[0]} ${kept.at(-1)} someone-elses`,
+        RESOURCE_GROUP: 'rg',
+        PREFIX: 'p',
+        KEY_VAULT: 'kv',
+      },
+    });
+    const deletes = stdout.split('\n').filter((l) => l.includes('event-subscription delete'));
+    expect(deletes).toEqual([
+      'az eventgrid topic event-subscription delete --resource-group rg --topic-name p-events --name capifn-removed-g1 --yes',
+    ]);
+    // The template's own, named in the file the script reads.
+    const listed = readFileSync(join(ROOT, 'infra', 'azure', 'subscriptions.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(listed).toEqual(kept);
   });
 
   it('gives every function an app of its own with its own identity and kubeconfig secret, and holds no key', () => {
