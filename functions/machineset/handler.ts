@@ -43,8 +43,9 @@ export const machineSetHandler = defineHandler({
       ),
       // Not a Machine's creation: a set's own clones are counted by the run that its intent's clearing wakes (a change
       // of the set), and any other Machine (an orphan to adopt, one restored with its owner) is heard at its first
-      // change, which the Machine handler makes at once (its finalizer, its status). A set woken by each of its own
-      // creations was an invocation per Machine for nothing.
+      // change, which the Machine handler makes at once (its finalizer, its status; one it cannot reconcile at all,
+      // its Cluster missing, is found at the drift check's next resync). A set woken by each of its own creations was
+      // an invocation per Machine for nothing.
       events: ['modified', 'deleted', 'resync'],
       // The identity the Machine handler copies from its infrastructure machine, and the label indexing it: a set
       // reads neither (its status comes from the Machines' nodeRef and conditions, which change in their own writes).
