@@ -27,6 +27,14 @@ url_of() {
   if [ -n "${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
 }
+# The names of a topic's subscriptions (DRY_RUN_SUBSCRIPTIONS in a dry run).
+subscriptions_of() {
+  if [ -n "${DRY_RUN:-}" ]; then echo "${DRY_RUN_SUBSCRIPTIONS:-}"; return; fi
+  local names name
+  names=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions list \
+    --filter="topic=projects/$PROJECT/topics/$1" --format='value(name)')
+  for name in $names; do echo "${name##*/}"; done
+}
 # Whether a subscription exists, and with this filter and message ordering: same, changed or missing.
 subscription_state() {
   if [ -n "${DRY_RUN:-}" ]; then echo "${DRY_RUN_EXISTING:-missing}"; return; fi
@@ -539,6 +547,13 @@ pubsub() {
       --dead-letter-topic=capifn-events-cluster-capi-operator-dead-letter --max-delivery-attempts=10 \
       --min-retry-delay=10s --max-retry-delay=600s --ack-deadline=60
   fi
+  local keep=" capifn-events-cluster capifn-events-cluster-standin capifn-events-machineset capifn-events-machineset-standin capifn-events-machine capifn-events-machine-standin capifn-events-machinehealthcheck capifn-events-machinehealthcheck-standin capifn-events-aws-cluster capifn-events-aws-cluster-standin capifn-events-aws-machine capifn-events-aws-machine-standin capifn-events-gcp-cluster capifn-events-gcp-cluster-standin capifn-events-gcp-machine capifn-events-gcp-machine-standin capifn-events-azure-cluster capifn-events-azure-cluster-standin capifn-events-azure-machine capifn-events-azure-machine-standin capifn-events-openstack-cluster capifn-events-openstack-cluster-standin capifn-events-openstack-machine capifn-events-openstack-machine-standin capifn-events-vsphere-cluster capifn-events-vsphere-cluster-standin capifn-events-vsphere-machine capifn-events-vsphere-machine-standin capifn-events-metal3-cluster capifn-events-metal3-cluster-standin capifn-events-metal3-machine capifn-events-metal3-machine-standin capifn-events-cluster-capi-operator capifn-events-cluster-capi-operator-standin " name
+  for name in $(subscriptions_of "$TOPIC"); do
+    case "$name" in capifn-events-*) ;; *) continue ;; esac
+    case "$keep" in *" $name "*) continue ;; esac
+    echo "deploy.sh: deleting Pub/Sub subscription $name: no handler of this release has it" >&2
+    g pubsub subscriptions delete "$name"
+  done
 }
 
 schedules() {

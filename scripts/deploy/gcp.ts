@@ -136,6 +136,14 @@ url_of() {
   if [ -n "\${DRY_RUN:-}" ]; then echo "https://$REGION-$PROJECT.cloudfunctions.net/$1"; return; fi
   gcloud --project="$PROJECT" functions describe "$1" --region="$REGION" --format="value(serviceConfig.uri)"
 }
+# The names of a topic's subscriptions (DRY_RUN_SUBSCRIPTIONS in a dry run).
+subscriptions_of() {
+  if [ -n "\${DRY_RUN:-}" ]; then echo "\${DRY_RUN_SUBSCRIPTIONS:-}"; return; fi
+  local names name
+  names=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions list \\
+    --filter="topic=projects/$PROJECT/topics/$1" --format='value(name)')
+  for name in $names; do echo "\${name##*/}"; done
+}
 # Whether a subscription exists, and with this filter and message ordering: same, changed or missing.
 subscription_state() {
   if [ -n "\${DRY_RUN:-}" ]; then echo "\${DRY_RUN_EXISTING:-missing}"; return; fi
@@ -253,6 +261,19 @@ export function renderDeployScript(): string {
       '  fi',
     );
   }
+  // A subscription of capi-fn's on the topic that no handler has any more (one removed or renamed in an upgrade) would
+  // go on pushing to a function that is gone: deleted. Every handler's own and its stand-in are kept whatever
+  // FUNCTIONS says: after an interrupted replacement the stand-in may be all that receives a handler's events.
+  const keep = units.flatMap((u) => [pubsubSubscriptionName(TOPIC, u.name), pubsubStandInName(TOPIC, u.name)]);
+  add(
+    `  local keep=" ${keep.join(' ')} " name`,
+    '  for name in $(subscriptions_of "$TOPIC"); do',
+    `    case "$name" in ${TOPIC}-*) ;; *) continue ;; esac`,
+    '    case "$keep" in *" $name "*) continue ;; esac',
+    '    echo "deploy.sh: deleting Pub/Sub subscription $name: no handler of this release has it" >&2',
+    '    g pubsub subscriptions delete "$name"',
+    '  done',
+  );
   add('}', '', 'schedules() {', '  local url');
   add(
     `  if want ${DRIFT}; then`,

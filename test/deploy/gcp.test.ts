@@ -199,8 +199,17 @@ describe('infra/gcp', () => {
             filter: 'attributes.capifnhandler = "machine"',
             pushConfig: { pushEndpoint: 'http://127.0.0.1:9/old' },
           });
+          // A handler of an older release that this one does not have: its subscription goes; someone else's stays.
+          const removed = `${TOPIC}-removed-handler`;
+          await pubsub
+            .topic(TOPIC)
+            .createSubscription(removed, { pushConfig: { pushEndpoint: 'http://127.0.0.1:9/x' } });
+          await pubsub.topic(TOPIC).createSubscription('someone-elses');
           const { stderr } = await runPubsubStage('http://127.0.0.1:8');
           expect(stderr).toContain(`replacing Pub/Sub subscription ${stale}`);
+          expect(stderr).toContain(`deleting Pub/Sub subscription ${removed}`);
+          expect((await pubsub.subscription(removed).exists())[0]).toBe(false);
+          expect((await pubsub.subscription('someone-elses').exists())[0]).toBe(true);
           // The other one kept its filter: updated in place, not replaced.
           expect(stderr).not.toContain(`replacing Pub/Sub subscription ${pubsubSubscriptionName(TOPIC, 'machineset')}`);
           await expectSubscriptions(pubsub, fns, 'http://127.0.0.1:8');
