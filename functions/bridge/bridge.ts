@@ -347,7 +347,10 @@ export class Bridge {
           presence.replace((await this.o.kube.listAll(type, namespace ? { namespace } : {})).items);
         }
         if (!rv) {
-          rv = await this.relist(type, namespace, cache, projections, emit, enqueue, log, presence, deleting);
+          rv = await this.relist(type, namespace, cache, projections, emit, enqueue, log, presence, {
+            seen,
+            gone: (uid) => deleting?.delete(uid),
+          });
           served();
           await flush();
           if (this.stopped) break;
@@ -406,7 +409,7 @@ export class Bridge {
           } else {
             cache.forget(ev.object.metadata.uid);
             for (const p of projections) p.cache.forget(ev.object.metadata.uid);
-            deleting?.delete(ev.object.metadata.uid ?? '');
+            if (ev.object.metadata.uid) deleting?.delete(ev.object.metadata.uid);
             presence?.remove(ev.object);
             event = emit('io.capifn.resource.deleted', ev.object);
           }
@@ -453,7 +456,7 @@ export class Bridge {
     enqueue: (p: Pending) => Promise<void>,
     log: Logger,
     presence: PresenceGroup | undefined,
-    deleting: Set<string> | undefined,
+    deletions: { seen: (obj: KubeObject) => void; gone: (uid: string) => void },
   ): Promise<string> {
     this.stats.relists++;
     const list = await this.o.kube.listAll(type, namespace ? { namespace } : {});
@@ -461,14 +464,14 @@ export class Bridge {
     const before = cache.uids();
     for (const obj of list.items) {
       before.delete(obj.metadata.uid ?? '');
-      if (deleting && obj.metadata.uid && obj.metadata.deletionTimestamp) deleting.add(obj.metadata.uid);
+      deletions.seen(obj);
       cache.observe(obj);
       for (const p of projections) p.cache.observe(obj);
       await enqueue({ event: emit('io.capifn.resource.resync', obj), rv: undefined });
     }
     for (const uid of before) {
       const stub = cache.stub(uid);
-      deleting?.delete(uid);
+      deletions.gone(uid);
       cache.forget(uid);
       for (const p of projections) p.cache.forget(uid);
       if (!stub) continue;

@@ -208,7 +208,10 @@ export function ignoredPaths(
   return paths;
 }
 
-/** The watch's skip flag (`unchangedExtension`), when it has one (`ignoring` or `addedOnceControlledBy`). */
+/**
+ * The watch's skip flag (`unchangedExtension`), when it has one (`ignoring`, `ignoringWhileControllerDeleting` or
+ * `addedOnceControlledBy`).
+ */
 export function skipFlagOf(w: Watch): string | undefined {
   if (!w.ignoring && !w.ignoringWhileControllerDeleting && !w.addedOnceControlledBy) return undefined;
   return unchangedExtension(w.group, w.kind, ignoredPaths(w), w.addedOnceControlledBy);

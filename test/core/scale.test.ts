@@ -6,11 +6,25 @@ import { CLUSTER, createAll, sampleObjects } from '../support/sample.ts';
 import { scaleWalk } from './observe.ts';
 
 const MS = `${CLUSTER}-worker-local-a`;
+const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+const LOCAL_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
 let env: CapiEnv | undefined;
 afterEach(async () => {
   await env?.stop();
   env = undefined;
 });
+
+/** A fresh installation with the sample MachineSet at one replica, once its Machine is Running: both. */
+async function oneRunningMachine(): Promise<{ e: CapiEnv; m: KubeObject }> {
+  const e = await startCapiEnv();
+  env = e;
+  await createAll(e.kube, sampleObjects({ replicas: 1 }));
+  const [m] = await eventually('a Running Machine', async () => {
+    const l = (await e.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
+    return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
+  });
+  return { e, m: m! };
+}
 
 describe('MachineSet scaling on the local provider', () => {
   it('converges to exactly the requested machines through 0 → 5 → 2 → 7 → 0', async () => {
@@ -49,15 +63,9 @@ describe('MachineSet naming', () => {
 
 describe('what wakes a MachineSet', () => {
   it('not the identity a Machine copies from its infrastructure machine, but a change it reads', async () => {
-    env = await startCapiEnv();
-    await createAll(env.kube, sampleObjects({ replicas: 1 }));
-    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
-    const [m] = await eventually('a Running Machine', async () => {
-      const l = (await env!.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
-      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
-    });
-    const ref = { ...MACHINE, namespace: m!.metadata.namespace!, name: m!.metadata.name! };
-    const setRuns = () => env!.ledger.requests.filter((r) => r.handler === 'machineset').length;
+    const { e, m } = await oneRunningMachine();
+    const ref = { ...MACHINE, namespace: m.metadata.namespace!, name: m.metadata.name! };
+    const setRuns = () => e.ledger.requests.filter((r) => r.handler === 'machineset').length;
     // Quiet: nothing more reaches the set for a while.
     let before = setRuns();
     await eventually('the MachineSet quiet', async () => {
@@ -68,7 +76,7 @@ describe('what wakes a MachineSet', () => {
       return quiet;
     });
     // What the Machine handler writes when it copies the identity: a set reads none of it.
-    await env.kube.patch(
+    await e.kube.patch(
       ref,
       { metadata: { labels: { 'machine.capi-fn.io/provider-id-hash': 'changed' } }, spec: { failureDomain: 'fd-x' } },
       { type: 'merge' },
@@ -76,39 +84,32 @@ describe('what wakes a MachineSet', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(setRuns()).toBe(before);
     // A label is part of what it reads (its selector, fully-labelled replicas).
-    await env.kube.patch(ref, { metadata: { labels: { extra: 'x' } } }, { type: 'merge' });
+    await e.kube.patch(ref, { metadata: { labels: { extra: 'x' } } }, { type: 'merge' });
     await eventually('the MachineSet reconciled', async () => setRuns() > before);
   });
 });
 
 describe('what a scale-down wakes', () => {
   it('the Machine: not its infrastructure machine’s deletion starting or teardown status, only the object gone', async () => {
-    env = await startCapiEnv();
-    await createAll(env.kube, sampleObjects({ replicas: 1 }));
-    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
-    const LOCAL_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
-    const [m] = await eventually('a Running Machine', async () => {
-      const l = (await env!.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
-      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
-    });
-    const name = m!.metadata.name!;
-    const from = env.ledger.deliveries.length;
-    const writesFrom = env.ledger.writes.length;
-    await env.kube.patch(
-      { ...MACHINE, kind: 'MachineSet', namespace: m!.metadata.namespace!, name: MS },
+    const { e, m } = await oneRunningMachine();
+    const name = m.metadata.name!;
+    const from = e.ledger.deliveries.length;
+    const writesFrom = e.ledger.writes.length;
+    await e.kube.patch(
+      { ...MACHINE, kind: 'MachineSet', namespace: m.metadata.namespace!, name: MS },
       { spec: { replicas: 0 } },
       { type: 'merge' },
     );
     await eventually('the Machine and its infrastructure machine gone', async () => {
-      const [ms, ims] = await Promise.all([env!.kube.listAll(MACHINE), env!.kube.listAll(LOCAL_MACHINE)]);
+      const [ms, ims] = await Promise.all([e.kube.listAll(MACHINE), e.kube.listAll(LOCAL_MACHINE)]);
       return ms.items.length === 0 && ims.items.length === 0;
     });
     await new Promise((r) => setTimeout(r, 500));
-    const seen = env.ledger.deliveries.slice(from).filter((d) => d.name === name);
+    const seen = e.ledger.deliveries.slice(from).filter((d) => d.name === name);
     const of = (handler: string, kind: string, type: string) =>
       seen.filter((d) => d.handler === handler && d.kind === kind && d.type === type);
     // The provider did write its teardown status, and the Machine its own (which the set counts until it is gone).
-    const teardown = env.ledger.writes
+    const teardown = e.ledger.writes
       .slice(writesFrom)
       .filter(
         (w) => w.handler === 'local-machine' && w.method === 'PUT' && w.path.includes(`/localmachines/${name}/status`),
@@ -125,27 +126,21 @@ describe('what a scale-down wakes', () => {
 
 describe('what wakes a MachineSet about a new Machine', () => {
   it('not its own clone’s creation; an orphan matching its selector is adopted at its first change', async () => {
-    env = await startCapiEnv();
-    await createAll(env.kube, sampleObjects({ replicas: 1 }));
-    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
-    const [m] = await eventually('a Running Machine', async () => {
-      const l = (await env!.kube.listAll(MACHINE)).items as Array<KubeObject & { status?: { phase?: string } }>;
-      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
-    });
+    const { e, m } = await oneRunningMachine();
     // The set's own clone reached it as changes, never as an addition.
-    const added = env.ledger.deliveries.filter((d) => d.handler === 'machineset' && d.type === 'added');
+    const added = e.ledger.deliveries.filter((d) => d.handler === 'machineset' && d.type === 'added');
     expect(added.filter((d) => d.kind === 'Machine')).toEqual([]);
-    const ns = m!.metadata.namespace!;
-    const ms = (await env.kube.get({ ...MACHINE, kind: 'MachineSet', namespace: ns, name: MS })) as KubeObject & {
+    const ns = m.metadata.namespace!;
+    const ms = (await e.kube.get({ ...MACHINE, kind: 'MachineSet', namespace: ns, name: MS })) as KubeObject & {
       spec: { selector: { matchLabels: Record<string, string> }; template: { spec: Record<string, unknown> } };
     };
-    await env.kube.create({
+    await e.kube.create({
       apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
       kind: 'LocalMachine',
       metadata: { name: 'orphan-1', namespace: ns },
       spec: { cpus: 2, memoryMiB: 4096, image: 'rhcos-4.20-local' },
     });
-    await env.kube.create({
+    await e.kube.create({
       ...MACHINE,
       metadata: { name: 'orphan-1', namespace: ns, labels: ms.spec.selector.matchLabels },
       spec: {
@@ -160,12 +155,12 @@ describe('what wakes a MachineSet about a new Machine', () => {
     });
     // Adopted (as upstream adopts an orphan its selector matches), then one of the two goes: replicas is 1.
     await eventually('the orphan adopted', async () =>
-      env!.ledger.writes.some(
+      e.ledger.writes.some(
         (w) => w.handler === 'machineset' && w.method === 'PUT' && w.path.split('?')[0]!.endsWith('/machines/orphan-1'),
       ),
     );
     await eventually('one Machine, controlled by the set', async () => {
-      const l = (await env!.kube.listAll(MACHINE)).items.filter((x) => !x.metadata.deletionTimestamp);
+      const l = (await e.kube.listAll(MACHINE)).items.filter((x) => !x.metadata.deletionTimestamp);
       return (
         l.length === 1 &&
         l[0]!.metadata.ownerReferences?.some((o) => o.kind === 'MachineSet' && o.name === MS && o.controller)
@@ -176,34 +171,27 @@ describe('what wakes a MachineSet about a new Machine', () => {
 
 describe('what a Machine hears of its infrastructure machine', () => {
   it('deleted by hand while the Machine lives: the provider’s teardown status, mirrored at once', async () => {
-    env = await startCapiEnv();
-    await createAll(env.kube, sampleObjects({ replicas: 1 }));
-    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
-    const LOCAL_MACHINE = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
     type WithConditions = KubeObject & {
       status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
     };
-    const [m] = await eventually('a Running Machine', async () => {
-      const l = (await env!.kube.listAll(MACHINE)).items as WithConditions[];
-      return l.length === 1 && l[0]!.status?.phase === 'Running' ? l : false;
-    });
-    const ref = { ...LOCAL_MACHINE, namespace: m!.metadata.namespace!, name: m!.metadata.name! };
+    const { e, m } = await oneRunningMachine();
+    const ref = { ...LOCAL_MACHINE, namespace: m.metadata.namespace!, name: m.metadata.name! };
     // Held, so that it stays while being deleted once the provider has let go of it.
-    const im = await env.kube.get(ref);
+    const im = await e.kube.get(ref);
     const finalizers = [...(im.metadata.finalizers ?? []), 'test.capi-fn.io/hold'];
-    await env.kube.patch(ref, { metadata: { finalizers } }, { type: 'merge' });
-    const from = env.ledger.deliveries.length;
-    await env.kube.delete(ref);
+    await e.kube.patch(ref, { metadata: { finalizers } }, { type: 'merge' });
+    const from = e.ledger.deliveries.length;
+    await e.kube.delete(ref);
     const infraReady = async () =>
       (
-        (await env!.kube.get({ ...MACHINE, namespace: ref.namespace, name: ref.name })) as WithConditions
+        (await e.kube.get({ ...MACHINE, namespace: ref.namespace, name: ref.name })) as WithConditions
       ).status?.conditions?.find((c) => c.type === 'InfrastructureReady')?.status;
     await eventually('the Machine mirrors the teardown', async () => (await infraReady()) === 'False');
-    const heard = env.ledger.deliveries
+    const heard = e.ledger.deliveries
       .slice(from)
       .filter((d) => d.handler === 'machine' && d.kind === 'LocalMachine' && d.type === 'modified');
     expect(heard.length).toBeGreaterThan(0);
     // Still there: what woke the Machine was a modification, not the object gone.
-    expect(await env.kube.find(ref)).toBeDefined();
+    expect(await e.kube.find(ref)).toBeDefined();
   });
 });
