@@ -99,8 +99,22 @@ export interface Negotiated {
   discoveryV2: boolean;
 }
 
+/** Accept headers seen lately and what they chose: a client sends the same one on every request. */
+const negotiated = new Map<string, Negotiated>();
+const NEGOTIATED_KEPT = 64;
+
 /** Pick the response representation from Accept. Protobuf-only clients get 406 (every real client also lists JSON). */
 export function negotiate(accept: string | undefined): Negotiated {
+  if (accept === undefined) return negotiateUncached(accept);
+  const known = negotiated.get(accept);
+  if (known) return { ...known };
+  const n = negotiateUncached(accept);
+  if (negotiated.size >= NEGOTIATED_KEPT) negotiated.delete(negotiated.keys().next().value!);
+  negotiated.set(accept, n);
+  return { ...n };
+}
+
+function negotiateUncached(accept: string | undefined): Negotiated {
   const types = parseMediaTypes(accept);
   if (types.length === 0) return { format: 'json', table: false, discoveryV2: false };
   for (const m of types) {

@@ -58,9 +58,19 @@ export function labelsOf(obj: unknown): Record<string, string> {
   return out;
 }
 
+let lastSecond = Number.NaN;
+let lastStamp = '';
+
 /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
 export function nowRfc3339(now = Date.now()): string {
-  return new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // Every write stamps one or more times (formatting a Date showed as 3% of the server's CPU profile under a create
+  // load); the text changes once a second.
+  const second = Math.floor(now / 1000);
+  if (second !== lastSecond) {
+    lastStamp = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastStamp;
 }
 
 /** Walk a dotted path ("spec.replicas") through nested maps. */

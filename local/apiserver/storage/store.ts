@@ -230,13 +230,16 @@ export class Store {
       t.set(k, object);
       type = prev ? 'MODIFIED' : 'ADDED';
     }
-    const bytes = Number.isFinite(this.historyBytesLimit) ? JSON.stringify(object).length : 0;
+    // One serialisation serves both the history's byte budget and the log record (it was done twice per write).
+    const json =
+      Number.isFinite(this.historyBytesLimit) || (this.wal && next !== null) ? JSON.stringify(object) : undefined;
+    const bytes = Number.isFinite(this.historyBytesLimit) ? json!.length : 0;
     const change: Change = { rv, type, key, namespace: ns, name, object, prev, bytes };
     this.history.push(change);
     this.historyBytes += bytes;
     this.trimHistory();
     if (this.wal) {
-      const durable = this.wal.append({ rv, k: key, ns, n: name, o: next });
+      const durable = this.wal.append({ rv, k: key, ns, n: name, o: next }, next === null ? undefined : json);
       this.lastDurable = durable;
       durable.then(
         () => this.dispatchUpTo(rv),

@@ -185,3 +185,28 @@ describe('write-ahead log startup on damaged files (audit 11)', () => {
     ]);
   });
 });
+
+describe('write-ahead log records', () => {
+  it('are what JSON.stringify makes of the record when the store hands over its own serialisation of the object', async () => {
+    const dir = tempDir('wal-lines-');
+    const { store } = await openStore(dir);
+    const tricky = { metadata: { name: 'q"\\\u2028', namespace: 'n"s' }, data: { 'k\n': 'v\u0000', empty: '' } };
+    store.write('configmaps', 'n"s', 'q"\\\u2028', tricky, null);
+    store.write('configmaps', 'ns', 'plain', cm('plain'), null);
+    store.write('configmaps', 'ns', 'plain', null);
+    await store.durable();
+    const lines = readFileSync(join(dir, 'wal.log'), 'utf8').split('\n').filter(Boolean);
+    const records = lines.map((l) => JSON.parse(l) as { rv: number; k: string; ns: string; n: string; o: unknown });
+    expect(lines).toEqual(records.map((r) => JSON.stringify({ rv: r.rv, k: r.k, ns: r.ns, n: r.n, o: r.o })));
+    expect(records.map((r) => [r.n, r.o === null])).toEqual([
+      ['q"\\\u2028', false],
+      ['plain', false],
+      ['plain', true],
+    ]);
+    expect(records[0]!.o).toEqual({
+      ...tricky,
+      metadata: { ...tricky.metadata, resourceVersion: String(records[0]!.rv) },
+    });
+    expect(Wal.load(dir, () => {}).objects.map((o) => o[2])).toEqual(['q"\\\u2028']);
+  });
+});

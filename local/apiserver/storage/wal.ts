@@ -358,10 +358,17 @@ export class Wal {
     return readState(dir, warn).state;
   }
 
-  /** Resolves once the record (and everything appended before it) is on disk. */
-  append(rec: WalRecord): Promise<void> {
+  /**
+   * Resolves once the record (and everything appended before it) is on disk. `objectJson`, when the caller has
+   * serialised `rec.o` already, is used as its text (the line is the same as JSON.stringify(rec) would write).
+   */
+  append(rec: WalRecord, objectJson?: string): Promise<void> {
     if (this.pending.length === 0) this.pendingFirstRv = rec.rv;
-    this.pending.push(Buffer.from(`${JSON.stringify(rec)}\n`));
+    const line =
+      objectJson === undefined
+        ? JSON.stringify(rec)
+        : `{"rv":${rec.rv},"k":${JSON.stringify(rec.k)},"ns":${JSON.stringify(rec.ns)},"n":${JSON.stringify(rec.n)},"o":${objectJson}}`;
+    this.pending.push(Buffer.from(`${line}\n`));
     if (!this.current) this.current = deferred();
     const p = this.current.promise;
     if (!this.flushing) void this.flush();
