@@ -131,6 +131,13 @@ describe('what wakes a MachineSet about a new Machine', () => {
     const added = e.ledger.deliveries.filter((d) => d.handler === 'machineset' && d.type === 'added');
     expect(added.filter((d) => d.kind === 'Machine')).toEqual([]);
     const ns = m.metadata.namespace!;
+    // Quiet first: a set's run still due from its own Machine's last change would list the orphan and adopt it, and
+    // prove nothing about what the orphan itself wakes.
+    // (The bridge may still hold the Machine's last write when the bus first goes idle: idle twice, apart.)
+    await e.bus.idle({ ignoreDelayedBeyondMs: 1_000, timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    await e.bus.idle({ ignoreDelayedBeyondMs: 1_000, timeoutMs: 30_000 });
+    const from = e.ledger.deliveries.length;
     const ms = (await e.kube.get({ ...MACHINE, kind: 'MachineSet', namespace: ns, name: MS })) as KubeObject & {
       spec: { selector: { matchLabels: Record<string, string> }; template: { spec: Record<string, unknown> } };
     };
@@ -159,6 +166,13 @@ describe('what wakes a MachineSet about a new Machine', () => {
         (w) => w.handler === 'machineset' && w.method === 'PUT' && w.path.split('?')[0]!.endsWith('/machines/orphan-1'),
       ),
     );
+    // What woke the set for it: the orphan's first change (the Machine handler's finalizer and status), not its addition.
+    const woke = e.ledger.deliveries.slice(from).filter((d) => d.handler === 'machineset');
+    expect(woke.filter((d) => d.type === 'added')).toEqual([]);
+    expect(woke.filter((d) => d.kind === 'Machine' && d.name === 'orphan-1' && d.type === 'modified').length).toBe(
+      woke.length,
+    );
+    expect(woke.length).toBeGreaterThan(0);
     await eventually('one Machine, controlled by the set', async () => {
       const l = (await e.kube.listAll(MACHINE)).items.filter((x) => !x.metadata.deletionTimestamp);
       return (
