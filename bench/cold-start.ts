@@ -196,8 +196,18 @@ const api = new OpenStackApi(new OpenStackRest(), processCloud(process.env)); aw
   process.exit(0);
 }
 
-if (ONLY !== 'clients')
+if (ONLY !== 'clients') {
+  // What no bundle can go below: every function talks to the API server over TLS, and node:https (with the tls,
+  // crypto, net and http modules under it) is loaded by the import of each. Measured alone, against the same empty
+  // script, so the bundles' ratios below read against it.
+  const https = join(work, 'https-only.mjs');
+  writeFileSync(https, `process.getBuiltinModule('node:https'); ${PRINT_RSS}`);
+  const [h, base] = (await timeInterleaved([[https], [empty]])) as [Timing, Timing];
+  console.log(
+    `\n  ${'node:https alone (every bundle loads it)'.padEnd(44)} ${fmt(h)}  ${(h.median / base.median).toFixed(2)}× empty (${base.median.toFixed(0)} ms)`,
+  );
   console.log('\nfunction bundles (import only; then, where it has chunks, import + every chunk):');
+}
 const ratios: Array<{ name: string; ratio: number }> = [];
 for (const e of entries().filter(() => ONLY !== 'clients')) {
   const { file, bytes, chunks, lazyBytes } = await bundle(e, join(work, 'dist'));

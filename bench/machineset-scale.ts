@@ -34,7 +34,7 @@ import { KubeClient } from '../shared/kube/client.ts';
 import { HttpsTransport } from '../shared/kube/transport.ts';
 import { connectionFor } from '../test/support/env.ts';
 import { intEnv, load1, now, rounded, rssSampler, table } from './support/figures.ts';
-import { CallLedger, type OpFigures, writesByCaller } from './support/kube-calls.ts';
+import { CallLedger, MUTATING, type OpFigures, writesByCaller } from './support/kube-calls.ts';
 
 const REPLICAS = intEnv('BENCH_REPLICAS', 1_000);
 const BUS_CONCURRENCY = intEnv('BENCH_BUS_CONCURRENCY', 16);
@@ -299,6 +299,16 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
   const handlerWrites = perHandler.reduce((a, h) => a + h.writes, 0);
   const handlerRequests = perHandler.reduce((a, h) => a + h.writes + h.gets + h.lists, 0);
   const deliveries = perHandler.reduce((a, h) => a + h.deliveries, 0);
+  // Where the mutating-requests figure comes from: each handler's successful writes, by operation.
+  const writeOps = [...calls]
+    .filter(([caller]) => sys.handlers.has(caller))
+    .flatMap(([caller, ops]) =>
+      [...ops]
+        .filter(([op]) => MUTATING.has(op.split(' ')[0]!))
+        .map(([op, f]) => ({ caller, op, n: f.calls - f.failed })),
+    )
+    .filter((w) => w.n > 0)
+    .sort((a, b) => b.n - a.n);
   const top = [...calls]
     .flatMap(([caller, ops]) => [...ops].map(([op, f]) => ({ caller, op, ...f })))
     .sort((a, b) => b.ms - a.ms)
@@ -313,6 +323,7 @@ function phaseFigures(sys: System, before: Snapshot, machines: number) {
     allWritesPerMachine: [...writes.values()].reduce((a, n) => a + n, 0) / machines,
     deliveriesPerMachine: deliveries / machines,
     cpuS: (cpu.user + cpu.system) / 1e6,
+    writeOps,
     top,
   };
 }
@@ -359,6 +370,9 @@ function printPhase(title: string, p: Phase): void {
   for (const h of p.perHandler)
     if (h.deliveries)
       console.log(`  ${h.handler}: ${h.byCause.map(([c, n]) => `${c} ${(n / p.machines).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `handler writes per machine by operation: ${p.writeOps.map((w) => `${w.caller} ${w.op} ${(w.n / p.machines).toFixed(2)}`).join(', ')}`,
+  );
   console.log('calls by total client-side time:');
   console.log(
     table(
