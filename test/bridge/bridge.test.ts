@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bridge, type BridgeOptions } from '../../functions/bridge/bridge.ts';
 import { checkpointKey } from '../../functions/bridge/checkpoint.ts';
+import { machineSetHandler } from '../../functions/machineset/handler.ts';
 import { type ApiServer, startApiServer } from '../../local/apiserver/index.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { EventBus } from '../../shared/bus/types.ts';
@@ -11,6 +12,7 @@ import { CONTROLLER_DELETING, type ResourceEvent, unchangedExtension } from '../
 import { KubeClient } from '../../shared/kube/client.ts';
 import type { KubeRequest, KubeStream, Transport } from '../../shared/kube/transport.ts';
 import { HttpsTransport } from '../../shared/kube/transport.ts';
+import { ignoredPaths } from '../../shared/runtime/handler.ts';
 import { allCrds, connectionFor, eventually } from '../support/env.ts';
 
 const NS = 'default';
@@ -655,14 +657,14 @@ describe('bridge', () => {
 
   it('flags a deletion starting for a watch ignoring its marks; its later changes count', async () => {
     const { kube, bus, start } = await setup();
-    // As `ignoredPaths` gives them for the MachineSet's watch of its Machines.
-    const marks = [
-      ['metadata', 'deletionTimestamp'],
-      ['metadata', 'deletionGracePeriodSeconds'],
-    ];
-    const flag = unchangedExtension('cluster.x-k8s.io', 'MachineSet', marks);
-    await start({ kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'MachineSet', ignoring: [marks] }] });
-    const key = { ...MS, namespace: NS, name: 'd1' };
+    // The MachineSet handler's own watch of its Machines, as it declares it.
+    const watch = machineSetHandler.watches.find((w) => w.kind === 'Machine')!;
+    const ignoring = ignoredPaths(watch);
+    expect(ignoring).toContainEqual(['metadata', 'deletionTimestamp']);
+    const flag = unchangedExtension('cluster.x-k8s.io', 'Machine', ignoring);
+    await start({ kinds: [{ group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'Machine', ignoring: [ignoring] }] });
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const key = { ...MACHINE, namespace: NS, name: 'd1' };
     const flags: Array<string | undefined> = [];
     const step = async (write: () => Promise<unknown>) => {
       const n = bus.of('d1').length;
@@ -673,12 +675,24 @@ describe('bridge', () => {
       >;
       flags.push(ev[flag]);
     };
-    const held = machineSet('d1');
-    held.metadata.finalizers = ['x.io/hold'];
-    await step(() => kube.create(held));
+    await step(() =>
+      kube.create({
+        ...MACHINE,
+        metadata: { name: 'd1', namespace: NS, finalizers: ['x.io/hold'] },
+        spec: {
+          clusterName: 'c',
+          bootstrap: { dataSecretName: 's' },
+          infrastructureRef: {
+            apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+            kind: 'LocalMachine',
+            name: 'd1',
+          },
+        },
+      }),
+    );
     await step(() => kube.delete(key));
-    await step(() => kube.patch(key, { status: { replicas: 0 } }, { type: 'merge', subresource: 'status' }));
-    await step(() => kube.patch(key, { spec: { minReadySeconds: 5 } }, { type: 'merge' }));
+    await step(() => kube.patch(key, { status: { phase: 'Deleting' } }, { type: 'merge', subresource: 'status' }));
+    await step(() => kube.patch(key, { metadata: { labels: { moved: 'yes' } } }, { type: 'merge' }));
     expect(flags).toEqual([undefined, 'true', undefined, undefined]);
   });
 
@@ -745,6 +759,8 @@ describe('bridge', () => {
     await step('going', () =>
       kube.patch({ ...LM, namespace: NS, name: 'going' }, { spec: { cpus: 2 } }, { type: 'merge' }),
     );
+    // Another Machine's infrastructure machine still counts while that one is being deleted: the flag is per controller.
+    await step('alive', status('alive', true));
     expect(flags).toEqual([
       undefined, // alive: added
       'true', // alive: its own deletion starting (an ignored path)
@@ -753,7 +769,58 @@ describe('bridge', () => {
       'true', // going: deletion starting
       'true', // going: teardown status, its Machine deleting
       'true', // going: even a spec change
+      undefined, // alive: its status again, its Machine not deleting
     ]);
+  });
+
+  it('learns from its first list which controllers are being deleted (ignoringWhileControllerDeleting after a start or a relist)', async () => {
+    const { kube, bus, start } = await setup();
+    const MACHINE = { apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Machine' };
+    const LM = { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1', kind: 'LocalMachine' };
+    const ignoring = [[CONTROLLER_DELETING, 'cluster.x-k8s.io', 'Machine']];
+    const flag = unchangedExtension('infrastructure.cluster.x-k8s.io', 'LocalMachine', ignoring);
+    // Before the bridge runs: a Machine already being deleted (held), and one that is not, each with its infrastructure
+    // machine.
+    for (const name of ['going', 'staying']) {
+      const m: KubeObject = await kube.create<KubeObject>({
+        ...MACHINE,
+        metadata: { name, namespace: NS, finalizers: ['x.io/hold'] },
+        spec: { clusterName: 'c', bootstrap: { dataSecretName: 's' }, infrastructureRef: { ...LM, name } },
+      });
+      await kube.create({
+        ...LM,
+        metadata: {
+          name,
+          namespace: NS,
+          ownerReferences: [{ ...MACHINE, name, uid: m.metadata.uid!, controller: true }],
+        },
+        spec: { cpus: 1, memoryMiB: 512, image: 'i' },
+      });
+    }
+    await kube.delete({ ...MACHINE, namespace: NS, name: 'going' });
+    await start({
+      kinds: [
+        { group: 'cluster.x-k8s.io', version: 'v1beta1', kind: 'Machine' },
+        { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', kind: 'LocalMachine', ignoring: [ignoring] },
+      ],
+    });
+    const infraEvents = (name: string) => bus.of(name).filter((e) => e.data.ref.kind === 'LocalMachine');
+    await eventually('both listed', async () => infraEvents('going').length > 0 && infraEvents('staying').length > 0);
+    const next = async (name: string) => {
+      const n = infraEvents(name).length;
+      await kube.patch(
+        { ...LM, namespace: NS, name },
+        { status: { ready: true } },
+        { type: 'merge', subresource: 'status' },
+      );
+      const ev = (await eventually(
+        `the next LocalMachine event for ${name}`,
+        async () => infraEvents(name)[n],
+      )) as unknown as Record<string, string | undefined>;
+      return ev[flag];
+    };
+    expect(await next('going')).toBe('true');
+    expect(await next('staying')).toBeUndefined();
   });
 
   it('flags an addition without the controller a watch waits for (addedOnceControlledBy), and never the adoption', async () => {

@@ -93,15 +93,18 @@ describe('infra/azure', () => {
       env: {
         ...process.env,
         DRY_RUN: '1',
-        DRY_RUN_EXISTING: `capifn-removed-g1 ${kept[0]} ${kept.at(-1)} someone-elses`,
+        // capifn-machineset-g1 was renamed (to -g1-types): a stale name that is a prefix of two kept ones.
+        DRY_RUN_EXISTING: `capifn-removed-g1 capifn-machineset-g1 ${kept[0]} ${kept.at(-1)} someone-elses`,
         RESOURCE_GROUP: 'rg',
         PREFIX: 'p',
         KEY_VAULT: 'kv',
       },
     });
     const deletes = stdout.split('\n').filter((l) => l.includes('event-subscription delete'));
+    expect(kept.filter((k) => k.startsWith('capifn-machineset-g1')).length).toBeGreaterThan(1);
     expect(deletes).toEqual([
       'az eventgrid topic event-subscription delete --resource-group rg --topic-name p-events --name capifn-removed-g1 --yes',
+      'az eventgrid topic event-subscription delete --resource-group rg --topic-name p-events --name capifn-machineset-g1 --yes',
     ]);
     // The template's own, named in the file the script reads.
     const listed = readFileSync(join(ROOT, 'infra', 'azure', 'subscriptions.txt'), 'utf8')

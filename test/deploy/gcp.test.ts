@@ -205,7 +205,18 @@ describe('infra/gcp', () => {
             .topic(TOPIC)
             .createSubscription(removed, { pushConfig: { pushEndpoint: 'http://127.0.0.1:9/x' } });
           await pubsub.topic(TOPIC).createSubscription('someone-elses');
+          // A handler of this release that this run does not deploy (FUNCTIONS leaves it out): its subscription and its
+          // stand-in (all that may receive its events after an interrupted replacement) stay.
+          const outside = [pubsubSubscriptionName(TOPIC, 'cluster'), pubsubStandInName(TOPIC, 'cluster')];
+          for (const name of outside)
+            await pubsub
+              .topic(TOPIC)
+              .createSubscription(name, { pushConfig: { pushEndpoint: 'http://127.0.0.1:9/c' } });
           const { stderr } = await runPubsubStage('http://127.0.0.1:8');
+          for (const name of outside) {
+            expect((await pubsub.subscription(name).exists())[0], name).toBe(true);
+            expect(stderr).not.toContain(`deleting Pub/Sub subscription ${name}:`);
+          }
           expect(stderr).toContain(`replacing Pub/Sub subscription ${stale}`);
           expect(stderr).toContain(`deleting Pub/Sub subscription ${removed}`);
           expect((await pubsub.subscription(removed).exists())[0]).toBe(false);
