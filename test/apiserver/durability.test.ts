@@ -112,6 +112,9 @@ describe('durability', () => {
       metadata: { name: 'a' },
       data: { x: '1' },
     });
+    // The newest write before the stop is a deletion: no stored object carries its resourceVersion.
+    await first.c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'gone' } });
+    expect((await first.c.delete('/api/v1/namespaces/default/configmaps/gone')).status).toBe(200);
     const list = await first.c.get('/api/v1/namespaces/default/configmaps');
     await first.api.stop();
     const second = await startTestServer({ dataDir });
@@ -122,7 +125,8 @@ describe('durability', () => {
       const w = second.c.watch(
         `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`,
       );
-      await second.c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'b' } });
+      const b = await second.c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'b' } });
+      expect(Number(b.body.metadata.resourceVersion)).toBeGreaterThan(Number(list.body.metadata.resourceVersion));
       await w.until((e) => e.length === 1);
       w.stop();
       expect(w.events[0].object.metadata.name).toBe('b');

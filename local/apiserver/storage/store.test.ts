@@ -180,6 +180,61 @@ describe('store on a failing write-ahead log (audit 4)', () => {
     ]);
   });
 
+  it('a failed batch fails the writes queued behind it, even when the disk takes the next batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-queued-'));
+    dirs.push(dir);
+    let failNext = false;
+    const io = {
+      ...new FakeDisk().io,
+      fdatasync: async () => {
+        await new Promise((r) => setImmediate(r));
+        if (!failNext) return;
+        failNext = false;
+        throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      },
+    };
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io, log: () => {} });
+    s.attachWal(wal);
+    failNext = true;
+    s.write('k', 'ns', 'x', obj('x'), null);
+    const first = s.durable();
+    // Queued while x's batch is on its way to the disk: it builds on x, so it is lost with it.
+    s.write('k', 'ns', 'y', obj('y'), null);
+    const second = s.durable();
+    await expect(first).rejects.toMatchObject({ code: 'EIO' });
+    await expect(second).rejects.toMatchObject({ code: 'EIO' });
+    expect(s.list('k')).toEqual([]);
+    s.write('k', 'ns', 'z', obj('z'), null);
+    await s.durable();
+    await wal.close();
+    expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['z']);
+  });
+
+  it('a refused write does not come back at the next start when nothing was appended after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-refused-close-'));
+    dirs.push(dir);
+    let fail = false;
+    const io = {
+      ...new FakeDisk().io,
+      fdatasync: async () => {
+        if (fail) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      },
+    };
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io, log: () => {} });
+    s.attachWal(wal);
+    s.write('k', 'ns', 'kept', obj('kept'), null);
+    await s.durable();
+    // Written to the log, but its sync failed: refused (a 500 to the client) and rolled back.
+    fail = true;
+    s.write('k', 'ns', 'refused', obj('refused'), null);
+    await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
+    fail = false;
+    await wal.close();
+    expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['kept']);
+  });
+
   it('a failed fdatasync fails the batch the same way', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-eio-'));
     dirs.push(dir);

@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  fsyncSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,7 +127,25 @@ describe('write-ahead log on a full disk (audit 3)', () => {
     expect(names(dir)).toEqual(all);
   });
 
-  it('compaction with room writes the snapshot before emptying the log', async () => {
+  it('compaction fsyncs its snapshot while the log still holds every record', async () => {
+    const dir = tempDir('wal-compact-order-');
+    const logBytesAtSnapshotSync: number[] = [];
+    const io = {
+      fsyncSync: (fd: number) => {
+        fsyncSync(fd);
+        logBytesAtSnapshotSync.push(statSync(join(dir, 'wal.log')).size);
+      },
+    };
+    const { store, wal } = await openStore(dir, { io, compactBytes: 600 });
+    logBytesAtSnapshotSync.length = 0; // the snapshot written at open
+    const all = Array.from({ length: 10 }, (_, i) => `c-${i}`);
+    expect((await writeEach(store, all)).acked).toEqual(all);
+    await wal.close();
+    expect(logBytesAtSnapshotSync.length).toBeGreaterThan(0);
+    for (const b of logBytesAtSnapshotSync) expect(b).toBeGreaterThan(600);
+  });
+
+  it('compaction with room ends with a snapshot of every record and an empty log', async () => {
     const dir = tempDir('wal-compact-');
     const { store, wal } = await openStore(dir, { compactBytes: 600 });
     const all = Array.from({ length: 10 }, (_, i) => `c-${i}`);

@@ -484,6 +484,17 @@ export class Wal {
     while (this.flushing || this.pending.length > 0) {
       await new Promise((r) => setTimeout(r, 1));
     }
+    // A batch whose write or sync failed may still be in the log: it was refused and rolled back, so it must not come
+    // back at the next start. The next append cuts it; when none comes, the close does.
+    if (this.damaged) {
+      try {
+        await this.repair();
+      } catch (e) {
+        this.log(
+          `storage: could not cut the failed tail of ${join(this.dir, LOG)} at close (${describeError(e)}); the next start may replay a write that was refused`,
+        );
+      }
+    }
     await closeAsync(this.fd);
   }
 }
