@@ -47,14 +47,21 @@ async function firstCreateFails(fail: (c: LocalCloud, req: RunRequest) => Promis
   }
 }
 
-// (An unknown outcome keeping the lease is not covered here: a plain error thrown from this cloud's run() did not reach
-// the kit's unknown-outcome branch in a trial, so such a case would pass whatever that branch does.)
 describe('the launch intent after a failed create', () => {
   it('a definitive refusal releases the lease and moves to a fresh key', async () => {
     const { intent, instances } = await firstCreateFails(async () => {
       throw new LocalCloudError('InsufficientInstanceCapacity', 400, 'no capacity in local-a');
     });
     expect(intent).toMatchObject({ attempt: 2 });
+    expect(instances).toHaveLength(1);
+  });
+
+  it('an unknown outcome keeps the lease and the key', async () => {
+    const { intent, instances } = await firstCreateFails(async (c, req) => {
+      await c.run(req);
+      throw new Error('socket hang up');
+    });
+    expect(intent).toMatchObject({ attempt: 1 });
     expect(instances).toHaveLength(1);
   });
 });
