@@ -1,3 +1,6 @@
+// DESIGN rule 3 after a failed create, on the local provider: a definitive refusal releases the launch lease and moves
+// to a fresh key; an unknown outcome keeps both, so the retry looks the instance up instead of creating another. The
+// provider contract cannot show either here: this cloud deduplicates creates by Machine UID and its lease is off.
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../../functions/providers/kit/intent.ts';
 import { LocalCloud, LocalCloudError, type RunRequest } from '../../../functions/providers/local/cloud.ts';
