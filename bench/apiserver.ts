@@ -90,9 +90,13 @@ async function serverProcess(dataDir: string): Promise<Endpoint & { stop(): Prom
   return {
     ...info,
     cpuSeconds: () => {
-      // utime + stime of the server process (Linux), in clock ticks of 1/100 s.
-      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
+      // utime + stime of the server process, in clock ticks of 1/100 s; /proc is Linux's (elsewhere: not printed).
+      try {
+        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -129,7 +133,7 @@ async function writes(
     if (r.status !== 201) throw new Error(`create ${r.status}`);
   });
   const serverCpu =
-    cpu0 !== undefined && 'cpuSeconds' in api
+    cpu0 !== undefined && Number.isFinite(cpu0) && 'cpuSeconds' in api
       ? `; the server's CPU ${(((api.cpuSeconds() - cpu0) * 1e6) / n).toFixed(0)} µs per create`
       : '';
   const updateSecs = await pool(n, async (i) => {

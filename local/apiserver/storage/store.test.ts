@@ -214,23 +214,17 @@ describe('store on a failing write-ahead log (audit 4)', () => {
   it('a refused write does not come back at the next start when nothing was appended after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-refused-close-'));
     dirs.push(dir);
-    let fail = false;
-    const io = {
-      ...new FakeDisk().io,
-      fdatasync: async () => {
-        if (fail) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-      },
-    };
+    const disk = new FakeDisk();
     const s = new Store();
-    const { wal } = await Wal.open(dir, () => s.persistedState(), { io, log: () => {} });
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io: disk.io, log: () => {} });
     s.attachWal(wal);
     s.write('k', 'ns', 'kept', obj('kept'), null);
     await s.durable();
     // Written to the log, but its sync failed: refused (a 500 to the client) and rolled back.
-    fail = true;
+    disk.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     s.write('k', 'ns', 'refused', obj('refused'), null);
     await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
-    fail = false;
+    disk.syncError = undefined;
     await wal.close();
     expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['kept']);
   });
