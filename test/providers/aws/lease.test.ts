@@ -6,11 +6,13 @@ import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ec2Cloud } from '../../../functions/providers/aws/cloud.ts';
 import { IDENTITY_TAG } from '../../../functions/providers/aws/tags.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
 import { eventually } from '../../support/env.ts';
 import type { Moto } from '../../support/moto.ts';
 import { hasPeer } from '../../support/peers.ts';
 import { createAll } from '../../support/sample.ts';
 import {
+  AWSMACHINE,
   type AwsEnv,
   allInstances,
   awsMachineSet,
@@ -96,7 +98,7 @@ describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: duplicated, shuf
  * RunInstances sent twice, as the SDK retries a request whose reply was lost: EC2 would return the first instance
  * for the same ClientToken; moto, which ignores it, makes a second one with the same identity tag.
  */
-function repeatedRun(inner: Ec2Cloud, o: { failLookupAfter?: boolean } = {}): Ec2Cloud {
+function repeatedRun(inner: Ec2Cloud, firsts: Set<string>, o: { failLookupAfter?: boolean } = {}): Ec2Cloud {
   let failNext = false;
   return new Proxy(inner, {
     get(target, prop, receiver) {
@@ -113,7 +115,10 @@ function repeatedRun(inner: Ec2Cloud, o: { failLookupAfter?: boolean } = {}): Ec
       }
       if (prop !== 'runInstances') return typeof v === 'function' ? v.bind(target) : v;
       return async (region: string | undefined, input: RunInstancesCommandInput) => {
-        await target.runInstances(region, input);
+        const first = await target.runInstances(region, input);
+        firsts.add(first.InstanceId!);
+        // moto's LaunchTime has one-second resolution: the repeat comes a second later so that the two differ.
+        await new Promise((r) => setTimeout(r, 1_100));
         const second = await target.runInstances(region, input);
         failNext = true;
         return second;
@@ -142,7 +147,8 @@ describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: a launch the clo
     ['found by the retry when that lookup fails', true],
   ])('the second instance with a Machine’s identity is terminated: %s', async (_name, failLookupAfter) => {
     await a?.stop();
-    a = await startAwsEnv({ around: (c) => repeatedRun(c, { failLookupAfter }) });
+    const firsts = new Set<string>();
+    a = await startAwsEnv({ around: (c) => repeatedRun(c, firsts, { failLookupAfter }) });
     await createAll(a.kube, [
       ...clusterObjects(),
       awsMachineTemplate(TEMPLATE, templateSpec(net)),
@@ -157,6 +163,12 @@ describe.skipIf(!hasPeer('moto_server'))('AWS provider on moto: a launch the clo
         ms.every((m) => live.filter((i) => tagsOf(i)[IDENTITY_TAG] === m.metadata.uid).length === 1)
       );
     });
+    // The one kept is the older, the first launch, although the launch call returned the second: every sweep keeps
+    // by the same rule (the identity lookup keeps the oldest), so two sweeps never delete one instance each.
+    const live = await allInstances(a.ec2, [{ Name: 'instance-state-name', Values: ['pending', 'running'] }]);
+    expect(new Set(live.map((i) => i.InstanceId))).toEqual(firsts);
+    const recorded = (await a.kube.listAll<KubeObject & { spec?: { instanceID?: string } }>(AWSMACHINE)).items;
+    expect(new Set(recorded.map((m) => m.spec?.instanceID))).toEqual(firsts);
     expect(a.counter.get('runInstances')).toBe(2);
     await scaleTo(a.kube, SET, 0);
     await waitAwsConverged(a, SET, 0);
