@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gcpKubeconfigSecret, gcpServiceAccount, TOPIC } from '../../scripts/deploy/gcp.ts';
+import { FUNCTION_LABEL, gcpKubeconfigSecret, gcpServiceAccount, TOPIC } from '../../scripts/deploy/gcp.ts';
 import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
 import { handlerUnits } from '../../scripts/deploy/plan.ts';
 import { staleFiles } from '../../scripts/deploy/rendered.ts';
@@ -70,6 +70,8 @@ describe('infra/gcp', () => {
       expect(flag(c, 'service-account'), fn).toBe(`${gcpServiceAccount(fn)}@${PROJECT}.iam.gserviceaccount.com`);
       expect(flag(c, 'set-secrets'), fn).toBe(`/etc/capi-fn/kubeconfig=${gcpKubeconfigSecret(fn)}:latest`);
       expect(c.includes('--allow-unauthenticated'), fn).toBe(fn === 'webhooks');
+      // The mark by which a later release's prune stage knows the function for capi-fn's.
+      expect(flag(c, 'update-labels'), fn).toBe(`${FUNCTION_LABEL}=${TOPIC}`);
       // Nothing secret in the environment: names, topics, paths and URLs only.
       for (const kv of flag(c, 'set-env-vars')!.split(','))
         expect(kv, fn).toMatch(
@@ -232,6 +234,116 @@ describe('infra/gcp', () => {
       },
       180_000,
     );
+
+    /**
+     * Cloud Functions (v1 and v2), IAM and Cloud Scheduler as far as the prune stage reads and deletes them: the
+     * region holds `functions` (name → labels) and `jobs`; every request is recorded; `failList` refuses the
+     * functions listing (403: a deployer without cloudfunctions.functions.list).
+     */
+    async function fakeGoogle(o: {
+      functions: Record<string, Record<string, string>>;
+      jobs: string[];
+      failList?: boolean;
+    }) {
+      const loc = `projects/${PROJECT}/locations/europe-west1`;
+      const seen: string[] = [];
+      const server = createServer((req, res) => {
+        req.resume();
+        const path = req.url!.split('?')[0]!;
+        seen.push(`${req.method} ${path}`);
+        const send = (code: number, body: unknown) => {
+          res.writeHead(code, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        const fn = (name: string) => ({
+          name: `${loc}/functions/${name}`,
+          environment: 'GEN_2',
+          state: 'ACTIVE',
+          labels: o.functions[name],
+          serviceConfig: { serviceAccountEmail: `${gcpServiceAccount(name)}@${PROJECT}.iam.gserviceaccount.com` },
+        });
+        if (req.method === 'GET' && path === `/v1/projects/${PROJECT}/locations`)
+          return send(200, { locations: [{ name: loc, locationId: 'europe-west1' }] });
+        if (req.method === 'GET' && path.endsWith(`${loc}/functions`)) {
+          if (o.failList) return send(403, { error: { code: 403, message: 'denied', status: 'PERMISSION_DENIED' } });
+          // The v1 API lists 1st gen functions: none here.
+          return send(200, { functions: path.startsWith('/v2/') ? Object.keys(o.functions).map(fn) : [] });
+        }
+        const one = new RegExp(`^/v2/${loc}/functions/([^/]+)$`).exec(path)?.[1];
+        if (one && req.method === 'GET') return send(200, fn(one));
+        if (one && req.method === 'DELETE') return send(200, { name: `${loc}/operations/op1`, done: true });
+        if (req.method === 'GET' && path === `/v2/${loc}/operations/op1`)
+          return send(200, { name: `${loc}/operations/op1`, done: true });
+        if (req.method === 'GET' && path === `/v1/${loc}/jobs`)
+          return send(200, { jobs: o.jobs.map((j) => ({ name: `${loc}/jobs/${j}` })) });
+        if (req.method === 'DELETE') return send(200, {});
+        send(400, { error: { code: 400, message: 'not in this fake', status: 'INVALID_ARGUMENT' } });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const prune = () =>
+        new Promise<{ code: number; stderr: string }>((resolve) =>
+          execFile(
+            'bash',
+            [SCRIPT, 'prune'],
+            {
+              env: {
+                ...gcloudEnv(
+                  Object.fromEntries(
+                    ['CLOUDFUNCTIONS', 'CLOUDSCHEDULER', 'IAM'].map((a) => [
+                      `CLOUDSDK_API_ENDPOINT_OVERRIDES_${a}`,
+                      url,
+                    ]),
+                  ),
+                ),
+                PROJECT,
+                REGION: 'europe-west1',
+              },
+              timeout: 120_000,
+            },
+            (e, _o, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, stderr }),
+          ),
+        );
+      return { seen, prune, close: () => new Promise((r) => server.close(r)) };
+    }
+
+    it('prune: deletes the functions, identities and Scheduler jobs of a handler the release no longer has, nothing else', async () => {
+      const mark = { [FUNCTION_LABEL]: TOPIC };
+      const google = await fakeGoogle({
+        functions: { machine: mark, 'removed-handler': mark, 'someone-elses': {} },
+        jobs: ['capifn-drift', 'capifn-removed-handler', 'someone-elses-job'],
+      });
+      try {
+        const { code, stderr } = await google.prune();
+        expect(code, stderr).toBe(0);
+        const deletes = google.seen.filter((c) => c.startsWith('DELETE'));
+        expect(deletes).toEqual([
+          `DELETE /v2/projects/${PROJECT}/locations/europe-west1/functions/removed-handler`,
+          `DELETE /v1/projects/-/serviceAccounts/${gcpServiceAccount('removed-handler')}@${PROJECT}.iam.gserviceaccount.com`,
+          `DELETE /v1/projects/${PROJECT}/locations/europe-west1/jobs/capifn-removed-handler`,
+        ]);
+        expect(stderr).toContain('the secret capifn-removed-handler-kubeconfig');
+      } finally {
+        await google.close();
+      }
+    }, 120_000);
+
+    it('prune: a listing that fails stops the run instead of passing for an empty one', async () => {
+      const google = await fakeGoogle({
+        functions: { 'removed-handler': { [FUNCTION_LABEL]: TOPIC } },
+        jobs: ['capifn-removed-handler'],
+        failList: true,
+      });
+      try {
+        const { code } = await google.prune();
+        expect(code).not.toBe(0);
+        expect(google.seen.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+        // It stopped at the functions: the jobs were not even listed.
+        expect(google.seen.some((c) => c.includes('/jobs'))).toBe(false);
+      } finally {
+        await google.close();
+      }
+    }, 120_000);
 
     async function expectSubscriptions(pubsub: PubSub, fns: string[], urlBase: string): Promise<void> {
       for (const fn of fns) {
