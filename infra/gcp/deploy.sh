@@ -62,11 +62,12 @@ subscriptions_of() {
 # Whether a subscription exists, and with this filter and message ordering: same, changed or missing.
 subscription_state() {
   if [ -n "${DRY_RUN:-}" ]; then echo "${DRY_RUN_EXISTING:-missing}"; return; fi
-  local filter ordering
-  filter=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(filter)' 2>/dev/null) ||
-    { echo missing; return; }
-  ordering=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" --format='value(enableMessageOrdering)')
-  if [ "$filter" = "$2" ] && [ "$ordering" = True ]; then echo same; else echo changed; fi
+  local got
+  # One read of both (two could fail apart: a failed second read passed for a changed subscription, replaced for
+  # nothing). Tab-separated, the ordering first: it holds no tab, the filter may hold anything else.
+  got=$(gcloud --project="$PROJECT" --quiet pubsub subscriptions describe "$1" \
+    --format='value(enableMessageOrdering,filter)' 2>/dev/null) || { echo missing; return; }
+  if [ "${got%%$'\t'*}" = True ] && [ "${got#*$'\t'}" = "$2" ]; then echo same; else echo changed; fi
 }
 # A handler's push subscription: push_subscription <name> <stand-in name> <filter> <settings…>. An existing one is
 # updated in place, except its filter and message ordering, which Pub/Sub never changes: a subscription whose filter
