@@ -229,6 +229,24 @@ describe('store on a failing write-ahead log (audit 4)', () => {
     expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['kept']);
   });
 
+  it('a refused batch is not replayed after a crash: it is cut before its clients hear of the refusal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-eio-crash-'));
+    dirs.push(dir);
+    const disk = new FakeDisk();
+    const s = new Store();
+    const { wal } = await Wal.open(dir, () => s.persistedState(), { io: disk.io, log: () => {} });
+    s.attachWal(wal);
+    s.write('k', 'ns', 'kept', obj('kept'), null);
+    await s.durable();
+    disk.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    s.write('k', 'ns', 'refused', obj('refused'), null);
+    await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
+    // The process dies here: no close, no later append. What the next start reads:
+    expect(Wal.load(dir, () => {}).objects.map((o) => o[2])).toEqual(['kept']);
+    disk.syncError = undefined;
+    await wal.close();
+  });
+
   it('a failed fdatasync fails the batch the same way', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-eio-'));
     dirs.push(dir);

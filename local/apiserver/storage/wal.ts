@@ -436,6 +436,12 @@ export class Wal {
               `storage: appending to the write-ahead log in ${this.dir} failed (${describeError(e)}); writes fail until it can be written again`,
             );
           this.failure = e;
+          // The refused batch is cut from the file before anyone hears of the refusal: left there, a crash before the
+          // next append would replay writes their clients were told failed. The disk may refuse the cut too; the
+          // next append, probe or close tries again.
+          try {
+            await this.repair();
+          } catch {}
           // Records queued behind the failed batch may build on it: they are lost with it.
           const waiting = this.current as Deferred | undefined;
           this.current = undefined;
@@ -484,8 +490,9 @@ export class Wal {
     while (this.flushing || this.pending.length > 0) {
       await new Promise((r) => setTimeout(r, 1));
     }
-    // A batch whose write or sync failed may still be in the log: it was refused and rolled back, so it must not come
-    // back at the next start. The next append cuts it; when none comes, the close does.
+    // A batch whose write or sync failed may still be in the log, when the cut at the failure failed too: it was refused
+    // and rolled back, so it must not come back at the next start. The next append cuts it; when none comes, the close
+    // does.
     if (this.damaged) {
       try {
         await this.repair();
