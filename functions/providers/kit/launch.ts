@@ -28,7 +28,7 @@ import {
 } from './intent.ts';
 import type { CloudInstance } from './port.ts';
 import { identityOf } from './scope.ts';
-import { INSTANCE_READY, pickInstance, setMachineCondition } from './status.ts';
+import { INSTANCE_READY, keepAfterCreate, setMachineCondition } from './status.ts';
 
 /**
  * Thrown, not returned as a requeue, on purpose: the runtime then retries this same delivery, and the retry
@@ -167,6 +167,8 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
 
   const port = def.port(ctx.cloud, s.location, im);
   let instance: CloudInstance;
+  // The wall clock, as the cloud's creation times are (not the handler's clock, which tests may set).
+  const createStartedAt = new Date();
   try {
     instance = await port.create(prepared.request, decision.intent.key, identity);
   } catch (e) {
@@ -203,18 +205,17 @@ export async function launch<Client, Req, IM extends InfraMachine, IC extends Ku
   // the lookup before a create would have done. Before the identity is recorded: once it is, lookups go by the
   // recorded ID and never see a second instance, so a sweep that fails here (the cloud failing the lookup or the
   // delete) is left to the retry, whose identity lookup finds both and keeps one.
-  // Which one stays is the rule every lookup uses (pickInstance: the oldest), not "the one this call made": two
-  // sweepers with different rules, each keeping its own, would delete both (seen in CI under the lease test).
+  // Which one stays is the rule every lookup uses (the oldest: keepAfterCreate), not "the one this call made": two
+  // sweepers with different rules, each keeping its own, deleted both (seen in CI under the lease test).
   const seen = (await port.find(identity)).filter(
     (i) => i.owner.machineUid === uid && i.state !== 'terminating' && i.state !== 'gone',
   );
-  const { keep, extras } = pickInstance(seen.some((i) => i.id === instance.id) ? seen : [instance, ...seen]);
+  const { keep, extras } = keepAfterCreate(instance, seen, createStartedAt);
   if (extras.length) {
-    log.warn({ keep: keep!.id, delete: extras.map((i) => i.id) }, 'deleting duplicate instances of this machine');
+    log.warn({ keep: keep.id, delete: extras.map((i) => i.id) }, 'deleting duplicate instances of this machine');
     for (const extra of extras) await port.delete(extra);
   }
-  // The create's own reply when it is the one kept: it carries what only the create knows (Azure's pending operations).
-  if (keep!.id !== instance.id) instance = keep!;
+  instance = keep;
   // Then persist the identity at once (CAPA defers it to the end of its reconcile: upstream issues #5794, #6131).
   const want = clone(im);
   def.recordIdentity(want.spec, instance);

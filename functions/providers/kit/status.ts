@@ -114,3 +114,24 @@ export function pickInstance(
   });
   return { keep: sorted[0]!, extras: sorted.slice(1) };
 }
+
+/**
+ * After a create, which of the Machine's live instances stays: by the rule of `pickInstance`, so that this sweep and
+ * any identity lookup running beside it keep the same one (two rules, each keeping its own, deleted both). The
+ * create's reply is compared with the creation time its listed copy shows, else with when the create started (all it
+ * made is at least that recent). A listed instance without a creation time never displaces the reply: it may be the
+ * same instance under another name (vSphere lists a clone in flight by its VM name, the reply names its task).
+ * The reply itself is what is kept when it stays: it carries what only the create knows (a task, Azure's operations).
+ */
+export function keepAfterCreate(
+  reply: CloudInstance,
+  listed: CloudInstance[],
+  createStartedAt: Date,
+): { keep: CloudInstance; extras: CloudInstance[] } {
+  const copy = listed.find((i) => i.id === reply.id);
+  const others = listed.filter((i) => i.id !== reply.id);
+  const mine = { ...reply, createdAt: copy?.createdAt ?? reply.createdAt ?? createStartedAt.toISOString() };
+  const { keep } = pickInstance([mine, ...others]);
+  if (keep!.id === reply.id) return { keep: reply, extras: others };
+  return { keep: keep!, extras: [reply, ...others.filter((i) => i.id !== keep!.id)] };
+}
