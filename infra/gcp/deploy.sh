@@ -13,6 +13,7 @@ set -euo pipefail
 : "${REGION:?set REGION, for example europe-west1}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TOPIC=capifn-events
+JOB_MARK="capi-fn $TOPIC"
 g() { if [ -n "${DRY_RUN:-}" ]; then printf 'gcloud'; printf ' %q' "$@"; echo; else gcloud --project="$PROJECT" --quiet "$@"; fi; }
 # DRY_RUN_EXISTING=same|changed prints, instead, what a run does where the subscriptions and jobs already exist (with
 # the filters this script gives them, or other ones).
@@ -44,11 +45,12 @@ identity_of() {
   gcloud --project="$PROJECT" --quiet functions describe "$1" --region="$REGION" \
     --format='value(serviceConfig.serviceAccountEmail)'
 }
-# The names of the Scheduler jobs in the region (DRY_RUN_JOBS in a dry run).
-jobs_in_region() {
+# The names of capi-fn's Scheduler jobs in the region, by their description (DRY_RUN_JOBS in a dry run).
+marked_jobs() {
   if [ -n "${DRY_RUN:-}" ]; then echo "${DRY_RUN_JOBS:-}"; return; fi
   local names name
-  names=$(gcloud --project="$PROJECT" --quiet scheduler jobs list --location="$REGION" --format='value(name)') || return
+  names=$(gcloud --project="$PROJECT" --quiet scheduler jobs list --location="$REGION" \
+    --filter="description=\"$JOB_MARK\"" --format='value(name)') || return
   for name in $names; do echo "${name##*/}"; done
 }
 # The names of a topic's subscriptions (DRY_RUN_SUBSCRIPTIONS in a dry run).
@@ -109,7 +111,8 @@ job() {
     if [ "$verb" = update ] && [[ "$a" == --attributes=* ]]; then a="--update-attributes=${a#--attributes=}"; fi
     args+=("$a")
   done
-  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" "${args[@]}"
+  # The description is capi-fn's mark on its jobs (they take no labels): the prune stage deletes only jobs carrying it.
+  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" --description="$JOB_MARK" "${args[@]}"
 }
 # The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
 # functions-framework it registers with.
@@ -622,19 +625,20 @@ schedules() {
 prune() {
   local email name found
   local keep=" webhooks cluster machineset machine machinehealthcheck aws-cluster aws-machine gcp-cluster gcp-machine azure-cluster azure-machine openstack-cluster openstack-machine vsphere-cluster vsphere-machine metal3-cluster metal3-machine cluster-capi-operator drift "
+  local identities=" $(sa capifn-webhooks) $(sa capifn-cluster) $(sa capifn-machineset) $(sa capifn-machine) $(sa capifn-machinehealthcheck) $(sa capifn-aws-cluster) $(sa capifn-aws-machine) $(sa capifn-gcp-cluster) $(sa capifn-gcp-machine) $(sa capifn-azure-cluster) $(sa capifn-azure-machine) $(sa capifn-openstack-cluster) $(sa capifn-openstack-machine) $(sa capifn-vsphere-cluster) $(sa capifn-vsphere-machine) $(sa capifn-metal3-cluster) $(sa capifn-metal3-machine) $(sa capifn-cluster-capi-operator) $(sa capifn-drift) $(sa capifn-pubsub-push) $(sa capifn-scheduler) $(sa capifn-bridge) "
   found=$(labelled_functions)
   for name in $found; do
     case "$keep" in *" $name "*) continue ;; esac
     echo "deploy.sh: deleting function $name: no function of this release has its name" >&2
     email=$(identity_of "$name")
     g functions delete "$name" --gen2 --region="$REGION"
+    case "$identities" in *" $email "*) email="" ;; esac
     case "$email" in capifn-*) g iam service-accounts delete "$email" ;; esac
     echo "deploy.sh: the secret capifn-$name-kubeconfig, and the Kubernetes ServiceAccount and RBAC it grants, are yours to delete" >&2
   done
   keep=" capifn-drift capifn-cluster-capi-operator "
-  found=$(jobs_in_region)
+  found=$(marked_jobs)
   for name in $found; do
-    case "$name" in capifn-*) ;; *) continue ;; esac
     case "$keep" in *" $name "*) continue ;; esac
     echo "deploy.sh: deleting Scheduler job $name: no handler of this release has it" >&2
     g scheduler jobs delete "$name" --location="$REGION"

@@ -127,6 +127,7 @@ set -euo pipefail
 : "\${REGION:?set REGION, for example europe-west1}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TOPIC=${TOPIC}
+JOB_MARK="capi-fn $TOPIC"
 g() { if [ -n "\${DRY_RUN:-}" ]; then printf 'gcloud'; printf ' %q' "$@"; echo; else gcloud --project="$PROJECT" --quiet "$@"; fi; }
 # DRY_RUN_EXISTING=same|changed prints, instead, what a run does where the subscriptions and jobs already exist (with
 # the filters this script gives them, or other ones).
@@ -158,11 +159,12 @@ identity_of() {
   gcloud --project="$PROJECT" --quiet functions describe "$1" --region="$REGION" \\
     --format='value(serviceConfig.serviceAccountEmail)'
 }
-# The names of the Scheduler jobs in the region (DRY_RUN_JOBS in a dry run).
-jobs_in_region() {
+# The names of capi-fn's Scheduler jobs in the region, by their description (DRY_RUN_JOBS in a dry run).
+marked_jobs() {
   if [ -n "\${DRY_RUN:-}" ]; then echo "\${DRY_RUN_JOBS:-}"; return; fi
   local names name
-  names=$(gcloud --project="$PROJECT" --quiet scheduler jobs list --location="$REGION" --format='value(name)') || return
+  names=$(gcloud --project="$PROJECT" --quiet scheduler jobs list --location="$REGION" \\
+    --filter="description=\\"$JOB_MARK\\"" --format='value(name)') || return
   for name in $names; do echo "\${name##*/}"; done
 }
 # The names of a topic's subscriptions (DRY_RUN_SUBSCRIPTIONS in a dry run).
@@ -223,7 +225,8 @@ job() {
     if [ "$verb" = update ] && [[ "$a" == --attributes=* ]]; then a="--update-attributes=\${a#--attributes=}"; fi
     args+=("$a")
   done
-  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" "\${args[@]}"
+  # The description is capi-fn's mark on its jobs (they take no labels): the prune stage deletes only jobs carrying it.
+  g scheduler jobs "$verb" "$1" "$2" --location="$REGION" --description="$JOB_MARK" "\${args[@]}"
 }
 # The source of one function: its bundle as index.mjs (and its chunks, in the folder named after it) beside the
 # functions-framework it registers with.
@@ -334,6 +337,8 @@ export function renderDeployScript(): string {
     'prune() {',
     '  local email name found',
     `  local keep=" ${fns.map((f) => f.name).join(' ')} "`,
+    // An identity of this release stays even when a removed function ran as it (deployed by hand, or an older layout).
+    `  local identities=" ${identities.map((i) => `$(sa ${i})`).join(' ')} "`,
     // Listed first: a failed lookup inside the loop's word list would end the run without a word.
     '  found=$(labelled_functions)',
     '  for name in $found; do',
@@ -342,13 +347,13 @@ export function renderDeployScript(): string {
     '    email=$(identity_of "$name")',
     '    g functions delete "$name" --gen2 --region="$REGION"',
     // Only an identity this script creates (capifn-…): a function may have been given someone else's by hand.
+    '    case "$identities" in *" $email "*) email="" ;; esac',
     '    case "$email" in capifn-*) g iam service-accounts delete "$email" ;; esac',
     '    echo "deploy.sh: the secret capifn-$name-kubeconfig, and the Kubernetes ServiceAccount and RBAC it grants, are yours to delete" >&2',
     '  done',
     `  keep=" ${jobs.join(' ')} "`,
-    '  found=$(jobs_in_region)',
+    '  found=$(marked_jobs)',
     '  for name in $found; do',
-    '    case "$name" in capifn-*) ;; *) continue ;; esac',
     '    case "$keep" in *" $name "*) continue ;; esac',
     '    echo "deploy.sh: deleting Scheduler job $name: no handler of this release has it" >&2',
     '    g scheduler jobs delete "$name" --location="$REGION"',

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_LABEL, gcpKubeconfigSecret, gcpServiceAccount, TOPIC } from '../../scripts/deploy/gcp.ts';
+import {
+  BRIDGE_IDENTITY,
+  FUNCTION_LABEL,
+  gcpKubeconfigSecret,
+  gcpServiceAccount,
+  TOPIC,
+} from '../../scripts/deploy/gcp.ts';
 import { hosts, isRendered } from '../../scripts/deploy/hosts.ts';
 import { handlerUnits } from '../../scripts/deploy/plan.ts';
 import { staleFiles } from '../../scripts/deploy/rendered.ts';
@@ -194,11 +200,13 @@ describe('infra/gcp', () => {
         try {
           await expectSubscriptions(pubsub, fns, 'http://127.0.0.1:9');
           // A later deployment (a capi-fn upgrade, the functions' URLs moved): one subscription left with another
-          // filter and no ordering, as an older release made it, is replaced; every other setting is updated in place.
+          // filter, as an older release made it, is replaced (its ordering is on: the filter alone must tell); every
+          // other setting is updated in place.
           const stale = pubsubSubscriptionName(TOPIC, 'machine');
           await pubsub.subscription(stale).delete();
           await pubsub.topic(TOPIC).createSubscription(stale, {
             filter: 'attributes.capifnhandler = "machine"',
+            enableMessageOrdering: true,
             pushConfig: { pushEndpoint: 'http://127.0.0.1:9/old' },
           });
           // A handler of an older release that this one does not have: its subscription goes; someone else's stays.
@@ -237,12 +245,13 @@ describe('infra/gcp', () => {
 
     /**
      * Cloud Functions (v1 and v2), IAM and Cloud Scheduler as far as the prune stage reads and deletes them: the
-     * region holds `functions` (name → labels) and `jobs`; every request is recorded; `failList` refuses the
+     * region holds `functions` (name → labels, and the account it runs as when not its own) and `jobs` (name →
+     * description); every request is recorded; `failList` refuses the
      * functions listing (403: a deployer without cloudfunctions.functions.list).
      */
     async function fakeGoogle(o: {
-      functions: Record<string, Record<string, string>>;
-      jobs: string[];
+      functions: Record<string, { labels: Record<string, string>; runsAs?: string }>;
+      jobs: Record<string, string | undefined>;
       failList?: boolean;
     }) {
       const loc = `projects/${PROJECT}/locations/europe-west1`;
@@ -259,8 +268,10 @@ describe('infra/gcp', () => {
           name: `${loc}/functions/${name}`,
           environment: 'GEN_2',
           state: 'ACTIVE',
-          labels: o.functions[name],
-          serviceConfig: { serviceAccountEmail: `${gcpServiceAccount(name)}@${PROJECT}.iam.gserviceaccount.com` },
+          labels: o.functions[name]!.labels,
+          serviceConfig: {
+            serviceAccountEmail: `${o.functions[name]!.runsAs ?? gcpServiceAccount(name)}@${PROJECT}.iam.gserviceaccount.com`,
+          },
         });
         if (req.method === 'GET' && path === `/v1/projects/${PROJECT}/locations`)
           return send(200, { locations: [{ name: loc, locationId: 'europe-west1' }] });
@@ -275,7 +286,12 @@ describe('infra/gcp', () => {
         if (req.method === 'GET' && path === `/v2/${loc}/operations/op1`)
           return send(200, { name: `${loc}/operations/op1`, done: true });
         if (req.method === 'GET' && path === `/v1/${loc}/jobs`)
-          return send(200, { jobs: o.jobs.map((j) => ({ name: `${loc}/jobs/${j}` })) });
+          return send(200, {
+            jobs: Object.entries(o.jobs).map(([j, description]) => ({
+              name: `${loc}/jobs/${j}`,
+              ...(description ? { description } : {}),
+            })),
+          });
         if (req.method === 'DELETE') return send(200, {});
         send(400, { error: { code: 400, message: 'not in this fake', status: 'INVALID_ARGUMENT' } });
       });
@@ -308,10 +324,23 @@ describe('infra/gcp', () => {
     }
 
     it('prune: deletes the functions, identities and Scheduler jobs of a handler the release no longer has, nothing else', async () => {
-      const mark = { [FUNCTION_LABEL]: TOPIC };
+      const labels = { [FUNCTION_LABEL]: TOPIC };
+      const jobMark = `capi-fn ${TOPIC}`;
       const google = await fakeGoogle({
-        functions: { machine: mark, 'removed-handler': mark, 'someone-elses': {} },
-        jobs: ['capifn-drift', 'capifn-removed-handler', 'someone-elses-job'],
+        functions: {
+          machine: { labels },
+          'removed-handler': { labels },
+          // Removed too, but it ran as an identity this release still uses: the identity stays.
+          'removed-on-bridge': { labels, runsAs: BRIDGE_IDENTITY },
+          'someone-elses': { labels: {} },
+        },
+        jobs: {
+          'capifn-drift': jobMark,
+          'capifn-removed-handler': jobMark,
+          // Named like capi-fn's, without its mark: not capi-fn's.
+          'capifn-lookalike': 'a job of someone else',
+          'someone-elses-job': undefined,
+        },
       });
       try {
         const { code, stderr } = await google.prune();
@@ -320,6 +349,7 @@ describe('infra/gcp', () => {
         expect(deletes).toEqual([
           `DELETE /v2/projects/${PROJECT}/locations/europe-west1/functions/removed-handler`,
           `DELETE /v1/projects/-/serviceAccounts/${gcpServiceAccount('removed-handler')}@${PROJECT}.iam.gserviceaccount.com`,
+          `DELETE /v2/projects/${PROJECT}/locations/europe-west1/functions/removed-on-bridge`,
           `DELETE /v1/projects/${PROJECT}/locations/europe-west1/jobs/capifn-removed-handler`,
         ]);
         expect(stderr).toContain('the secret capifn-removed-handler-kubeconfig');
@@ -330,8 +360,8 @@ describe('infra/gcp', () => {
 
     it('prune: a listing that fails stops the run instead of passing for an empty one', async () => {
       const google = await fakeGoogle({
-        functions: { 'removed-handler': { [FUNCTION_LABEL]: TOPIC } },
-        jobs: ['capifn-removed-handler'],
+        functions: { 'removed-handler': { labels: { [FUNCTION_LABEL]: TOPIC } } },
+        jobs: { 'capifn-removed-handler': `capi-fn ${TOPIC}` },
         failList: true,
       });
       try {
