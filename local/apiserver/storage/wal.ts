@@ -441,7 +441,11 @@ export class Wal {
           // next append, probe or close tries again.
           try {
             await this.repair();
-          } catch {}
+          } catch (cut) {
+            this.log(
+              `storage: could not cut the failed batch from ${join(this.dir, LOG)} (${describeError(cut)}); the next append, probe or close tries again`,
+            );
+          }
           // Records queued behind the failed batch may build on it: they are lost with it.
           const waiting = this.current as Deferred | undefined;
           this.current = undefined;
