@@ -175,7 +175,7 @@ describe('infra/gcp', () => {
     it.skipIf(!hasPeer('gcloud-pubsub-emulator'))(
       'creates each handler’s push subscription with the bus adapter’s filter and dead-letter topic (Pub/Sub stage, emulator)',
       async () => {
-        const fns = ['machineset', 'machine'];
+        const fns = ['machineset', 'machine', 'machinehealthcheck'];
         const runPubsubStage = (urlBase: string) =>
           new Promise<{ stderr: string }>((resolve, reject) =>
             execFile(
@@ -209,6 +209,14 @@ describe('infra/gcp', () => {
             enableMessageOrdering: true,
             pushConfig: { pushEndpoint: 'http://127.0.0.1:9/old' },
           });
+          // One with this release's filter but without message ordering (Pub/Sub cannot turn it on): replaced too.
+          const unordered = pubsubSubscriptionName(TOPIC, 'machinehealthcheck');
+          const mhc = handlerUnits().find((u) => u.name === 'machinehealthcheck')!;
+          await pubsub.subscription(unordered).delete();
+          await pubsub.topic(TOPIC).createSubscription(unordered, {
+            filter: pubsubFilterFor(mhc.subscription).filter,
+            pushConfig: { pushEndpoint: 'http://127.0.0.1:9/old' },
+          });
           // A handler of an older release that this one does not have: its subscription goes; someone else's stays.
           const removed = `${TOPIC}-removed-handler`;
           await pubsub
@@ -228,6 +236,7 @@ describe('infra/gcp', () => {
             expect(stderr).not.toContain(`deleting Pub/Sub subscription ${name}:`);
           }
           expect(stderr).toContain(`replacing Pub/Sub subscription ${stale}`);
+          expect(stderr).toContain(`replacing Pub/Sub subscription ${unordered}`);
           expect(stderr).toContain(`deleting Pub/Sub subscription ${removed}`);
           expect((await pubsub.subscription(removed).exists())[0]).toBe(false);
           expect((await pubsub.subscription('someone-elses').exists())[0]).toBe(true);
