@@ -339,7 +339,7 @@ export function renderDeployScript(): string {
     `  local keep=" ${fns.map((f) => f.name).join(' ')} "`,
     // An identity of this release stays even when a removed function ran as it (deployed by hand, or an older layout).
     `  local identities=" ${identities.map((i) => `$(sa ${i})`).join(' ')} "`,
-    // Listed first: a failed lookup inside the loop's word list would end the run without a word.
+    // Listed first: a failed lookup inside the loop's word list would pass for an empty list.
     '  found=$(labelled_functions)',
     '  for name in $found; do',
     '    case "$keep" in *" $name "*) continue ;; esac',

@@ -211,8 +211,9 @@ describe('store on a failing write-ahead log (audit 4)', () => {
     expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['z']);
   });
 
-  it('a refused write does not come back at the next start when nothing was appended after it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wal-refused-close-'));
+  /** A store that made `kept` durable, then wrote `refused`, whose sync failed: refused (a 500) and rolled back. */
+  async function keptThenRefused(prefix: string) {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
     dirs.push(dir);
     const disk = new FakeDisk();
     const s = new Store();
@@ -220,27 +221,21 @@ describe('store on a failing write-ahead log (audit 4)', () => {
     s.attachWal(wal);
     s.write('k', 'ns', 'kept', obj('kept'), null);
     await s.durable();
-    // Written to the log, but its sync failed: refused (a 500 to the client) and rolled back.
     disk.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     s.write('k', 'ns', 'refused', obj('refused'), null);
     await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
+    return { dir, disk, wal };
+  }
+
+  it('a refused write does not come back at the next start when nothing was appended after it', async () => {
+    const { dir, disk, wal } = await keptThenRefused('wal-refused-close-');
     disk.syncError = undefined;
     await wal.close();
     expect(Wal.load(dir).objects.map((o) => o[2])).toEqual(['kept']);
   });
 
   it('a refused batch is not replayed after a crash: it is cut before its clients hear of the refusal', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wal-eio-crash-'));
-    dirs.push(dir);
-    const disk = new FakeDisk();
-    const s = new Store();
-    const { wal } = await Wal.open(dir, () => s.persistedState(), { io: disk.io, log: () => {} });
-    s.attachWal(wal);
-    s.write('k', 'ns', 'kept', obj('kept'), null);
-    await s.durable();
-    disk.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-    s.write('k', 'ns', 'refused', obj('refused'), null);
-    await expect(s.durable()).rejects.toMatchObject({ code: 'EIO' });
+    const { dir, disk, wal } = await keptThenRefused('wal-eio-crash-');
     // The process dies here: no close, no later append. What the next start reads:
     expect(Wal.load(dir, () => {}).objects.map((o) => o[2])).toEqual(['kept']);
     disk.syncError = undefined;
