@@ -2,75 +2,26 @@
 // the emulator's endpoints and an ADFS-style authority (MSAL does no instance discovery for it), service-principal
 // login against the emulator's token endpoint, REQUESTS_CA_BUNDLE for its CA, and the 2020-09-01-hybrid profile
 // (Debian's `az vm` cannot load the default profile's compute API). Skipped without `az`, failed in CI.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPeer } from '../../support/peers.ts';
+import { type AzCli, azAgainst } from './az-env.ts';
 import { seedInstalledCluster } from './seed.ts';
-import { type ArmEmulator, CLI_RESOURCE, startArmEmulator } from './server.ts';
-
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
+import { type ArmEmulator, startArmEmulator } from './server.ts';
 
 describe.skipIf(!hasPeer('az'))('the Azure CLI against the ARM emulator', () => {
   let arm: ArmEmulator;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  const az = (...args: string[]) =>
-    new Promise<Result>((resolve) => {
-      execFile('az', [...args, '--only-show-errors'], { env, timeout: 120_000 }, (e, out, err) =>
-        resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
-      );
-    });
-  const ok = async (...args: string[]) => {
-    const r = await az(...args);
-    if (r.code !== 0) throw new Error(`az ${args.join(' ')} exited ${r.code}: ${r.err}`);
-    return r.out;
-  };
+  let cli: AzCli;
+  const az = (...args: string[]) => cli.az(...args);
+  const ok = (...args: string[]) => cli.ok(...args);
   const json = async <T>(...args: string[]) => JSON.parse(await ok(...args, '-o', 'json')) as T;
 
   beforeAll(async () => {
     arm = await startArmEmulator({ vmCreateMs: 200, vmDeleteMs: 200 });
-    dir = mkdtempSync(join(tmpdir(), 'az-emulator-'));
-    writeFileSync(join(dir, 'ca.pem'), arm.caPem);
-    env = {
-      ...process.env,
-      AZURE_CONFIG_DIR: join(dir, 'cfg'),
-      AZURE_CORE_COLLECT_TELEMETRY: 'false',
-      AZURE_CORE_NO_COLOR: 'true',
-      REQUESTS_CA_BUNDLE: join(dir, 'ca.pem'),
-    };
-    const host = arm.endpoint.replace(/\/$/, '');
-    await ok(
-      'cloud',
-      'register',
-      '--name',
-      'CapiFnEmulator',
-      '--endpoint-resource-manager',
-      arm.endpoint,
-      '--endpoint-active-directory',
-      `${host}/adfs`,
-      '--endpoint-active-directory-resource-id',
-      CLI_RESOURCE,
-      '--endpoint-active-directory-graph-resource-id',
-      'https://graph.capi-fn.local/',
-      '--endpoint-management',
-      CLI_RESOURCE,
-      '--endpoint-vm-image-alias-doc',
-      `${host}/aliases.json`,
-      '--profile',
-      '2020-09-01-hybrid',
-    );
-    await ok('cloud', 'set', '--name', 'CapiFnEmulator');
+    cli = await azAgainst(arm);
   }, 180_000);
   afterAll(async () => {
     await arm?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    cli?.close();
   });
 
   it('logs in with a service principal through the emulator’s token endpoint; a wrong secret is refused', async () => {

@@ -42,8 +42,14 @@ export const EMULATOR_CLIENT_SECRET = 'emulated-client-secret';
 /** The audience the CLI's registered cloud asks tokens for (any value works; the SDK asks for the endpoint's). */
 export const CLI_RESOURCE = 'https://management.capi-fn.local/';
 
+/**
+ * Answers an authenticated ARM request the emulator has no route for (a test's own resource types), or undefined to
+ * leave it to the emulator.
+ */
+export type ArmRoute = (method: string, url: URL) => ArmResponse | undefined;
+
 export async function startArmEmulator(
-  o: ArmEmulatorOptions & { port?: number; host?: string } = {},
+  o: ArmEmulatorOptions & { port?: number; host?: string; routes?: ArmRoute } = {},
 ): Promise<ArmEmulator> {
   const clients = o.clients ?? { [EMULATOR_CLIENT_ID]: EMULATOR_CLIENT_SECRET };
   const state = new ArmState({ ...o, clients });
@@ -51,7 +57,7 @@ export async function startArmEmulator(
   const ca = await createCa('capi-fn-arm-emulator-ca');
   const cert = await issueServerCert(ca, [host, '127.0.0.1', 'localhost'], 'capi-fn-arm-emulator');
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-    handle(state, req, res).catch((e: unknown) => {
+    handle(state, req, res, o.routes).catch((e: unknown) => {
       send(res, {
         status: 500,
         body: { error: { code: 'InternalServerError', message: `emulator error: ${(e as Error).message}` } },
@@ -222,7 +228,7 @@ async function identity(
   return undefined;
 }
 
-async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse, routes?: ArmRoute): Promise<void> {
   const host = req.headers.host ?? '127.0.0.1';
   const origin = `https://${host}`;
   const base = `${origin}/`;
@@ -279,7 +285,7 @@ async function handle(state: ArmState, req: IncomingMessage, res: ServerResponse
         'The api-version query parameter (?api-version=) is required for all requests.',
       );
     const body = method === 'PUT' || method === 'PATCH' || method === 'POST' ? await readJson(req) : {};
-    const r = route(state, method, url, body, base, apiVersion, fault);
+    const r = routes?.(method, url) ?? route(state, method, url, body, base, apiVersion, fault);
     record(r.status);
     return send(res, method === 'HEAD' ? { ...r, body: undefined } : r);
   } catch (e) {
