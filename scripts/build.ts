@@ -72,6 +72,11 @@ function options(e: Entry): BuildOptions {
     platform: 'node',
     target: 'node22',
     format: 'esm',
+    // Minified: a bundle's import parses all of it, and parsing goes with its size. The aws/machine bundle (467 → 228
+    // KiB) imported in 153 ms against 179 ms unminified, interleaved runs against an empty Node's 101 ms: 26 ms off
+    // every cold start. keepNames keeps functions' and classes' names (stack traces name the functions, error classes
+    // keep theirs); what is lost is the bundle's line and column, which were never the source's either.
+    minify: true,
     keepNames: true,
     logLevel: 'error',
     // The Lambda Node.js runtime ships AWS SDK v3 and the Functions host provides functions-core; the
