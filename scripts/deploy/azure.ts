@@ -392,7 +392,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 a() { if [ -n "\${DRY_RUN:-}" ]; then printf 'az'; printf ' %q' "$@"; echo; else az "$@"; fi; }
 
 infrastructure() {
-  a deployment group create --resource-group "$RESOURCE_GROUP" --name capi-fn \\
+  a deployment group create --resource-group "$RESOURCE_GROUP" --name "capi-fn-$PREFIX" \\
     --template-file "$ROOT/infra/azure/azuredeploy.json" --parameters prefix="$PREFIX" keyVaultName="$KEY_VAULT"
   # Event Grid subscriptions of capi-fn's (capifn-…) that the template no longer has (a handler removed or renamed,
   # its events grouped otherwise) are deleted: an incremental deployment leaves them, and they would go on delivering
@@ -431,11 +431,20 @@ code() {
 
 # What an earlier release deployed and this one no longer has (a handler removed or renamed in an upgrade): its app
 # would go on running as an identity that can still read its kubeconfig, and its queues and package would stay. The
-# app, its plan and its identity are found by capi-fn's tags (this PREFIX's, and which function's); queues and
-# deployment containers by name, in capi-fn's own storage accounts (named in the deployment's outputs). Reads run in
-# a dry run too (they change nothing); a read that fails ends the stage rather than pass for an empty list.
+# app, its plan and its identity are found by the tags the template puts on them (capi-fn: this PREFIX, several may
+# share a resource group; capi-fn-function: whose), read from the resource group's listing: ARM leaves tags out of a
+# listing filtered by tag. Resources deployed before those tags existed are not found. Queues and deployment
+# containers are found by name, in this PREFIX's storage accounts (its deployment's outputs). Reads run in a dry run
+# too (they change nothing); a read that fails ends the stage rather than pass for an empty list.
 get() { az rest --method get --url "$1" --query "$2" --output tsv </dev/null; }
 gone() { a rest --method delete --url "$1" </dev/null; }
+# The role assignments made at scope $1 itself (atScope() lists those inherited from above it too), then deleted.
+unassign_at() {
+  local ras ra
+  ras=$(get "$1/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\\$filter=atScope()" \\
+    "value[?properties.scope=='$1'].id") || return
+  for ra in $ras; do gone "$ra?api-version=2022-04-01"; done
+}
 
 prune() {
   local keep queues sub base found kind version fn type id pid ras ra accounts bus host name
@@ -443,21 +452,21 @@ prune() {
   queues=" $(tr '\\n' ' ' <"$ROOT/infra/azure/queues.txt")"
   sub=$(az account show --query id --output tsv) || return
   base="/subscriptions/$sub/resourceGroups/$RESOURCE_GROUP"
-  found=$(get "$base/resources?api-version=2021-04-01&\\$filter=tagName eq '${PREFIX_TAG}' and tagValue eq '$PREFIX'" \\
-    "value[].[type, id, tags.\\"${FUNCTION_TAG}\\" || '']") || return
+  found=$(get "$base/resources?api-version=2021-04-01" \\
+    "value[?tags.\\"${PREFIX_TAG}\\"=='$PREFIX'].[type, id, tags.\\"${FUNCTION_TAG}\\" || '']") || return
   # The app first (it runs on the plan, as the identity), then its plan, then the identity with what it was granted:
   # a deleted identity's role assignments would stay behind as "Identity not found".
   for kind in Microsoft.Web/sites@2024-04-01 Microsoft.Web/serverfarms@2024-04-01 \\
     Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31; do
     version="\${kind#*@}" kind="\${kind%@*}"
-    # The function's tag last and '' when absent (az prints a null as None): tab is whitespace to read, so an empty
-    # field before others would shift them.
-    while IFS=$'\\t' read -r type id fn; do
+    # The function's tag last, '' when absent (az prints a null as None): tab is whitespace to read, so an empty
+    # field before others would shift them into its place.
+    while read -r type id fn; do
       if [ -z "$fn" ] || [ "\${type,,}" != "\${kind,,}" ]; then continue; fi
       case "$keep" in *" $fn "*) continue ;; esac
       echo "deploy.sh: deleting $type $(basename "$id"): no function of this release is $fn" >&2
       if [ "$kind" = Microsoft.ManagedIdentity/userAssignedIdentities ]; then
-        pid=$(get "$id?api-version=$version" properties.principalId) || return
+        pid=$(get "$id?api-version=$version" "properties.principalId || ''") || return
         if [ -n "$pid" ]; then
           ras=$(get "/subscriptions/$sub/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\\$filter=principalId eq '$pid'" \\
             "value[].id") || return
@@ -470,11 +479,11 @@ prune() {
       fi
     done <<<"$found"
   done
-  accounts=$(get "$base/providers/Microsoft.Resources/deployments/capi-fn?api-version=2021-04-01" \\
-    "[properties.outputs.busAccount.value, properties.outputs.hostAccount.value]") || return
+  accounts=$(get "$base/providers/Microsoft.Resources/deployments/capi-fn-$PREFIX?api-version=2021-04-01" \\
+    "[properties.outputs.busAccount.value || '', properties.outputs.hostAccount.value || '']") || return
   read -r -d '' bus host <<<"$accounts" || true
   if [ -z "\${bus:-}" ] || [ -z "\${host:-}" ]; then
-    echo "deploy.sh: the deployment capi-fn names no storage accounts (an older release's?): run the infrastructure stage first" >&2
+    echo "deploy.sh: the deployment capi-fn-$PREFIX names no storage accounts (an older release's?): run the infrastructure stage first" >&2
     return 1
   fi
   found=$(get "$base/providers/Microsoft.Storage/storageAccounts/$bus/queueServices/default/queues?api-version=2023-05-01" \\
@@ -483,7 +492,10 @@ prune() {
     case "$name" in ${DEFAULT_AZURE_QUEUE_PREFIX}*) ;; *) continue ;; esac
     case "$queues" in *" $name "*) continue ;; esac
     echo "deploy.sh: deleting queue $name: no handler of this release reads it" >&2
-    gone "$base/providers/Microsoft.Storage/storageAccounts/$bus/queueServices/default/queues/$name?api-version=2023-05-01"
+    id="$base/providers/Microsoft.Storage/storageAccounts/$bus/queueServices/default/queues/$name"
+    # What was granted on it (the topic's sender role, the drift check's): they would outlive the queue.
+    unassign_at "$id" || return
+    gone "$id?api-version=2023-05-01"
   done
   found=$(get "$base/providers/Microsoft.Storage/storageAccounts/$host/blobServices/default/containers?api-version=2023-05-01" \\
     "value[].name") || return

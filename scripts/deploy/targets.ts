@@ -97,7 +97,7 @@ export const deployTargets: DeployTarget[] = [
     expects: [
       'RESOURCE_GROUP, PREFIX (a name prefix) and KEY_VAULT (an existing Key Vault in RBAC mode)',
       'in KEY_VAULT one secret per function, capifn-<function>-kubeconfig, with its own kubeconfig (infra/rbac/)',
-      'an Azure CLI login (`az login`) allowed to deploy to the resource group, assign roles, and delete what a removed function left (its app, plan, identity and role assignments, queues and package container)',
+      'an Azure CLI login (`az login`) allowed to deploy to the resource group, assign roles, read the role assignments of the subscription, and delete what a removed function left (its app, plan, identity and role assignments, queues and package container)',
       'the bundles in dist/azure/ (`npm run build`) and `zip`',
     ],
     preflight(env, root) {

@@ -12,39 +12,49 @@ import { type ArmEmulator, startArmEmulator } from '../emulators/arm/server.ts';
 import type { ArmResponse } from '../emulators/arm/state.ts';
 import { hasPeer } from '../support/peers.ts';
 
+const RA = '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments';
 const SCRIPT = join(import.meta.dirname, '..', '..', 'infra', 'azure', 'deploy.sh');
 const RG = 'rg1';
 const PREFIX = 'capi1';
 const BUS = 'capifnbusabc';
 const HOST = 'capifnhostabc';
 const REMOVED = 'removed-handler';
+/** Another installation in the same resource group. */
+const OTHER_PREFIX = 'other1';
+const OTHER_BUS = 'capifnbusother';
 
 /** What the resource group holds: resources by id (type, tags), identities' principals, role assignments. */
 interface Cloud {
   resources: Map<string, { type: string; tags: Record<string, string>; principalId?: string }>;
-  /** Role assignment id → principal. */
-  assignments: Map<string, string>;
-  queues: string[];
+  /** Role assignment id → its principal and the scope it was made at. */
+  assignments: Map<string, { principal: string; scope: string }>;
+  /** Queue names per storage account. */
+  queues: Record<string, string[]>;
   containers: string[];
-  /** The resource listing answers 403 (a deployer without Microsoft.Resources/resources/read). */
-  failList?: boolean;
+  /** A listing that answers 403 (a deployer without the right to read it). */
+  fail?: 'resources' | 'assignments';
   deletes: string[];
 }
 
 describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI', () => {
   let arm: ArmEmulator;
   let cli: AzCli;
-  let cloud: Cloud = { resources: new Map(), assignments: new Map(), queues: [], containers: [], deletes: [] };
+  let cloud: Cloud = { resources: new Map(), assignments: new Map(), queues: {}, containers: [], deletes: [] };
 
   const rgPath = (sub: string) => `/subscriptions/${sub}/resourceGroups/${RG}`;
   const ok = (body: unknown): ArmResponse => ({ status: 200, body });
 
-  /** The routes the prune stage calls; any other request is the emulator's. */
+  /** The routes the prune stage calls, answered as ARM answers them; any other request is the emulator's. */
   function routes(method: string, url: URL): ArmResponse | undefined {
     const sub = arm.subscriptionId;
     const path = decodeURIComponent(url.pathname);
     const lower = path.toLowerCase();
     const base = rgPath(sub).toLowerCase();
+    const filter = url.searchParams.get('$filter') ?? '';
+    const denied = (what: string): ArmResponse => ({
+      status: 403,
+      body: { error: { code: 'AuthorizationFailed', message: `not allowed to read ${what}` } },
+    });
     if (method === 'DELETE') {
       cloud.deletes.push(path);
       cloud.resources.delete(path);
@@ -52,33 +62,38 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
     }
     if (method !== 'GET') return undefined;
     if (lower === `${base}/resources`) {
-      if (cloud.failList)
-        return {
-          status: 403,
-          body: { error: { code: 'AuthorizationFailed', message: 'not allowed to read resources' } },
-        };
-      const f = /tagName eq '([^']+)' and tagValue eq '([^']+)'/.exec(url.searchParams.get('$filter') ?? '');
+      if (cloud.fail === 'resources') return denied('resources');
+      const f = /tagName eq '([^']+)' and tagValue eq '([^']+)'/.exec(filter);
       const value = [...cloud.resources]
         .filter(([, r]) => !f || r.tags[f[1]!] === f[2])
-        .map(([id, r]) => ({ id, name: id.split('/').at(-1), type: r.type, tags: r.tags }));
+        // A listing filtered by tag leaves the tags out (the ARM reference says so).
+        .map(([id, r]) => ({ id, name: id.split('/').at(-1), type: r.type, ...(f ? {} : { tags: r.tags }) }));
       return ok({ value });
     }
     const identity = cloud.resources.get(path);
     if (identity?.principalId) return ok({ id: path, properties: { principalId: identity.principalId } });
-    if (lower === `/subscriptions/${sub}/providers/microsoft.authorization/roleassignments`) {
-      const principal = /principalId eq '([^']+)'/.exec(url.searchParams.get('$filter') ?? '')?.[1];
-      return ok({
+    const assignments = (keep: (a: { principal: string; scope: string }) => boolean) =>
+      ok({
         value: [...cloud.assignments]
-          .filter(([, p]) => p === principal)
-          .map(([id, p]) => ({ id, properties: { principalId: p } })),
+          .filter(([, a]) => keep(a))
+          .map(([id, a]) => ({ id, properties: { principalId: a.principal, scope: a.scope } })),
       });
+    if (lower === `/subscriptions/${sub}/providers/microsoft.authorization/roleassignments`) {
+      if (cloud.fail === 'assignments') return denied('role assignments');
+      const principal = /principalId eq '([^']+)'/.exec(filter)?.[1];
+      return assignments((a) => a.principal === principal);
     }
-    if (lower === `${base}/providers/microsoft.resources/deployments/capi-fn`)
-      return ok({
-        properties: { outputs: { busAccount: { value: BUS }, hostAccount: { value: HOST } } },
-      });
-    if (lower === `${base}/providers/microsoft.storage/storageaccounts/${BUS}/queueservices/default/queues`)
-      return ok({ value: cloud.queues.map((name) => ({ name })) });
+    const scope = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path)?.[1];
+    if (scope && filter === 'atScope()')
+      // At the scope and above it (inherited), as atScope() answers.
+      return assignments((a) => scope.toLowerCase().startsWith(a.scope.toLowerCase()));
+    const deployment = /\/providers\/microsoft\.resources\/deployments\/capi-fn-([^/]+)$/.exec(lower)?.[1];
+    if (lower.startsWith(base) && deployment === PREFIX)
+      return ok({ properties: { outputs: { busAccount: { value: BUS }, hostAccount: { value: HOST } } } });
+    if (lower.startsWith(base) && deployment === OTHER_PREFIX)
+      return ok({ properties: { outputs: { busAccount: { value: OTHER_BUS }, hostAccount: { value: 'otherhost' } } } });
+    const account = /\/storageaccounts\/([^/]+)\/queueservices\/default\/queues$/.exec(lower)?.[1];
+    if (account) return ok({ value: (cloud.queues[account] ?? []).map((name) => ({ name })) });
     if (lower === `${base}/providers/microsoft.storage/storageaccounts/${HOST}/blobservices/default/containers`)
       return ok({ value: cloud.containers.map((name) => ({ name })) });
     return undefined;
@@ -127,7 +142,7 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
       ...kept.flatMap((fn) => [...functionResources(fn)]),
       ...functionResources(REMOVED),
       // Another installation in the same resource group (its own prefix) that has no such function: not this one's.
-      ...functionResources(REMOVED, 'other1'),
+      ...functionResources(REMOVED, OTHER_PREFIX),
       // Tagged with the prefix but by no function: not the stage's to judge.
       [
         `${rgPath(arm.subscriptionId)}/providers/Microsoft.Web/sites/${PREFIX}-hand-made`,
@@ -136,27 +151,30 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
     ]);
     const removedPrincipal = `principal-${PREFIX}-${REMOVED}`;
     const q = azureQueueName(REMOVED);
+    const queueScope = (name: string) =>
+      `${rgPath(arm.subscriptionId)}/providers/Microsoft.Storage/storageAccounts/${BUS}/queueServices/default/queues/${name}`;
     return {
       resources,
       assignments: new Map([
-        [
-          '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Authorization/roleAssignments/ra-host',
-          removedPrincipal,
-        ],
-        ['/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/ra-secret', removedPrincipal],
-        [
-          '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/ra-machine',
-          `principal-${PREFIX}-machine`,
-        ],
+        [`${RA}/ra-host`, { principal: removedPrincipal, scope: `${rgPath(arm.subscriptionId)}/providers/x/host` }],
+        [`${RA}/ra-secret`, { principal: removedPrincipal, scope: '/subscriptions/s/vault/secret' }],
+        [`${RA}/ra-machine`, { principal: `principal-${PREFIX}-machine`, scope: rgPath(arm.subscriptionId) }],
+        // Made on the removed queue (the topic's sender role), and one inherited there from the resource group.
+        [`${RA}/ra-topic-on-queue`, { principal: 'principal-topic', scope: queueScope(q) }],
+        [`${RA}/ra-group-reader`, { principal: 'principal-reader', scope: rgPath(arm.subscriptionId) }],
       ]),
-      queues: [
-        azureQueueName('machine'),
-        poisonQueueName(azureQueueName('machine')),
-        q,
-        poisonQueueName(q),
-        // In capi-fn's bus account but not named as its queues are.
-        'orders',
-      ],
+      queues: {
+        [BUS]: [
+          azureQueueName('machine'),
+          poisonQueueName(azureQueueName('machine')),
+          q,
+          poisonQueueName(q),
+          // In capi-fn's bus account but not named as its queues are.
+          'orders',
+        ],
+        // The other installation's: its release may still have the handler.
+        [OTHER_BUS]: [q, poisonQueueName(q)],
+      },
       containers: ['deploy-machine', `deploy-${REMOVED}`, 'azure-webjobs-hosts'],
       deletes: [],
     };
@@ -171,9 +189,10 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
     expect(cloud.deletes).toEqual([
       `${p}/Microsoft.Web/sites/${PREFIX}-${REMOVED}`,
       `${p}/Microsoft.Web/serverfarms/${PREFIX}-${REMOVED}-plan`,
-      '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Authorization/roleAssignments/ra-host',
-      '/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/ra-secret',
+      `${RA}/ra-host`,
+      `${RA}/ra-secret`,
       `${p}/Microsoft.ManagedIdentity/userAssignedIdentities/${PREFIX}-${REMOVED}`,
+      `${RA}/ra-topic-on-queue`,
       `${p}/Microsoft.Storage/storageAccounts/${BUS}/queueServices/default/queues/${q}`,
       `${p}/Microsoft.Storage/storageAccounts/${BUS}/queueServices/default/queues/${poisonQueueName(q)}`,
       `${p}/Microsoft.Storage/storageAccounts/${HOST}/blobServices/default/containers/deploy-${REMOVED}`,
@@ -181,14 +200,34 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
     expect(stderr).toContain(`the Key Vault secret capifn-${REMOVED}-kubeconfig`);
   }, 300_000);
 
-  it('a listing that fails stops the run instead of passing for an empty one', async () => {
-    cloud = { ...upgradedCloud(), failList: true };
-    const before = arm.state.requests.length;
-    const { code, stderr } = await prune();
-    expect(code, stderr).not.toBe(0);
-    expect(stderr).toContain('AuthorizationFailed');
+  it('DRY_RUN=1 reads what is there and prints the deletes without making one', async () => {
+    cloud = upgradedCloud();
+    const { code, stdout, stderr } = await prune({ DRY_RUN: '1' });
+    expect(code, stderr).toBe(0);
     expect(cloud.deletes).toEqual([]);
-    // It stopped there: the queues were not even listed.
-    expect(arm.state.requests.slice(before).some((r) => r.path.toLowerCase().endsWith('/queues'))).toBe(false);
+    const printed = stdout.split('\n').filter((l) => l.startsWith('az rest --method delete'));
+    expect(printed).toHaveLength(9);
+    expect(printed[0]).toContain(`Microsoft.Web/sites/${PREFIX}-${REMOVED}`);
   }, 300_000);
+
+  it.each([
+    ['resources', 0],
+    // The identity's grants could not be listed: the identity stays (its app and plan are gone already), or its
+    // role assignments would be left as "Identity not found".
+    ['assignments', 2],
+  ] as const)(
+    'a %s listing that fails stops the run instead of passing for an empty one',
+    async (fail, deleted) => {
+      cloud = { ...upgradedCloud(), fail };
+      const before = arm.state.requests.length;
+      const { code, stderr } = await prune();
+      expect(code, stderr).not.toBe(0);
+      expect(stderr).toContain('AuthorizationFailed');
+      expect(cloud.deletes).toHaveLength(deleted);
+      expect(cloud.deletes.some((d) => d.includes('userAssignedIdentities'))).toBe(false);
+      // It stopped there: the queues were not even listed.
+      expect(arm.state.requests.slice(before).some((r) => r.path.toLowerCase().endsWith('/queues'))).toBe(false);
+    },
+    300_000,
+  );
 });
