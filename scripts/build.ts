@@ -74,8 +74,8 @@ function options(e: Entry): BuildOptions {
     format: 'esm',
     // Minified: a bundle's import parses all of it, and parsing goes with its size. The aws/machine bundle (467 → 228
     // KiB) imported in 153 ms against 179 ms unminified, interleaved runs against an empty Node's 101 ms: 26 ms off
-    // every cold start. keepNames keeps functions' and classes' names (stack traces name the functions, error classes
-    // keep theirs); what is lost is the bundle's line and column, which were never the source's either.
+    // every cold start. keepNames keeps functions' and classes' `name` (stack frames name plain functions, errors keep
+    // their names); a method's frame loses its class (`e.run`), and the bundle's line and column mean nothing.
     minify: true,
     keepNames: true,
     logLevel: 'error',

@@ -315,7 +315,6 @@ export function serverlessConfig(): Record<string, unknown> {
       logRetentionInDays: 14,
       // Nothing secret here: each function reads its kubeconfig from its own Secrets Manager secret.
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         CAPI_FN_EVENT_BUS: BUS_NAME,
         CAPI_FN_SOURCE: "${env:CAPI_FN_SOURCE, 'capi-fn'}",
       },

@@ -438,12 +438,16 @@ code() {
 # too (they change nothing); a read that fails ends the stage rather than pass for an empty list.
 get() { az rest --method get --url "$1" --query "$2" --output tsv </dev/null; }
 gone() { a rest --method delete --url "$1" </dev/null; }
-# The role assignments made at scope $1 itself (atScope() lists those inherited from above it too), then deleted.
+# The role assignments made at scope $1 itself, deleted: atScope() lists those inherited from above it too, and ARM
+# may answer a scope in other letter case than it was made in. Called in a condition (errexit is off inside), so
+# each failure returns.
 unassign_at() {
-  local ras ra
-  ras=$(get "$1/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\\$filter=atScope()" \\
-    "value[?properties.scope=='$1'].id") || return
-  for ra in $ras; do gone "$ra?api-version=2022-04-01"; done
+  local listed scope ra
+  listed=$(get "$1/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\\$filter=atScope()" \\
+    "value[].[properties.scope, id]") || return
+  while read -r scope ra; do
+    if [ -n "$ra" ] && [ "\${scope,,}" = "\${1,,}" ]; then gone "$ra?api-version=2022-04-01" || return; fi
+  done <<<"$listed"
 }
 
 prune() {
@@ -452,8 +456,18 @@ prune() {
   queues=" $(tr '\\n' ' ' <"$ROOT/infra/azure/queues.txt")"
   sub=$(az account show --query id --output tsv) || return
   base="/subscriptions/$sub/resourceGroups/$RESOURCE_GROUP"
-  found=$(get "$base/resources?api-version=2021-04-01" \\
-    "value[?tags.\\"${PREFIX_TAG}\\"=='$PREFIX'].[type, id, tags.\\"${FUNCTION_TAG}\\" || '']") || return
+  # This prefix's storage accounts first: where its deployment names none (deployed by an older release, before
+  # the infrastructure stage ran again), the stage ends before deleting anything.
+  accounts=$(get "$base/providers/Microsoft.Resources/deployments/capi-fn-$PREFIX?api-version=2021-04-01" \\
+    "[properties.outputs.busAccount.value || '', properties.outputs.hostAccount.value || '']") || return
+  read -r -d '' bus host <<<"$accounts" || true
+  if [ -z "\${bus:-}" ] || [ -z "\${host:-}" ]; then
+    echo "deploy.sh: the deployment capi-fn-$PREFIX names no storage accounts (an older release's?): run the infrastructure stage first" >&2
+    return 1
+  fi
+  # az resource list follows the listing's pages (az rest would stop at the first).
+  found=$(az resource list --resource-group "$RESOURCE_GROUP" --output tsv \\
+    --query "[?tags.\\"${PREFIX_TAG}\\"=='$PREFIX'].[type, id, tags.\\"${FUNCTION_TAG}\\" || '']" </dev/null) || return
   # The app first (it runs on the plan, as the identity), then its plan, then the identity with what it was granted:
   # a deleted identity's role assignments would stay behind as "Identity not found".
   for kind in Microsoft.Web/sites@2024-04-01 Microsoft.Web/serverfarms@2024-04-01 \\
@@ -470,7 +484,7 @@ prune() {
         if [ -n "$pid" ]; then
           ras=$(get "/subscriptions/$sub/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\\$filter=principalId eq '$pid'" \\
             "value[].id") || return
-          for ra in $ras; do gone "$ra?api-version=2022-04-01"; done
+          for ra in $ras; do gone "$ra?api-version=2022-04-01" || return; done
         fi
       fi
       gone "$id?api-version=$version"
@@ -479,13 +493,6 @@ prune() {
       fi
     done <<<"$found"
   done
-  accounts=$(get "$base/providers/Microsoft.Resources/deployments/capi-fn-$PREFIX?api-version=2021-04-01" \\
-    "[properties.outputs.busAccount.value || '', properties.outputs.hostAccount.value || '']") || return
-  read -r -d '' bus host <<<"$accounts" || true
-  if [ -z "\${bus:-}" ] || [ -z "\${host:-}" ]; then
-    echo "deploy.sh: the deployment capi-fn-$PREFIX names no storage accounts (an older release's?): run the infrastructure stage first" >&2
-    return 1
-  fi
   found=$(get "$base/providers/Microsoft.Storage/storageAccounts/$bus/queueServices/default/queues?api-version=2023-05-01" \\
     "value[].name") || return
   for name in $found; do

@@ -32,7 +32,7 @@ interface Cloud {
   queues: Record<string, string[]>;
   containers: string[];
   /** A listing that answers 403 (a deployer without the right to read it). */
-  fail?: 'resources' | 'assignments';
+  fail?: 'resources' | 'assignments' | 'deployment';
   deletes: string[];
 }
 
@@ -61,7 +61,9 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
       return { status: 200, body: {} };
     }
     if (method !== 'GET') return undefined;
-    if (lower === `${base}/resources`) {
+    // The group's listing, or the subscription's filtered to the group (as `az resource list -g` asks for it).
+    const group = /resourceGroup eq '([^']+)'/.exec(filter)?.[1];
+    if (lower === `${base}/resources` || (lower === `/subscriptions/${sub}/resources` && group?.toLowerCase() === RG)) {
       if (cloud.fail === 'resources') return denied('resources');
       const f = /tagName eq '([^']+)' and tagValue eq '([^']+)'/.exec(filter);
       const value = [...cloud.resources]
@@ -88,6 +90,12 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
       // At the scope and above it (inherited), as atScope() answers.
       return assignments((a) => scope.toLowerCase().startsWith(a.scope.toLowerCase()));
     const deployment = /\/providers\/microsoft\.resources\/deployments\/capi-fn-([^/]+)$/.exec(lower)?.[1];
+    if (lower.startsWith(base) && deployment === PREFIX && cloud.fail === 'deployment')
+      // An installation deployed before its deployment was named after its prefix.
+      return {
+        status: 404,
+        body: { error: { code: 'DeploymentNotFound', message: `Deployment 'capi-fn-${PREFIX}' could not be found.` } },
+      };
     if (lower.startsWith(base) && deployment === PREFIX)
       return ok({ properties: { outputs: { busAccount: { value: BUS }, hostAccount: { value: HOST } } } });
     if (lower.startsWith(base) && deployment === OTHER_PREFIX)
@@ -127,6 +135,8 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
     arm = await startArmEmulator({ routes: (m, u) => routes(m, u) });
     cli = await azAgainst(arm);
     await login(cli, arm);
+    // `az resource list` reads the group before listing it.
+    await cli.ok('group', 'create', '--name', RG, '--location', 'eastus');
   }, 180_000);
   afterAll(async () => {
     await arm?.stop();
@@ -160,7 +170,8 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
         [`${RA}/ra-secret`, { principal: removedPrincipal, scope: '/subscriptions/s/vault/secret' }],
         [`${RA}/ra-machine`, { principal: `principal-${PREFIX}-machine`, scope: rgPath(arm.subscriptionId) }],
         // Made on the removed queue (the topic's sender role), and one inherited there from the resource group.
-        [`${RA}/ra-topic-on-queue`, { principal: 'principal-topic', scope: queueScope(q) }],
+        // ARM may answer a scope in other letter case than it was made in.
+        [`${RA}/ra-topic-on-queue`, { principal: 'principal-topic', scope: queueScope(q).toLowerCase() }],
         [`${RA}/ra-group-reader`, { principal: 'principal-reader', scope: rgPath(arm.subscriptionId) }],
       ]),
       queues: {
@@ -211,18 +222,20 @@ describe.skipIf(!hasPeer('az'))('infra/azure/deploy.sh prune, with the Azure CLI
   }, 300_000);
 
   it.each([
-    ['resources', 0],
+    ['resources', 0, 'AuthorizationFailed'],
     // The identity's grants could not be listed: the identity stays (its app and plan are gone already), or its
     // role assignments would be left as "Identity not found".
-    ['assignments', 2],
+    ['assignments', 2, 'AuthorizationFailed'],
+    // No storage accounts to read queues and containers from: nothing at all is deleted.
+    ['deployment', 0, 'DeploymentNotFound'],
   ] as const)(
-    'a %s listing that fails stops the run instead of passing for an empty one',
-    async (fail, deleted) => {
+    'a %s read that fails stops the run instead of passing for an empty one',
+    async (fail, deleted, why) => {
       cloud = { ...upgradedCloud(), fail };
       const before = arm.state.requests.length;
       const { code, stderr } = await prune();
       expect(code, stderr).not.toBe(0);
-      expect(stderr).toContain('AuthorizationFailed');
+      expect(stderr).toContain(why);
       expect(cloud.deletes).toHaveLength(deleted);
       expect(cloud.deletes.some((d) => d.includes('userAssignedIdentities'))).toBe(false);
       // It stopped there: the queues were not even listed.
