@@ -266,14 +266,21 @@ export interface AwsEnv {
  * port the handlers see (inside the call counter and the env's fault ledger).
  */
 export async function startAwsEnv(
-  o: { env?: EnvOptions; around?: (cloud: Ec2Cloud) => Ec2Cloud; withNodes?: boolean } = {},
+  o: {
+    env?: EnvOptions;
+    around?: (cloud: Ec2Cloud) => Ec2Cloud;
+    withNodes?: boolean;
+    /** Over TEST_TIMINGS. */
+    timings?: Partial<KitTimings>;
+  } = {},
 ): Promise<AwsEnv> {
   const cloud = new Ec2Cloud();
   const counter = new CallCounter();
   const port = counter.wrap(o.around ? o.around(cloud) : cloud);
   const env = await startCapiEnv({
     ...(o.env ?? {}),
-    providers: (wrapCloud) => awsProviderHandlers({ cloud: () => wrapCloud(port), timings: TEST_TIMINGS }),
+    providers: (wrapCloud) =>
+      awsProviderHandlers({ cloud: () => wrapCloud(port), timings: { ...TEST_TIMINGS, ...o.timings } }),
   });
   const simCloud = new Ec2Cloud();
   const nodes =
