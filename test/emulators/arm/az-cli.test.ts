@@ -4,7 +4,7 @@
 // (Debian's `az vm` cannot load the default profile's compute API). Skipped without `az`, failed in CI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPeer } from '../../support/peers.ts';
-import { type AzCli, azAgainst } from './az-env.ts';
+import { type AzCli, azAgainst, login } from './az-env.ts';
 import { seedInstalledCluster } from './seed.ts';
 import { type ArmEmulator, startArmEmulator } from './server.ts';
 
@@ -28,16 +28,7 @@ describe.skipIf(!hasPeer('az'))('the Azure CLI against the ARM emulator', () => 
     const bad = await az('login', '--service-principal', '-u', arm.clientId, '-p', 'wrong', '--tenant', 'adfs');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('AADSTS7000215');
-    const accounts = await json<Array<{ id: string; state: string; user: { type: string } }>>(
-      'login',
-      '--service-principal',
-      '-u',
-      arm.clientId,
-      '-p',
-      arm.clientSecret,
-      '--tenant',
-      'adfs',
-    );
+    const accounts = JSON.parse(await login(cli, arm)) as Array<{ id: string; state: string; user: { type: string } }>;
     expect(accounts).toMatchObject([{ id: arm.subscriptionId, state: 'Enabled', user: { type: 'servicePrincipal' } }]);
     // The token endpoint was reached with client credentials (never a real AAD).
     expect(
